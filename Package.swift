@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tn-payments",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "payments-fcgi", targets: ["PaymentsServer"]),
+        .executable(name: "payments-sync", targets: ["PaymentsSyncCLI"]),
+        .executable(name: "payments-sandbox", targets: ["PaymentsSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries: a modulemap and shim.h each, nothing else.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The only importers of each C module.
+        .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: strict),
+        .target(name: "MariaDB", dependencies: ["CMariaDB"], swiftSettings: strict),
+        .target(name: "Signing", dependencies: ["COpenSSL"], swiftSettings: strict),
+
+        // Domain core: no C imports.
+        .target(
+            name: "PaymentsCore",
+            dependencies: ["Signing", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "PaymentsStore",
+            dependencies: ["PaymentsCore", "MariaDB", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "Gateways",
+            dependencies: ["PaymentsCore", "PaymentsStore", "Signing", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "PaymentsApp",
+            dependencies: [
+                "PaymentsCore", "PaymentsStore", "Gateways", "Signing",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Executables: wiring only.
+        .executableTarget(
+            name: "PaymentsServer",
+            dependencies: ["PaymentsApp", "FastCGI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "PaymentsSyncCLI",
+            dependencies: [
+                "PaymentsApp", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "PaymentsSandbox",
+            dependencies: [
+                "Signing", "PaymentsCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "SigningTests", dependencies: ["Signing"]),
+        .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
+        .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"]),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PaymentsCore", "Signing"]),
+    ]
+)

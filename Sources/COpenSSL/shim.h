@@ -1,0 +1,20 @@
+#ifndef COPENSSL_SHIM_H
+#define COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/bio.h>
+#include <openssl/ecdsa.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/core_names.h>
+
+/// Replaces the BIO_get_mem_data macro, which Swift cannot import.
+static inline long COpenSSLShim_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
+/// Replaces the OPENSSL_free macro.
+static inline void COpenSSLShim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+#endif

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// Stops calling a failing service: 5 consecutive failures within 30 s open it; after 30 s one trial call is let
+/// through (half-open) and its outcome closes or re-opens it (DESIGN §3).
+public final class CircuitBreaker: Sendable {
+    public enum State: String, Sendable { case closed, open, halfOpen = "half_open" }
+
+    private struct Status {
+        var failures = 0
+        var firstFailureAt = 0.0
+        var openedAt: Double?
+        var trialInFlight = false
+    }
+
+    public let service: String
+    private let threshold: Int
+    private let window: Double
+    private let coolDown: Double
+    private let status = Mutex(Status())
+
+    public init(service: String, threshold: Int = 5, window: Double = 30, coolDown: Double = 30) {
+        self.service = service
+        self.threshold = threshold
+        self.window = window
+        self.coolDown = coolDown
+    }
+
+    /// Returns nil when a call may go ahead, or the seconds to wait when the circuit is open.
+    public func admit(now: Double = Date().timeIntervalSince1970) -> Int? {
+        status.withLock { s in
+            guard let openedAt = s.openedAt else { return nil }
+            let remaining = openedAt + coolDown - now
+            if remaining > 0 { return max(1, Int(remaining.rounded(.up))) }
+            if s.trialInFlight { return 1 }
+            s.trialInFlight = true
+            return nil
+        }
+    }
+
+    public func recordSuccess() {
+        status.withLock { $0 = Status() }
+    }
+
+    public func recordFailure(now: Double = Date().timeIntervalSince1970) {
+        status.withLock { s in
+            if s.openedAt != nil {
+                s.openedAt = now
+                s.trialInFlight = false
+                return
+            }
+            if s.failures == 0 || now - s.firstFailureAt > window {
+                s.failures = 0
+                s.firstFailureAt = now
+            }
+            s.failures += 1
+            if s.failures >= threshold { s.openedAt = now }
+        }
+    }
+
+    public var state: State {
+        status.withLock { s in
+            guard let openedAt = s.openedAt else { return .closed }
+            return Date().timeIntervalSince1970 - openedAt >= coolDown ? .halfOpen : .open
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// The money store every handler writes through; one instance per worker thread (it owns a connection).
+///
+/// Implementations retry deadlocks (1213) and lock-wait timeouts (1205) up to 3 times, never replay a COMMIT
+/// whose outcome is unknown, and throw `LedgerError` with `.unavailable` when the database is gone (the next
+/// call reconnects).
+public protocol Ledger: AnyObject {
+    /// Step (a) of DESIGN §1.1: a committed `creating` session with a fresh random `public_id`.
+    func createSession(gateway: String, uid: String, amount: Money, currency: String) throws -> PaymentSession
+
+    /// Step (c): stores the gateway's id and moves `creating` to `pending` (or the given status).
+    func attachExternalID(sessionID: Int64, externalID: String, status: SessionStatus) throws
+
+    /// Sets a session's status outside a confirmation (failed creation, reconciliation closing it).
+    func updateSessionStatus(sessionID: Int64, status: SessionStatus) throws
+
+    func session(publicID: String) throws -> PaymentSession?
+    func session(gateway: String, externalID: String) throws -> PaymentSession?
+
+    /// Applies one confirmation atomically (event row, ledger rows, session updates, operator items).
+    func apply(_ effect: LedgerEffect) throws -> LedgerOutcome
+
+    /// Whether an event id has been processed (a fast path only; `apply` is the authority).
+    func eventExists(gateway: String, eventID: String) throws -> Bool
+
+    func entry(paymentID: String) throws -> StoredLedgerEntry?
+
+    /// The sum of negative rows taking back `paymentID` (a positive number of cents).
+    func refundedTotal(of paymentID: String) throws -> Money
+
+    /// One page of a uid's rows, newest first, and the total count.
+    func transactions(uid: String, offset: Int, limit: Int) throws -> (rows: [StoredLedgerEntry], total: Int)
+
+    /// Cheap liveness check for `health`.
+    func ping() throws
+}

@@ -1,0 +1,67 @@
+/// Everything one confirmation changes, applied in a single database transaction (DESIGN §1.2).
+public struct LedgerEffect: Sendable {
+    /// Inserted first: a duplicate event id makes the whole effect a no-op answered as success.
+    public var event: WebhookEventRecord?
+    /// Rows to write. A row whose `payment_id` exists with the same (gateway, uid, amount) is skipped;
+    /// with different values it is an integrity error.
+    public var entries: [LedgerEntry]
+    /// Session status changes, applied after the rows.
+    public var sessionUpdates: [(sessionID: Int64, status: SessionStatus)]
+    public var operatorItems: [OperatorItem]
+
+    public init(
+        event: WebhookEventRecord? = nil, entries: [LedgerEntry] = [],
+        sessionUpdates: [(sessionID: Int64, status: SessionStatus)] = [], operatorItems: [OperatorItem] = []
+    ) {
+        self.event = event
+        self.entries = entries
+        self.sessionUpdates = sessionUpdates
+        self.operatorItems = operatorItems
+    }
+}
+
+/// What applying a `LedgerEffect` did.
+public struct LedgerOutcome: Sendable, Equatable {
+    /// The event id was already recorded: nothing was changed.
+    public var duplicateEvent: Bool
+    /// Ids of rows inserted now (to push to Retail).
+    public var insertedRowIDs: [Int64]
+    /// `payment_id`s that already existed with the same values.
+    public var alreadyPresent: [String]
+    /// Negative rows that would exceed their payment and were stored as operator items instead.
+    public var overRefunds: [String]
+
+    public init(duplicateEvent: Bool = false, insertedRowIDs: [Int64] = [], alreadyPresent: [String] = [], overRefunds: [String] = []) {
+        self.duplicateEvent = duplicateEvent
+        self.insertedRowIDs = insertedRowIDs
+        self.alreadyPresent = alreadyPresent
+        self.overRefunds = overRefunds
+    }
+}
+
+/// Why the ledger refused an effect.
+public struct LedgerError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The database is unreachable or the connection dropped (answer 503).
+        case unavailable
+        /// COMMIT was sent but its outcome is unknown (answer 5xx; a retry goes through the unique keys).
+        case unknownOutcome
+        /// A refund names a payment row that does not exist yet (answer 503 so the gateway retries).
+        case refundTargetMissing
+        /// A unique key matched a row with different values (answer 500, log at error).
+        case integrity
+        /// Anything else from the database.
+        case failed
+    }
+    public let kind: Kind
+    public let message: String
+    public var cause: (any Error)?
+
+    public init(_ kind: Kind, _ message: String, cause: (any Error)? = nil) {
+        self.kind = kind
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String { "ledger \(kind): \(message)" }
+}
