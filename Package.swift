@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "PaymentsApp",
             dependencies: [
-                "PaymentsCore", "PaymentsStore", "Gateways", "Signing",
+                "PaymentsCore", "PaymentsStore", "Gateways", "Signing", "MariaDB",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -53,12 +53,17 @@ let package = Package(
         // Executables: wiring only.
         .executableTarget(
             name: "PaymentsServer",
-            dependencies: ["PaymentsApp", "FastCGI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PaymentsApp", "PaymentsCore", "FastCGI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "PaymentsSyncCLI",
             dependencies: [
-                "PaymentsApp", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PaymentsApp", "PaymentsCore", "PaymentsStore", "MariaDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -70,12 +75,16 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        .testTarget(name: "SigningTests", dependencies: ["Signing"]),
+        .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "PaymentsServerTests", dependencies: ["PaymentsServer", "PaymentsCore"]),
+        .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
         .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore"]),
+        .testTarget(name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PaymentsCore", "Signing"]),
+            dependencies: ["PaymentsCore", "Signing", "MariaDB"]),
     ]
 )

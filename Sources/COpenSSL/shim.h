@@ -17,4 +17,10 @@
 static inline long COpenSSLShim_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
 /// Replaces the OPENSSL_free macro.
 static inline void COpenSSLShim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+/// Replaces the sk_X509_new_null macro (type-safe stack macros do not import).
+static inline STACK_OF(X509) *COpenSSLShim_sk_X509_new_null(void) { return sk_X509_new_null(); }
+/// Replaces the sk_X509_push macro; the stack does not take a reference, the caller keeps the certificate alive.
+static inline int COpenSSLShim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
+/// Replaces the sk_X509_free macro; frees the stack only, not the certificates in it.
+static inline void COpenSSLShim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
 #endif

@@ -30,6 +30,9 @@ public protocol Ledger: AnyObject {
     /// One page of a uid's rows, newest first, and the total count.
     func transactions(uid: String, offset: Int, limit: Int) throws -> (rows: [StoredLedgerEntry], total: Int)
 
+    /// Unsynced rows and the age in seconds of the oldest, for the metrics page.
+    func syncBacklog() throws -> (unsynced: Int, oldestSeconds: Int)
+
     /// Cheap liveness check for `health`.
     func ping() throws
 }

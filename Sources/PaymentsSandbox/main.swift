@@ -1,1 +1,5 @@
-print("placeholder")
+import ArgumentParser
+import Logging
+
+LoggingSystem.bootstrap(StreamLogHandler.standardError)
+SandboxCommand.main()

@@ -1,0 +1,72 @@
+# tn-payments: the single entry point for building, running and testing (see README.md).
+# SWIFTPM_FLAGS is passed to every swift invocation, e.g. SWIFTPM_FLAGS="--scratch-path .build-ci".
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+SWIFT ?= swift
+SWIFTPM_FLAGS ?=
+export SWIFTPM_FLAGS
+# The house rule: code compiles without warnings; make test enforces it (WERROR= to relax locally).
+WERROR ?= -Xswiftc -warnings-as-errors
+
+.PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
+	migrate clean
+
+all: build
+
+## Install the missing Debian 12 packages (apt-get; as root).
+deps:
+	@scripts/deps.sh
+
+## Release build of payments-fcgi, payments-sync and payments-sandbox.
+build: deps
+	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
+
+## Start the dev stack (MariaDB, sandbox, responder, nginx on 127.0.0.1:8080) and print the walk-through.
+run:
+	@scripts/run.sh
+
+## Stop the dev stack; harmless when nothing runs.
+stop:
+	@scripts/stack-stop.sh dev
+
+## Apply the sql/ migrations to the dev stack's database.
+migrate:
+	@scripts/migrate.sh dev
+
+## Unit tests, config checks, then integration tests against a fresh test stack (127.0.0.1:18080).
+test: deps
+	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
+	$(MAKE) --no-print-directory test-unit check
+	scripts/test-integration.sh
+
+test-unit:
+	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --skip 'MariaDBTests|IntegrationTests'
+
+test-integration:
+	scripts/test-integration.sh
+
+## nginx -t on both sites and systemd-analyze verify on the units.
+check: nginx-check systemd-check
+
+nginx-check:
+	@scripts/nginx-check.sh
+
+systemd-check:
+	@scripts/systemd-check.sh
+
+fmt:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+## Load benchmarks (bench/webhooks, bench/sync); they build what they need.
+bench: build
+	bench/webhooks
+	bench/sync
+
+clean:
+	@scripts/stack-stop.sh dev || true
+	@scripts/stack-stop.sh test || true
+	rm -rf .run

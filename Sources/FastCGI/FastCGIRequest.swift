@@ -1,0 +1,159 @@
+import CFastCGI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One worker thread's FastCGI request slot (`FCGX_Request`): accept, read params and body, answer, finish.
+///
+/// Owned by exactly one thread for its whole life, like the `FCGX_Request` in libfcgi's threaded example; it is
+/// deliberately not `Sendable`. The C struct is allocated here and freed in `deinit`.
+public final class FastCGIRequest {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+    private let listener: FastCGIListener
+
+    /// Prepares a request slot on `listener` (`FCGX_InitRequest`, failing accept on EINTR so shutdown can wake it).
+    ///
+    /// Call it on the thread that will use the slot: it also unblocks SIGUSR1 in that thread, because a thread started
+    /// from a Dispatch or Swift-concurrency thread inherits a mask that blocks it, and the shutdown wake-up would be lost.
+    /// - Parameter listener: the shared listening socket.
+    /// - Throws: `FastCGIError` when libfcgi rejects the descriptor.
+    public init(listener: FastCGIListener) throws(FastCGIError) {
+        self.listener = listener
+        var wakeSignal = sigset_t()
+        sigemptyset(&wakeSignal)
+        sigaddset(&wakeSignal, SIGUSR1)
+        _ = pthread_sigmask(SIG_UNBLOCK, &wakeSignal, nil)
+        request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        cfastcgi_clear_errno()
+        let result = FCGX_InitRequest(request, listener.descriptor, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
+        guard result == 0 else {
+            let error = FastCGIError(operation: "FCGX_InitRequest", code: result, systemError: cfastcgi_errno())
+            request.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        FCGX_Free(request, 1)
+        request.deallocate()
+    }
+
+    /// Waits for the next request, serialised with the other worker threads.
+    ///
+    /// - Returns: true when a request is ready; false once the listener is shutting down.
+    /// - Throws: `FastCGIError` for an accept failure outside shutdown (the caller logs it and tries again).
+    public func accept() throws(FastCGIError) -> Bool {
+        while true {
+            let request = self.request
+            let outcome = listener.gate.withAcceptLock { () -> (result: Int32, systemError: Int32) in
+                cfastcgi_clear_errno()
+                let result = FCGX_Accept_r(request)
+                return (result, cfastcgi_errno())
+            }
+            guard let outcome else { return false }
+            if outcome.result >= 0 { return true }
+            if listener.isShuttingDown { return false }
+            if outcome.result == -EINTR || outcome.systemError == EINTR { continue }
+            throw FastCGIError(operation: "FCGX_Accept_r", code: outcome.result, systemError: outcome.systemError)
+        }
+    }
+
+    /// One CGI/FastCGI parameter of the current request (`REQUEST_METHOD`, `HTTP_STRIPE_SIGNATURE`, …).
+    ///
+    /// - Parameter name: the exact parameter name.
+    /// - Returns: its value decoded as UTF-8, or nil when nginx did not send it.
+    public func parameter(_ name: String) -> String? {
+        guard let value = FCGX_GetParam(name, request.pointee.envp) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Every parameter of the current request, in the order nginx sent them.
+    ///
+    /// - Returns: name/value pairs; an entry without `=` is returned with an empty value.
+    public func parameters() -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        guard var cursor = request.pointee.envp else { return result }
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+            } else {
+                result.append((text, ""))
+            }
+            cursor += 1
+        }
+        return result
+    }
+
+    /// Reads exactly `length` bytes of the request body, byte for byte (signatures are computed over them).
+    ///
+    /// - Parameter length: `CONTENT_LENGTH`; the caller checks it against its body limit first.
+    /// - Returns: the body.
+    /// - Throws: `FastCGIError` (operation `FCGX_GetStr`, code = bytes received) when the stream ends early.
+    public func readBody(length: Int) throws(FastCGIError) -> [UInt8] {
+        guard length > 0 else { return [] }
+        guard let stream = request.pointee.in else {
+            throw FastCGIError(operation: "FCGX_GetStr", code: 0, systemError: 0, detail: "no input stream")
+        }
+        var body = [UInt8](repeating: 0, count: length)
+        var received = 0
+        while received < length {
+            let count = body.withUnsafeMutableBytes { raw -> Int32 in
+                guard let base = raw.baseAddress else { return 0 }
+                let chunk = Int32(clamping: length - received)
+                return FCGX_GetStr(base.advanced(by: received).assumingMemoryBound(to: CChar.self), chunk, stream)
+            }
+            guard count > 0 else { break }
+            received += Int(count)
+        }
+        guard received == length else {
+            throw FastCGIError(
+                operation: "FCGX_GetStr", code: Int32(clamping: received), systemError: FCGX_GetError(stream),
+                detail: "body ended after \(received) of \(length) bytes")
+        }
+        return body
+    }
+
+    /// Writes the response: `Status: NNN <reason>`, the headers, `Content-Length` when absent, a blank line, the body.
+    ///
+    /// CR and LF are removed from header names and values so nothing can inject a header.
+    /// - Throws: `FastCGIError` when the output stream fails (nginx went away).
+    public func respond(status: Int, headers: [(String, String)], body: [UInt8]) throws(FastCGIError) {
+        guard let stream = request.pointee.out else {
+            throw FastCGIError(operation: "FCGX_PutStr", code: -1, systemError: 0, detail: "no output stream")
+        }
+        var head = "Status: \(status) \(HTTPReasonPhrase.phrase(for: status))\r\n"
+        var hasLength = false
+        for (name, value) in headers {
+            let cleanName = Self.headerSafe(name)
+            guard !cleanName.isEmpty else { continue }
+            if cleanName.lowercased() == "content-length" { hasLength = true }
+            head += cleanName + ": " + Self.headerSafe(value) + "\r\n"
+        }
+        if !hasLength { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        try put(Array(head.utf8), to: stream)
+        try put(body, to: stream)
+    }
+
+    /// Completes the request (`FCGX_Finish_r`): flushes the output and ends it so nginx can answer the client.
+    public func finish() {
+        FCGX_Finish_r(request)
+    }
+
+    private func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>) throws(FastCGIError) {
+        guard !bytes.isEmpty else { return }
+        let written = bytes.withUnsafeBytes { raw -> Int32 in
+            guard let base = raw.baseAddress else { return 0 }
+            return FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(clamping: raw.count), stream)
+        }
+        guard written == Int32(clamping: bytes.count) else {
+            throw FastCGIError(operation: "FCGX_PutStr", code: written, systemError: FCGX_GetError(stream))
+        }
+    }
+
+    private static func headerSafe(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+    }
+}

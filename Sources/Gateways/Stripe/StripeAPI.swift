@@ -1,0 +1,97 @@
+import PaymentsCore
+
+/// The Stripe REST calls this backend makes, over the shared outbound service (timeouts, circuit breaker).
+public struct StripeAPI: Sendable {
+    /// A Stripe 4xx answer: `{"error":{"type","code","message"}}`.
+    public struct Failure: APIErrorConvertible, Sendable {
+        public let status: Int
+        public let type: String?
+        public let code: String?
+
+        /// Stripe refusing a call we made is an upstream failure to the client.
+        public var apiError: APIError {
+            APIError(.gatewayUnavailable, "stripe refused the request (\(code ?? type ?? String(status)))")
+        }
+    }
+
+    let configuration: StripeConfiguration
+    let service: OutboundService
+
+    public init(configuration: StripeConfiguration, service: OutboundService) {
+        self.configuration = configuration
+        self.service = service
+    }
+
+    /// Creates the manual-capture PaymentIntent for a session; the idempotency key makes a retry return the same one.
+    public func createPaymentIntent(session: PaymentSession) throws -> StripePaymentIntent {
+        let form = [
+            ("amount", String(session.amount.cents)), ("currency", "usd"), ("capture_method", "manual"),
+            ("automatic_payment_methods[enabled]", "true"), ("metadata[uid]", session.uid),
+            ("metadata[session_id]", session.publicID),
+        ]
+        return try paymentIntent(from: post("/v1/payment_intents", form: form, idempotencyKey: "pi-create-\(session.publicID)"))
+    }
+
+    public func retrievePaymentIntent(_ id: String) throws -> StripePaymentIntent {
+        try paymentIntent(from: get("/v1/payment_intents/\(FormEncoding.escape(id))"))
+    }
+
+    /// Captures the full capturable amount; `attempt` makes the key unique after a lost answer (DESIGN §1.3).
+    public func capture(_ id: String, attempt: Int) throws -> StripePaymentIntent {
+        try paymentIntent(
+            from: post("/v1/payment_intents/\(FormEncoding.escape(id))/capture", form: [], idempotencyKey: "pi-capture-\(id)-\(attempt)"))
+    }
+
+    public func cancel(_ id: String) throws -> StripePaymentIntent {
+        try paymentIntent(
+            from: post("/v1/payment_intents/\(FormEncoding.escape(id))/cancel", form: [], idempotencyKey: "pi-cancel-\(id)"))
+    }
+
+    public func review(_ id: String) throws -> StripeReview {
+        guard let review = StripeReview(try get("/v1/reviews/\(FormEncoding.escape(id))")) else {
+            throw APIError(.gatewayUnavailable, "stripe answered an unexpected review object")
+        }
+        return review
+    }
+
+    /// Every refund of a charge (the `charge.refunded` payload carries no refund ids).
+    public func refunds(charge: String) throws -> [StripeRefund] {
+        let list = try get("/v1/refunds?charge=\(FormEncoding.escape(charge))&limit=100")
+        return (list["data"]?.arrayValue ?? []).compactMap(StripeRefund.init)
+    }
+
+    // MARK: - transport
+
+    private func paymentIntent(from json: JSONValue) throws -> StripePaymentIntent {
+        guard let intent = StripePaymentIntent(json) else {
+            throw APIError(.gatewayUnavailable, "stripe answered an unexpected PaymentIntent object")
+        }
+        return intent
+    }
+
+    private func headers() -> [(String, String)] {
+        [("Authorization", "Bearer \(configuration.secretKey.value)"), ("Stripe-Version", StripeConfiguration.apiVersion)]
+    }
+
+    private func get(_ path: String) throws -> JSONValue {
+        try decode(service.send(HTTPRequest(method: "GET", url: configuration.apiBase + path, headers: headers())))
+    }
+
+    private func post(_ path: String, form: [(String, String)], idempotencyKey: String) throws -> JSONValue {
+        var headers = headers()
+        headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        headers.append(("Idempotency-Key", idempotencyKey))
+        let request = HTTPRequest(
+            method: "POST", url: configuration.apiBase + path, headers: headers, body: Array(FormEncoding.encode(form).utf8))
+        return try decode(service.send(request))
+    }
+
+    private func decode(_ response: HTTPResponse) throws -> JSONValue {
+        guard (200..<300).contains(response.status) else {
+            let error = response.json?["error"]
+            throw Failure(status: response.status, type: error?["type"]?.stringValue, code: error?["code"]?.stringValue)
+        }
+        guard let json = response.json else { throw APIError(.gatewayUnavailable, "stripe answered invalid JSON") }
+        return json
+    }
+}

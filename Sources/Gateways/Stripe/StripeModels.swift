@@ -1,0 +1,113 @@
+import PaymentsCore
+
+/// The PaymentIntent fields this backend reads.
+/// See https://docs.stripe.com/api/payment_intents/object
+public struct StripePaymentIntent: Sendable, Equatable {
+    public var id: String
+    /// `requires_payment_method`, `requires_capture`, `processing`, `succeeded`, `canceled`, …
+    public var status: String
+    public var amount: Int64
+    public var amountReceived: Int64
+    public var amountCapturable: Int64
+    public var currency: String
+    public var metadataUID: String?
+    public var metadataSessionID: String?
+    /// `prv_…` while Radar holds the payment for manual review.
+    public var review: String?
+    public var latestCharge: String?
+    public var clientSecret: String?
+
+    public init?(_ json: JSONValue) {
+        guard json["object"]?.stringValue == "payment_intent", let id = json["id"]?.stringValue,
+            let status = json["status"]?.stringValue
+        else { return nil }
+        self.id = id
+        self.status = status
+        amount = json["amount"]?.int64Value ?? 0
+        amountReceived = json["amount_received"]?.int64Value ?? 0
+        amountCapturable = json["amount_capturable"]?.int64Value ?? 0
+        currency = json["currency"]?.stringValue ?? ""
+        metadataUID = json.at("metadata.uid")?.stringValue
+        metadataSessionID = json.at("metadata.session_id")?.stringValue
+        review = StripePaymentIntent.expandableID(json["review"])
+        latestCharge = StripePaymentIntent.expandableID(json["latest_charge"])
+        clientSecret = json["client_secret"]?.stringValue
+    }
+
+    /// An expandable field is either an id string or the object with an `id`.
+    static func expandableID(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?["id"]?.stringValue
+    }
+}
+
+/// A Refund. See https://docs.stripe.com/api/refunds/object
+public struct StripeRefund: Sendable, Equatable {
+    public var id: String
+    public var amount: Int64
+    /// `pending`, `requires_action`, `succeeded`, `failed`, `canceled`.
+    public var status: String
+    public var currency: String
+    public var paymentIntent: String?
+    public var charge: String?
+
+    public init?(_ json: JSONValue) {
+        guard let id = json["id"]?.stringValue, id.hasPrefix("re_") || id.hasPrefix("pyr_"),
+            let amount = json["amount"]?.int64Value, let status = json["status"]?.stringValue
+        else { return nil }
+        self.id = id
+        self.amount = amount
+        self.status = status
+        currency = json["currency"]?.stringValue ?? ""
+        paymentIntent = StripePaymentIntent.expandableID(json["payment_intent"])
+        charge = StripePaymentIntent.expandableID(json["charge"])
+    }
+}
+
+/// A Radar review. See https://docs.stripe.com/api/radar/reviews/object
+public struct StripeReview: Sendable, Equatable {
+    public var id: String
+    public var open: Bool
+    /// `approved`, `refunded`, `refunded_as_fraud`, `disputed`, … once closed.
+    public var reason: String?
+    public var paymentIntent: String?
+
+    public init?(_ json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let open = json["open"]?.boolValue else { return nil }
+        self.id = id
+        self.open = open
+        reason = json["reason"]?.stringValue
+        paymentIntent = StripePaymentIntent.expandableID(json["payment_intent"])
+    }
+}
+
+/// A Dispute. See https://docs.stripe.com/api/disputes/object
+public struct StripeDispute: Sendable, Equatable {
+    public var id: String
+    public var amount: Int64
+    public var currency: String
+    public var paymentIntent: String?
+
+    public init?(_ json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let amount = json["amount"]?.int64Value else { return nil }
+        self.id = id
+        self.amount = amount
+        currency = json["currency"]?.stringValue ?? ""
+        paymentIntent = StripePaymentIntent.expandableID(json["payment_intent"])
+    }
+}
+
+/// An Event envelope. See https://docs.stripe.com/api/events/object
+public struct StripeEvent: Sendable {
+    public var id: String
+    public var type: String
+    public var object: JSONValue
+
+    public init?(_ json: JSONValue) {
+        guard json["object"]?.stringValue == "event", let id = json["id"]?.stringValue, !id.isEmpty,
+            let type = json["type"]?.stringValue, let object = json.at("data.object")
+        else { return nil }
+        self.id = id
+        self.type = type
+        self.object = object
+    }
+}

@@ -1,0 +1,65 @@
+import PaymentsCore
+import Signing
+
+/// Verifies a `Stripe-Signature` header over the raw body exactly as Stripe's SDKs do (research §1.3).
+///
+/// `t=<unix>,v1=<hex>[,v1=…][,v0=…]`: HMAC-SHA256 keyed with the whole endpoint secret over `"<t>.<body>"`;
+/// any `v1` matching any configured secret passes (rotation); timestamps older than the tolerance fail and, like
+/// the official SDKs, up to 300 s in the future are accepted (clock skew).
+public struct StripeSignature: Sendable {
+    public enum Failure: Error, Equatable, Sendable {
+        case malformedHeader, noV1Signature, timestampOutsideTolerance, mismatch
+    }
+
+    public let secrets: [Secret]
+    public let tolerance: Int64
+    public static let futureSkew: Int64 = 300
+
+    public init(secrets: [Secret], tolerance: Int64) {
+        self.secrets = secrets
+        self.tolerance = tolerance
+    }
+
+    /// Throws when the delivery is not authentic; returns the signed timestamp otherwise.
+    @discardableResult
+    public func verify(header: String?, body: [UInt8], now: Int64) throws(Failure) -> Int64 {
+        guard let header, !header.isEmpty else { throw .malformedHeader }
+        var timestamp: Int64?
+        var candidates: [[UInt8]] = []
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw .malformedHeader }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            if key == "t" {
+                guard let t = Int64(value) else { throw .malformedHeader }
+                timestamp = t
+            } else if key == "v1", let bytes = Hex.decode(value) {
+                candidates.append(bytes)
+            }
+        }
+        guard let timestamp else { throw .malformedHeader }
+        guard !candidates.isEmpty else { throw .noV1Signature }
+        if tolerance > 0 {
+            guard timestamp >= now - tolerance, timestamp <= now + StripeSignature.futureSkew else {
+                throw .timestampOutsideTolerance
+            }
+        }
+        let signedPayload = Array("\(timestamp).".utf8) + body
+        for secret in secrets {
+            let expected = HMAC.sha256(key: Array(secret.value.utf8), message: signedPayload)
+            for candidate in candidates where constantTimeEquals(expected, candidate) {
+                return timestamp
+            }
+        }
+        throw .mismatch
+    }
+
+    /// Builds a header for `body` at `timestamp` (the sandbox and tests sign with it).
+    public static func header(secret: String, timestamp: Int64, body: [UInt8]) -> String {
+        let mac = HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + body)
+        return "t=\(timestamp),v1=\(Hex.encode(mac))"
+    }
+}
+
+import Foundation

@@ -1,0 +1,50 @@
+import Logging
+import MariaDB
+import PaymentsCore
+import PaymentsStore
+
+/// Everything the responder shares across worker threads, built and validated once at start-up.
+public final class Application: Sendable {
+    let assembly: ServiceAssembly
+    let pipeline: RequestPipeline
+    let syncQueue: SyncQueue
+    let logger: Logger
+
+    /// Reads and checks the whole configuration and the database schema.
+    /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
+    public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
+        try MariaDBLibrary.initialize()
+        let transport = URLSessionTransport()
+        assembly = try ServiceAssembly(configuration: configuration, transport: transport)
+        self.logger = logger
+        if let sqlDirectory {
+            try Migrator(configuration: assembly.database, directory: sqlDirectory).check()
+        }
+        pipeline = RequestPipeline(
+            router: assembly.router, services: assembly.services,
+            cors: CORSPolicy(allowedOrigins: assembly.core.corsAllowedOrigins),
+            rateLimiter: RateLimiter(perMinute: assembly.core.rateLimitPerMinute), logger: logger)
+        syncQueue = SyncQueue(
+            configuration: assembly.sync, database: assembly.database,
+            client: RetailClient(configuration: assembly.core, transport: transport), logger: logger)
+    }
+
+    public var maxBodyBytes: Int { assembly.core.maxBodyBytes }
+
+    /// Starts the Retail push threads.
+    public func start() {
+        syncQueue.start()
+    }
+
+    /// Must run on the thread that will use the worker (it registers the thread with libmariadb).
+    public func makeWorker(index: Int) -> RequestWorker {
+        MariaDBLibrary.threadInit()
+        let ledger = MariaDBLedger(configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
+        return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue)
+    }
+
+    /// Finishes queued Retail pushes (at most `deadlineSeconds`) and stops the push threads.
+    public func shutdown(deadlineSeconds: Double) {
+        syncQueue.shutdown(deadlineSeconds: deadlineSeconds)
+    }
+}

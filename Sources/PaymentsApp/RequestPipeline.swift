@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import PaymentsCore
+
+/// Everything between the FastCGI adapter and a handler: routing, CORS, authentication, the email check,
+/// rate limiting, error mapping, metrics and the one log line per request.
+struct RequestPipeline: Sendable {
+    let router: Router
+    let services: GatewayServices
+    let cors: CORSPolicy
+    let rateLimiter: RateLimiter
+    let logger: Logger
+
+    func handle(_ request: APIRequest, bodyTooLarge: Bool, ledger: any Ledger) -> APIResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var logger = self.logger
+        logger[metadataKey: "request.id"] = "\(request.requestID)"
+        let origin = cors.origin(of: request)
+        var routeLabel = "unknown"
+        var response: APIResponse
+        do {
+            if bodyTooLarge {
+                throw APIError(.payloadTooLarge, "body exceeds \(services.core.maxBodyBytes) bytes")
+            }
+            if request.method == "OPTIONS" {
+                routeLabel = "preflight"
+                response = cors.preflight(origin: origin)
+            } else {
+                guard let entry = router.resolve(method: request.method, name: request.route) else {
+                    throw APIError(.notFound, "no such route")
+                }
+                routeLabel = entry.name
+                if !entry.prefix.isEmpty { logger[metadataKey: "gateway.id"] = "\(entry.prefix)" }
+                var context = RequestContext(request: request, logger: logger, ledger: ledger, services: services)
+                if entry.route.access == .client { context.user = try authorize(request) }
+                response = try entry.route.handler(context)
+            }
+        } catch {
+            let (apiError, unexpected) = ErrorMapping.apiError(for: error)
+            if unexpected {
+                logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(routeLabel)"])
+            }
+            response = .error(apiError)
+        }
+        cors.decorate(&response, origin: origin)
+        services.metrics.countRequest(route: routeLabel, status: response.status)
+        let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+        logger.info(
+            "request",
+            metadata: ["route": "\(routeLabel)", "status": "\(response.status)", "duration.ms": "\(Double(micros) / 1000)"])
+        return response
+    }
+
+    /// Firebase token, verified email for password accounts, then the per-uid rate limit.
+    private func authorize(_ request: APIRequest) throws(APIError) -> AuthenticatedUser {
+        let user = try services.authenticator.authenticate(authorizationHeader: request.header("authorization"))
+        if user.signInProvider == "password" && !user.emailVerified {
+            throw APIError(.emailNotVerified, "verify your email address first")
+        }
+        if let reset = rateLimiter.check(uid: user.uid, now: services.now) {
+            throw APIError(.tooManyRequests, "too many requests", headers: [("x-ratelimit-reset", String(reset))])
+        }
+        return user
+    }
+}

@@ -1,0 +1,43 @@
+import Logging
+import PaymentsCore
+import PaymentsStore
+import Gateways
+
+/// Builds the shared services and the enabled gateways from configuration; used by the responder and
+/// by `payments-sync` so both see exactly the same gateways and settings.
+struct ServiceAssembly: Sendable {
+    let core: CoreConfiguration
+    let database: DatabaseConfiguration
+    let sync: SyncConfiguration
+    let services: GatewayServices
+    let router: Router
+    /// Enabled gateways by ledger id, for reconciliation.
+    let gateways: [String: any PaymentGateway]
+
+    init(configuration config: ConfigReader, transport: any HTTPTransport) throws {
+        core = try CoreConfiguration(config)
+        database = try DatabaseConfiguration(config)
+        sync = try SyncConfiguration(config)
+        let firebase = try FirebaseConfiguration(config)
+        let recaptcha = try RecaptchaConfiguration(config)
+        let timeout = core.httpTimeoutSeconds
+        let authenticator = FirebaseAuthenticator(
+            configuration: firebase,
+            service: OutboundService(name: "firebase", transport: transport, breaker: CircuitBreaker(service: "firebase"), timeout: timeout))
+        let recaptchaVerifier = RecaptchaVerifier(
+            configuration: recaptcha,
+            service: OutboundService(name: "recaptcha", transport: transport, breaker: CircuitBreaker(service: "recaptcha"), timeout: timeout))
+        services = GatewayServices(core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier)
+        var router = Router()
+        var publicKeys: [(String, String)] = []
+        var gateways: [String: any PaymentGateway] = [:]
+        for registration in try GatewayRegistry.enabled(in: config) {
+            let gateway = try registration.make(GatewayContext(config: config, services: services, publicKeys: publicKeys))
+            publicKeys += gateway.publicKeys
+            try router.add(prefix: registration.prefix, routes: gateway.routes)
+            if let ledgerID = registration.ledgerID { gateways[ledgerID] = gateway }
+        }
+        self.router = router
+        self.gateways = gateways
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Signing
+
+/// Authenticates client routes with Firebase ID tokens (DESIGN §4).
+///
+/// Checks the `Authorization: Bearer` header, then the token: `alg` exactly RS256, `aud`, `iss`, `sub`, `exp`,
+/// `iat` and `auth_time` (60 s leeway each), and finally the RS256 signature with the key named by `kid`.
+/// Claims are checked before any certificate fetch, so an expired token is 401 even while Google is unreachable.
+public struct FirebaseAuthenticator: Authenticator {
+    /// Allowed clock difference for each time claim.
+    public static let leeway: Int64 = 60
+    /// Longest accepted `sub` (the uid).
+    public static let maxUIDLength = 128
+
+    public let configuration: FirebaseConfiguration
+    private let certificates: FirebaseCertificateCache
+    private let now: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - service: the outbound client for `FIREBASE_CERTS_URL`, with its own `firebase` circuit breaker.
+    ///   - now: unix seconds; tests pin it.
+    public init(
+        configuration: FirebaseConfiguration, service: OutboundService,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.configuration = configuration
+        self.certificates = FirebaseCertificateCache(url: configuration.certsURL, service: service)
+        self.now = now
+    }
+
+    /// Builds the outbound client itself: service `firebase`, a fresh `CircuitBreaker(service: "firebase")`.
+    public init(
+        configuration: FirebaseConfiguration, transport: any HTTPTransport, timeout: Double,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        let service = OutboundService(
+            name: "firebase", transport: transport, breaker: CircuitBreaker(service: "firebase"), timeout: timeout)
+        self.init(configuration: configuration, service: service, now: now)
+    }
+
+    /// Verifies the bearer token and returns its user.
+    ///
+    /// `emailVerified` is true only when the token says `email_verified: true`; the pipeline turns a `password`
+    /// sign-in with an unverified email into 403.
+    /// - Throws: `APIError` 401 for a missing, malformed, forged or expired token; 503 when the certificates cannot
+    ///   be had.
+    public func authenticate(authorizationHeader: String?) throws(APIError) -> AuthenticatedUser {
+        let token = try Self.bearerToken(authorizationHeader)
+        let jwt = try JSONWebToken.parse(token)
+        guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
+        else { throw Self.invalid }
+        let current = now()
+        let uid = try checkClaims(jwt.payload, now: current)
+        let key = try certificates.key(for: kid, now: current)
+        guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
+            throw Self.invalid
+        }
+        return AuthenticatedUser(
+            uid: uid,
+            emailVerified: jwt.payload["email_verified"]?.boolValue == true,
+            signInProvider: jwt.payload.at("firebase.sign_in_provider")?.stringValue)
+    }
+
+    /// Checks audience, issuer, subject and times; returns the uid.
+    private func checkClaims(_ claims: JSONValue, now: Int64) throws(APIError) -> String {
+        guard claims["aud"]?.stringValue == configuration.projectID,
+            claims["iss"]?.stringValue == configuration.issuer,
+            let uid = claims["sub"]?.stringValue, (1...Self.maxUIDLength).contains(uid.count)
+        else { throw Self.invalid }
+        guard let expires = claims["exp"]?.int64Value, let issued = claims["iat"]?.int64Value,
+            let authenticated = claims["auth_time"]?.int64Value
+        else { throw Self.invalid }
+        guard now < expires + Self.leeway else { throw APIError(.unauthorized, "token expired") }
+        guard issued <= now + Self.leeway, authenticated <= now + Self.leeway else { throw Self.invalid }
+        return uid
+    }
+
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 7235).
+    private static func bearerToken(_ header: String?) throws(APIError) -> String {
+        guard let header else { throw APIError(.unauthorized, "missing bearer token") }
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard let space = trimmed.firstIndex(of: " "), trimmed[..<space].lowercased() == "bearer" else {
+            throw APIError(.unauthorized, "missing bearer token")
+        }
+        let token = trimmed[space...].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { throw APIError(.unauthorized, "missing bearer token") }
+        return token
+    }
+
+    private static var invalid: APIError { APIError(.unauthorized, "invalid token") }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Signing
+import Synchronization
+
+/// Firebase's token-signing keys by `kid`, fetched from the x509 certificate endpoint and cached (DESIGN §4).
+///
+/// The set is kept for the response's `Cache-Control: max-age`. A `kid` missing from a fresh set triggers at most
+/// one refetch per `unknownKeyRefetchInterval`, so forged key ids cannot make the responder hammer Google. When a
+/// fetch fails and no cached set (fresh or stale) has the `kid`, the answer is 503, never 401: the client logs the
+/// user out on 401. The lock is never held during the HTTP call.
+public final class FirebaseCertificateCache: Sendable {
+    /// Minimum spacing of refetches caused by an unknown `kid`.
+    public static let unknownKeyRefetchInterval: Int64 = 60
+    /// Lifetime of a set whose response carries no `max-age`.
+    public static let defaultMaxAge: Int64 = 300
+
+    private struct State {
+        var keys: [String: PublicKey] = [:]
+        /// Unix seconds after which the set must be fetched again; nil before the first successful fetch.
+        var expiresAt: Int64?
+        var unknownKeyRefetchAt: Int64?
+        var unknownKeyRefetchInFlight = false
+    }
+
+    private enum Plan {
+        case use(PublicKey)
+        case fetch(unknownKey: Bool, previousRefetchAt: Int64?)
+        case reject
+        case busy
+    }
+
+    private let url: String
+    private let service: OutboundService
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - url: `FIREBASE_CERTS_URL`.
+    ///   - service: the outbound client, with the `firebase` circuit breaker.
+    public init(url: String, service: OutboundService) {
+        self.url = url
+        self.service = service
+    }
+
+    /// The key that signs tokens with `kid`.
+    ///
+    /// - Throws: `APIError` 401 when a current set lacks `kid` (after the permitted refetch), 503
+    ///   `GatewayUnavailableException` when the certificates cannot be had and no cached set has `kid`.
+    public func key(for kid: String, now: Int64) throws(APIError) -> PublicKey {
+        let plan = state.withLock { s -> Plan in
+            guard let expiresAt = s.expiresAt, now < expiresAt else {
+                return .fetch(unknownKey: false, previousRefetchAt: nil)
+            }
+            if let key = s.keys[kid] { return .use(key) }
+            if s.unknownKeyRefetchInFlight { return .busy }
+            if let last = s.unknownKeyRefetchAt, now - last < Self.unknownKeyRefetchInterval { return .reject }
+            let previous = s.unknownKeyRefetchAt
+            s.unknownKeyRefetchAt = now
+            s.unknownKeyRefetchInFlight = true
+            return .fetch(unknownKey: true, previousRefetchAt: previous)
+        }
+        switch plan {
+        case let .use(key):
+            return key
+        case .reject:
+            throw APIError(.unauthorized, "invalid token")
+        case .busy:
+            throw APIError(.circuitOpen, "authentication is temporarily unavailable", headers: [("Retry-After", "1")])
+        case let .fetch(unknownKey, previousRefetchAt):
+            return try refresh(kid: kid, now: now, unknownKey: unknownKey, previousRefetchAt: previousRefetchAt)
+        }
+    }
+
+    private func refresh(kid: String, now: Int64, unknownKey: Bool, previousRefetchAt: Int64?) throws(APIError)
+        -> PublicKey
+    {
+        let fetched: Result<(keys: [String: PublicKey], maxAge: Int64), APIError>
+        do throws(APIError) {
+            fetched = .success(try fetch())
+        } catch {
+            fetched = .failure(error)
+        }
+        let stale = state.withLock { s -> PublicKey? in
+            if unknownKey { s.unknownKeyRefetchInFlight = false }
+            switch fetched {
+            case let .success(set):
+                s.keys = set.keys
+                s.expiresAt = now + set.maxAge
+                return nil
+            case .failure:
+                // A failed refetch must not count against the interval, or the next try would answer 401.
+                if unknownKey { s.unknownKeyRefetchAt = previousRefetchAt }
+                return s.keys[kid]
+            }
+        }
+        switch fetched {
+        case let .success(set):
+            guard let key = set.keys[kid] else { throw APIError(.unauthorized, "invalid token") }
+            return key
+        case let .failure(error):
+            if let stale { return stale }
+            throw APIError(
+                .circuitOpen, "authentication is temporarily unavailable",
+                headers: error.headers.isEmpty ? [("Retry-After", "5")] : error.headers, cause: error)
+        }
+    }
+
+    private func fetch() throws(APIError) -> (keys: [String: PublicKey], maxAge: Int64) {
+        let response = try service.send(HTTPRequest(method: "GET", url: url, headers: [("Accept", "application/json")]))
+        guard response.status == 200, case let .object(members)? = response.json else {
+            throw APIError(.gatewayUnavailable, "firebase certificates answered \(response.status)")
+        }
+        var keys: [String: PublicKey] = [:]
+        for (kid, value) in members {
+            guard let pem = value.stringValue, let certificate = try? Certificate(pem: pem),
+                let key = try? certificate.publicKey
+            else { continue }
+            keys[kid] = key
+        }
+        guard !keys.isEmpty else { throw APIError(.gatewayUnavailable, "firebase certificates held no usable key") }
+        return (keys, Self.maxAge(response.headers["cache-control"]))
+    }
+
+    /// The `max-age` directive in seconds, or `defaultMaxAge` when absent or malformed.
+    static func maxAge(_ cacheControl: String?) -> Int64 {
+        guard let cacheControl else { return defaultMaxAge }
+        for directive in cacheControl.split(separator: ",") {
+            let parts = directive.split(separator: "=", maxSplits: 1).map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }
+            if parts.count == 2, parts[0] == "max-age", let seconds = Int64(parts[1]), seconds >= 0 { return seconds }
+        }
+        return defaultMaxAge
+    }
+}

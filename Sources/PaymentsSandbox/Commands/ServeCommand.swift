@@ -1,0 +1,52 @@
+import ArgumentParser
+import Glibc
+import Logging
+import PaymentsCore
+
+/// `payments-sandbox serve --env-file <file>`: runs every emulator until SIGTERM or SIGINT.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the sandbox servers.")
+
+    @Option(help: "The shared env file (SANDBOX_PORT_BASE, SANDBOX_WEBHOOK_TARGET, secrets).")
+    var envFile: String
+
+    @Flag(help: "Log only warnings (no line per request).")
+    var quiet = false
+
+    func run() throws {
+        var logger = Logger(label: "payments-sandbox")
+        logger.logLevel = quiet ? .warning : .info
+        let configuration = try SandboxConfiguration(ConfigReader(EnvironmentFile.load(path: envFile, required: true)))
+
+        // Block the stop signals before any thread starts so every thread inherits the mask and sigwait gets them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let firebase = try FirebaseEmulator(projectID: configuration.firebaseProjectID)
+        let stripe = StripeEmulator(
+            secretKey: configuration.stripeSecretKey, webhookTarget: configuration.webhookTarget,
+            webhookSecret: configuration.stripeWebhookSecret, logger: logger)
+        let retail = RetailEmulator(apiKey: configuration.retailAPIKey)
+        let control = ControlService(
+            firebase: firebase, recaptcha: RecaptchaEmulator(secret: configuration.recaptchaSecret), stripe: stripe,
+            retail: retail)
+        let servers = [
+            try HTTPServer(name: "control", port: configuration.controlPort, service: control, logger: logger),
+            try HTTPServer(name: "stripe", port: configuration.stripePort, service: stripe, logger: logger),
+            try HTTPServer(name: "retail", port: configuration.retailPort, service: retail, logger: logger),
+        ]
+        for server in servers { server.start() }
+        logger.warning(
+            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), retail \(configuration.retailPort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
+        )
+
+        var received: Int32 = 0
+        while sigwait(&signals, &received) != 0 {}
+        logger.warning("payments-sandbox stopping (signal \(received))")
+        for server in servers { server.stop() }
+    }
+}

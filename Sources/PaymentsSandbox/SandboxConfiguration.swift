@@ -1,0 +1,35 @@
+import PaymentsCore
+
+/// The sandbox's settings, read from the shared env file (`SANDBOX_*` keys plus the secrets it emulates the other side of).
+struct SandboxConfiguration: Sendable {
+    let portBase: Int
+    /// Base URL that webhooks are POSTed under (`<target>/stripe-handleWebhookEvents`); nil disables delivery.
+    let webhookTarget: String?
+    let firebaseProjectID: String
+    let stripeSecretKey: String
+    let stripeWebhookSecret: String
+    let retailAPIKey: String
+    let recaptchaSecret: String
+
+    /// Reads and checks every value; a missing secret falls back to the documented test value.
+    init(_ reader: ConfigReader) throws(ConfigurationError) {
+        portBase = try reader.int("SANDBOX_PORT_BASE", default: 8100, range: 1...65530)
+        if let target = reader.optional("SANDBOX_WEBHOOK_TARGET") {
+            guard target.hasPrefix("http://") else {
+                throw ConfigurationError(variable: "SANDBOX_WEBHOOK_TARGET", problem: "must be a plain http:// URL")
+            }
+            webhookTarget = target.hasSuffix("/") ? String(target.dropLast()) : target
+        } else {
+            webhookTarget = nil
+        }
+        firebaseProjectID = reader.string("FIREBASE_PROJECT_ID", default: "tn-sandbox")
+        stripeSecretKey = reader.string("STRIPE_SECRET_KEY", default: "sk_test_sandbox")
+        stripeWebhookSecret = reader.list("STRIPE_WEBHOOK_SECRET").first ?? "whsec_sandbox_secret"
+        retailAPIKey = reader.string("RETAIL_API_KEY", default: "retail_sandbox_key")
+        recaptchaSecret = reader.string("RECAPTCHA_SECRET", default: "recaptcha_sandbox_secret")
+    }
+
+    var controlPort: Int { portBase }
+    var stripePort: Int { portBase + 1 }
+    var retailPort: Int { portBase + 4 }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import PaymentsCore
+
+/// Turns FastCGI parameters and the body into the `APIRequest` the router understands.
+///
+/// Kept apart from the FastCGI target so that target knows nothing of the domain, and pure so it is testable without
+/// a socket.
+enum APIRequestDecoder {
+    /// The request body length nginx announced (`CONTENT_LENGTH`); absent, empty or malformed counts as 0.
+    static func contentLength(_ parameters: [(name: String, value: String)]) -> Int {
+        guard let text = value("CONTENT_LENGTH", in: parameters), let length = Int(text), length >= 0 else { return 0 }
+        return length
+    }
+
+    /// Builds the request.
+    ///
+    /// - Route: the path after `/api/` (from nginx's already decoded `DOCUMENT_URI`, else `REQUEST_URI` without its query,
+    ///   percent-decoded, else `SCRIPT_NAME`); a path outside `/api/` is kept whole so the router answers 404.
+    /// - Headers: every `HTTP_*` parameter lower-cased with `_` as `-`, plus `content-type` and `content-length`.
+    /// - Request id: nginx's `REQUEST_ID`, or a random one when absent.
+    static func makeRequest(parameters: [(name: String, value: String)], body: [UInt8]) -> APIRequest {
+        var headers: [String: String] = [:]
+        for (name, value) in parameters where name.hasPrefix("HTTP_") && name.count > 5 {
+            let key = String(name.dropFirst(5)).lowercased().replacingOccurrences(of: "_", with: "-")
+            if headers[key] == nil { headers[key] = value }
+        }
+        if let type = value("CONTENT_TYPE", in: parameters), !type.isEmpty { headers["content-type"] = type }
+        if let length = value("CONTENT_LENGTH", in: parameters), !length.isEmpty { headers["content-length"] = length }
+        let requestID = value("REQUEST_ID", in: parameters).flatMap { $0.isEmpty ? nil : $0 } ?? randomRequestID()
+        return APIRequest(
+            method: (value("REQUEST_METHOD", in: parameters) ?? "GET").uppercased(),
+            route: route(fromPath: path(parameters)),
+            query: APIRequest.parseQuery(value("QUERY_STRING", in: parameters) ?? ""),
+            headers: headers,
+            body: body,
+            remoteAddress: value("REMOTE_ADDR", in: parameters) ?? "",
+            requestID: requestID)
+    }
+
+    /// The segment after `/api/`; `/api` and `/api/` give the empty route, other paths stay whole.
+    static func route(fromPath path: String) -> String {
+        if path.hasPrefix("/api/") { return String(path.dropFirst(5)) }
+        if path == "/api" { return "" }
+        return path
+    }
+
+    /// Percent-decodes a URL path (`+` stays a plus; malformed escapes are kept literally).
+    static func percentDecode(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var input = Array(text.utf8)[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "%"), input.count >= 2,
+                let decoded = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(decoded)
+                input = input.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func path(_ parameters: [(name: String, value: String)]) -> String {
+        if let document = value("DOCUMENT_URI", in: parameters), !document.isEmpty { return document }
+        if let uri = value("REQUEST_URI", in: parameters), !uri.isEmpty {
+            let withoutQuery = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            return percentDecode(String(withoutQuery))
+        }
+        return value("SCRIPT_NAME", in: parameters) ?? ""
+    }
+
+    private static func value(_ name: String, in parameters: [(name: String, value: String)]) -> String? {
+        parameters.first { $0.name == name }?.value
+    }
+
+    private static func randomRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import Logging
+import PaymentsApp
+import PaymentsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `payments-fcgi`: the FastCGI responder nginx talks to; reads configuration, wires the application and serves.
+struct PaymentsFCGICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments-fcgi",
+        abstract: "The tn-payments FastCGI responder (a fixed pool of worker threads behind nginx).")
+
+    /// EX_CONFIG from sysexits.h: systemd and operators read it as "fix the configuration, do not just restart".
+    static let configurationExitCode: Int32 = 78
+    static let defaultEnvFile = "/etc/tn-payments/payments.env"
+    static let installedSQLDirectory = "/usr/share/tn-payments/sql"
+    /// libfcgi `select()`s on accepted sockets, which breaks at descriptor 1024 and above (DESIGN §12).
+    static let descriptorLimit: rlim_t = 1024
+
+    @Option(help: "Environment file in systemd EnvironmentFile= syntax (default: \(defaultEnvFile), optional).")
+    var envFile: String?
+
+    @Option(
+        help: "Directory of the sql/NNNN_*.sql migrations (default: \(installedSQLDirectory) if present, else ./sql).")
+    var sqlDir: String?
+
+    @Flag(help: "Validate the configuration and the schema, then exit 0.")
+    var checkConfig = false
+
+    func run() throws {
+        // Before anything can start a thread, so every thread inherits the mask and only the watcher takes them.
+        SignalWatcher.blockInCallingThread()
+
+        let config: ConfigReader
+        let logLevel: Logger.Level
+        do {
+            let values = try EnvironmentFile.load(path: envFile ?? Self.defaultEnvFile, required: envFile != nil)
+            config = ConfigReader(values)
+            logLevel = try ServerConfiguration.logLevel(config)
+        } catch {
+            throw Self.configurationFailure(error)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "payments-fcgi")
+
+        let server: ServerConfiguration
+        let application: Application
+        do {
+            server = try ServerConfiguration(
+                config, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
+            application = try Application(configuration: config, logger: logger, sqlDirectory: resolvedSQLDirectory())
+        } catch let error as ConfigurationError {
+            throw Self.configurationFailure(error)
+        } catch {
+            Self.printError("\(error)")
+            throw ExitCode.failure
+        }
+        if checkConfig {
+            print("payments-fcgi: configuration OK")
+            return
+        }
+
+        Self.capDescriptors(logger: logger)
+        let listener: FastCGIListener
+        do {
+            try FastCGILibrary.initialize()
+            switch server.listen {
+            case .socket(let path, let mode): listener = try FastCGIListener.bind(path: path, mode: mode)
+            case .inherited(let descriptor): listener = try FastCGIListener.inherited(descriptor: descriptor)
+            }
+        } catch {
+            Self.printError("\(error)")
+            throw ExitCode.failure
+        }
+
+        application.start()
+        let pool = WorkerPool(application: application, listener: listener, logger: logger)
+        pool.start(count: server.workers)
+        SignalWatcher.start(logger: logger) { _ in pool.stop() }
+        logger.info(
+            "listening",
+            metadata: ["socket": "\(listener.path ?? "fd \(listener.descriptor)")", "workers": "\(server.workers)"])
+
+        pool.waitUntilFinished()
+        // Queued Retail pushes get what is left of the 10 s stop budget (DESIGN §11), at least one second.
+        application.shutdown(deadlineSeconds: max(1, 10 - pool.secondsSinceStop))
+        listener.close()
+        logger.info("stopped")
+    }
+
+    /// `--sql-dir`, else the installed directory when it exists, else `./sql`.
+    private func resolvedSQLDirectory() -> String {
+        if let sqlDir { return sqlDir }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: Self.installedSQLDirectory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
+            return Self.installedSQLDirectory
+        }
+        return "sql"
+    }
+
+    /// Lowers the soft descriptor limit to 1024 when the environment allows more, so no socket lands above `select()`'s
+    /// range even when started outside systemd (the unit sets `LimitNOFILE=1024` too).
+    private static func capDescriptors(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur > descriptorLimit else { return }
+        limit.rlim_cur = descriptorLimit
+        if setrlimit(RLIMIT_NOFILE_VALUE, &limit) != 0 {
+            logger.warning("cannot lower the descriptor limit to 1024", metadata: ["errno": "\(errno)"])
+        }
+    }
+
+    private static func configurationFailure(_ error: ConfigurationError) -> ExitCode {
+        printError(error.description)
+        return ExitCode(configurationExitCode)
+    }
+
+    private static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("payments-fcgi: \(message)\n".utf8))
+    }
+}
+
+#if canImport(Glibc)
+    /// `RLIMIT_NOFILE` as the type `getrlimit` takes on glibc (the C enum imports as its own type).
+    private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#endif

@@ -1,0 +1,131 @@
+import FastCGI
+import Foundation
+import Logging
+import PaymentsApp
+import PaymentsCore
+import Synchronization
+
+/// The fixed pool of worker threads: each owns one `FastCGIRequest` and one `RequestWorker` (its MariaDB connection).
+///
+/// Threads, not tasks: every step of a request (libfcgi, MariaDB, outbound HTTP) is a blocking C call, and a blocking
+/// call must never sit on a Swift-concurrency thread.
+final class WorkerPool: Sendable {
+    /// Stack size of each worker thread; generous for the JSON and crypto paths, and untouched pages cost no memory.
+    static let stackSize = 2 * 1024 * 1024
+
+    private let application: Application
+    private let listener: FastCGIListener
+    private let logger: Logger
+    private let running = Atomic<Int>(0)
+    /// `DispatchTime` uptime in nanoseconds when `stop()` began; 0 while running.
+    private let stopRequestedAt = Atomic<UInt64>(0)
+    private let finished = DispatchGroup()
+
+    init(application: Application, listener: FastCGIListener, logger: Logger) {
+        self.application = application
+        self.listener = listener
+        self.logger = logger
+    }
+
+    /// How many worker threads have not yet left their loop.
+    var runningCount: Int { running.load(ordering: .acquiring) }
+
+    /// Starts `count` worker threads.
+    func start(count: Int) {
+        for index in 0..<count {
+            running.add(1, ordering: .releasing)
+            finished.enter()
+            let thread = Thread { [self] in
+                self.runWorker(index: index)
+                self.running.subtract(1, ordering: .releasing)
+                self.finished.leave()
+            }
+            thread.name = "fcgi-\(index)"
+            thread.stackSize = Self.stackSize
+            thread.start()
+        }
+    }
+
+    /// Stops accepting and wakes the acceptor until every worker has left its loop; requests in flight finish first.
+    ///
+    /// Called from the signal thread. The wake-up repeats because a SIGUSR1 that lands just before a thread enters
+    /// `accept()` is lost (libfcgi checks its shutdown flag, then calls accept).
+    func stop() {
+        stopRequestedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+        listener.beginShutdown()
+        while runningCount > 0 {
+            listener.wakeAcceptors()
+            usleep(20_000)
+        }
+    }
+
+    /// Seconds since `stop()` began (0 when it has not).
+    var secondsSinceStop: Double {
+        let start = stopRequestedAt.load(ordering: .acquiring)
+        guard start > 0 else { return 0 }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Blocks until every worker thread has left its loop (after `listener.beginShutdown()`).
+    func waitUntilFinished() {
+        finished.wait()
+    }
+
+    /// One thread's life: make the worker here (it binds its MariaDB thread state), serve until shutdown, close it.
+    private func runWorker(index: Int) {
+        let worker = application.makeWorker(index: index)
+        defer { worker.close() }
+        let slot: FastCGIRequest
+        do {
+            slot = try FastCGIRequest(listener: listener)
+        } catch {
+            logger.critical("worker cannot start", metadata: ["worker": "\(index)", "error": "\(error)"])
+            return
+        }
+        var consecutiveFailures = 0
+        while true {
+            let accepted: Bool
+            do {
+                accepted = try slot.accept()
+            } catch {
+                // One failed accept (EMFILE, a connection reset before the begin record) must not end the worker;
+                // back off a little so a persistent failure does not spin.
+                consecutiveFailures += 1
+                logger.error("accept failed", metadata: ["worker": "\(index)", "error": "\(error)"])
+                usleep(useconds_t(min(consecutiveFailures, 20) * 50_000))
+                continue
+            }
+            guard accepted else { return }
+            consecutiveFailures = 0
+            serve(slot, worker: worker)
+        }
+    }
+
+    /// Answers the accepted request and hands its new ledger rows to the sync queue after finishing it.
+    private func serve(_ slot: FastCGIRequest, worker: RequestWorker) {
+        let parameters = slot.parameters()
+        let length = APIRequestDecoder.contentLength(parameters)
+        let tooLarge = length > application.maxBodyBytes
+        var request = APIRequestDecoder.makeRequest(parameters: parameters, body: [])
+        if !tooLarge {
+            do {
+                request.body = try slot.readBody(length: length)
+            } catch {
+                // The client or nginx went away mid-body: nothing can be answered, and nothing was acted on.
+                logger.warning(
+                    "request body incomplete", metadata: ["request.id": "\(request.requestID)", "error": "\(error)"])
+                slot.finish()
+                return
+            }
+        }
+        let response = worker.handle(request, bodyTooLarge: tooLarge)
+        do {
+            try slot.respond(status: response.status, headers: response.headers, body: response.body)
+        } catch {
+            logger.warning(
+                "response not delivered", metadata: ["request.id": "\(request.requestID)", "error": "\(error)"])
+        }
+        slot.finish()
+        worker.didFinish(response)
+    }
+}

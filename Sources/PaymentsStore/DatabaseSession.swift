@@ -1,0 +1,144 @@
+import Logging
+import MariaDB
+import PaymentsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A lazily opened connection plus the error policy every store shares (DESIGN §12).
+///
+/// A lost connection is dropped and reported as `.unavailable` (the next call reconnects); a COMMIT that loses
+/// the connection is `.unknownOutcome` and never replayed; deadlocks and lock-wait timeouts roll back and rerun
+/// the whole transaction up to three times. Not Sendable: one thread uses it at a time.
+final class DatabaseSession {
+    let options: ConnectionOptions
+    let logger: Logger?
+    private var current: Connection?
+    /// A deadlock or lock-wait timeout is retried this many times after the first attempt.
+    static let deadlockRetries = 3
+
+    init(options: ConnectionOptions, logger: Logger?) {
+        self.options = options
+        self.logger = logger
+    }
+
+    init(connection: Connection, logger: Logger?) {
+        self.options = connection.options
+        self.logger = logger
+        self.current = connection
+    }
+
+    /// The open connection, connecting first when there is none.
+    func connection() throws(LedgerError) -> Connection {
+        if let current, !current.isBroken { return current }
+        current = nil
+        do {
+            let connection = try Connection(options: options)
+            current = connection
+            return connection
+        } catch {
+            throw LedgerError(.unavailable, "cannot connect to MariaDB: \(error)", cause: error)
+        }
+    }
+
+    /// Closes the connection; the next call opens a new one.
+    func drop() {
+        current?.close()
+        current = nil
+    }
+
+    /// The server id of the open connection, if any (tests kill it to simulate a lost connection).
+    var connectionID: Int64? { current?.connectionID }
+
+    /// Runs `body` in autocommit mode (single statements), mapping database errors.
+    @discardableResult
+    func run<Value>(_ body: (Connection) throws -> Value) throws(LedgerError) -> Value {
+        let connection = try connection()
+        do {
+            return try body(connection)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Runs `body` in one transaction, retrying it after deadlocks and lock-wait timeouts.
+    func transaction<Value>(_ body: (Connection) throws -> TransactionEnd<Value>) throws(LedgerError) -> Value {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try connection()
+            let end: TransactionEnd<Value>
+            do {
+                try connection.begin()
+                end = try body(connection)
+            } catch let error as MariaDBError where error.isDeadlock && attempt <= Self.deadlockRetries {
+                logger?.debug(
+                    "retrying transaction", metadata: ["db.error.code": "\(error.code)", "db.attempt": "\(attempt)"])
+                rollbackQuietly(connection)
+                pause(attempt: attempt)
+                continue
+            } catch {
+                rollbackQuietly(connection)
+                throw mapped(error)
+            }
+            switch end {
+            case .rollback(let value):
+                do {
+                    try connection.rollback()
+                } catch {
+                    throw mapped(error)
+                }
+                return value
+            case .commit(let value):
+                do {
+                    try connection.commit()
+                    return value
+                } catch let error where error.isConnectionLost {
+                    logger?.warning(
+                        "MariaDB connection lost during COMMIT", metadata: ["db.error.code": "\(error.code)"])
+                    drop()
+                    throw LedgerError(.unknownOutcome, "COMMIT outcome unknown: \(error)", cause: error)
+                } catch let error where error.isDeadlock && attempt <= Self.deadlockRetries {
+                    // Galera reports certification conflicts as 1213 at COMMIT; the transaction is already undone.
+                    rollbackQuietly(connection)
+                    pause(attempt: attempt)
+                    continue
+                } catch {
+                    rollbackQuietly(connection)
+                    throw mapped(error)
+                }
+            }
+        }
+    }
+
+    /// Converts any error from a body into a `LedgerError`, dropping a connection that is gone.
+    func mapped(_ error: any Error) -> LedgerError {
+        if let ledgerError = error as? LedgerError { return ledgerError }
+        if let database = error as? MariaDBError {
+            if database.isConnectionLost {
+                logger?.warning(
+                    "MariaDB connection lost; reconnecting on the next call",
+                    metadata: ["db.error.code": "\(database.code)"])
+                drop()
+                return LedgerError(.unavailable, "MariaDB connection lost: \(database)", cause: database)
+            }
+            return LedgerError(.failed, database.description, cause: database)
+        }
+        return LedgerError(.failed, "\(error)", cause: error)
+    }
+
+    private func rollbackQuietly(_ connection: Connection) {
+        do {
+            try connection.rollback()
+        } catch {
+            if error.isConnectionLost { drop() }
+        }
+    }
+
+    /// A short random pause so two transactions that deadlocked do not collide again at once.
+    private func pause(attempt: Int) {
+        let micros = UInt32.random(in: 2_000...20_000) * UInt32(attempt)
+        usleep(micros)
+    }
+}

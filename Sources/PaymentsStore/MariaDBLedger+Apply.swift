@@ -1,0 +1,146 @@
+import MariaDB
+import PaymentsCore
+
+extension MariaDBLedger {
+    /// Applies one confirmation in a single transaction: event row, ledger rows (refund cap checked under a row
+    /// lock on the refunded payment), session updates and operator items (DESIGN §1.2, §1.5).
+    ///
+    /// A duplicate event id (a concurrent duplicate waits on the unique key until the first commits) rolls back
+    /// and answers `duplicateEvent`. A `payment_id` already stored with the same gateway, uid and amount is
+    /// reported in `alreadyPresent`; with other values it is `LedgerError(.integrity)`. A refund whose payment
+    /// is missing is `LedgerError(.refundTargetMissing)`.
+    public func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
+        try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
+            if let event = effect.event {
+                do {
+                    try insertEvent(event, connection)
+                } catch let error as MariaDBError where error.isDuplicateKey {
+                    return .rollback(LedgerOutcome(duplicateEvent: true))
+                }
+            }
+            var outcome = LedgerOutcome()
+            for entry in effect.entries {
+                if let refundOf = entry.refundOf {
+                    try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
+                } else if let id = try insertEntry(entry, refundOfRowID: nil, connection, &outcome) {
+                    outcome.insertedRowIDs.append(id)
+                }
+            }
+            for update in effect.sessionUpdates {
+                try connection.execute(
+                    "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+                    [.text(update.status.rawValue), .int(update.sessionID)])
+            }
+            for item in effect.operatorItems {
+                try insertOperatorItem(item, connection)
+            }
+            return .commit(outcome)
+        }
+    }
+
+    private func insertEvent(_ event: WebhookEventRecord, _ connection: Connection) throws(MariaDBError) {
+        let headers = JSONValue.object(event.headers.map { ($0.0, JSONValue.string($0.1)) }).serialized()
+        try connection.execute(
+            """
+            INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, \
+            outcome) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)
+            """,
+            [
+                .text(event.gateway), .text(event.eventID), .text(event.eventType), .bytes(event.payload),
+                .text(headers),
+                .text(String(event.outcome.prefix(64))),
+            ])
+    }
+
+    /// A row with `refundOf`: a refund/dispute (negative) or a compensation (positive), capped by its payment.
+    private func applyAdjustment(
+        _ entry: LedgerEntry, refundOf: String, _ connection: Connection, _ outcome: inout LedgerOutcome
+    ) throws {
+        // Locking the refunded payment serialises every adjustment of it, so the cap below cannot race.
+        guard
+            let original = try connection.queryOne(
+                "SELECT id, amount, uid FROM tn_payments WHERE payment_id = ? FOR UPDATE", [.text(refundOf)])
+        else {
+            throw LedgerError(.refundTargetMissing, "payment \(refundOf) is not in the ledger yet")
+        }
+        let originalID = try original.int64(0)
+        let originalAmount = try original.int64(1)
+        if try original.string(2) != entry.uid {
+            throw LedgerError(.integrity, "\(entry.paymentID) names another uid than payment \(refundOf)")
+        }
+        if let existing = try connection.queryOne(
+            "SELECT gateway, uid, amount FROM tn_payments WHERE payment_id = ?", [.text(entry.paymentID)])
+        {
+            try requireSame(existing, as: entry)
+            outcome.alreadyPresent.append(entry.paymentID)
+            return
+        }
+        let netRow = try connection.queryOne(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) FROM tn_payments WHERE refund_of = ?", [.int(originalID)])
+        let net = try netRow?.int64(0) ?? 0
+        let after = net + entry.amount.cents
+        // Refunds may take back at most the payment; compensations may give back at most what was taken.
+        let reason: String? = -after > originalAmount ? "over-refund" : (after > 0 ? "over-compensation" : nil)
+        if let reason {
+            let payload = JSONValue.object([
+                ("payment_id", .string(entry.paymentID)), ("refund_of", .string(refundOf)),
+                ("amount", .int(entry.amount.cents)), ("adjusted_before", .int(net)),
+                ("payment_amount", .int(originalAmount)),
+            ]).serialized()
+            try insertOperatorItem(
+                OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload),
+                connection)
+            outcome.overRefunds.append(entry.paymentID)
+            return
+        }
+        if let id = try insertEntry(entry, refundOfRowID: originalID, connection, &outcome) {
+            outcome.insertedRowIDs.append(id)
+        }
+    }
+
+    /// Inserts a ledger row; a `payment_id` that exists is checked and reported instead (nil is returned).
+    private func insertEntry(
+        _ entry: LedgerEntry, refundOfRowID: Int64?, _ connection: Connection, _ outcome: inout LedgerOutcome
+    ) throws -> Int64? {
+        do {
+            let result = try connection.execute(
+                """
+                INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, \
+                refund_of, sync_state, sync_attempts, next_sync_at) \
+                VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND)
+                """,
+                [
+                    .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
+                    SQLValue(entry.sessionID), SQLValue(refundOfRowID),
+                ])
+            return result.lastInsertID
+        } catch let error where error.isDuplicateKey {
+            guard
+                let existing = try connection.queryOne(
+                    "SELECT gateway, uid, amount FROM tn_payments WHERE payment_id = ?", [.text(entry.paymentID)])
+            else { throw LedgerError(.failed, "duplicate key on tn_payments without a payment_id match", cause: error) }
+            try requireSame(existing, as: entry)
+            outcome.alreadyPresent.append(entry.paymentID)
+            return nil
+        }
+    }
+
+    /// Throws `.integrity` unless a stored (gateway, uid, amount) row matches the entry.
+    private func requireSame(_ existing: Row, as entry: LedgerEntry) throws {
+        let same =
+            try existing.string(0) == entry.gateway && existing.string(1) == entry.uid
+            && existing.int64(2) == entry.amount.cents
+        if !same {
+            throw LedgerError(.integrity, "payment_id \(entry.paymentID) is stored with another gateway, uid or amount")
+        }
+    }
+
+    private func insertOperatorItem(_ item: OperatorItem, _ connection: Connection) throws(MariaDBError) {
+        try connection.execute(
+            """
+            INSERT INTO operator_items (gateway, reference, reason, payload, created_at) \
+            VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+            """,
+            [.text(item.gateway), .text(item.reference), .text(String(item.reason.prefix(64))), .text(item.payload)])
+    }
+}

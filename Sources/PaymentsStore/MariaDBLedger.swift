@@ -1,0 +1,150 @@
+import Logging
+import MariaDB
+import PaymentsCore
+
+/// The MariaDB-backed `Ledger`: one per worker thread, owning one lazily opened connection.
+///
+/// A lost connection is dropped and reported as `LedgerError(.unavailable)`; the next call reconnects. A COMMIT
+/// that loses the connection is `.unknownOutcome`. Deadlocks (1213) and lock-wait timeouts (1205) roll back and
+/// rerun the whole transaction up to three times. Not Sendable: create it on (or for) the thread that uses it.
+public final class MariaDBLedger: Ledger {
+    let database: DatabaseSession
+    /// Seconds after creation when reconciliation first looks at a session (`RECONCILE_AFTER_SECONDS`).
+    public let reconcileAfterSeconds: Int
+
+    /// - Parameters:
+    ///   - configuration: where to connect; nothing is opened until the first call.
+    ///   - logger: receives connection drops (warning) and deadlock retries (debug); never bind values.
+    ///   - reconcileAfterSeconds: delay before a new session becomes due for reconciliation.
+    public init(configuration: DatabaseConfiguration, logger: Logger? = nil, reconcileAfterSeconds: Int = 900) {
+        self.database = DatabaseSession(options: configuration.connectionOptions, logger: logger)
+        self.reconcileAfterSeconds = reconcileAfterSeconds
+    }
+
+    /// The server-side id of the current connection, or nil when none is open (for tests and diagnostics).
+    public var connectionID: Int64? { database.connectionID }
+
+    /// Closes the connection (at thread end); a later call reconnects.
+    public func close() { database.drop() }
+
+    public func createSession(gateway: String, uid: String, amount: Money, currency: String) throws(LedgerError)
+        -> PaymentSession
+    {
+        let publicID = UUIDv4.make()
+        return try database.run { connection in
+            let rows = try connection.query(
+                """
+                INSERT INTO payment_sessions (public_id, gateway, uid, amount, currency, status, created_at, \
+                updated_at, next_reconcile_at, reconcile_attempts) \
+                VALUES (?, ?, ?, ?, ?, 'creating', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), \
+                UTC_TIMESTAMP(6) + INTERVAL ? SECOND, 0) RETURNING id, created_at
+                """,
+                [
+                    .text(publicID), .text(gateway), .text(uid), .int(amount.cents), .text(currency),
+                    SQLValue(reconcileAfterSeconds),
+                ])
+            guard let row = rows.first else { throw LedgerError(.failed, "INSERT … RETURNING returned no row") }
+            return PaymentSession(
+                id: try row.int64(0), publicID: publicID, gateway: gateway, externalID: nil, uid: uid, amount: amount,
+                currency: currency, status: .creating, createdAt: try row.unixSeconds(1))
+        }
+    }
+
+    public func attachExternalID(sessionID: Int64, externalID: String, status: SessionStatus) throws(LedgerError) {
+        try database.run { connection in
+            let result: ExecuteResult
+            do {
+                result = try connection.execute(
+                    """
+                    UPDATE payment_sessions SET external_id = ?, status = ?, updated_at = UTC_TIMESTAMP(6) \
+                    WHERE id = ? AND status = 'creating' AND external_id IS NULL
+                    """, [.text(externalID), .text(status.rawValue), .int(sessionID)])
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                throw LedgerError(.integrity, "external id is already attached to another session", cause: error)
+            }
+            if result.affectedRows == 1 { return }
+            guard
+                let row = try connection.queryOne(
+                    "SELECT external_id, status FROM payment_sessions WHERE id = ?", [.int(sessionID)])
+            else { throw LedgerError(.failed, "session \(sessionID) does not exist") }
+            let stored = try row.optionalString(0)
+            if stored == externalID { return }
+            throw LedgerError(
+                .integrity,
+                "session \(sessionID) is \(try row.string(1)) with \(stored == nil ? "no" : "another") external id")
+        }
+    }
+
+    public func updateSessionStatus(sessionID: Int64, status: SessionStatus) throws(LedgerError) {
+        try database.run { connection in
+            try connection.execute(
+                "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+                [.text(status.rawValue), .int(sessionID)])
+        }
+    }
+
+    public func session(publicID: String) throws(LedgerError) -> PaymentSession? {
+        try database.run { connection in
+            try connection.queryOne(
+                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE public_id = ?", [.text(publicID)]
+            ).map(RowDecoding.session(from:))
+        }
+    }
+
+    public func session(gateway: String, externalID: String) throws(LedgerError) -> PaymentSession? {
+        try database.run { connection in
+            try connection.queryOne(
+                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE gateway = ? AND external_id = ?",
+                [.text(gateway), .text(externalID)]
+            ).map(RowDecoding.session(from:))
+        }
+    }
+
+    public func eventExists(gateway: String, eventID: String) throws(LedgerError) -> Bool {
+        try database.run { connection in
+            try connection.queryOne(
+                "SELECT 1 FROM webhook_events WHERE gateway = ? AND event_id = ?", [.text(gateway), .text(eventID)]
+            ) != nil
+        }
+    }
+
+    public func entry(paymentID: String) throws(LedgerError) -> StoredLedgerEntry? {
+        try database.run { connection in
+            try connection.queryOne(
+                "SELECT \(RowDecoding.entryColumns) FROM tn_payments WHERE payment_id = ?", [.text(paymentID)]
+            ).map(RowDecoding.entry(from:))
+        }
+    }
+
+    public func refundedTotal(of paymentID: String) throws(LedgerError) -> Money {
+        try database.run { connection in
+            let row = try connection.queryOne(
+                """
+                SELECT CAST(COALESCE(SUM(r.amount), 0) AS SIGNED) FROM tn_payments r \
+                JOIN tn_payments p ON r.refund_of = p.id WHERE p.payment_id = ?
+                """, [.text(paymentID)])
+            return Money(cents: -(try row?.int64(0) ?? 0))
+        }
+    }
+
+    public func transactions(uid: String, offset: Int, limit: Int) throws(LedgerError)
+        -> (rows: [StoredLedgerEntry], total: Int)
+    {
+        try database.run { connection in
+            let rows = try connection.query(
+                "SELECT \(RowDecoding.entryColumns) FROM tn_payments WHERE uid = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                [.text(uid), SQLValue(max(0, limit)), SQLValue(max(0, offset))]
+            ).map(RowDecoding.entry(from:))
+            let total = try connection.queryOne("SELECT COUNT(*) FROM tn_payments WHERE uid = ?", [.text(uid)])
+            return (rows, try total?.int(0) ?? 0)
+        }
+    }
+
+    public func syncBacklog() throws(LedgerError) -> (unsynced: Int, oldestSeconds: Int) {
+        try database.run { connection in try SyncBacklog.read(connection) }
+    }
+
+    public func ping() throws(LedgerError) {
+        try database.run { connection in try connection.ping() }
+    }
+}

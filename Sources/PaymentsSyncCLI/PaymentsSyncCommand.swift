@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `payments-sync`: schema migrations, Retail sync, reconciliation and operator tools (DESIGN §7, §8, §11).
+@main
+struct PaymentsSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments-sync",
+        abstract: "Migrates the schema, pushes the ledger to the Retail API and reconciles open payment sessions.",
+        discussion: """
+            Exit codes: 0 everything pushed and synced, 1 some rows failed or will be retried, \
+            2 configuration error (including Retail answering 401/403).
+            """,
+        subcommands: [
+            MigrateCommand.self, RunCommand.self, ReconcileCommand.self, RequeueCommand.self, ReportCommand.self,
+            PurgeCommand.self,
+        ])
+}

@@ -1,0 +1,142 @@
+import FastCGI
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the server thread of a test saw, handed back to the test.
+final class ServerObservation: Sendable {
+    struct Seen {
+        var accepted: Bool?
+        var parameters: [String: String] = [:]
+        var body: [UInt8] = []
+        var error: String?
+    }
+    let seen = Mutex(Seen())
+    let done = DispatchSemaphore(value: 0)
+}
+
+@Suite(.serialized)
+struct FastCGIRequestTests {
+    private static func temporarySocketPath() -> String {
+        NSTemporaryDirectory() + "fcgi-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+    }
+
+    /// Runs one accept → read → respond → finish cycle on its own thread.
+    private static func serveOnce(
+        _ listener: FastCGIListener, observation: ServerObservation, status: Int, headers: [(String, String)]
+    ) {
+        let thread = Thread {
+            defer { observation.done.signal() }
+            do {
+                let request = try FastCGIRequest(listener: listener)
+                let accepted = try request.accept()
+                observation.seen.withLock { $0.accepted = accepted }
+                guard accepted else { return }
+                var parameters: [String: String] = [:]
+                for (name, value) in request.parameters() { parameters[name] = value }
+                let length = Int(request.parameter("CONTENT_LENGTH") ?? "0") ?? 0
+                let body = try request.readBody(length: length)
+                observation.seen.withLock {
+                    $0.parameters = parameters
+                    $0.body = body
+                }
+                try request.respond(status: status, headers: headers, body: Array(body.reversed()))
+                request.finish()
+            } catch {
+                observation.seen.withLock { $0.error = "\(error)" }
+            }
+        }
+        thread.start()
+    }
+
+    @Test func roundTripIsByteExact() throws {
+        try FastCGILibrary.initialize()
+        let path = Self.temporarySocketPath()
+        let listener = try FastCGIListener.bind(path: path, mode: 0o660)
+        defer { listener.close() }
+        var status = stat()
+        #expect(stat(path, &status) == 0)
+        #expect(status.st_mode & 0o777 == 0o660)
+
+        let observation = ServerObservation()
+        Self.serveOnce(
+            listener, observation: observation, status: 413,
+            headers: [("Content-Type", "application/octet-stream"), ("X-Split", "a\r\nInjected: yes")])
+        var body: [UInt8] = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        body += [0, 13, 10, 13, 10, 0xFF]
+        let params = [
+            ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/api/stripe-handleWebhookEvents"),
+            ("CONTENT_LENGTH", "\(body.count)"),
+            ("HTTP_STRIPE_SIGNATURE", "t=1,v1=" + String(repeating: "a", count: 300)),
+        ]
+        let answer = try FastCGITestClient.send(socketPath: path, params: params, body: body)
+        #expect(observation.done.wait(timeout: .now() + 10) == .success)
+
+        let seen = observation.seen.withLock { $0 }
+        #expect(seen.error == nil)
+        #expect(seen.accepted == true)
+        #expect(seen.parameters["REQUEST_METHOD"] == "POST")
+        #expect(seen.parameters["HTTP_STRIPE_SIGNATURE"]?.count == 307)
+        #expect(seen.body == body)
+        #expect(answer.ended)
+
+        let separator: [UInt8] = [13, 10, 13, 10]
+        let split = try #require(
+            (0...(answer.stdout.count - 4)).first { Array(answer.stdout[$0..<$0 + 4]) == separator })
+        let head = String(decoding: answer.stdout[..<split], as: UTF8.self)
+        #expect(head.hasPrefix("Status: 413 Content Too Large\r\n"))
+        #expect(head.contains("X-Split: aInjected: yes"))
+        #expect(head.contains("Content-Length: \(body.count)"))
+        #expect(Array(answer.stdout[(split + 4)...]) == Array(body.reversed()))
+    }
+
+    @Test func shutdownWakesTheBlockedAcceptor() throws {
+        try FastCGILibrary.initialize()
+        let listener = try FastCGIListener.bind(path: Self.temporarySocketPath(), mode: 0o600)
+        defer { listener.close() }
+        let observation = ServerObservation()
+        Self.serveOnce(listener, observation: observation, status: 200, headers: [])
+        usleep(200_000)
+        listener.beginShutdown()
+        var waited = 0
+        while observation.done.wait(timeout: .now() + .milliseconds(20)) == .timedOut, waited < 250 {
+            listener.wakeAcceptors()
+            waited += 1
+        }
+        let seen = observation.seen.withLock { $0 }
+        #expect(seen.accepted == false)
+        #expect(seen.error == nil)
+        #expect(listener.isShuttingDown)
+    }
+
+    @Test func staleSocketIsReplacedButOtherFilesAreNot() throws {
+        try FastCGILibrary.initialize()
+        let path = Self.temporarySocketPath()
+        let first = try FastCGIListener.bind(path: path, mode: 0o600)
+        _ = close(first.descriptor)  // leave the file behind, as a crashed run would
+        let second = try FastCGIListener.bind(path: path, mode: 0o666)
+        second.close()
+        #expect(access(path, F_OK) != 0)
+
+        let regular = Self.temporarySocketPath()
+        #expect(FileManager.default.createFile(atPath: regular, contents: Data("keep".utf8)))
+        defer { unlink(regular) }
+        #expect(throws: FastCGIError.self) { try FastCGIListener.bind(path: regular, mode: 0o600) }
+        #expect(FileManager.default.contents(atPath: regular) == Data("keep".utf8))
+    }
+
+    @Test(arguments: [
+        (["LISTEN_FDS": "1"], Int32?.some(3)),
+        (["LISTEN_FDS": "1", "LISTEN_PID": "4242"], Int32?.some(3)),
+        (["LISTEN_FDS": "1", "LISTEN_PID": "1"], Int32?.none),
+        (["LISTEN_FDS": "2"], Int32?.none),
+        ([:], Int32?.none),
+    ])
+    func systemdDescriptor(environment: [String: String], expected: Int32?) {
+        #expect(FastCGIListener.systemdDescriptor(environment: environment, processID: 4242) == expected)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Polls `condition` until it holds or `timeout` seconds pass; for asynchronous effects such as webhook
+/// delivery by the sandbox and the responder's Retail push. Errors inside the condition count as "not yet",
+/// and the last one is rethrown when time runs out.
+@discardableResult
+func eventually(timeout: Double = 15, interval: Double = 0.1, _ condition: () throws -> Bool) throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    var lastError: (any Error)?
+    while true {
+        do {
+            if try condition() { return true }
+            lastError = nil
+        } catch {
+            lastError = error
+        }
+        if Date() >= deadline { break }
+        Thread.sleep(forTimeInterval: interval)
+    }
+    if let lastError { throw lastError }
+    return false
+}
+
+/// Waits `seconds` (for "nothing happens" checks after an asynchronous trigger).
+func pause(_ seconds: Double) {
+    Thread.sleep(forTimeInterval: seconds)
+}
+
+/// Runs `count` copies of `body` at once on separate threads and returns their results in index order.
+func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) -> [T] {
+    let results = ResultSlots<T>(count: count)
+    let group = DispatchGroup()
+    let start = DispatchSemaphore(value: 0)
+    for index in 0..<count {
+        group.enter()
+        let thread = Thread {
+            start.wait()
+            results.set(index, body(index))
+            group.leave()
+        }
+        thread.start()
+    }
+    for _ in 0..<count { start.signal() }
+    group.wait()
+    return results.values()
+}

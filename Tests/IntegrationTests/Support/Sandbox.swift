@@ -1,0 +1,176 @@
+import Foundation
+import PaymentsCore
+
+/// A sandbox answer that was not 2xx: the test set-up itself failed.
+struct SandboxError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The sandbox's control API (Firebase minting, Stripe operator actions, Retail switches) and its Stripe API.
+struct Sandbox: Sendable {
+    let env: TestEnvironment
+
+    // MARK: - plumbing
+
+    private func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        let url = env.sandboxURL + path
+        let result: HTTPResult
+        if let body {
+            result = try HTTP.postJSON(url, body)
+        } else {
+            result = try HTTP.send(method, url)
+        }
+        guard (200..<300).contains(result.status) else {
+            throw SandboxError(description: "sandbox \(method) \(path) answered \(result)")
+        }
+        return result.json ?? .null
+    }
+
+    private func post(_ path: String, _ body: JSONValue) throws -> JSONValue { try control("POST", path, body) }
+
+    /// POSTs without requiring success (for checks of the sandbox's own refusals).
+    func postRaw(_ path: String, _ body: JSONValue) throws -> HTTPResult { try HTTP.postJSON(env.sandboxURL + path, body) }
+
+    // MARK: - Firebase
+
+    /// A signed Firebase ID token for `uid`; `claims` and `header` override the defaults (negative tests).
+    func mintToken(uid: String, emailVerified: Bool = true, provider: String = "google.com",
+                   claims: [(String, JSONValue)] = [], header: [(String, JSONValue)] = [], signature: String? = nil)
+        throws -> String
+    {
+        var body: [(String, JSONValue)] = [
+            ("uid", .string(uid)), ("email_verified", .bool(emailVerified)), ("sign_in_provider", .string(provider)),
+            ("email", .string("\(uid)@example.test")),
+        ]
+        if !claims.isEmpty { body.append(("claims", .object(claims))) }
+        if !header.isEmpty { body.append(("header", .object(header))) }
+        if let signature { body.append(("signature", .string(signature))) }
+        let answer = try post("/firebase/mint", .object(body))
+        guard let token = answer["idToken"]?.stringValue else { throw SandboxError(description: "mint answered no idToken") }
+        return token
+    }
+
+    // MARK: - Stripe operator actions
+
+    /// Authorises the PaymentIntent (→ `requires_capture`); delivers `amount_capturable_updated` unless `deliver` is false.
+    func pay(_ intentID: String, review: Bool = false, deliver: Bool = true) throws {
+        _ = try post("/control/stripe/pay", .object([("id", .string(intentID)), ("review", .bool(review)), ("deliver", .bool(deliver))]))
+    }
+
+    func closeReview(_ intentID: String, reason: String, deliver: Bool = true) throws {
+        _ = try post(
+            "/control/stripe/close-review",
+            .object([("id", .string(intentID)), ("reason", .string(reason)), ("deliver", .bool(deliver))]))
+    }
+
+    /// Refunds part of a captured intent; returns the refund object (with its `re_` id).
+    func refund(_ intentID: String, amount: Int64, status: String = "succeeded") throws -> JSONValue {
+        try post("/control/stripe/refund", .object([("id", .string(intentID)), ("amount", .int(amount)), ("status", .string(status))]))
+    }
+
+    func refundUpdate(_ refundID: String, status: String) throws {
+        _ = try post("/control/stripe/refund-update", .object([("id", .string(refundID)), ("status", .string(status))]))
+    }
+
+    /// Opens a dispute and withdraws its funds; returns the dispute object (with its `du_` id).
+    func dispute(_ intentID: String, amount: Int64) throws -> JSONValue {
+        try post("/control/stripe/dispute", .object([("id", .string(intentID)), ("amount", .int(amount))]))
+    }
+
+    func reinstate(_ disputeID: String) throws {
+        _ = try post("/control/stripe/reinstate", .object([("id", .string(disputeID))]))
+    }
+
+    /// The PaymentIntent as the sandbox holds it, with `capture_count`.
+    func intent(_ intentID: String) throws -> JSONValue {
+        try control("GET", "/control/stripe/intents/\(intentID)")
+    }
+
+    func captureCount(_ intentID: String) throws -> Int64 {
+        let intent = try intent(intentID)
+        return intent["capture_count"]?.int64Value ?? intent.at("payment_intent.capture_count")?.int64Value ?? -1
+    }
+
+    /// Every emitted event (delivery facts plus the `event` itself), optionally only those of one PaymentIntent.
+    func events(intentID: String? = nil) throws -> [JSONValue] {
+        let answer = try control("GET", "/control/stripe/events")
+        let list = answer.arrayValue ?? answer["events"]?.arrayValue ?? answer["data"]?.arrayValue ?? []
+        guard let intentID else { return list }
+        return list.filter { Sandbox.intentID(ofEventRecord: $0) == intentID }
+    }
+
+    /// The PaymentIntent an event record belongs to.
+    static func intentID(ofEventRecord record: JSONValue) -> String? {
+        if let id = record["payment_intent"]?.stringValue { return id }
+        let object = record.at("event.data.object") ?? record.at("data.object")
+        if object?["object"]?.stringValue == "payment_intent" { return object?["id"]?.stringValue }
+        return object?["payment_intent"]?.stringValue
+    }
+
+    /// The Stripe event envelope inside a record (the record may be the event itself).
+    static func event(ofRecord record: JSONValue) -> JSONValue { record["event"] ?? record }
+
+    /// Makes Stripe endpoint calls fail (`capture`, `create`, `retrieve`) `times` times with `status`.
+    func failStripe(endpoint: String, times: Int, status: Int = 500) throws {
+        _ = try post(
+            "/control/stripe/fail", .object([("endpoint", .string(endpoint)), ("times", .int(times)), ("status", .int(status))]))
+    }
+
+    /// GET on the sandbox's Stripe API with the secret key (what the backend sees).
+    func stripeAPI(_ path: String) throws -> JSONValue {
+        let result = try HTTP.send("GET", env.stripeAPIBase + path, headers: [("Authorization", "Bearer \(env.stripeSecretKey)")])
+        guard result.status == 200, let json = result.json else {
+            throw SandboxError(description: "sandbox Stripe GET \(path) answered \(result)")
+        }
+        return json
+    }
+
+    // MARK: - reCAPTCHA
+
+    func recaptcha(down: Bool) throws {
+        _ = try post("/control/recaptcha", .object([("down", .bool(down))]))
+    }
+
+    // MARK: - Retail
+
+    func retailMode(_ mode: String, latencyMilliseconds: Int? = nil) throws {
+        var body: [(String, JSONValue)] = [("mode", .string(mode))]
+        if let latencyMilliseconds { body.append(("latency_ms", .int(latencyMilliseconds))) }
+        _ = try post("/control/retail", .object(body))
+    }
+
+    /// Retail's accepted transactions (optionally of one customer), keyed by `transaction_id`.
+    func retailTransactions(customerID: String? = nil) throws -> [String: RetailTransaction] {
+        let path = "/control/retail/transactions" + (customerID.map { "?customer_id=\(FormEncoding.escape($0))" } ?? "")
+        let answer = try control("GET", path)
+        var result: [String: RetailTransaction] = [:]
+        for item in answer["transactions"]?.arrayValue ?? [] {
+            guard let id = item["transaction_id"]?.stringValue else { continue }
+            let transaction = RetailTransaction(
+                customerID: item["customer_id"]?.stringValue ?? "", transactionID: id, amount: item["amount"]?.int64Value ?? 0,
+                appliedCount: item["applied_count"]?.int64Value ?? 0, receivedCount: item["received_count"]?.int64Value)
+            if customerID == nil || transaction.customerID == customerID { result[id] = transaction }
+        }
+        return result
+    }
+
+    /// Retail's balance of one customer (sum of its applied transactions), nil when unknown to Retail.
+    func retailBalance(customerID: String) throws -> Int64? {
+        let answer = try control("GET", "/control/retail/transactions?customer_id=\(FormEncoding.escape(customerID))")
+        for customer in answer["customers"]?.arrayValue ?? [] where customer["customer_id"]?.stringValue == customerID {
+            return customer["total"]?.int64Value
+        }
+        return nil
+    }
+}
+
+/// One transaction the emulated Retail API accepted.
+struct RetailTransaction: Sendable, Equatable {
+    let customerID: String
+    let transactionID: String
+    let amount: Int64
+    /// Times it changed a balance: must stay 1.
+    let appliedCount: Int64
+    /// Times a POST carried it, duplicates included (nil when the sandbox does not report it).
+    let receivedCount: Int64?
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import PaymentsCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// Operational tests, run LAST (this file sorts last and the root suite is serialized): the test stack's database
+    /// is stopped and started again, and a second responder the test starts itself is stopped with SIGTERM under load.
+    @Suite("ZZ Operational (runs last)", .serialized)
+    struct ZOperationalLastTests {
+        /// The JSON body of a 200 answer, else nil.
+        static func json(_ outcome: FastCGIOutcome) -> JSONValue? {
+            guard case let .answered(status, body) = outcome, status == 200 else { return nil }
+            return try? JSONValue.parse(body)
+        }
+
+        static func isHealthy(_ outcome: FastCGIOutcome) -> Bool {
+            json(outcome) == .object([("status", .string("ok")), ("db", .string("ok"))])
+        }
+
+        @Test("database stop: health 503 and payment routes 503 ServiceUnavailableException; back without a responder restart")
+        func databaseRestart() throws {
+            let stack = try Stack.connect()
+            let (uid, token) = try stack.newUser("dbrestart")
+            #expect(try stack.api.get("health", token: nil).status == 200)
+            let environment = ["DB_NAME": stack.env.dbName]
+            let stop = try Command.run("/bin/bash", [stack.env.script("db-stop.sh"), "test"], environment: environment)
+            try #require(stop.status == 0, "db-stop.sh: \(stop)")
+            var restarted = false
+            defer {
+                if !restarted { _ = try? Command.run("/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment) }
+            }
+
+            let health = try stack.api.get("health", token: nil)
+            #expect(health.status == 503, "health with the database down: \(health)")
+            #expect(health.json?["status"]?.stringValue == "error")
+            #expect(health.json?["db"]?.stringValue == "down")
+            for _ in 0..<3 {
+                let intent = try stack.api.createIntent(amount: 1000, token: token)
+                #expect(intent.status == 503, "stripe-getPaymentIntent with the database down: \(intent)")
+                #expect(intent.errorName == "ServiceUnavailableException", "\(intent)")
+            }
+            let history = try stack.api.get("app-getTransactions", token: token)
+            #expect(history.status == 503, "\(history)")
+            #expect(history.errorName == "ServiceUnavailableException")
+
+            let start = try Command.run("/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
+            restarted = true
+            try #require(start.status == 0, "db-start.sh: \(start)")
+            #expect(try eventually(timeout: 30, interval: 0.2) { try stack.api.get("health", token: nil).status == 200 },
+                    "health never recovered")
+            // Each worker may answer one 503 while it drops its dead connection (DESIGN §12); then all is well.
+            var intentID: String?
+            try eventually(timeout: 30, interval: 0.2) {
+                let answer = try stack.api.createIntent(amount: 1000, token: token)
+                intentID = answer.json?["id"]?.stringValue
+                return answer.status == 200
+            }
+            let id = try #require(intentID, "no payment could be created after the database came back")
+            var consecutive = 0
+            let steady = try eventually(timeout: 30, interval: 0.05) {
+                consecutive = try stack.api.get("health", token: nil).status == 200 ? consecutive + 1 : 0
+                return consecutive >= 40
+            }
+            #expect(steady, "health did not settle at 200 after the database came back")
+            try stack.sandbox.pay(id)
+            #expect(try stack.waitForRow(id).amount == 1000)
+            #expect(try stack.db.ledgerCount(uid: uid) == 1)
+        }
+
+        @Test("SIGTERM under load: requests in flight finish with 200, the responder exits 0 within the stop budget")
+        func sigtermUnderLoad() throws {
+            let stack = try Stack.connect()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itest-fcgi-\(TestIDs.random(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let socket = directory.appendingPathComponent("fcgi.sock").path
+            let responder = try Command.start(
+                stack.env.executable("payments-fcgi"),
+                ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
+                environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": "8"])
+            defer { if responder.isRunning { kill(responder.pid, SIGKILL) } }
+            let ready = try eventually(timeout: 60, interval: 0.2) {
+                if !responder.isRunning { return true }
+                return Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health"))
+            }
+            if !(ready && responder.isRunning) {
+                kill(responder.pid, SIGKILL)
+                let exit = try responder.wait(timeout: 5)
+                Issue.record("the second responder did not start: \(exit)")
+                return
+            }
+
+            // Slow Retail makes app-getBalance take ~1.5 s, so these are surely in flight when SIGTERM arrives.
+            try stack.sandbox.retailMode("slow", latencyMilliseconds: 1500)
+            defer { try? stack.sandbox.retailMode("ok") }
+            let tokens = try (0..<6).map { _ in try stack.newUser("sigterm").token }
+            let signalled = DispatchSemaphore(value: 0)
+            let pid = responder.pid
+            Thread {
+                Thread.sleep(forTimeInterval: 0.5)
+                kill(pid, SIGTERM)
+                signalled.signal()
+            }.start()
+            let outcomes = concurrently(tokens.count + 4) { index -> [FastCGIOutcome] in
+                if index < tokens.count {
+                    return [FastCGIClient.request(
+                        socket: socket, method: "GET", route: "app-getBalance", headers: [("Authorization", "Bearer \(tokens[index])")])]
+                }
+                // Background load: health requests until the responder stops accepting.
+                var results: [FastCGIOutcome] = []
+                let deadline = Date().addingTimeInterval(15)
+                while Date() < deadline {
+                    let outcome = FastCGIClient.request(socket: socket, method: "GET", route: "health")
+                    results.append(outcome)
+                    if case .notServed = outcome { break }
+                }
+                return results
+            }
+            signalled.wait()
+            let exit = try responder.wait(timeout: 15)
+            #expect(exit.status == 0, "payments-fcgi after SIGTERM: \(exit)")
+
+            for (index, outcome) in outcomes.prefix(tokens.count).map({ $0.first ?? .notServed("no result") }).enumerated() {
+                #expect(
+                    Self.json(outcome) == .object([("total", .int(0)), ("reserved", .int(0))]), "in-flight request \(index): \(outcome)")
+            }
+            let background = outcomes.dropFirst(tokens.count).flatMap { $0 }
+            let broken = background.filter { if case .broken = $0 { return true } else { return false } }
+            #expect(broken.isEmpty, "requests cut off mid-answer: \(broken)")
+            let answered = background.filter { if case .answered = $0 { return true } else { return false } }
+            #expect(answered.allSatisfy(Self.isHealthy), "health under load: \(answered.filter { !Self.isHealthy($0) })")
+            #expect(!answered.isEmpty, "no load was served before the stop")
+            #expect(!Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health")), "still answering after exit")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import MariaDB
+import PaymentsStore
+import Testing
+
+/// The wrapper itself: binary-protocol round trips, long values, errors and transactions.
+@Suite struct ConnectionTests {
+    let database: TestDatabase
+    init() throws { database = try TestDatabase(migrate: false) }
+
+    @Test func valuesRoundTripThroughTheBinaryProtocol() throws {
+        let connection = database.admin
+        try connection.executeText(
+            """
+            CREATE TABLE t (id BIGINT PRIMARY KEY AUTO_INCREMENT, n BIGINT NULL, d DOUBLE NULL, s VARCHAR(2000) NULL, \
+            b MEDIUMBLOB NULL, ts DATETIME(6) NULL) ENGINE=InnoDB
+            """)
+        let long = String(repeating: "ü€x", count: 500)
+        let blob = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let micros: Int64 = 1_700_000_000_123_456
+        let inserted = try connection.execute(
+            "INSERT INTO t (n, d, s, b, ts) VALUES (?, ?, ?, ?, ?)",
+            [.int(-9_000_000_000), .double(2.5), .text(long), .bytes(blob), .datetime(unixMicroseconds: micros)])
+        #expect(inserted.affectedRows == 1)
+        #expect(inserted.lastInsertID == 1)
+        try connection.execute(
+            "INSERT INTO t (n, d, s, b, ts) VALUES (?, ?, ?, ?, ?)", [nil, nil, "", .bytes([]), nil])
+
+        let rows = try connection.query("SELECT id, n, d, s, b, ts, UTC_TIMESTAMP(6) FROM t ORDER BY id")
+        #expect(rows.count == 2)
+        let first = try #require(rows.first)
+        #expect(try first.int64(1) == -9_000_000_000)
+        #expect(try first.double(2) == 2.5)
+        #expect(try first.string(3) == long)
+        #expect(try first.bytes(4) == blob)
+        #expect(first[5] == .datetime(unixMicroseconds: micros))
+        #expect(try first.unixSeconds(5) == 1_700_000_000)
+        #expect(first.columnNames == ["id", "n", "d", "s", "b", "ts", "UTC_TIMESTAMP(6)"])
+        let second = rows[1]
+        #expect(second.isNull(1) && second.isNull(2) && second.isNull(5))
+        #expect(try second.string(3) == "")
+        #expect(try second.bytes(4) == [])
+        #expect(throws: MariaDBError.self) { try second.int64(1) }
+
+        // The grown buffers are reused: the long row reads back the same a second time.
+        let again = try #require(try connection.queryOne("SELECT s, b FROM t WHERE id = ?", [1]))
+        #expect(try again.string(0) == long)
+        #expect(try again.bytes(1) == blob)
+    }
+
+    @Test func sessionIsUTCReadCommittedWithoutReconnect() throws {
+        let row = try #require(
+            try database.admin.queryOne(
+                "SELECT @@session.time_zone, @@session.tx_isolation, @@character_set_client, SUM(1), CONNECTION_ID()"))
+        #expect(try row.string(0) == "+00:00")
+        #expect(try row.string(1) == "READ-COMMITTED")
+        #expect(try row.string(2) == "utf8mb4")
+        #expect(try row.int64(3) == 1)
+        #expect(try row.int64(4) == database.admin.connectionID)
+    }
+
+    @Test func errorsCarryCodeAndStatementButNoValues() throws {
+        let connection = database.admin
+        try connection.executeText("CREATE TABLE u (k VARCHAR(32) PRIMARY KEY) ENGINE=InnoDB")
+        try connection.execute("INSERT INTO u (k) VALUES (?)", ["secret-value"])
+        let error = try #require(throws: MariaDBError.self) {
+            try connection.execute("INSERT INTO u (k) VALUES (?)", ["secret-value"])
+        }
+        #expect(error.isDuplicateKey)
+        #expect(error.code == 1062)
+        #expect(error.sqlState == "23000")
+        #expect(error.statement == "INSERT INTO u (k) VALUES (?)")
+        #expect(!error.description.contains("secret-value"))
+        #expect(!connection.isBroken)
+        // The cached statement still works after a server-side error.
+        try connection.execute("INSERT INTO u (k) VALUES (?)", ["other"])
+
+        let syntax = try #require(throws: MariaDBError.self) { try connection.query("SELEC 1") }
+        #expect(syntax.code == 1064)
+        let count = try #require(throws: MariaDBError.self) { try connection.query("SELECT ?", []) }
+        #expect(count.code == 0)
+    }
+
+    @Test func rollbackDiscardsAndCommitKeeps() throws {
+        let connection = database.admin
+        try connection.executeText("CREATE TABLE v (k BIGINT PRIMARY KEY) ENGINE=InnoDB")
+        try connection.begin()
+        try connection.execute("INSERT INTO v (k) VALUES (?)", [1])
+        try connection.rollback()
+        try connection.begin()
+        try connection.execute("INSERT INTO v (k) VALUES (?)", [2])
+        try connection.commit()
+        #expect(try connection.query("SELECT k FROM v").map { try $0.int64(0) } == [2])
+        try connection.ping()
+    }
+
+    @Test func connectingToAMissingSocketIsConnectionLost() throws {
+        var options = TestDatabase.serverConfiguration.connectionOptions
+        options.endpoint = .socket(TestDatabase.repository + "/.run/no-such-dir/mysqld.sock")
+        let error = try #require(throws: MariaDBError.self) { try Connection(options: options) }
+        #expect(error.isConnectionLost)
+    }
+}

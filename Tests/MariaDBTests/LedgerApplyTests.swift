@@ -1,0 +1,123 @@
+import MariaDB
+import PaymentsCore
+import PaymentsStore
+import Testing
+
+@Suite struct LedgerApplyTests {
+    let database: TestDatabase
+    init() throws { database = try TestDatabase() }
+
+    private func event(_ id: String, payload: String = "{\"id\":1}") -> WebhookEventRecord {
+        WebhookEventRecord(
+            gateway: "stripe", eventID: id, eventType: "payment_intent.succeeded", payload: Array(payload.utf8),
+            headers: [("Stripe-Signature", "t=1,v1=ab\"c")], outcome: "credited")
+    }
+
+    private func credit(_ paymentID: String, cents: Int64 = 1000, uid: String = "u1", session: Int64? = nil)
+        -> LedgerEntry
+    {
+        LedgerEntry(paymentID: paymentID, uid: uid, gateway: "stripe", amount: Money(cents: cents), sessionID: session)
+    }
+
+    @Test func appliesACreditWithEventSessionAndOperatorItem() throws {
+        let ledger = database.ledger()
+        let session = try ledger.createSession(
+            gateway: "stripe", uid: "u1", amount: Money(cents: 1000), currency: "USD")
+        let outcome = try ledger.apply(
+            LedgerEffect(
+                event: event("evt_1"), entries: [credit("pi_1", session: session.id)],
+                sessionUpdates: [(session.id, .paid)],
+                operatorItems: [
+                    OperatorItem(gateway: "stripe", reference: "pi_1", reason: "amount-mismatch", payload: "x")
+                ]))
+        #expect(!outcome.duplicateEvent)
+        #expect(outcome.insertedRowIDs.count == 1)
+        #expect(outcome.alreadyPresent.isEmpty && outcome.overRefunds.isEmpty)
+
+        let entry = try #require(try ledger.entry(paymentID: "pi_1"))
+        #expect(entry.id == outcome.insertedRowIDs.first)
+        #expect(entry.amount == Money(cents: 1000))
+        #expect(entry.sessionID == session.id)
+        #expect(entry.refundOf == nil)
+        #expect(!entry.isSynced)
+        #expect(try ledger.entry(paymentID: "PI_1") == nil)
+
+        let row = try #require(
+            try database.admin.queryOne(
+                """
+                SELECT sync_state, sync_attempts, TIMESTAMPDIFF(SECOND, created_at, next_sync_at), is_synced \
+                FROM tn_payments WHERE payment_id = 'pi_1'
+                """))
+        #expect(try row.string(0) == "pending")
+        #expect(try row.int(1) == 0)
+        #expect(try row.int(2) == 30)
+        #expect(try row.int(3) == 0)
+
+        let stored = try #require(
+            try database.admin.queryOne(
+                """
+                SELECT payload, JSON_VALUE(headers, '$."Stripe-Signature"'), outcome FROM webhook_events \
+                WHERE event_id = 'evt_1'
+                """
+            ))
+        #expect(try stored.bytes(0) == Array("{\"id\":1}".utf8))
+        #expect(try stored.string(1) == "t=1,v1=ab\"c")
+        #expect(try stored.string(2) == "credited")
+        #expect(try ledger.eventExists(gateway: "stripe", eventID: "evt_1"))
+        #expect(try !ledger.eventExists(gateway: "paypal", eventID: "evt_1"))
+        #expect(try ledger.session(publicID: session.publicID)?.status == .paid)
+        #expect(try database.count("SELECT COUNT(*) FROM operator_items WHERE reason = 'amount-mismatch'") == 1)
+        #expect(try ledger.syncBacklog().unsynced == 1)
+    }
+
+    @Test func duplicateEventWritesNothing() throws {
+        let ledger = database.ledger()
+        _ = try ledger.apply(LedgerEffect(event: event("evt_dup"), entries: [credit("pi_dup")]))
+        let second = try ledger.apply(
+            LedgerEffect(
+                event: event("evt_dup", payload: "other"), entries: [credit("pi_other")],
+                operatorItems: [OperatorItem(gateway: "stripe", reference: "x", reason: "r")]))
+        #expect(second == LedgerOutcome(duplicateEvent: true))
+        #expect(try ledger.entry(paymentID: "pi_other") == nil)
+        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
+        #expect(try database.count("SELECT COUNT(*) FROM operator_items") == 0)
+        #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == 1)
+    }
+
+    @Test func samePaymentFromAnotherEventIsAlreadyPresent() throws {
+        let ledger = database.ledger()
+        _ = try ledger.apply(LedgerEffect(event: event("evt_a"), entries: [credit("pi_same")]))
+        let second = try ledger.apply(LedgerEffect(event: event("evt_b"), entries: [credit("pi_same")]))
+        #expect(!second.duplicateEvent)
+        #expect(second.insertedRowIDs.isEmpty)
+        #expect(second.alreadyPresent == ["pi_same"])
+        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
+        #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == 2)
+    }
+
+    @Test func differingAmountIsAnIntegrityErrorAndRollsBack() throws {
+        let ledger = database.ledger()
+        _ = try ledger.apply(LedgerEffect(event: event("evt_1"), entries: [credit("pi_x", cents: 1000)]))
+        for changed in [
+            credit("pi_x", cents: 1001), credit("pi_x", uid: "u2"),
+            LedgerEntry(paymentID: "pi_x", uid: "u1", gateway: "paypal", amount: Money(cents: 1000)),
+        ] {
+            let error = try #require(throws: LedgerError.self) {
+                try ledger.apply(LedgerEffect(event: event("evt_2"), entries: [credit("pi_new"), changed]))
+            }
+            #expect(error.kind == .integrity)
+        }
+        #expect(try !ledger.eventExists(gateway: "stripe", eventID: "evt_2"))
+        #expect(try ledger.entry(paymentID: "pi_new") == nil)
+        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
+    }
+
+    @Test func applyWithoutEventStillDeduplicatesRows() throws {
+        let ledger = database.ledger()
+        let first = try ledger.apply(LedgerEffect(entries: [credit("gpa-1"), credit("gpa-2")]))
+        #expect(first.insertedRowIDs.count == 2)
+        let again = try ledger.apply(LedgerEffect(entries: [credit("gpa-1"), credit("gpa-3")]))
+        #expect(again.alreadyPresent == ["gpa-1"])
+        #expect(again.insertedRowIDs.count == 1)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for transport tests: keep-alive, a few fixed paths, connection counting.
+///
+/// `@unchecked Sendable`: the listening descriptor and port are set once in `init`; the counters sit in a Mutex.
+final class LoopbackHTTPServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let connections = Mutex(0)
+    private let closed = Mutex(false)
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+    var connectionCount: Int { connections.withLock { $0 } }
+
+    func stop() {
+        closed.withLock { $0 = true }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func acceptLoop() {
+        while !closed.withLock({ $0 }) {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            connections.withLock { $0 += 1 }
+            let thread = Thread { [self] in serve(client) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            // Read one request head, then its body (Content-Length only).
+            var headEnd: Int?
+            while headEnd == nil {
+                if let range = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
+                    headEnd = range.upperBound
+                    break
+                }
+                let count = read(fd, &chunk, chunk.count)
+                if count <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<count])
+            }
+            guard let end = headEnd else { return }
+            let head = String(decoding: buffer[0..<end], as: UTF8.self)
+            let lines = head.split(separator: "\r\n")
+            let requestLine = lines.first.map(String.init) ?? ""
+            let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+            var length = 0
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                let name = parts[0].lowercased()
+                let value = parts[1].trimmingCharacters(in: .whitespaces)
+                headers[name] = value
+                if name == "content-length" { length = Int(value) ?? 0 }
+            }
+            while buffer.count < end + length {
+                let count = read(fd, &chunk, chunk.count)
+                if count <= 0 { return }
+                buffer.append(contentsOf: chunk[0..<count])
+            }
+            let body = Array(buffer[end..<(end + length)])
+            buffer.removeFirst(end + length)
+            respond(fd, method: String(requestLine.prefix { $0 != " " }), path: path, headers: headers, body: body)
+        }
+    }
+
+    private func respond(_ fd: Int32, method: String, path: String, headers: [String: String], body: [UInt8]) {
+        var status = "200 OK"
+        var extra = ""
+        var payload: [UInt8] = []
+        switch path {
+        case "/echo":
+            extra = "X-Echo-Method: \(method)\r\nX-Echo-Key: \(headers["x-api-key"] ?? "")\r\n"
+            payload = body
+        case "/redirect":
+            status = "302 Found"
+            extra = "Location: /echo\r\n"
+        case "/big":
+            payload = [UInt8](repeating: 0x61, count: 64 * 1024)
+        case "/slow":
+            usleep(1_500_000)
+            payload = Array("late".utf8)
+        case "/error":
+            status = "503 Service Unavailable"
+            extra = "Retry-After: 7\r\n"
+            payload = Array(#"{"errorName":"Down"}"#.utf8)
+        default:
+            status = "404 Not Found"
+        }
+        let head = "HTTP/1.1 \(status)\r\nContent-Length: \(payload.count)\r\nContent-Type: application/json\r\n\(extra)\r\n"
+        let bytes = Array(head.utf8) + payload
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

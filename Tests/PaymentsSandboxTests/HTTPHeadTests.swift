@@ -1,0 +1,37 @@
+import Testing
+
+@testable import PaymentsSandbox
+
+@Suite("HTTP head parsing")
+struct HTTPHeadTests {
+    @Test("parses the request line and lower-cases header names, trimming values")
+    func parsesRequest() throws {
+        let bytes = Array("POST /v1/x?a=1 HTTP/1.1\r\nContent-Length:  5 \r\nX-Api-Key: k\r\n\r\n".utf8)
+        let end = try #require(HTTPHead.findEnd(in: bytes, from: 0, scanFrom: 0))
+        #expect(end == bytes.count)
+        let head = try #require(HTTPHead.parse(bytes[0..<end]))
+        #expect(head.first == "POST")
+        #expect(head.second == "/v1/x?a=1")
+        #expect(head.third == "HTTP/1.1")
+        #expect(head.header("content-length") == "5")
+        #expect(head.header("x-api-key") == "k")
+    }
+
+    @Test("rejects header lines without a colon or with a space in the name")
+    func rejectsMalformed() {
+        #expect(HTTPHead.parse(Array("GET / HTTP/1.1\r\nNoColon\r\n".utf8)[...]) == nil)
+        #expect(HTTPHead.parse(Array("GET / HTTP/1.1\r\nBad Name: x\r\n".utf8)[...]) == nil)
+        #expect(HTTPHead.parse(Array("GET\r\n".utf8)[...]) == nil)
+    }
+
+    @Test("finds no end in an incomplete head")
+    func incomplete() {
+        #expect(HTTPHead.findEnd(in: Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8), from: 0, scanFrom: 0) == nil)
+    }
+
+    @Test("decodes chunked bodies and waits for incomplete ones")
+    func dechunk() {
+        #expect(HTTPClient.dechunk(Array("5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n".utf8)) == Array("helloabc".utf8))
+        #expect(HTTPClient.dechunk(Array("5\r\nhel".utf8)) == nil)
+    }
+}

@@ -1,0 +1,75 @@
+-- wrk script for bench/webhooks: each wrk thread walks its own file of signed deliveries.
+--
+-- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle>
+--   thread n reads <file-prefix>-<n>.txt, one delivery per line: "<Stripe-Signature>\t<json body>".
+--   once  : every delivery is sent at most once; a thread whose slice runs out sends GET /api/health
+--           (writes nothing) and stops, and the shortfall is reported as exhausted=N.
+--   cycle : the slice is replayed from the start when it runs out (for the reference responder,
+--           which ignores the body).
+-- done() prints one machine-readable line starting with "BENCH " that bench/webhooks parses.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+   counter = counter + 1
+   thread:set("tid", counter)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   local prefix = args[1]
+   cycle = args[2] == "cycle"
+   local path = prefix .. "-" .. tid .. ".txt"
+   reqs = {}
+   for line in io.lines(path) do
+      local tab = line:find("\t", 1, true)
+      if tab then
+         local headers = {
+            ["Content-Type"] = "application/json; charset=utf-8",
+            ["Stripe-Signature"] = line:sub(1, tab - 1),
+            ["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+         }
+         reqs[#reqs + 1] = wrk.format("POST", nil, headers, line:sub(tab + 1))
+      end
+   end
+   if #reqs == 0 then
+      error("no deliveries in " .. path)
+   end
+   nreqs = #reqs
+   health = wrk.format("GET", "/api/health")
+   idx = 0
+   sent = 0
+   exhausted = 0
+end
+
+function request()
+   idx = idx + 1
+   if idx > #reqs then
+      if cycle then
+         idx = 1
+      else
+         exhausted = exhausted + 1
+         wrk.thread:stop()
+         return health
+      end
+   end
+   sent = sent + 1
+   return reqs[idx]
+end
+
+function done(summary, latency, requests)
+   local sent_total, exhausted_total, loaded = 0, 0, 0
+   for _, thread in ipairs(threads) do
+      sent_total = sent_total + (thread:get("sent") or 0)
+      exhausted_total = exhausted_total + (thread:get("exhausted") or 0)
+      loaded = loaded + (thread:get("nreqs") or 0)
+   end
+   local e = summary.errors
+   io.write(string.format(
+      "BENCH requests=%d duration_us=%d sent=%d exhausted=%d loaded=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d "
+         .. "non2xx=%d connect_err=%d read_err=%d write_err=%d timeout_err=%d\n",
+      summary.requests, summary.duration, sent_total, exhausted_total, loaded,
+      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      e.status, e.connect, e.read, e.write, e.timeout))
+end

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Writes .run/<stack>/payments.env, the one configuration file all three executables read (--env-file).
+# Values already in the file are kept (edit it freely); keys missing from it are appended, so re-running is harmless.
+# Usage: scripts/write-env.sh dev|test
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+tn_stack "${1:-dev}"
+
+http_port="${RUN_HTTP_PORT:-$TN_DEFAULT_HTTP_PORT}"
+https_port="${RUN_HTTPS_PORT:-$TN_DEFAULT_HTTPS_PORT}"
+sandbox="${SANDBOX_PORT_BASE:-$TN_DEFAULT_SANDBOX_BASE}"
+log_level=info
+
+defaults="$(cat <<EOF_DEFAULTS
+RUN_HTTP_PORT=$http_port
+RUN_HTTPS_PORT=$https_port
+DB_SOCKET=$TN_DB_SOCKET
+DB_USER=root
+DB_PASSWORD=
+DB_NAME=tn_payments
+FCGI_SOCKET=$TN_FCGI_DIR/fcgi.sock
+FCGI_SOCKET_MODE=0666
+FCGI_WORKERS=16
+PUBLIC_BASE_URL=http://127.0.0.1:$http_port/api
+CORS_ALLOWED_ORIGINS=http://localhost:5173
+MAX_BODY_BYTES=1048576
+LOG_LEVEL=$log_level
+FIREBASE_PROJECT_ID=tn-sandbox
+FIREBASE_CERTS_URL=http://127.0.0.1:$sandbox/firebase/certs
+RECAPTCHA_ENABLED=true
+RECAPTCHA_SECRET=recaptcha_sandbox_secret
+RECAPTCHA_VERIFY_URL=http://127.0.0.1:$sandbox/recaptcha/api/siteverify
+RECAPTCHA_MIN_SCORE=0.5
+RETAIL_API_URL=http://127.0.0.1:$((sandbox + 4))/api/v1/retail
+RETAIL_API_KEY=retail_sandbox_key
+STRIPE_ENABLED=true
+STRIPE_SECRET_KEY=sk_test_sandbox
+STRIPE_PUBLISHABLE_KEY=pk_test_sandbox
+STRIPE_WEBHOOK_SECRET=whsec_sandbox_secret
+STRIPE_API_BASE=http://127.0.0.1:$((sandbox + 1))
+SANDBOX_PORT_BASE=$sandbox
+SANDBOX_WEBHOOK_TARGET=http://127.0.0.1:$http_port/api
+EOF_DEFAULTS
+)"
+
+mkdir -p "$TN_RUN_DIR"
+if [[ ! -f "$TN_ENV_FILE" ]]; then
+    {
+        echo "# tn-payments '$TN_STACK' stack, written by scripts/write-env.sh; edits are kept when it runs again."
+        echo "# Read by payments-fcgi, payments-sync and payments-sandbox via --env-file. SANDBOX_* keys are sandbox-only;"
+        echo "# RUN_* keys are read by the scripts that start nginx."
+    } >"$TN_ENV_FILE"
+fi
+added=0
+while IFS= read -r line; do
+    key="${line%%=*}"
+    if ! grep -qE "^[[:space:]]*(export[[:space:]]+)?${key}=" "$TN_ENV_FILE"; then
+        printf '%s\n' "$line" >>"$TN_ENV_FILE"
+        added=$((added + 1))
+    fi
+done <<<"$defaults"
+chmod 0600 "$TN_ENV_FILE"
+# The issue names .run/payments.env for make run: point it at the dev stack's file.
+if [[ "$TN_STACK" == dev ]]; then ln -sfn dev/payments.env "$TN_REPO/.run/payments.env"; fi
+tn_log "$TN_ENV_FILE ready ($added new keys)"

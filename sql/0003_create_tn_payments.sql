@@ -1,0 +1,26 @@
+-- The ledger: one row per credit (positive) or refund/reversal/chargeback (negative), pushed to Retail (DESIGN §6, §7).
+CREATE TABLE IF NOT EXISTS tn_payments (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    payment_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    uid VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    gateway VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    amount BIGINT NOT NULL,
+    is_synced TINYINT(1) NOT NULL DEFAULT 0,
+    created_at DATETIME(6) NOT NULL,
+    session_id BIGINT NULL,
+    refund_of BIGINT NULL,
+    sync_state ENUM('pending', 'synced', 'failed') CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT 'pending',
+    sync_attempts INT NOT NULL DEFAULT 0,
+    next_sync_at DATETIME(6) NOT NULL,
+    sync_claimed_until DATETIME(6) NULL,
+    last_sync_error VARCHAR(1024) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL,
+    synced_at DATETIME(6) NULL,
+    PRIMARY KEY (id),
+    UNIQUE KEY uq_tn_payments_payment_id (payment_id),
+    KEY idx_tn_payments_sync (sync_state, next_sync_at),
+    KEY idx_tn_payments_uid (uid, id),
+    KEY idx_tn_payments_refund_of (refund_of),
+    KEY idx_tn_payments_session_id (session_id),
+    CONSTRAINT fk_tn_payments_session FOREIGN KEY (session_id) REFERENCES payment_sessions (id),
+    CONSTRAINT fk_tn_payments_refund_of FOREIGN KEY (refund_of) REFERENCES tn_payments (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
