@@ -8,6 +8,9 @@ public struct StripeAPI: Sendable {
         public let type: String?
         public let code: String?
 
+        /// Another request with the same `Idempotency-Key` is still being processed by Stripe.
+        public var isIdempotencyConflict: Bool { status == 409 || type == "idempotency_error" }
+
         /// Stripe refusing a call we made is an upstream failure to the client.
         public var apiError: APIError {
             APIError(.gatewayUnavailable, "stripe refused the request (\(code ?? type ?? String(status)))")

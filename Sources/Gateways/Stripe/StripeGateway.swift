@@ -35,25 +35,17 @@ public struct StripeGateway: PaymentGateway {
         let platform = try PaymentInput.platform(body)
         try services.recaptcha.check(token: try PaymentInput.optionalString(body, "recaptcha_token"), platform: platform,
                                      expectedActions: [])
-        let session = try context.ledger.createSession(gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount, currency: "USD")
-        let intent: StripePaymentIntent
-        do {
-            intent = try settlement.api.createPaymentIntent(session: session)
-        } catch {
-            try? context.ledger.updateSessionStatus(sessionID: session.id, status: .failed)
-            if error is StripeAPI.Failure { throw APIError(.gatewayUnavailable, "stripe refused the payment intent", cause: error) }
-            throw error
+        return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) { session in
+            let intent = try settlement.api.createPaymentIntent(session: session)
+            guard intent.amount == amount.cents, let clientSecret = intent.clientSecret else {
+                throw APIError(.gatewayUnavailable, "stripe answered an incomplete payment intent")
+            }
+            let answer = APIResponse.json(.object([
+                ("id", .string(intent.id)), ("clientSecret", .string(clientSecret)),
+                ("publicKey", .string(configuration.publishableKey)),
+            ]))
+            return SessionCreation.Created(externalID: intent.id, echoedReference: intent.metadataSessionID, answer: answer)
         }
-        guard intent.metadataSessionID == session.publicID, intent.amount == amount.cents, let clientSecret = intent.clientSecret
-        else {
-            try? context.ledger.updateSessionStatus(sessionID: session.id, status: .failed)
-            throw APIError(.gatewayUnavailable, "stripe answered with an intent that is not this session's")
-        }
-        try context.ledger.attachExternalID(sessionID: session.id, externalID: intent.id, status: .pending)
-        return .json(.object([
-            ("id", .string(intent.id)), ("clientSecret", .string(clientSecret)),
-            ("publicKey", .string(configuration.publishableKey)),
-        ]))
     }
 
     /// `stripe-getPaymentIntentStatus`: the caller's own intent, re-read and, when authorised, captured now —

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PaymentsCore
 
@@ -51,16 +52,22 @@ struct StripeSettlement: Sendable {
     {
         var current = intent
         var attempt = 1
+        var inFlightWaits = 0
         while current.status == "requires_capture" && attempt <= 3 {
             do {
                 current = try api.capture(current.id, attempt: attempt)
             } catch let failure as StripeAPI.Failure where failure.code == "payment_intent_unexpected_state" {
                 current = try api.retrievePaymentIntent(current.id)
+            } catch let failure as StripeAPI.Failure where failure.isIdempotencyConflict && inFlightWaits < 50 {
+                // A concurrent delivery is capturing under the same key: wait for it, then the same key
+                // replays its answer.
+                inFlightWaits += 1
+                usleep(100_000)
             } catch let error as APIError where error.code == .gatewayUnavailable {
                 logger.warning("stripe capture answer lost, re-reading", metadata: ["payment.id": "\(current.id)"])
                 current = try api.retrievePaymentIntent(current.id)
+                attempt += 1
             }
-            attempt += 1
         }
         switch current.status {
         case "succeeded":

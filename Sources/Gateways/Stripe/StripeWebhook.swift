@@ -9,33 +9,22 @@ struct StripeWebhook: Sendable {
     static let ledgerID = StripeSettlement.ledgerID
 
     func handle(_ context: RequestContext) throws -> APIResponse {
-        let request = context.request
-        let header = request.header("stripe-signature")
+        let intake = WebhookIntake(context, gateway: StripeWebhook.ledgerID)
+        let header = context.request.header("stripe-signature")
         do {
-            try signature.verify(header: header, body: request.body, now: context.services.now)
+            try signature.verify(header: header, body: context.request.body, now: context.services.now)
         } catch {
-            context.logger.notice("stripe webhook rejected", metadata: ["webhook.rejection": "\(error)"])
-            context.services.metrics.countWebhook(gateway: StripeWebhook.ledgerID, outcome: "rejected")
-            throw APIError(.unauthorized, "invalid Stripe-Signature")
+            throw intake.rejected(error)
         }
-        guard let json = try? JSONValue.parse(request.body), let event = StripeEvent(json) else {
+        guard let json = try? JSONValue.parse(context.request.body), let event = StripeEvent(json) else {
             throw APIError(.badRequest, "body is not a Stripe event")
         }
         var logger = context.logger
         logger[metadataKey: "event.id"] = "\(event.id)"
-        if try context.ledger.eventExists(gateway: StripeWebhook.ledgerID, eventID: event.id) {
-            context.services.metrics.countWebhook(gateway: StripeWebhook.ledgerID, outcome: "duplicate")
-            return .received
-        }
-        let record = WebhookEventRecord(
-            gateway: StripeWebhook.ledgerID, eventID: event.id, eventType: event.type, payload: request.body,
-            headers: header.map { [("Stripe-Signature", $0)] } ?? [], outcome: "recorded")
-        let outcome = try process(event, record: record, ledger: context.ledger, logger: logger)
-        context.services.metrics.countWebhook(
-            gateway: StripeWebhook.ledgerID, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
-        var response = APIResponse.received
-        response.newLedgerRowIDs = outcome.insertedRowIDs
-        return response
+        guard let record = try intake.record(
+            eventID: event.id, eventType: event.type, signatureHeaders: header.map { [("Stripe-Signature", $0)] } ?? [])
+        else { return .received }
+        return intake.acknowledge(try process(event, record: record, ledger: context.ledger, logger: logger))
     }
 
     /// Applies one verified event; everything it cannot act on is recorded and acknowledged.

@@ -1,0 +1,40 @@
+import Logging
+
+/// The bookkeeping every webhook handler shares: rejection, the duplicate fast path, the event record and
+/// the acknowledgement (DESIGN §1.2). Verification itself stays with each gateway.
+public struct WebhookIntake {
+    public let context: RequestContext
+    /// The ledger id the events are recorded under.
+    public let gateway: String
+
+    public init(_ context: RequestContext, gateway: String) {
+        self.context = context
+        self.gateway = gateway
+    }
+
+    /// A failed verification: logged and counted, never stored, answered 401.
+    public func rejected(_ reason: Any) -> APIError {
+        context.logger.notice("\(gateway) webhook rejected", metadata: ["webhook.rejection": "\(reason)"])
+        context.services.metrics.countWebhook(gateway: gateway, outcome: "rejected")
+        return APIError(.unauthorized, "webhook signature verification failed")
+    }
+
+    /// The record to store with the event's effect, or nil when the event was already processed.
+    public func record(eventID: String, eventType: String, signatureHeaders: [(String, String)]) throws -> WebhookEventRecord? {
+        if try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
+            context.services.metrics.countWebhook(gateway: gateway, outcome: "duplicate")
+            return nil
+        }
+        return WebhookEventRecord(
+            gateway: gateway, eventID: eventID, eventType: eventType, payload: context.request.body,
+            headers: signatureHeaders, outcome: "recorded")
+    }
+
+    /// Counts the outcome and answers with `response`, carrying new rows to the Retail push.
+    public func acknowledge(_ outcome: LedgerOutcome, response: APIResponse = .received) -> APIResponse {
+        context.services.metrics.countWebhook(gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
+        var response = response
+        response.newLedgerRowIDs = outcome.insertedRowIDs
+        return response
+    }
+}
