@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PaymentsServerTests", dependencies: ["PaymentsServer", "PaymentsCore"]),
         .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
-        .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"]),
+        .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore"]),
         .testTarget(name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing"]),
         .testTarget(

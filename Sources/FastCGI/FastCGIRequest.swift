@@ -115,7 +115,8 @@ public final class FastCGIRequest {
         return body
     }
 
-    /// Writes the response: `Status: NNN <reason>`, the headers, `Content-Length` when absent, a blank line, the body.
+    /// Writes the response: `Status: NNN <reason>`, the headers, `Content-Length` when absent (and the status allows a
+    /// body), a blank line, the body.
     ///
     /// CR and LF are removed from header names and values so nothing can inject a header.
     /// - Throws: `FastCGIError` when the output stream fails (nginx went away).
@@ -131,7 +132,9 @@ public final class FastCGIRequest {
             if cleanName.lowercased() == "content-length" { hasLength = true }
             head += cleanName + ": " + Self.headerSafe(value) + "\r\n"
         }
-        if !hasLength { head += "Content-Length: \(body.count)\r\n" }
+        // 1xx, 204 and 304 never carry a body, and HTTP forbids Content-Length on 1xx and 204.
+        let bodiless = (100..<200).contains(status) || status == 204 || status == 304
+        if !hasLength && !bodiless { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         try put(Array(head.utf8), to: stream)
         try put(body, to: stream)

@@ -42,7 +42,7 @@ struct RequestPipeline: Sendable {
             }
             response = .error(apiError)
         }
-        cors.decorate(&response, origin: origin)
+        if routeLabel != "preflight" { cors.decorate(&response, origin: origin) }
         services.metrics.countRequest(route: routeLabel, status: response.status)
         let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
         logger.info(

@@ -6,6 +6,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Seconds before the call is abandoned (`HTTP_TIMEOUT_SECONDS` unless a caller needs less).
     public var timeout: Double
+    /// A tighter body cap than the transport's own (PayPal certificate fetches: 64 KiB); nil keeps the transport's.
+    public var maxResponseBytes: Int? = nil
 
     public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10) {
         self.method = method

@@ -37,7 +37,7 @@ public final class URLSessionTransport: HTTPTransport {
         if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
 
         let bundle = currentSession()
-        let exchange = TransportExchange(limit: maxResponseBytes)
+        let exchange = TransportExchange(limit: min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes))
         let task = bundle.session.dataTask(with: urlRequest)
         bundle.delegate.register(exchange, for: task.taskIdentifier)
         task.resume()

@@ -10,6 +10,13 @@ struct SandboxConfiguration: Sendable {
     let stripeWebhookSecret: String
     let retailAPIKey: String
     let recaptchaSecret: String
+    let paypalClientID: String
+    let paypalSecret: String
+    let paypalWebhookID: String
+    /// Where the PayPal emulator writes its webhook-signing root (`PAYPAL_TRUST_ROOTS`); nil keeps it in memory.
+    let paypalTrustRoots: String?
+    let cryptomusMerchantID: String
+    let cryptomusPaymentKey: String
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -27,9 +34,17 @@ struct SandboxConfiguration: Sendable {
         stripeWebhookSecret = reader.list("STRIPE_WEBHOOK_SECRET").first ?? "whsec_sandbox_secret"
         retailAPIKey = reader.string("RETAIL_API_KEY", default: "retail_sandbox_key")
         recaptchaSecret = reader.string("RECAPTCHA_SECRET", default: "recaptcha_sandbox_secret")
+        paypalClientID = reader.string("PAYPAL_CLIENT_ID", default: "paypal_sandbox_client")
+        paypalSecret = reader.string("PAYPAL_SECRET", default: "paypal_sandbox_secret")
+        paypalWebhookID = reader.string("PAYPAL_WEBHOOK_ID", default: "WH-SANDBOX-WEBHOOK-ID")
+        paypalTrustRoots = reader.optional("PAYPAL_TRUST_ROOTS")
+        cryptomusMerchantID = reader.string("CRYPTOMUS_MERCHANT_ID", default: "sandbox-merchant")
+        cryptomusPaymentKey = reader.string("CRYPTOMUS_PAYMENT_KEY", default: "cryptomus_sandbox_payment_key")
     }
 
     var controlPort: Int { portBase }
     var stripePort: Int { portBase + 1 }
+    var paypalPort: Int { portBase + 2 }
+    var cryptomusPort: Int { portBase + 3 }
     var retailPort: Int { portBase + 4 }
 }

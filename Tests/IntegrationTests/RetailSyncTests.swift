@@ -43,11 +43,17 @@ extension Integration {
         @Test("Retail applies but the answer is lost: after recovery the row is synced and applied once (dedup)")
         func lostRetailAnswer() throws {
             let stack = try Stack.connect()
+            // A first payment makes Retail know the customer (for an unknown one the lost answer would be a 404).
+            let (uid, token, firstID) = try stack.paidIntent(amount: 600, tag: "retail-lost")
+            #expect(try stack.waitForSync(firstID, uid: uid))
             try stack.sandbox.retailMode("lose-answer")
             defer { try? stack.sandbox.retailMode("ok") }
-            let (uid, _, intentID) = try stack.paidIntent(amount: 1900, tag: "retail-lost")
+            let intentID = try stack.createIntent(token: token, amount: 1900)
+            try stack.sandbox.pay(intentID)
+            _ = try stack.waitForRow(intentID)
             #expect(try Self.waitForFailedPush(stack, intentID))
             #expect(try stack.sandbox.retailTransactions(customerID: uid)[intentID]?.appliedCount == 1, "Retail did not apply it")
+            #expect(try stack.db.ledgerRow(paymentID: intentID)?.isSynced == false)
 
             try stack.sandbox.retailMode("ok")
             try stack.db.makeRowsDue(uid: uid)
@@ -58,7 +64,7 @@ extension Integration {
             #expect(row.syncState == "synced")
             let retail = try stack.sandbox.retailTransactions(customerID: uid)
             #expect(retail[intentID]?.appliedCount == 1)
-            #expect(try stack.sandbox.retailBalance(customerID: uid) == 1900)
+            #expect(try stack.sandbox.retailBalance(customerID: uid) == 2500)
         }
 
         @Test("three concurrent payments-sync runs over 50 due rows apply every row exactly once")

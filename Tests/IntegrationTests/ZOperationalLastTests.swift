@@ -81,13 +81,13 @@ extension Integration {
                 stack.env.executable("payments-fcgi"),
                 ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
                 environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": "8"])
-            defer { if responder.isRunning { kill(responder.pid, SIGKILL) } }
+            defer { responder.signal(SIGKILL) }
             let ready = try eventually(timeout: 60, interval: 0.2) {
                 if !responder.isRunning { return true }
                 return Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health"))
             }
             if !(ready && responder.isRunning) {
-                kill(responder.pid, SIGKILL)
+                responder.signal(SIGKILL)
                 let exit = try responder.wait(timeout: 5)
                 Issue.record("the second responder did not start: \(exit)")
                 return
@@ -98,10 +98,9 @@ extension Integration {
             defer { try? stack.sandbox.retailMode("ok") }
             let tokens = try (0..<6).map { _ in try stack.newUser("sigterm").token }
             let signalled = DispatchSemaphore(value: 0)
-            let pid = responder.pid
             Thread {
                 Thread.sleep(forTimeInterval: 0.5)
-                kill(pid, SIGTERM)
+                responder.signal(SIGTERM)
                 signalled.signal()
             }.start()
             let outcomes = concurrently(tokens.count + 4) { index -> [FastCGIOutcome] in

@@ -123,6 +123,8 @@ private func errorName(_ response: APIResponse) -> String? {
         #expect(response.header("Access-Control-Allow-Headers") == "Authorization, Content-Type, If-None-Match")
         #expect(response.header("Access-Control-Max-Age") == "600")
         #expect(response.header("Vary") == "Origin")
+        #expect(response.headers.filter { $0.0 == "Access-Control-Allow-Origin" }.count == 1)
+        #expect(response.header("Access-Control-Expose-Headers") == nil)
     }
 
     @Test func errorsToAnAllowedOriginCarryCORSAndOthersGetNone() throws {

@@ -53,7 +53,12 @@ public final class SyncPusher {
     /// - Parameter row: a row returned by `SyncStore.claim` or `SyncStore.claimDue`.
     /// - Returns: `.pushed(outcome)` once the outcome is stored, `.skipped` when storing it failed.
     public func pushClaimed(_ row: SyncRow) -> SyncPushResult {
-        let outcome = client.push(row)
+        record(client.push(row), for: row)
+    }
+
+    /// Records the outcome of a push of a claimed row (and releases the claim); logs one line.
+    /// - Returns: `.pushed(outcome)` once stored, `.skipped` when storing it failed (the row stays due).
+    public func record(_ outcome: RetailPushOutcome, for row: SyncRow) -> SyncPushResult {
         var metadata: Logger.Metadata = [
             "sync.row": "\(row.id)", "payment.id": "\(row.paymentID)", "gateway.id": "\(row.gateway)",
             "sync.attempts": "\(row.attempts + 1)",

@@ -31,17 +31,26 @@ struct ServeCommand: ParsableCommand {
             secretKey: configuration.stripeSecretKey, webhookTarget: configuration.webhookTarget,
             webhookSecret: configuration.stripeWebhookSecret, logger: logger)
         let retail = RetailEmulator(apiKey: configuration.retailAPIKey)
+        let paypal = try PayPalEmulator(
+            clientID: configuration.paypalClientID, secret: configuration.paypalSecret, webhookID: configuration.paypalWebhookID,
+            port: configuration.paypalPort, trustRootsPath: configuration.paypalTrustRoots, webhookTarget: configuration.webhookTarget,
+            logger: logger)
+        let cryptomus = CryptomusEmulator(
+            merchantID: configuration.cryptomusMerchantID, paymentKey: configuration.cryptomusPaymentKey,
+            webhookTarget: configuration.webhookTarget, logger: logger)
         let control = ControlService(
             firebase: firebase, recaptcha: RecaptchaEmulator(secret: configuration.recaptchaSecret), stripe: stripe,
-            retail: retail)
+            retail: retail, cryptomus: cryptomus, paypal: paypal)
         let servers = [
             try HTTPServer(name: "control", port: configuration.controlPort, service: control, logger: logger),
             try HTTPServer(name: "stripe", port: configuration.stripePort, service: stripe, logger: logger),
+            try HTTPServer(name: "paypal", port: configuration.paypalPort, service: paypal, logger: logger),
+            try HTTPServer(name: "cryptomus", port: configuration.cryptomusPort, service: cryptomus, logger: logger),
             try HTTPServer(name: "retail", port: configuration.retailPort, service: retail, logger: logger),
         ]
         for server in servers { server.start() }
         logger.warning(
-            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), retail \(configuration.retailPort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
+            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), paypal \(configuration.paypalPort), cryptomus \(configuration.cryptomusPort), retail \(configuration.retailPort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
         )
 
         var received: Int32 = 0

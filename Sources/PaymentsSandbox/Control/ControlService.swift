@@ -6,6 +6,8 @@ struct ControlService: SandboxService {
     let recaptcha: RecaptchaEmulator
     let stripe: StripeEmulator
     let retail: RetailEmulator
+    let cryptomus: CryptomusEmulator
+    let paypal: PayPalEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -35,6 +37,10 @@ struct ControlService: SandboxService {
             return stripe.control(request, Array(path.dropFirst()))
         case (_, "retail"):
             return retailControl(request, Array(path.dropFirst()))
+        case (_, "cryptomus"):
+            return cryptomus.control(request, Array(path.dropFirst()))
+        case (_, "paypal"):
+            return paypal.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }

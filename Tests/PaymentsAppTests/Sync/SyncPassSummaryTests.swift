@@ -23,12 +23,17 @@ struct SyncPassSummaryTests {
         #expect(summary.synced == 1 && summary.retry == 1 && summary.skipped == 2 && summary.total == 4)
     }
 
-    @Test("claimed batches stay far inside the 60 s claim")
-    func batchSize() {
-        #expect(SyncPass.nextBatchSize(rows: 4, nanoseconds: 20_000_000) == 32)
-        #expect(SyncPass.nextBatchSize(rows: 4, nanoseconds: 4 * 2_000_000_000) == 5)
-        #expect(SyncPass.nextBatchSize(rows: 1, nanoseconds: 30_000_000_000) == 1)
-        #expect(SyncPass.nextBatchSize(rows: 0, nanoseconds: 0) == 32)
+    @Test("claims stay small and far inside the 60 s lease")
+    func claimLimit() {
+        // No pace yet: two rows per pusher.
+        #expect(SyncPass.claimLimit(recorded: 0, elapsedSeconds: 0, concurrency: 8) == 16)
+        // Fast Retail: capped at four rows per pusher.
+        #expect(SyncPass.claimLimit(recorded: 5000, elapsedSeconds: 4, concurrency: 8) == 32)
+        // Slow Retail (0.8 rows/s): about 10 s of work.
+        #expect(SyncPass.claimLimit(recorded: 8, elapsedSeconds: 10, concurrency: 8) == 8)
+        #expect(SyncPass.claimLimit(recorded: 8, elapsedSeconds: 1000, concurrency: 8) == 1)
+        #expect(SyncPass.recorderCount(concurrency: 8) == 4)
+        #expect(SyncPass.recorderCount(concurrency: 1) == 1)
     }
 
     @Test("defaults and validation of the sync settings")

@@ -1,0 +1,95 @@
+import PaymentsCore
+
+/// The PayPal REST calls this backend makes, over the shared outbound service (timeouts, circuit breaker), each
+/// with the shared OAuth token; a 401 refreshes the token once and repeats the call.
+public struct PayPalAPI: Sendable {
+    /// A PayPal 4xx answer: `{name, message, debug_id, details[{issue, description}]}` (research §2.1).
+    public struct Failure: APIErrorConvertible, Sendable {
+        public let status: Int
+        /// `UNPROCESSABLE_ENTITY`, `RESOURCE_NOT_FOUND`, `invalid_client`, …
+        public let name: String?
+        /// The first `details[].issue`: `ORDER_NOT_APPROVED`, `ORDER_ALREADY_CAPTURED`, `INSTRUMENT_DECLINED`, …
+        public let issue: String?
+
+        /// PayPal refusing a call we made is an upstream failure to the client unless a caller maps it.
+        public var apiError: APIError {
+            APIError(.gatewayUnavailable, "paypal refused the request (\(issue ?? name ?? String(status)))")
+        }
+    }
+
+    let configuration: PayPalConfiguration
+    let service: OutboundService
+    let tokens: PayPalTokenProvider
+
+    public init(configuration: PayPalConfiguration, service: OutboundService, tokens: PayPalTokenProvider) {
+        self.configuration = configuration
+        self.service = service
+        self.tokens = tokens
+    }
+
+    /// Orders v2 create for a session: CAPTURE, USD, the amount as a decimal string, `custom_id` and
+    /// `PayPal-Request-Id: create-<public_id>` so a retry returns the same order (DESIGN §5).
+    public func createOrder(session: PaymentSession) throws -> (order: PayPalOrder, json: JSONValue) {
+        let body = JSONValue.object([
+            ("intent", .string("CAPTURE")),
+            ("purchase_units", .array([.object([
+                ("reference_id", .string(session.publicID)),
+                ("custom_id", .string(PayPalOrder.customID(publicID: session.publicID, uid: session.uid))),
+                ("amount", .object([("currency_code", .string("USD")), ("value", .string(session.amount.decimalString))])),
+            ])])),
+        ])
+        let json = try send("POST", "/v2/checkout/orders", body: body, requestID: "create-\(session.publicID)")
+        return (try order(from: json), json)
+    }
+
+    public func order(_ id: String) throws -> PayPalOrder {
+        try order(from: send("GET", "/v2/checkout/orders/\(FormEncoding.escape(id))"))
+    }
+
+    /// Captures an APPROVED order under `capture-<public_id>`: a repeated call replays PayPal's first answer.
+    public func captureOrder(_ id: String, publicID: String) throws -> PayPalOrder {
+        try order(from: send("POST", "/v2/checkout/orders/\(FormEncoding.escape(id))/capture", body: .object([]),
+                             requestID: "capture-\(publicID)"))
+    }
+
+    public func capture(_ id: String) throws -> PayPalCapture {
+        guard let capture = PayPalCapture(try send("GET", "/v2/payments/captures/\(FormEncoding.escape(id))")) else {
+            throw APIError(.gatewayUnavailable, "paypal answered an unexpected capture object")
+        }
+        return capture
+    }
+
+    // MARK: - transport
+
+    private func order(from json: JSONValue) throws -> PayPalOrder {
+        guard let order = PayPalOrder(json) else { throw APIError(.gatewayUnavailable, "paypal answered an unexpected order object") }
+        return order
+    }
+
+    private func send(_ method: String, _ path: String, body: JSONValue? = nil, requestID: String? = nil) throws -> JSONValue {
+        var token = try tokens.token()
+        var response = try service.send(request(method, path, body: body, requestID: requestID, token: token))
+        if response.status == 401 {
+            token = try tokens.tokenAfterRejection(of: token)
+            response = try service.send(request(method, path, body: body, requestID: requestID, token: token))
+        }
+        guard (200..<300).contains(response.status) else {
+            let json = response.json
+            throw Failure(status: response.status, name: json?["name"]?.stringValue ?? json?["error"]?.stringValue,
+                          issue: json?["details"]?.arrayValue?.first?["issue"]?.stringValue)
+        }
+        guard let json = response.json else { throw APIError(.gatewayUnavailable, "paypal answered invalid JSON") }
+        return json
+    }
+
+    private func request(_ method: String, _ path: String, body: JSONValue?, requestID: String?, token: String) -> HTTPRequest {
+        var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+        if body != nil {
+            headers.append(("Content-Type", "application/json"))
+            headers.append(("Prefer", "return=representation"))
+        }
+        if let requestID { headers.append(("PayPal-Request-Id", requestID)) }
+        return HTTPRequest(method: method, url: configuration.apiBase + path, headers: headers,
+                           body: body.map { Array($0.serialized().utf8) } ?? [])
+    }
+}
