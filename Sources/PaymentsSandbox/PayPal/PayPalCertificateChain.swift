@@ -7,8 +7,7 @@ import Signing
 ///
 /// The genuine chain is kept next to the trust-roots file and reused on the next start while its leaf has more
 /// than a day left, so a responder started earlier keeps trusting it.
-struct PayPalCertificateChain: @unchecked Sendable {
-    // Unchecked: Certificate and PrivateKey are immutable, thread-safe OpenSSL wrappers.
+struct PayPalCertificateChain: Sendable {
     static let leafCommonName = "messageverificationcerts.sandbox.paypal.com"
     /// The name the genuine leaf is served under (`/v1/notifications/certs/<name>`).
     static let genuineName = "CERT-360caa42-sandbox-genuine"

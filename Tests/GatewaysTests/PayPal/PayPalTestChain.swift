@@ -4,8 +4,7 @@ import PaymentsCore
 import Signing
 
 /// A root → intermediate → leaf chain made for the tests, and a way to sign deliveries with the leaf.
-struct PayPalTestChain: @unchecked Sendable {
-    // Unchecked: Certificate and PrivateKey are immutable and thread-safe; the struct only holds them.
+struct PayPalTestChain: Sendable {
     let root: Certificate
     let intermediate: Certificate
     let leaf: Certificate
