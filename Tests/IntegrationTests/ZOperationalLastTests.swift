@@ -70,6 +70,40 @@ extension Integration {
             #expect(try stack.db.ledgerCount(uid: uid) == 1)
         }
 
+        @Test("Firebase certs unavailable to a responder with no cached keys: 503, never 401; 200 once they are back")
+        func firebaseCertsUnavailable() throws {
+            let stack = try Stack.connect()
+            let (_, token) = try stack.newUser("certsdown")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itest-fcgi-\(TestIDs.random(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let socket = directory.appendingPathComponent("fcgi.sock").path
+            let responder = try Command.start(
+                stack.env.executable("payments-fcgi"),
+                ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
+                environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": "2"])
+            defer { responder.signal(SIGKILL) }
+            let ready = try eventually(timeout: 60, interval: 0.2) {
+                Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health"))
+            }
+            try #require(ready, "the second responder did not start")
+            try stack.sandbox.firebaseCerts(down: true)
+            defer { try? stack.sandbox.firebaseCerts(down: false) }
+            let headers = [("Authorization", "Bearer \(token)")]
+            let down = FastCGIClient.request(socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
+            guard case let .answered(status, body) = down else {
+                Issue.record("no answer while certs are down: \(down)")
+                return
+            }
+            #expect(status == 503, "certs down answered \(status)")
+            #expect((try? JSONValue.parse(body))?["errorName"]?.stringValue == "GatewayUnavailableException")
+            try stack.sandbox.firebaseCerts(down: false)
+            let back = FastCGIClient.request(socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
+            #expect(Self.json(back)?["total"]?.int64Value == 0, "after certs are back: \(back)")
+            responder.signal(SIGTERM)
+            #expect(try responder.wait(timeout: 15).status == 0)
+        }
+
         @Test("SIGTERM under load: requests in flight finish with 200, the responder exits 0 within the stop budget")
         func sigtermUnderLoad() throws {
             let stack = try Stack.connect()

@@ -33,6 +33,9 @@ struct ControlService: SandboxService {
         case ("POST", "recaptcha") where path.count == 1:
             guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
             return recaptcha.control(body)
+        case ("POST", "firebase") where path.count == 1:
+            guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
+            return firebase.control(body)
         case (_, "stripe"):
             return stripe.control(request, Array(path.dropFirst()))
         case (_, "retail"):

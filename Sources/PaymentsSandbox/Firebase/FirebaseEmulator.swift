@@ -8,6 +8,8 @@ final class FirebaseEmulator: Sendable {
     let keyID: String
     private let key: PrivateKey
     private let certificatePEM: String
+    /// While true the certs endpoint answers 503, to exercise the backend's "certs unavailable" path.
+    private let down = Locked(false)
 
     /// Generates a fresh RSA-2048 key and a self-signed certificate for it (one per sandbox run).
     init(projectID: String) throws {
@@ -22,7 +24,15 @@ final class FirebaseEmulator: Sendable {
 
     /// `GET /firebase/certs`: `{"<kid>": "<PEM>"}`, cacheable for an hour like Google's endpoint.
     func certs() -> SandboxResponse {
-        .json(200, .object([(keyID, .string(certificatePEM))]), headers: [("Cache-Control", "public, max-age=3600")])
+        if down.withLock({ $0 }) { return .text(503, "firebase certs sandbox is down\n") }
+        return .json(200, .object([(keyID, .string(certificatePEM))]), headers: [("Cache-Control", "public, max-age=3600")])
+    }
+
+    /// `POST /control/firebase {"down": bool}`.
+    func control(_ body: JSONValue) -> SandboxResponse {
+        guard let value = body["down"]?.boolValue else { return .controlError(400, "expected {\"down\": true|false}") }
+        down.withLock { $0 = value }
+        return .json(200, .object([("down", .bool(value))]))
     }
 
     /// `POST /firebase/mint`: `{"uid", "email_verified", "sign_in_provider", "email", "claims", "header", "signature"}`

@@ -127,6 +127,10 @@ struct Sandbox: Sendable {
 
     // MARK: - reCAPTCHA
 
+    func firebaseCerts(down: Bool) throws {
+        _ = try post("/control/firebase", .object([("down", .bool(down))]))
+    }
+
     func recaptcha(down: Bool) throws {
         _ = try post("/control/recaptcha", .object([("down", .bool(down))]))
     }
