@@ -30,9 +30,7 @@ public struct CryptomusGateway: PaymentGateway {
     /// `cryptomus-createPayment {amount, url_return, url_success}`: session first, then the invoice (whose `order_id`
     /// is the session's `public_id`, so a retry returns the same invoice), then `{url}` (DESIGN §1.1).
     func createPayment(_ context: RequestContext) throws -> APIResponse {
-        let user = try context.requireUser()
-        let body = try context.jsonBody()
-        let amount = try PaymentInput.amount(body, range: services.core.amountRange)
+        let (user, body, amount) = try context.paymentRequest(recaptchaActions: nil)
         let urlReturn = try returnURL(body, "url_return")
         let urlSuccess = try returnURL(body, "url_success")
         let callback = services.core.publicBaseURL + "/"

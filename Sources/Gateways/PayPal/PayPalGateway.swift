@@ -42,12 +42,7 @@ public struct PayPalGateway: PaymentGateway {
 
     /// `paypal-createOrder`: session first, then the order, then the link (DESIGN §1.1); answers `{id, status, links}`.
     func createOrder(_ context: RequestContext) throws -> APIResponse {
-        let user = try context.requireUser()
-        let body = try context.jsonBody()
-        let amount = try PaymentInput.amount(body, range: services.core.amountRange)
-        let platform = try PaymentInput.platform(body)
-        try services.recaptcha.check(token: try PaymentInput.optionalString(body, "recaptcha_token"), platform: platform,
-                                     expectedActions: [])
+        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
         return try SessionCreation.run(context, gateway: PayPalSettlement.ledgerID, uid: user.uid, amount: amount) { session in
             let (order, _) = try settlement.api.createOrder(session: session)
             let answer = APIResponse.json(.object([

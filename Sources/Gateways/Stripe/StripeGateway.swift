@@ -29,12 +29,7 @@ public struct StripeGateway: PaymentGateway {
 
     /// `stripe-getPaymentIntent`: session first, then the PaymentIntent, then the link (DESIGN §1.1).
     func createIntent(_ context: RequestContext) throws -> APIResponse {
-        let user = try context.requireUser()
-        let body = try context.jsonBody()
-        let amount = try PaymentInput.amount(body, range: services.core.amountRange)
-        let platform = try PaymentInput.platform(body)
-        try services.recaptcha.check(token: try PaymentInput.optionalString(body, "recaptcha_token"), platform: platform,
-                                     expectedActions: [])
+        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
         return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) { session in
             let intent = try settlement.api.createPaymentIntent(session: session)
             guard intent.amount == amount.cents, let clientSecret = intent.clientSecret else {
@@ -54,9 +49,7 @@ public struct StripeGateway: PaymentGateway {
         let user = try context.requireUser()
         let body = try context.jsonBody()
         let intentID = try PaymentInput.string(body, "payment_intent_id")
-        let platform = try PaymentInput.platform(body)
-        try services.recaptcha.check(token: try PaymentInput.optionalString(body, "recaptcha_token"), platform: platform,
-                                     expectedActions: ["stripe_payment"])
+        try context.checkRecaptcha(body, actions: ["stripe_payment"])
         guard let session = try context.ledger.session(gateway: StripeSettlement.ledgerID, externalID: intentID),
             session.uid == user.uid
         else { throw APIError(.notFound, "payment intent not found") }
