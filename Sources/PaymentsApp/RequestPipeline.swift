@@ -17,6 +17,7 @@ struct RequestPipeline: Sendable {
         logger[metadataKey: "request.id"] = "\(request.requestID)"
         let origin = cors.origin(of: request)
         var routeLabel = "unknown"
+        var annotations: RequestAnnotations?
         var response: APIResponse
         do {
             if bodyTooLarge {
@@ -32,6 +33,7 @@ struct RequestPipeline: Sendable {
                 routeLabel = entry.name
                 if !entry.prefix.isEmpty { logger[metadataKey: "gateway.id"] = "\(entry.prefix)" }
                 var context = RequestContext(request: request, logger: logger, ledger: ledger, services: services)
+                annotations = context.annotations
                 if entry.route.access == .client { context.user = try authorize(request) }
                 response = try entry.route.handler(context)
             }
@@ -45,6 +47,7 @@ struct RequestPipeline: Sendable {
         if routeLabel != "preflight" { cors.decorate(&response, origin: origin) }
         services.metrics.countRequest(route: routeLabel, status: response.status)
         let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+        if let eventID = annotations?.eventID { logger[metadataKey: "event.id"] = "\(eventID)" }
         logger.info(
             "request",
             metadata: ["route": "\(routeLabel)", "status": "\(response.status)", "duration.ms": "\(Double(micros) / 1000)"])

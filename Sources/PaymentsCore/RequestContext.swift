@@ -9,6 +9,8 @@ public struct RequestContext {
     public let services: GatewayServices
     /// Set by the pipeline before a `.client` handler runs.
     public var user: AuthenticatedUser?
+    /// What the handler adds to the request's log line.
+    public let annotations = RequestAnnotations()
 
     public init(request: APIRequest, logger: Logger, ledger: any Ledger, services: GatewayServices, user: AuthenticatedUser? = nil) {
         self.request = request

@@ -21,6 +21,7 @@ public struct WebhookIntake {
 
     /// The record to store with the event's effect, or nil when the event was already processed.
     public func record(eventID: String, eventType: String, signatureHeaders: [(String, String)]) throws -> WebhookEventRecord? {
+        context.annotations.eventID = eventID
         if try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
             context.services.metrics.countWebhook(gateway: gateway, outcome: "duplicate")
             return nil
