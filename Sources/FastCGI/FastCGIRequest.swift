@@ -75,11 +75,13 @@ public final class FastCGIRequest {
         var result: [(name: String, value: String)] = []
         guard var cursor = request.pointee.envp else { return result }
         while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                result.append(
+                    (String(decoding: bytes[..<equals], as: UTF8.self),
+                     String(decoding: bytes[(equals + 1)...], as: UTF8.self)))
             } else {
-                result.append((text, ""))
+                result.append((String(decoding: bytes, as: UTF8.self), ""))
             }
             cursor += 1
         }

@@ -14,7 +14,7 @@ public final class Application: Sendable {
     /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
     public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
         try MariaDBLibrary.initialize()
-        let transport = URLSessionTransport()
+        let transport = OutboundTransport()
         assembly = try ServiceAssembly(configuration: configuration, transport: transport)
         self.logger = logger
         if let sqlDirectory {

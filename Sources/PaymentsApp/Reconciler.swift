@@ -29,7 +29,7 @@ public final class Reconciler {
 
     public init(configuration: ConfigReader, logger: Logger) throws {
         try MariaDBLibrary.initialize()
-        assembly = try ServiceAssembly(configuration: configuration, transport: URLSessionTransport())
+        assembly = try ServiceAssembly(configuration: configuration, transport: OutboundTransport())
         self.logger = logger
     }
 

@@ -20,8 +20,8 @@ enum APIRequestDecoder {
     /// - Request id: nginx's `REQUEST_ID`, or a random one when absent.
     static func makeRequest(parameters: [(name: String, value: String)], body: [UInt8]) -> APIRequest {
         var headers: [String: String] = [:]
-        for (name, value) in parameters where name.hasPrefix("HTTP_") && name.count > 5 {
-            let key = String(name.dropFirst(5)).lowercased().replacingOccurrences(of: "_", with: "-")
+        for (name, value) in parameters where name.utf8.count > 5 && name.hasPrefix("HTTP_") {
+            let key = headerName(fromParameter: name)
             if headers[key] == nil { headers[key] = value }
         }
         if let type = value("CONTENT_TYPE", in: parameters), !type.isEmpty { headers["content-type"] = type }
@@ -35,6 +35,20 @@ enum APIRequestDecoder {
             body: body,
             remoteAddress: value("REMOTE_ADDR", in: parameters) ?? "",
             requestID: requestID)
+    }
+
+    /// `HTTP_STRIPE_SIGNATURE` → `stripe-signature`: the prefix dropped, ASCII lower-cased, `_` as `-`.
+    static func headerName(fromParameter name: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count - 5)
+        for byte in name.utf8.dropFirst(5) {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "-"))
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The segment after `/api/`; `/api` and `/api/` give the empty route, other paths stay whole.

@@ -10,7 +10,10 @@ extension MariaDBLedger {
     /// reported in `alreadyPresent`; with other values it is `LedgerError(.integrity)`. A refund whose payment
     /// is missing is `LedgerError(.refundTargetMissing)`.
     public func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
-        try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
+        let claimForPush = claimsNewCreditsForPush
+        var claimed: [SyncRow] = []
+        let outcome = try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
+            claimed = []
             if let event = effect.event {
                 do {
                     try insertEvent(event, connection)
@@ -22,8 +25,16 @@ extension MariaDBLedger {
             for entry in effect.entries {
                 if let refundOf = entry.refundOf {
                     try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
-                } else if let id = try insertEntry(entry, refundOfRowID: nil, connection, &outcome) {
+                } else if let id = try insertEntry(
+                    entry, refundOfRowID: nil, claimForPush: claimForPush, connection, &outcome)
+                {
                     outcome.insertedRowIDs.append(id)
+                    if claimForPush {
+                        claimed.append(
+                            SyncRow(
+                                id: id, paymentID: entry.paymentID, uid: entry.uid, gateway: entry.gateway,
+                                amount: entry.amount, attempts: 0))
+                    }
                 }
             }
             for update in effect.sessionUpdates {
@@ -36,6 +47,8 @@ extension MariaDBLedger {
             }
             return .commit(outcome)
         }
+        rowsClaimedForPush += claimed
+        return outcome
     }
 
     private func insertEvent(_ event: WebhookEventRecord, _ connection: Connection) throws(MariaDBError) {
@@ -93,25 +106,32 @@ extension MariaDBLedger {
             outcome.overRefunds.append(entry.paymentID)
             return
         }
-        if let id = try insertEntry(entry, refundOfRowID: originalID, connection, &outcome) {
+        if let id = try insertEntry(entry, refundOfRowID: originalID, claimForPush: false, connection, &outcome) {
             outcome.insertedRowIDs.append(id)
         }
     }
 
     /// Inserts a ledger row; a `payment_id` that exists is checked and reported instead (nil is returned).
+    ///
+    /// With `claimForPush` the row is written already claimed (`sync_claimed_until` = now + the claim lease,
+    /// DESIGN §7) in this same transaction, so the responder's push thread can push it without a claim
+    /// transaction of its own; no other pusher can take it until the outcome is recorded or the lease expires.
     private func insertEntry(
-        _ entry: LedgerEntry, refundOfRowID: Int64?, _ connection: Connection, _ outcome: inout LedgerOutcome
+        _ entry: LedgerEntry, refundOfRowID: Int64?, claimForPush: Bool, _ connection: Connection,
+        _ outcome: inout LedgerOutcome
     ) throws -> Int64? {
         do {
             let result = try connection.execute(
                 """
                 INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, \
-                refund_of, sync_state, sync_attempts, next_sync_at) \
-                VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND)
+                refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until) \
+                VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, \
+                UTC_TIMESTAMP(6) + INTERVAL ? SECOND)
                 """,
                 [
                     .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
                     SQLValue(entry.sessionID), SQLValue(refundOfRowID),
+                    claimForPush ? SQLValue(SyncStore.claimSeconds) : .null,
                 ])
             return result.lastInsertID
         } catch let error where error.isDuplicateKey {

@@ -21,6 +21,31 @@ public final class MariaDBLedger: Ledger {
         self.reconcileAfterSeconds = reconcileAfterSeconds
     }
 
+    /// When true, credits (rows without `refund_of`) that `apply` inserts are written already claimed for the
+    /// responder's immediate Retail push and collected for `takeRowsClaimedForPush()`. Off by default
+    /// (`payments-sync`, tests); the responder's worker turns it on while its push queue has room.
+    public var claimsNewCreditsForPush = false
+    /// Rows committed claimed since the last `takeRowsClaimedForPush()`.
+    var rowsClaimedForPush: [SyncRow] = []
+
+    /// The rows committed already claimed for the push since the last call, in insertion order; the caller must
+    /// push them (and record their outcomes) or release them with `releasePushClaims`.
+    public func takeRowsClaimedForPush() -> [SyncRow] {
+        defer { rowsClaimedForPush = [] }
+        return rowsClaimedForPush
+    }
+
+    /// Releases push claims that will not be used (the push queue was full), so `payments-sync` can take the rows
+    /// as soon as they are due rather than when the lease expires.
+    public func releasePushClaims(_ ids: [Int64]) throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        try database.run { connection in
+            for id in ids {
+                try connection.execute("UPDATE tn_payments SET sync_claimed_until = NULL WHERE id = ?", [.int(id)])
+            }
+        }
+    }
+
     /// The server-side id of the current connection, or nil when none is open (for tests and diagnostics).
     public var connectionID: Int64? { database.connectionID }
 

@@ -86,6 +86,20 @@ public final class SyncStore {
         }
     }
 
+    /// Records several successful pushes in one statement (a push thread's batch) and releases their claims.
+    public func markSynced(ids: [Int64]) throws(LedgerError) {
+        guard !ids.isEmpty else { return }
+        if ids.count == 1 { return try markSynced(id: ids[0]) }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        try database.run { connection in
+            try connection.execute(
+                """
+                UPDATE tn_payments SET is_synced = 1, sync_state = 'synced', synced_at = UTC_TIMESTAMP(6), \
+                sync_claimed_until = NULL, last_sync_error = NULL WHERE id IN (\(placeholders))
+                """, ids.map { SQLValue.int($0) })
+        }
+    }
+
     /// Records a retryable failure: the next push waits `retryAfterSeconds` (a `Retry-After`), or 30 s doubling
     /// per attempt up to an hour; the claim is released.
     public func markRetry(id: Int64, error: String, retryAfterSeconds: Int?) throws(LedgerError) {

@@ -49,7 +49,7 @@ struct SyncEnvironment {
     /// The Retail client; needs `RETAIL_API_URL`, `RETAIL_API_KEY` and the core settings.
     func retailClient() throws -> RetailClient {
         do {
-            return RetailClient(configuration: try CoreConfiguration(config), transport: URLSessionTransport())
+            return RetailClient(configuration: try CoreConfiguration(config), transport: OutboundTransport())
         } catch {
             throw SyncEnvironment.fail(error)
         }

@@ -15,7 +15,7 @@ public struct RetailClient: Sendable {
     /// Creates a client from the shared configuration (`RETAIL_API_URL`, `RETAIL_API_KEY`, `HTTP_TIMEOUT_SECONDS`).
     /// - Parameters:
     ///   - configuration: supplies the base URL, the key and the per-call timeout.
-    ///   - transport: the outbound HTTP seam (a `URLSessionTransport` in production, a fake in tests).
+    ///   - transport: the outbound HTTP seam (an `OutboundTransport` in production, a fake in tests).
     public init(configuration core: CoreConfiguration, transport: any HTTPTransport) {
         var base = core.retailAPIURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -115,6 +115,10 @@ public struct RetailClient: Sendable {
 extension RetailClient {
     /// Frees the calling thread's keep-alive session; sync threads call it as they end.
     public func releaseThreadResources() {
-        (transport as? URLSessionTransport)?.releaseCurrentThreadSession()
+        if let outbound = transport as? OutboundTransport {
+            outbound.releaseCurrentThreadSession()
+        } else if let session = transport as? URLSessionTransport {
+            session.releaseCurrentThreadSession()
+        }
     }
 }

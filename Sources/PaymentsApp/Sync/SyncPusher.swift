@@ -89,6 +89,28 @@ public final class SyncPusher {
         return .pushed(outcome)
     }
 
+    /// Records several successful pushes of claimed rows in one statement, releasing their claims.
+    /// - Returns: how many were recorded (all or none; when storing fails the rows stay claimed until the lease
+    ///   expires, then `payments-sync` pushes them again and Retail deduplicates on `transaction_id`).
+    public func recordSynced(_ rows: [SyncRow]) -> Int {
+        do {
+            try store.markSynced(ids: rows.map(\.id))
+        } catch {
+            logger.warning(
+                "sync outcomes not recorded; the rows stay due", metadata: ["sync.rows": "\(rows.count)", "error": "\(error)"])
+            return 0
+        }
+        for row in rows {
+            logger.debug(
+                "sync pushed",
+                metadata: [
+                    "sync.row": "\(row.id)", "payment.id": "\(row.paymentID)", "gateway.id": "\(row.gateway)",
+                    "sync.attempts": "\(row.attempts + 1)",
+                ])
+        }
+        return rows.count
+    }
+
     /// Releases a claimed row without pushing it (a pass stopping early); failures only log.
     public func release(_ row: SyncRow) {
         do {

@@ -8,15 +8,25 @@ import Synchronization
 
 /// The responder's bounded in-process push queue, drained by `SYNC_THREADS` threads (DESIGN §7).
 ///
-/// Workers hand it new ledger row ids after `FCGX_Finish_r`, so a push never holds a worker. `enqueue` never
-/// blocks: when the queue is full the id is dropped and counted, and the row (written with `next_sync_at` 30 s
-/// ahead) is left to `payments-sync`. Each drain thread owns its own `SyncStore` and shares the transport.
+/// Workers hand it new ledger rows after `FCGX_Finish_r`, so a push never holds a worker: credits arrive already
+/// claimed (written claimed in the worker's own transaction, `MariaDBLedger.claimsNewCreditsForPush`) and are
+/// pushed at once; other rows (refunds) arrive as ids and are claimed first. `enqueue` never blocks: when the queue
+/// is full the row is dropped and counted, and the row (written with `next_sync_at` 30 s ahead) is left to
+/// `payments-sync` (claimed rows are handed back so the worker can release their claims). A drain thread records
+/// the successes of consecutive claimed pushes with one statement per batch. Each drain thread owns its own
+/// `SyncStore` and shares the transport.
 public final class SyncQueue: Sendable {
     /// Makes a thread's store; called on that thread after `MariaDBLibrary.threadInit()`.
     public typealias StoreFactory = @Sendable () throws -> SyncStore
 
+    /// One queued row: an id still to be claimed, or a row its writer already claimed.
+    enum Item: Sendable {
+        case id(Int64)
+        case claimed(SyncRow)
+    }
+
     private struct State {
-        var buffer: [Int64]
+        var buffer: [Item]
         var head = 0
         var count = 0
         var dropped = 0
@@ -47,7 +57,7 @@ public final class SyncQueue: Sendable {
         self.client = client
         self.logger = logger
         self.makeStore = makeStore
-        self.state = Mutex(State(buffer: Array(repeating: 0, count: max(1, configuration.queueSize))))
+        self.state = Mutex(State(buffer: Array(repeating: .id(0), count: max(1, configuration.queueSize))))
     }
 
     /// Creates a stopped queue whose threads open stores from `database`.
@@ -77,30 +87,51 @@ public final class SyncQueue: Sendable {
         }
     }
 
-    /// Queues row ids for an immediate push; never blocks. Ids that do not fit are dropped and counted.
+    /// Queues row ids for an immediate push (each is claimed first); never blocks. Ids that do not fit are dropped
+    /// and counted.
     public func enqueue(_ ids: [Int64]) {
-        guard !ids.isEmpty else { return }
-        let accepted: Int = state.withLock { s in
+        _ = enqueue(items: ids.map { .id($0) })
+    }
+
+    /// Queues rows their writer already claimed (`MariaDBLedger.takeRowsClaimedForPush()`); never blocks.
+    /// - Returns: the rows that did not fit (queue full or stopping); the caller should release their claims.
+    public func enqueue(claimed rows: [SyncRow]) -> [SyncRow] {
+        enqueue(items: rows.map { .claimed($0) }).compactMap { item in
+            if case let .claimed(row) = item { return row }
+            return nil
+        }
+    }
+
+    /// True while the queue accepts rows and has a free slot: workers claim new credits only then.
+    public var hasRoom: Bool {
+        state.withLock { s in !s.stopping && s.count < s.buffer.count }
+    }
+
+    /// Appends what fits and returns the items that did not.
+    private func enqueue(items: [Item]) -> [Item] {
+        guard !items.isEmpty else { return [] }
+        let rejected: [Item] = state.withLock { s in
             guard !s.stopping else {
-                s.dropped += ids.count
-                return 0
+                s.dropped += items.count
+                return items
             }
-            var accepted = 0
-            for id in ids {
+            var rejected: [Item] = []
+            for item in items {
                 if s.count == s.buffer.count {
                     s.dropped += 1
+                    rejected.append(item)
                     continue
                 }
-                s.buffer[(s.head + s.count) % s.buffer.count] = id
+                s.buffer[(s.head + s.count) % s.buffer.count] = item
                 s.count += 1
-                accepted += 1
             }
-            return accepted
+            return rejected
         }
-        for _ in 0..<accepted { available.signal() }
-        if accepted < ids.count {
-            logger.notice("sync queue full; rows left to payments-sync", metadata: ["sync.dropped": "\(ids.count - accepted)"])
+        for _ in 0..<(items.count - rejected.count) { available.signal() }
+        if !rejected.isEmpty {
+            logger.notice("sync queue full; rows left to payments-sync", metadata: ["sync.dropped": "\(rejected.count)"])
         }
+        return rejected
     }
 
     /// Ids dropped because the queue was full or stopping, since start.
@@ -122,19 +153,44 @@ public final class SyncQueue: Sendable {
         guard let threads else { return }
         for _ in 0..<threads { available.signal() }
         if running.wait(timeout: .now() + max(0, deadlineSeconds)) == .timedOut {
-            let left = state.withLock { s in
+            let left: [Item] = state.withLock { s in
                 s.abandoned = true
-                return s.count
+                let items = (0..<s.count).map { s.buffer[(s.head + $0) % s.buffer.count] }
+                s.count = 0
+                return items
             }
-            logger.warning("sync queue shutdown deadline passed; rows left to payments-sync", metadata: ["sync.left": "\(left)"])
+            logger.warning(
+                "sync queue shutdown deadline passed; rows left to payments-sync", metadata: ["sync.left": "\(left.count)"])
+            releaseClaims(of: left)
+        }
+    }
+
+    /// Releases the claims of abandoned claimed rows so `payments-sync` can take them as soon as they are due.
+    private func releaseClaims(of items: [Item]) {
+        let ids = items.compactMap { item -> Int64? in
+            if case let .claimed(row) = item { return row.id }
+            return nil
+        }
+        guard !ids.isEmpty else { return }
+        MariaDBLibrary.threadInit()
+        defer { MariaDBLibrary.threadEnd() }
+        do {
+            let store = try makeStore()
+            defer { store.close() }
+            for id in ids { try store.release(id: id) }
+        } catch {
+            logger.warning("sync claims not released; they expire on their own", metadata: ["error": "\(error)"])
         }
     }
 
     private enum Next {
-        case push(Int64)
+        case push(Item, more: Bool)
         case again
         case exit
     }
+
+    /// Successes of claimed pushes recorded together once this many are waiting (or the queue runs dry).
+    static let syncedBatchLimit = 32
 
     /// One drain thread: waits for ids and pushes them until shutdown.
     private func drain(index: Int) {
@@ -144,15 +200,17 @@ public final class SyncQueue: Sendable {
             MariaDBLibrary.threadEnd()
         }
         var pusher: SyncPusher?
+        var synced: [SyncRow] = []
+        defer { flush(&synced, pusher) }
         while true {
             available.wait()
             let next: Next = state.withLock { s in
                 if s.abandoned { return .exit }
                 if s.count > 0 {
-                    let id = s.buffer[s.head]
+                    let item = s.buffer[s.head]
                     s.head = (s.head + 1) % s.buffer.count
                     s.count -= 1
-                    return .push(id)
+                    return .push(item, more: s.count > 0)
                 }
                 return s.stopping ? .exit : .again
             }
@@ -161,19 +219,46 @@ public final class SyncQueue: Sendable {
                 return
             case .again:
                 continue
-            case let .push(id):
+            case let .push(item, more):
                 if pusher == nil {
                     do {
                         pusher = SyncPusher(store: try makeStore(), client: client, logger: logger)
                     } catch {
                         logger.warning(
                             "sync thread cannot open the database; row left to payments-sync",
-                            metadata: ["sync.thread": "\(index)", "sync.row": "\(id)", "error": "\(error)"])
+                            metadata: ["sync.thread": "\(index)", "sync.row": "\(Self.rowID(item))", "error": "\(error)"])
                         continue
                     }
                 }
-                if case .pushed = pusher?.push(rowID: id) { state.withLock { $0.pushed += 1 } }
+                guard let pusher else { continue }
+                switch item {
+                case let .id(id):
+                    if case .pushed = pusher.push(rowID: id) { state.withLock { $0.pushed += 1 } }
+                case let .claimed(row):
+                    let outcome = client.push(row)
+                    if outcome == .synced {
+                        synced.append(row)
+                    } else if case .pushed = pusher.record(outcome, for: row) {
+                        state.withLock { $0.pushed += 1 }
+                    }
+                }
+                if !more || synced.count >= Self.syncedBatchLimit { flush(&synced, pusher) }
             }
+        }
+    }
+
+    /// Records the waiting successes (one statement) and counts them.
+    private func flush(_ synced: inout [SyncRow], _ pusher: SyncPusher?) {
+        guard !synced.isEmpty, let pusher else { return }
+        let recorded = pusher.recordSynced(synced)
+        synced = []
+        if recorded > 0 { state.withLock { $0.pushed += recorded } }
+    }
+
+    private static func rowID(_ item: Item) -> Int64 {
+        switch item {
+        case let .id(id): return id
+        case let .claimed(row): return row.id
         }
     }
 }

@@ -119,11 +119,31 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             status = "503 Service Unavailable"
             extra = "Retry-After: 7\r\n"
             payload = Array(#"{"errorName":"Down"}"#.utf8)
+        case "/chunked":
+            let chunks = "4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n"
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+            send(fd, Array((head + chunks).utf8))
+            return
+        case "/until-close":
+            send(fd, Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it".utf8))
+            shutdown(fd, Int32(SHUT_RDWR))
+            return
+        case "/then-close":
+            // Answers as if keeping the connection alive, then closes it: the client's pooled connection goes stale.
+            send(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbye!".utf8))
+            shutdown(fd, Int32(SHUT_RDWR))
+            return
+        case "/interim":
+            send(fd, Array("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok".utf8))
+            return
         default:
             status = "404 Not Found"
         }
         let head = "HTTP/1.1 \(status)\r\nContent-Length: \(payload.count)\r\nContent-Type: application/json\r\n\(extra)\r\n"
-        let bytes = Array(head.utf8) + payload
+        send(fd, Array(head.utf8) + payload)
+    }
+
+    private func send(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

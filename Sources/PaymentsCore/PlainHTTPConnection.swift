@@ -1,0 +1,259 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One HTTP/1.1 client connection over a non-blocking POSIX socket, used by one thread at a time.
+///
+/// Every wait is a `poll()` bounded by the request's deadline, so a silent peer can never hold the caller longer
+/// than its timeout. `@unchecked Sendable`: the descriptor and buffer are only touched by the thread that took the
+/// connection out of `SocketHTTPTransport`'s idle pool (under its lock), so it is never used by two threads at once.
+final class PlainHTTPConnection: @unchecked Sendable {
+    /// A parsed response head.
+    struct Head {
+        var status: Int
+        var minorVersion: Int
+        var headers: [String: String]
+    }
+
+    /// Why an exchange failed, and whether the request may have reached the server.
+    struct Failure: Error {
+        let error: HTTPTransportError
+        /// True when nothing of an answer arrived and the connection was a reused one: a stale keep-alive.
+        let beforeAnswer: Bool
+    }
+
+    let descriptor: Int32
+    /// `host:port`, the idle-pool key.
+    let key: String
+    /// Uptime (seconds) when the connection was last returned to the pool.
+    var idleSince: Double = 0
+    /// Bytes read past the current response (none with a well-behaved HTTP/1.1 server).
+    private var buffer: [UInt8] = []
+    private var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+
+    private init(descriptor: Int32, key: String) {
+        self.descriptor = descriptor
+        self.key = key
+    }
+
+    deinit { close(descriptor) }
+
+    /// Opens a connection to `host:port` (numeric or resolvable host), giving up at `deadline`.
+    static func open(host: String, port: Int, key: String, deadline: Double) throws(HTTPTransportError)
+        -> PlainHTTPConnection
+    {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw HTTPTransportError(.connection, "host not resolved")
+        }
+        defer { freeaddrinfo(list) }
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        var lastError = HTTPTransportError(.connection, "connection refused")
+        while let entry = cursor {
+            cursor = entry.pointee.ai_next
+            let fd = socket(entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            if fd < 0 { continue }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            var one: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let connection = PlainHTTPConnection(descriptor: fd, key: key)
+            if connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return connection }
+            guard errno == EINPROGRESS else { continue }
+            do {
+                try connection.wait(for: Int16(POLLOUT), deadline: deadline)
+            } catch {
+                lastError = error
+                if error.kind == .timeout { throw error }
+                continue
+            }
+            var status: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(fd, SOL_SOCKET, SO_ERROR, &status, &length) == 0 && status == 0 { return connection }
+        }
+        throw lastError
+    }
+
+    /// True when the idle connection can carry another request: nothing to read (no EOF, no stray bytes).
+    var isReusable: Bool {
+        guard buffer.isEmpty else { return false }
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 0
+    }
+
+    /// Writes all of `bytes` before `deadline`.
+    func write(_ bytes: [UInt8], deadline: Double) throws(HTTPTransportError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                send(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                try wait(for: Int16(POLLOUT), deadline: deadline)
+            } else {
+                throw HTTPTransportError(.connection, "send failed (errno \(errno))")
+            }
+        }
+    }
+
+    /// Reads more bytes into the buffer; returns false at EOF.
+    private func fill(deadline: Double) throws(HTTPTransportError) -> Bool {
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[0..<count])
+                return true
+            }
+            if count == 0 { return false }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                try wait(for: Int16(POLLIN), deadline: deadline)
+                continue
+            }
+            throw HTTPTransportError(.connection, "recv failed (errno \(errno))")
+        }
+    }
+
+    /// Waits until the socket is ready for `events` or the deadline passes (`.timeout`).
+    private func wait(for events: Int16, deadline: Double) throws(HTTPTransportError) {
+        while true {
+            let left = deadline - PlainHTTPConnection.now()
+            if left <= 0 { throw HTTPTransportError(.timeout, "no complete answer in time") }
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(left * 1000 + 1, 3_600_000)))
+            if ready > 0 { return }
+            if ready < 0 && errno != EINTR { throw HTTPTransportError(.connection, "poll failed (errno \(errno))") }
+        }
+    }
+
+    /// Reads one final response head (interim 1xx answers are skipped); `reused` marks a pooled connection.
+    func readHead(deadline: Double, reused: Bool, limit: Int) throws(Failure) -> Head {
+        var receivedAny = !buffer.isEmpty
+        while true {
+            var end: Int?
+            while end == nil {
+                end = PlainHTTPConnection.headEnd(in: buffer)
+                if end != nil { break }
+                if buffer.count > 64 * 1024 {
+                    throw Failure(error: HTTPTransportError(.tooLarge, "response head too large"), beforeAnswer: false)
+                }
+                let more: Bool
+                do {
+                    more = try fill(deadline: deadline)
+                } catch {
+                    throw Failure(error: error, beforeAnswer: reused && !receivedAny && error.kind == .connection)
+                }
+                if !more {
+                    throw Failure(
+                        error: HTTPTransportError(.connection, "connection closed before an answer"),
+                        beforeAnswer: reused && !receivedAny)
+                }
+                receivedAny = true
+            }
+            guard let headLength = end,
+                let head = PlainHTTPConnection.parseHead(buffer[0..<headLength])
+            else { throw Failure(error: HTTPTransportError(.connection, "malformed response head"), beforeAnswer: false) }
+            buffer.removeFirst(headLength)
+            if head.status >= 100 && head.status < 200 && head.status != 101 { continue }
+            return head
+        }
+    }
+
+    /// Reads exactly `length` body bytes.
+    func readBody(length: Int, deadline: Double) throws(HTTPTransportError) -> [UInt8] {
+        while buffer.count < length {
+            if !(try fill(deadline: deadline)) { throw HTTPTransportError(.connection, "body ended early") }
+        }
+        let body = Array(buffer[0..<length])
+        buffer.removeFirst(length)
+        return body
+    }
+
+    /// Reads until the peer closes (a response framed by the end of the connection).
+    func readToEnd(deadline: Double, limit: Int) throws(HTTPTransportError) -> [UInt8] {
+        while try fill(deadline: deadline) {
+            if buffer.count > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+        }
+        if buffer.count > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+        defer { buffer = [] }
+        return buffer
+    }
+
+    /// Reads a `Transfer-Encoding: chunked` body, trailers included, refusing more than `limit` bytes.
+    func readChunked(deadline: Double, limit: Int) throws(HTTPTransportError) -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            let line = try readLine(deadline: deadline)
+            let sizeText = line.prefix { $0 != UInt8(ascii: ";") }.filter { $0 != UInt8(ascii: " ") }
+            guard let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0 else {
+                throw HTTPTransportError(.connection, "malformed chunk size")
+            }
+            if size == 0 { break }
+            if body.count + size > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+            body += try readBody(length: size, deadline: deadline)
+            guard try readLine(deadline: deadline).isEmpty else {
+                throw HTTPTransportError(.connection, "malformed chunk end")
+            }
+        }
+        while !(try readLine(deadline: deadline)).isEmpty {}
+        return body
+    }
+
+    /// One CRLF-terminated line, without the CRLF.
+    private func readLine(deadline: Double) throws(HTTPTransportError) -> [UInt8] {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[0..<newline])
+                buffer.removeFirst(newline + 1)
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                return line
+            }
+            if buffer.count > 8 * 1024 { throw HTTPTransportError(.connection, "line too long") }
+            if !(try fill(deadline: deadline)) { throw HTTPTransportError(.connection, "body ended early") }
+        }
+    }
+
+    /// The index just past the blank line that ends a head, if the buffer holds one.
+    static func headEnd(in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        var index = 3
+        while index < bytes.count {
+            if bytes[index] == 10 && bytes[index - 1] == 13 && bytes[index - 2] == 10 && bytes[index - 3] == 13 {
+                return index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Parses `HTTP/1.x NNN reason` and the header lines; repeated headers are joined with ", ".
+    static func parseHead(_ bytes: ArraySlice<UInt8>) -> Head? {
+        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line -> Substring in
+            let text = String(decoding: line, as: UTF8.self)
+            return text.hasSuffix("\r") ? text.dropLast() : Substring(text)
+        }
+        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.") else { return nil }
+        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard parts.count >= 2, let status = Int(parts[1]), (100..<1000).contains(status) else { return nil }
+        let minor = parts[0].hasSuffix("1.0") ? 0 : 1
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
+            let trimmed = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            if let existing = headers[name] { headers[name] = existing + ", " + trimmed } else { headers[name] = trimmed }
+        }
+        return Head(status: status, minorVersion: minor, headers: headers)
+    }
+
+    /// Monotonic seconds.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,149 @@
+import Synchronization
+
+/// HTTP/1.1 for plain `http://` URLs over POSIX sockets, with keep-alive connections shared by all threads.
+///
+/// URLSession on Linux runs every call through libcurl, a Dispatch queue and Foundation bridging, which costs
+/// far more CPU than a loopback call itself (the sandbox, and the Retail stub in `bench/webhooks`). This transport
+/// writes the request and parses the answer directly: `Content-Length`, chunked and close-delimited bodies,
+/// interim 1xx answers skipped, no redirects followed, no compression asked for, one deadline per call
+/// (`HTTPRequest.timeout`) covering connect, send and receive. Idle connections wait in a small pool per
+/// `host:port`; a pooled connection that turns out stale before any answer byte arrived is replaced once.
+/// `https://` is refused (`.invalidURL`): `OutboundTransport` sends those through URLSession.
+public final class SocketHTTPTransport: HTTPTransport {
+    /// Answers larger than this are abandoned with `HTTPTransportError(.tooLarge)`.
+    public let maxResponseBytes: Int
+    /// Idle connections kept per `host:port`.
+    public let maxIdlePerHost: Int
+    /// Idle connections older than this are closed instead of reused (servers drop idle keep-alives).
+    static let maxIdleSeconds = 30.0
+    private let idle = Mutex<[String: [PlainHTTPConnection]]>([:])
+    private let opened = Atomic<Int>(0)
+
+    /// Creates a transport with an empty pool.
+    /// - Parameters:
+    ///   - maxResponseBytes: the largest body accepted (4 MiB by default, like `URLSessionTransport`).
+    ///   - maxIdlePerHost: idle keep-alive connections kept per `host:port`.
+    public init(maxResponseBytes: Int = 4 * 1024 * 1024, maxIdlePerHost: Int = 16) {
+        self.maxResponseBytes = maxResponseBytes
+        self.maxIdlePerHost = maxIdlePerHost
+    }
+
+    /// Connections opened so far (tests check keep-alive reuse with it).
+    public var connectionsOpened: Int { opened.load(ordering: .relaxed) }
+
+    /// Sends one request and waits for the whole answer.
+    /// - Throws: `HTTPTransportError` when no complete answer arrived; every HTTP status is returned.
+    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard let target = PlainHTTPTarget(request.url) else {
+            throw HTTPTransportError(.invalidURL, "not a plain http URL")
+        }
+        let timeout = request.timeout > 0 ? request.timeout : 10
+        let deadline = PlainHTTPConnection.now() + timeout
+        let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
+        let bytes = SocketHTTPTransport.serialize(request, target: target)
+        var pooled = takeIdle(target.key)
+        while true {
+            let connection: PlainHTTPConnection
+            let reused = pooled != nil
+            if let pooled {
+                connection = pooled
+            } else {
+                connection = try PlainHTTPConnection.open(
+                    host: target.host, port: target.port, key: target.key, deadline: deadline)
+                opened.add(1, ordering: .relaxed)
+            }
+            pooled = nil
+            do {
+                return try exchange(
+                    bytes, method: request.method, on: connection, reused: reused, deadline: deadline, limit: limit)
+            } catch let failure as PlainHTTPConnection.Failure {
+                // A stale keep-alive (closed by the server while idle): one more try on a fresh connection.
+                if failure.beforeAnswer { continue }
+                throw failure.error
+            }
+        }
+    }
+
+    /// Writes the request and reads one answer; the connection goes back to the pool when it can carry more.
+    private func exchange(
+        _ bytes: [UInt8], method: String, on connection: PlainHTTPConnection, reused: Bool, deadline: Double,
+        limit: Int
+    ) throws -> HTTPResponse {
+        do {
+            try connection.write(bytes, deadline: deadline)
+        } catch {
+            throw PlainHTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
+        }
+        let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
+        let headers = head.headers
+        let connectionTokens = headers["connection"]?.lowercased() ?? ""
+        var keepAlive =
+            head.minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+        let body: [UInt8]
+        let bodiless = method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200
+        if bodiless {
+            body = []
+        } else if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+            body = try connection.readChunked(deadline: deadline, limit: limit)
+        } else if let lengthText = headers["content-length"] {
+            guard let length = Int(lengthText.split(separator: ",").first ?? ""), length >= 0 else {
+                throw HTTPTransportError(.connection, "malformed Content-Length")
+            }
+            if length > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+            body = try connection.readBody(length: length, deadline: deadline)
+        } else {
+            keepAlive = false
+            body = try connection.readToEnd(deadline: deadline, limit: limit)
+        }
+        if keepAlive { putIdle(connection) }
+        return HTTPResponse(status: head.status, headers: headers, body: body)
+    }
+
+    /// The request line, `Host`, the caller's headers (CR/LF removed) and `Content-Length`, then the body.
+    static func serialize(_ request: HTTPRequest, target: PlainHTTPTarget) -> [UInt8] {
+        var head = "\(clean(request.method)) \(target.pathAndQuery) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
+        var hasLength = false
+        for (name, value) in request.headers {
+            let name = clean(name)
+            guard !name.isEmpty else { continue }
+            let lower = name.lowercased()
+            if lower == "host" || lower == "connection" || lower == "transfer-encoding" { continue }
+            if lower == "content-length" { hasLength = true }
+            head += name + ": " + clean(value) + "\r\n"
+        }
+        let method = request.method.uppercased()
+        if !hasLength && (!request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH") {
+            head += "Content-Length: \(request.body.count)\r\n"
+        }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        bytes += request.body
+        return bytes
+    }
+
+    private static func clean(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 13 || $0 == 10 }) else { return text }
+        return String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+    }
+
+    /// A pooled connection for `key` that still looks usable, or nil.
+    private func takeIdle(_ key: String) -> PlainHTTPConnection? {
+        let now = PlainHTTPConnection.now()
+        while true {
+            let candidate: PlainHTTPConnection? = idle.withLock { pool in pool[key]?.popLast() }
+            guard let candidate else { return nil }
+            if now - candidate.idleSince < SocketHTTPTransport.maxIdleSeconds && candidate.isReusable {
+                return candidate
+            }
+        }
+    }
+
+    private func putIdle(_ connection: PlainHTTPConnection) {
+        connection.idleSince = PlainHTTPConnection.now()
+        idle.withLock { pool in
+            var list = pool[connection.key] ?? []
+            if list.count < maxIdlePerHost { list.append(connection) }
+            pool[connection.key] = list
+        }
+    }
+}
