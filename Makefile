@@ -47,7 +47,7 @@ test-integration:
 	scripts/test-integration.sh
 
 ## nginx -t on both sites and systemd-analyze verify on the units.
-check: nginx-check systemd-check
+check: nginx-check systemd-check lint
 
 nginx-check:
 	@scripts/nginx-check.sh

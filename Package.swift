@@ -40,7 +40,9 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Gateways",
-            dependencies: ["PaymentsCore", "PaymentsStore", "Signing", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PaymentsCore", "PaymentsStore", "Signing", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .target(
             name: "PaymentsApp",
@@ -80,7 +82,8 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PaymentsServerTests", dependencies: ["PaymentsServer", "PaymentsCore"]),
         .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
-        .testTarget(name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore"]),
         .testTarget(name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing"]),
         .testTarget(

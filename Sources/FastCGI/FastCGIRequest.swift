@@ -78,8 +78,10 @@ public final class FastCGIRequest {
             let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
             if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
                 result.append(
-                    (String(decoding: bytes[..<equals], as: UTF8.self),
-                     String(decoding: bytes[(equals + 1)...], as: UTF8.self)))
+                    (
+                        String(decoding: bytes[..<equals], as: UTF8.self),
+                        String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+                    ))
             } else {
                 result.append((String(decoding: bytes, as: UTF8.self), ""))
             }

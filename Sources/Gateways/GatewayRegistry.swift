@@ -28,9 +28,12 @@ public struct GatewayRegistration: Sendable {
 /// The one table of gateways and core route groups. Adding a gateway means adding a folder and one line here.
 public enum GatewayRegistry {
     public static let all: [GatewayRegistration] = [
-        GatewayRegistration(prefix: "stripe", ledgerID: "stripe", enabledKey: "STRIPE_ENABLED", make: StripeGateway.init),
-        GatewayRegistration(prefix: "paypal", ledgerID: "paypal", enabledKey: "PAYPAL_ENABLED", make: PayPalGateway.init),
-        GatewayRegistration(prefix: "cryptomus", ledgerID: "cryptomus", enabledKey: "CRYPTOMUS_ENABLED", make: CryptomusGateway.init),
+        GatewayRegistration(
+            prefix: "stripe", ledgerID: "stripe", enabledKey: "STRIPE_ENABLED", make: StripeGateway.init),
+        GatewayRegistration(
+            prefix: "paypal", ledgerID: "paypal", enabledKey: "PAYPAL_ENABLED", make: PayPalGateway.init),
+        GatewayRegistration(
+            prefix: "cryptomus", ledgerID: "cryptomus", enabledKey: "CRYPTOMUS_ENABLED", make: CryptomusGateway.init),
         // Core groups come last so they see the enabled gateways' public keys.
         GatewayRegistration(prefix: "app", ledgerID: nil, enabledKey: nil, make: AppRoutes.init),
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),

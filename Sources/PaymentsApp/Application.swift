@@ -39,7 +39,8 @@ public final class Application: Sendable {
     /// Must run on the thread that will use the worker (it registers the thread with libmariadb).
     public func makeWorker(index: Int) -> RequestWorker {
         MariaDBLibrary.threadInit()
-        let ledger = MariaDBLedger(configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
+        let ledger = MariaDBLedger(
+            configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
         return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue)
     }
 

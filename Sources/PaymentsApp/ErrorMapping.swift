@@ -12,11 +12,20 @@ enum ErrorMapping {
         case let error as LedgerError:
             switch error.kind {
             case .unavailable:
-                return (APIError(.serviceUnavailable, "database unavailable, retry later", headers: [("Retry-After", "5")]), false)
+                return (
+                    APIError(.serviceUnavailable, "database unavailable, retry later", headers: [("Retry-After", "5")]),
+                    false
+                )
             case .unknownOutcome:
-                return (APIError(.serviceUnavailable, "database connection lost, retry later", headers: [("Retry-After", "5")]), true)
+                return (
+                    APIError(
+                        .serviceUnavailable, "database connection lost, retry later", headers: [("Retry-After", "5")]),
+                    true
+                )
             case .refundTargetMissing:
-                return (APIError(.serviceUnavailable, "the payment this refers to is not recorded yet, retry later"), false)
+                return (
+                    APIError(.serviceUnavailable, "the payment this refers to is not recorded yet, retry later"), false
+                )
             case .integrity, .failed:
                 return (APIError(.internalError, "internal error"), true)
             }

@@ -37,14 +37,16 @@ public final class Reconciler {
     public func run(dryRun: Bool) -> ReconcileSummary {
         var summary = ReconcileSummary()
         let store = ReconcileStore(configuration: assembly.database)
-        let ledger = MariaDBLedger(configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
+        let ledger = MariaDBLedger(
+            configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
         defer {
             store.close()
             ledger.close()
         }
         let sessions: [PaymentSession]
         do {
-            sessions = dryRun
+            sessions =
+                dryRun
                 ? try store.listDueSessions(limit: assembly.sync.reconcileBatch)
                 : try store.claimDueSessions(limit: assembly.sync.reconcileBatch)
         } catch {
@@ -64,9 +66,10 @@ public final class Reconciler {
         return summary
     }
 
-    private func reconcile(_ session: PaymentSession, now: Int64, store: ReconcileStore, ledger: MariaDBLedger,
-                           summary: inout ReconcileSummary)
-    {
+    private func reconcile(
+        _ session: PaymentSession, now: Int64, store: ReconcileStore, ledger: MariaDBLedger,
+        summary: inout ReconcileSummary
+    ) {
         var logger = self.logger
         logger[metadataKey: "session.id"] = "\(session.publicID)"
         logger[metadataKey: "gateway.id"] = "\(session.gateway)"

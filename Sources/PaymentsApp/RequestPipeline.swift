@@ -40,7 +40,8 @@ struct RequestPipeline: Sendable {
         } catch {
             let (apiError, unexpected) = ErrorMapping.apiError(for: error)
             if unexpected {
-                logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(routeLabel)"])
+                logger.error(
+                    "request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(routeLabel)"])
             }
             response = .error(apiError)
         }
@@ -50,7 +51,9 @@ struct RequestPipeline: Sendable {
         if let eventID = annotations?.eventID { logger[metadataKey: "event.id"] = "\(eventID)" }
         logger.info(
             "request",
-            metadata: ["route": "\(routeLabel)", "status": "\(response.status)", "duration.ms": "\(Double(micros) / 1000)"])
+            metadata: [
+                "route": "\(routeLabel)", "status": "\(response.status)", "duration.ms": "\(Double(micros) / 1000)",
+            ])
         return response
     }
 

@@ -1,7 +1,7 @@
+import Gateways
 import Logging
 import PaymentsCore
 import PaymentsStore
-import Gateways
 
 /// Builds the shared services and the enabled gateways from configuration; used by the responder and
 /// by `payments-sync` so both see exactly the same gateways and settings.
@@ -23,16 +23,21 @@ struct ServiceAssembly: Sendable {
         let timeout = core.httpTimeoutSeconds
         let authenticator = FirebaseAuthenticator(
             configuration: firebase,
-            service: OutboundService(name: "firebase", transport: transport, breaker: CircuitBreaker(service: "firebase"), timeout: timeout))
+            service: OutboundService(
+                name: "firebase", transport: transport, breaker: CircuitBreaker(service: "firebase"), timeout: timeout))
         let recaptchaVerifier = RecaptchaVerifier(
             configuration: recaptcha,
-            service: OutboundService(name: "recaptcha", transport: transport, breaker: CircuitBreaker(service: "recaptcha"), timeout: timeout))
-        services = GatewayServices(core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier)
+            service: OutboundService(
+                name: "recaptcha", transport: transport, breaker: CircuitBreaker(service: "recaptcha"), timeout: timeout
+            ))
+        services = GatewayServices(
+            core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier)
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]
         for registration in try GatewayRegistry.enabled(in: config) {
-            let gateway = try registration.make(GatewayContext(config: config, services: services, publicKeys: publicKeys))
+            let gateway = try registration.make(
+                GatewayContext(config: config, services: services, publicKeys: publicKeys))
             publicKeys += gateway.publicKeys
             try router.add(prefix: registration.prefix, routes: gateway.routes)
             if let ledgerID = registration.ledgerID { gateways[ledgerID] = gateway }

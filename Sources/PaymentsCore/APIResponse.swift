@@ -16,7 +16,8 @@ public struct APIResponse: Sendable {
 
     /// A JSON response from a `JSONValue`.
     public static func json(_ value: JSONValue, status: Int = 200) -> APIResponse {
-        APIResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(value.serialized().utf8))
+        APIResponse(
+            status: status, headers: [("Content-Type", "application/json")], body: Array(value.serialized().utf8))
     }
 
     /// A plain-text response (Payeer and Anypay webhooks expect text).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Typed, validated access to configuration values; every failure names the variable (DESIGN §9).
 public struct ConfigReader: Sendable {
     public let values: [String: String]
@@ -11,15 +13,21 @@ public struct ConfigReader: Sendable {
     }
 
     public func string(_ key: String) throws(ConfigurationError) -> String {
-        guard let value = optional(key) else { throw ConfigurationError(variable: key, problem: "is required but missing") }
+        guard let value = optional(key) else {
+            throw ConfigurationError(variable: key, problem: "is required but missing")
+        }
         return value
     }
 
     public func string(_ key: String, default fallback: String) -> String { optional(key) ?? fallback }
 
-    public func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(ConfigurationError) -> Int {
+    public func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(ConfigurationError)
+        -> Int
+    {
         guard let text = optional(key) else { return fallback }
-        guard let value = Int(text) else { throw ConfigurationError(variable: key, problem: "must be an integer, got '\(text)'") }
+        guard let value = Int(text) else {
+            throw ConfigurationError(variable: key, problem: "must be an integer, got '\(text)'")
+        }
         if let range, !range.contains(value) {
             throw ConfigurationError(variable: key, problem: "must be within \(range.lowerBound)...\(range.upperBound)")
         }
@@ -43,13 +51,16 @@ public struct ConfigReader: Sendable {
 
     /// A comma-separated list; empty or missing is an empty list.
     public func list(_ key: String) -> [String] {
-        (optional(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (optional(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
     }
 
     /// A `scheme://host[:port]` base with no path (`<GW>_API_BASE`).
     public func baseURL(_ key: String, default fallback: String) throws(ConfigurationError) -> String {
         let value = optional(key) ?? fallback
-        guard let schemeEnd = value.range(of: "://"), ["http", "https"].contains(value[..<schemeEnd.lowerBound].lowercased())
+        guard let schemeEnd = value.range(of: "://"),
+            ["http", "https"].contains(value[..<schemeEnd.lowerBound].lowercased())
         else { throw ConfigurationError(variable: key, problem: "must be an http(s) URL") }
         let rest = value[schemeEnd.upperBound...]
         let trimmed = rest.hasSuffix("/") ? rest.dropLast() : rest
@@ -68,5 +79,3 @@ public struct ConfigReader: Sendable {
         return value.hasSuffix("/") ? String(value.dropLast()) : value
     }
 }
-
-import Foundation

@@ -20,7 +20,8 @@ public enum EnvironmentFile {
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = String(value.dropFirst().dropLast())
                 if first == "\"" {
-                    value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+                    value = value.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(
+                        of: "\\\\", with: "\\")
                 }
             }
             values[key] = value
@@ -29,7 +30,9 @@ public enum EnvironmentFile {
     }
 
     /// Loads the file (when it exists) and overlays the process environment, which wins (DESIGN §9).
-    public static func load(path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func load(
+        path: String, required: Bool, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws(ConfigurationError) -> [String: String]
     {
         var values: [String: String] = [:]

@@ -9,7 +9,8 @@ public struct HTTPRequest: Sendable {
     /// A tighter body cap than the transport's own (PayPal certificate fetches: 64 KiB); nil keeps the transport's.
     public var maxResponseBytes: Int? = nil
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10) {
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double = 10)
+    {
         self.method = method
         self.url = url
         self.headers = headers

@@ -31,7 +31,10 @@ public struct LedgerOutcome: Sendable, Equatable {
     /// Negative rows that would exceed their payment and were stored as operator items instead.
     public var overRefunds: [String]
 
-    public init(duplicateEvent: Bool = false, insertedRowIDs: [Int64] = [], alreadyPresent: [String] = [], overRefunds: [String] = []) {
+    public init(
+        duplicateEvent: Bool = false, insertedRowIDs: [Int64] = [], alreadyPresent: [String] = [],
+        overRefunds: [String] = []
+    ) {
         self.duplicateEvent = duplicateEvent
         self.insertedRowIDs = insertedRowIDs
         self.alreadyPresent = alreadyPresent

@@ -10,7 +10,9 @@ public struct LedgerEntry: Sendable, Equatable {
     /// For negative rows: the `payment_id` of the credit they take back. The refund cap is checked against it.
     public var refundOf: String?
 
-    public init(paymentID: String, uid: String, gateway: String, amount: Money, sessionID: Int64? = nil, refundOf: String? = nil) {
+    public init(
+        paymentID: String, uid: String, gateway: String, amount: Money, sessionID: Int64? = nil, refundOf: String? = nil
+    ) {
         self.paymentID = paymentID
         self.uid = uid
         self.gateway = gateway
@@ -60,7 +62,10 @@ public struct WebhookEventRecord: Sendable {
     public var headers: [(String, String)]
     public var outcome: String
 
-    public init(gateway: String, eventID: String, eventType: String, payload: [UInt8], headers: [(String, String)], outcome: String) {
+    public init(
+        gateway: String, eventID: String, eventType: String, payload: [UInt8], headers: [(String, String)],
+        outcome: String
+    ) {
         self.gateway = gateway
         self.eventID = eventID
         self.eventType = eventType

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// In-process counters for the Prometheus page (DESIGN §11): requests by route and status, webhooks by
@@ -20,11 +21,13 @@ public final class Metrics: Sendable {
 
     /// The counters in Prometheus text format.
     public func render() -> String {
-        var out = "# HELP payments_requests_total API requests by route and status.\n# TYPE payments_requests_total counter\n"
+        var out =
+            "# HELP payments_requests_total API requests by route and status.\n# TYPE payments_requests_total counter\n"
         for (labels, count) in requests.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             out += "payments_requests_total{\(labels)} \(count)\n"
         }
-        out += "# HELP payments_webhooks_total Webhook deliveries by gateway and outcome.\n# TYPE payments_webhooks_total counter\n"
+        out +=
+            "# HELP payments_webhooks_total Webhook deliveries by gateway and outcome.\n# TYPE payments_webhooks_total counter\n"
         for (labels, count) in webhooks.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             out += "payments_webhooks_total{\(labels)} \(count)\n"
         }
@@ -35,5 +38,3 @@ public final class Metrics: Sendable {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     }
 }
-
-import Foundation

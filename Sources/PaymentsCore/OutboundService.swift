@@ -16,7 +16,8 @@ public struct OutboundService: Sendable {
     /// Sends `request`; answers below 500 are returned for the caller to interpret.
     public func send(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         if let wait = breaker.admit() {
-            throw APIError(.circuitOpen, "\(name) is unavailable, retry later", headers: [("Retry-After", String(wait))])
+            throw APIError(
+                .circuitOpen, "\(name) is unavailable, retry later", headers: [("Retry-After", String(wait))])
         }
         var request = request
         request.timeout = min(request.timeout, timeout)

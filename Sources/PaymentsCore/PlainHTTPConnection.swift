@@ -155,7 +155,9 @@ final class PlainHTTPConnection: @unchecked Sendable {
             }
             guard let headLength = end,
                 let head = PlainHTTPConnection.parseHead(buffer[0..<headLength])
-            else { throw Failure(error: HTTPTransportError(.connection, "malformed response head"), beforeAnswer: false) }
+            else {
+                throw Failure(error: HTTPTransportError(.connection, "malformed response head"), beforeAnswer: false)
+            }
             buffer.removeFirst(headLength)
             if head.status >= 100 && head.status < 200 && head.status != 101 { continue }
             return head
@@ -245,7 +247,11 @@ final class PlainHTTPConnection: @unchecked Sendable {
             let name = line[..<colon].lowercased()
             let value = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
             let trimmed = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-            if let existing = headers[name] { headers[name] = existing + ", " + trimmed } else { headers[name] = trimmed }
+            if let existing = headers[name] {
+                headers[name] = existing + ", " + trimmed
+            } else {
+                headers[name] = trimmed
+            }
         }
         return Head(status: status, minorVersion: minor, headers: headers)
     }

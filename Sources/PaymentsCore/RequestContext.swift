@@ -12,7 +12,10 @@ public struct RequestContext {
     /// What the handler adds to the request's log line.
     public let annotations = RequestAnnotations()
 
-    public init(request: APIRequest, logger: Logger, ledger: any Ledger, services: GatewayServices, user: AuthenticatedUser? = nil) {
+    public init(
+        request: APIRequest, logger: Logger, ledger: any Ledger, services: GatewayServices,
+        user: AuthenticatedUser? = nil
+    ) {
         self.request = request
         self.logger = logger
         self.ledger = ledger

@@ -21,7 +21,8 @@ public struct Router: Sendable {
         for route in routes {
             let name = Router.name(prefix: prefix, action: route.action)
             if table[name, default: []].contains(where: { $0.route.method == route.method }) {
-                throw ConfigurationError(variable: "routes", problem: "\(route.method.rawValue) \(name) is registered twice")
+                throw ConfigurationError(
+                    variable: "routes", problem: "\(route.method.rawValue) \(name) is registered twice")
             }
             table[name, default: []].append(Entry(name: name, prefix: prefix, route: route))
         }

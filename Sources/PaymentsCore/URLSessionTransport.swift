@@ -28,7 +28,8 @@ public final class URLSessionTransport: HTTPTransport {
     /// - Throws: `HTTPTransportError` when no complete answer arrived (timeout, connection failure, too large,
     ///   invalid URL); every HTTP status, including 3xx and 5xx, is returned as an `HTTPResponse`.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https"
         else { throw HTTPTransportError(.invalidURL, "not an http(s) URL") }
         let timeout = request.timeout > 0 ? request.timeout : 10
         var urlRequest = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)

@@ -20,7 +20,9 @@ public struct WebhookIntake {
     }
 
     /// The record to store with the event's effect, or nil when the event was already processed.
-    public func record(eventID: String, eventType: String, signatureHeaders: [(String, String)]) throws -> WebhookEventRecord? {
+    public func record(eventID: String, eventType: String, signatureHeaders: [(String, String)]) throws
+        -> WebhookEventRecord?
+    {
         context.annotations.eventID = eventID
         if try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
             context.services.metrics.countWebhook(gateway: gateway, outcome: "duplicate")
@@ -33,7 +35,8 @@ public struct WebhookIntake {
 
     /// Counts the outcome and answers with `response`, carrying new rows to the Retail push.
     public func acknowledge(_ outcome: LedgerOutcome, response: APIResponse = .received) -> APIResponse {
-        context.services.metrics.countWebhook(gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
+        context.services.metrics.countWebhook(
+            gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
         var response = response
         response.newLedgerRowIDs = outcome.insertedRowIDs
         return response

@@ -9,7 +9,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("env-file"), help: "Environment file (KEY=VALUE); process variables override it.")
     var envFile: String?
 
-    @Option(name: .customLong("sql-dir"), help: "Migration files (default /usr/share/tn-payments/sql if present, else ./sql).")
+    @Option(
+        name: .customLong("sql-dir"),
+        help: "Migration files (default /usr/share/tn-payments/sql if present, else ./sql).")
     var sqlDirectory: String?
 
     /// The env file path; only an explicitly named file must exist.

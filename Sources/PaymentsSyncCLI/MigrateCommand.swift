@@ -3,7 +3,8 @@ import PaymentsStore
 
 /// `payments-sync migrate`: applies pending `sql/` files (DESIGN §6); the responder's `ExecStartPre`.
 struct MigrateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending schema migrations.")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Apply pending schema migrations.")
 
     @OptionGroup var options: GlobalOptions
 

@@ -42,7 +42,9 @@ struct SyncRunner {
             do {
                 let rows = try pass.dueRows(limit: 10_000)
                 for row in rows {
-                    print("would push \(row.paymentID) uid=\(row.uid) gateway=\(row.gateway) amount=\(row.amount.cents) attempts=\(row.attempts)")
+                    print(
+                        "would push \(row.paymentID) uid=\(row.uid) gateway=\(row.gateway) amount=\(row.amount.cents) attempts=\(row.attempts)"
+                    )
                 }
                 print("sync: \(rows.count) due row(s)\(rows.count == 10_000 ? " (first 10000 shown)" : "")")
                 return 0
@@ -56,7 +58,8 @@ struct SyncRunner {
         let seconds = Date().timeIntervalSince(started)
         print("sync: \(summary) seconds=\(String(format: "%.3f", seconds))")
         if let reason = summary.configurationError {
-            SyncEnvironment.printError("Retail refused the credentials (\(reason)); check RETAIL_API_KEY and RETAIL_API_URL")
+            SyncEnvironment.printError(
+                "Retail refused the credentials (\(reason)); check RETAIL_API_KEY and RETAIL_API_URL")
         }
         return summary.exitCode
     }

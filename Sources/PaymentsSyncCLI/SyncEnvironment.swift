@@ -30,7 +30,8 @@ struct SyncEnvironment {
         let level = Logger.Level(rawValue: config.string("LOG_LEVEL", default: "info").lowercased())
         guard let level else {
             throw SyncEnvironment.fail(
-                ConfigurationError(variable: "LOG_LEVEL", problem: "must be trace|debug|info|notice|warning|error|critical"))
+                ConfigurationError(
+                    variable: "LOG_LEVEL", problem: "must be trace|debug|info|notice|warning|error|critical"))
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// `health`, `app-getPublicKeys`, `app-getTransactions` and `app-getBalance` (DESIGN §2).
@@ -38,7 +38,8 @@ extension Integration {
             try stack.sandbox.pay(second)
             _ = try stack.waitForRow(second)
             #expect(try stack.waitForSync(second, uid: uid))
-            let refund = try ReviewRefundDisputeTests.objectID(try stack.sandbox.refund(second, amount: 500), prefix: "re_")
+            let refund = try ReviewRefundDisputeTests.objectID(
+                try stack.sandbox.refund(second, amount: 500), prefix: "re_")
             _ = try stack.waitForRow(refund)
 
             let all = try stack.api.get("app-getTransactions", token: token)
@@ -56,26 +57,32 @@ extension Integration {
                 #expect(item["customer_id"]?.stringValue == uid)
                 #expect(item["gateway"]?.stringValue == "stripe")
                 let created = item["created_at"]?.int64Value ?? 0
-                #expect(created >= started - 5 && created <= now + 5, "created_at \(created) is not unix seconds of now")
+                #expect(
+                    created >= started - 5 && created <= now + 5, "created_at \(created) is not unix seconds of now")
             }
             let createdAt = items.compactMap { $0["created_at"]?.int64Value }
             #expect(createdAt == createdAt.sorted(by: >), "newest first")
 
-            let page1 = try #require(try stack.api.get("app-getTransactions", query: "page=1&limit=2", token: token).json)
-            #expect(page1["transactions"]?.arrayValue?.compactMap { $0["transaction_id"]?.stringValue } == [refund, second])
+            let page1 = try #require(
+                try stack.api.get("app-getTransactions", query: "page=1&limit=2", token: token).json)
+            #expect(
+                page1["transactions"]?.arrayValue?.compactMap { $0["transaction_id"]?.stringValue } == [refund, second])
             #expect(page1["pages"]?.int64Value == 2)
             #expect(page1["total"]?.int64Value == 3)
             #expect(page1["limit"]?.int64Value == 2)
-            let page2 = try #require(try stack.api.get("app-getTransactions", query: "page=2&limit=2", token: token).json)
+            let page2 = try #require(
+                try stack.api.get("app-getTransactions", query: "page=2&limit=2", token: token).json)
             #expect(page2["transactions"]?.arrayValue?.compactMap { $0["transaction_id"]?.stringValue } == [first])
             #expect(page2["page"]?.int64Value == 2)
-            let beyond = try #require(try stack.api.get("app-getTransactions", query: "page=5&limit=2", token: token).json)
+            let beyond = try #require(
+                try stack.api.get("app-getTransactions", query: "page=5&limit=2", token: token).json)
             #expect(beyond["transactions"]?.arrayValue?.isEmpty == true)
             #expect(beyond["total"]?.int64Value == 3)
 
-            for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("page=0", "page"), ("limit=abc", "limit"),
-                                   ("page=-1", "page")]
-            {
+            for (query, field) in [
+                ("limit=0", "limit"), ("limit=101", "limit"), ("page=0", "page"), ("limit=abc", "limit"),
+                ("page=-1", "page"),
+            ] {
                 let answer = try stack.api.get("app-getTransactions", query: query, token: token)
                 #expect(answer.status == 400, "\(query): \(answer)")
                 #expect(answer.errorName == "BadRequestException")

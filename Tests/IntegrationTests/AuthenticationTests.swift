@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Firebase ID tokens, the email check, reCAPTCHA and the per-uid rate limit (DESIGN §3, §4).
@@ -16,18 +16,30 @@ extension Integration {
                 ("no token", nil),
                 ("garbage", "not-a-jwt"),
                 ("garbage segments", "abc.def.ghi"),
-                ("expired", try mint.mintToken(uid: uid, claims: [
-                    ("exp", .int(now - 3600)), ("iat", .int(now - 7200)), ("auth_time", .int(now - 7200)),
-                ])),
+                (
+                    "expired",
+                    try mint.mintToken(
+                        uid: uid,
+                        claims: [
+                            ("exp", .int(now - 3600)), ("iat", .int(now - 7200)), ("auth_time", .int(now - 7200)),
+                        ])
+                ),
                 ("wrong aud", try mint.mintToken(uid: uid, claims: [("aud", .string("someone-else"))])),
-                ("wrong iss", try mint.mintToken(uid: uid, claims: [("iss", .string("https://securetoken.google.com/someone-else"))])),
+                (
+                    "wrong iss",
+                    try mint.mintToken(
+                        uid: uid, claims: [("iss", .string("https://securetoken.google.com/someone-else"))])
+                ),
                 ("iat in the future", try mint.mintToken(uid: uid, claims: [("iat", .int(now + 3600))])),
                 ("alg HS256", try mint.mintToken(uid: uid, header: [("alg", .string("HS256"))])),
                 ("alg none", try mint.mintToken(uid: uid, header: [("alg", .string("none"))], signature: "none")),
                 ("corrupt signature", try mint.mintToken(uid: uid, signature: "corrupt")),
                 ("unknown kid", try mint.mintToken(uid: uid, header: [("kid", .string("itest-unknown-kid"))])),
                 ("empty sub", try mint.mintToken(uid: uid, claims: [("sub", .string(""))])),
-                ("sub over 128", try mint.mintToken(uid: uid, claims: [("sub", .string(String(repeating: "x", count: 129)))])),
+                (
+                    "sub over 128",
+                    try mint.mintToken(uid: uid, claims: [("sub", .string(String(repeating: "x", count: 129)))])
+                ),
             ]
             for (name, token) in cases {
                 let transactions = try stack.api.get("app-getTransactions", token: token)
@@ -66,13 +78,17 @@ extension Integration {
             let verified = try stack.sandbox.mintToken(uid: uid, emailVerified: true, provider: "password")
             #expect(try stack.api.get("app-getTransactions", token: verified).status == 200)
             let google = try stack.sandbox.mintToken(uid: uid, emailVerified: false, provider: "google.com")
-            #expect(try stack.api.get("app-getTransactions", token: google).status == 200, "only password accounts need it")
+            #expect(
+                try stack.api.get("app-getTransactions", token: google).status == 200, "only password accounts need it")
         }
 
-        @Test("reCAPTCHA: low score, bad or missing token on web are 400 naming recaptcha_token; verify endpoint down is 503")
+        @Test(
+            "reCAPTCHA: low score, bad or missing token on web are 400 naming recaptcha_token; verify endpoint down is 503"
+        )
         func recaptcha() throws {
             let stack = try Stack.connect()
-            try #require(stack.env.recaptchaEnabled, "RECAPTCHA_ENABLED must be true in the test env file to test reCAPTCHA")
+            try #require(
+                stack.env.recaptchaEnabled, "RECAPTCHA_ENABLED must be true in the test env file to test reCAPTCHA")
             let (uid, token) = try stack.newUser("recaptcha")
             for recaptcha in ["low", "bad-token"] {
                 let answer = try stack.api.createIntent(amount: 1000, token: token, recaptcha: recaptcha)
@@ -81,7 +97,8 @@ extension Integration {
                 #expect(answer.errorMessage?.contains("recaptcha_token") == true, "\(recaptcha): \(answer)")
             }
             let missing = try stack.api.post(
-                "stripe-getPaymentIntent", .object([("amount", .int(1000)), ("platform", .string("web"))]), token: token)
+                "stripe-getPaymentIntent", .object([("amount", .int(1000)), ("platform", .string("web"))]), token: token
+            )
             #expect(missing.status == 400, "missing token: \(missing)")
             #expect(missing.errorMessage?.contains("recaptcha_token") == true)
             #expect(try stack.db.sessionCount(uid: uid) == 0)
@@ -99,7 +116,9 @@ extension Integration {
             #expect(try stack.db.sessionCount(uid: uid) == 2)
         }
 
-        @Test("per-uid rate limit: over RATE_LIMIT_UID_PER_MINUTE answers 429 with x-ratelimit-reset; other uids unaffected")
+        @Test(
+            "per-uid rate limit: over RATE_LIMIT_UID_PER_MINUTE answers 429 with x-ratelimit-reset; other uids unaffected"
+        )
         func rateLimit() throws {
             let stack = try Stack.connect()
             let limit = stack.env.rateLimitPerMinute
@@ -110,16 +129,21 @@ extension Integration {
             let (_, token) = try stack.newUser("ratelimit")
             let api = stack.api
             let statuses = concurrently(8) { worker in
-                stride(from: worker, to: limit, by: 8).map { _ in (try? api.get("app-getTransactions", token: token))?.status ?? -1 }
+                stride(from: worker, to: limit, by: 8).map { _ in
+                    (try? api.get("app-getTransactions", token: token))?.status ?? -1
+                }
             }.flatMap { $0 }
             #expect(statuses.count == limit)
             #expect(statuses.allSatisfy { $0 == 200 }, "within the limit: \(Set(statuses))")
             let over = try stack.api.get("app-getTransactions", token: token)
             #expect(over.status == 429, "request \(limit + 1): \(over)")
             #expect(over.errorName == "TooManyRequestsException")
-            let reset = try #require(Int64(over.header("x-ratelimit-reset") ?? ""), "x-ratelimit-reset missing: \(over.headers)")
+            let reset = try #require(
+                Int64(over.header("x-ratelimit-reset") ?? ""), "x-ratelimit-reset missing: \(over.headers)")
             let now = WebhookSigner.now()
-            #expect(reset >= now && reset <= now + 61, "x-ratelimit-reset \(reset) is not the end of the current window (now \(now))")
+            #expect(
+                reset >= now && reset <= now + 61,
+                "x-ratelimit-reset \(reset) is not the end of the current window (now \(now))")
 
             let (_, otherToken) = try stack.newUser("ratelimit-other")
             #expect(try stack.api.get("app-getTransactions", token: otherToken).status == 200)

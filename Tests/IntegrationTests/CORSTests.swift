@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// CORS exactly as DESIGN §4: preflights without authentication, headers on every answer (errors included)
@@ -8,7 +8,8 @@ extension Integration {
     @Suite("CORS", .serialized)
     struct CORSTests {
         static func allowedOrigin(_ stack: Stack) throws -> String {
-            try #require(stack.env.list("CORS_ALLOWED_ORIGINS").first, "CORS_ALLOWED_ORIGINS is empty in the test env file")
+            try #require(
+                stack.env.list("CORS_ALLOWED_ORIGINS").first, "CORS_ALLOWED_ORIGINS is empty in the test env file")
         }
 
         static func preflight(_ stack: Stack, route: String, origin: String) throws -> HTTPResult {
@@ -39,14 +40,17 @@ extension Integration {
         func responsesAllowed() throws {
             let stack = try Stack.connect()
             let origin = try Self.allowedOrigin(stack)
-            let unauthorized = try stack.api.post("stripe-getPaymentIntent", .object([("amount", .int(1000))]), token: nil,
-                                                  headers: [("Origin", origin)])
+            let unauthorized = try stack.api.post(
+                "stripe-getPaymentIntent", .object([("amount", .int(1000))]), token: nil,
+                headers: [("Origin", origin)])
             let notFound = try stack.api.get("no-such-route", token: nil, headers: [("Origin", origin)])
             let ok = try stack.api.get("app-getPublicKeys", token: nil, headers: [("Origin", origin)])
             for (name, answer, status) in [("401", unauthorized, 401), ("404", notFound, 404), ("200", ok, 200)] {
                 #expect(answer.status == status, "\(name): \(answer)")
                 #expect(answer.header("Access-Control-Allow-Origin") == origin, "\(name): \(answer.headers)")
-                #expect(answer.header("Access-Control-Expose-Headers") == "x-ratelimit-reset, x-etag", "\(name): \(answer.headers)")
+                #expect(
+                    answer.header("Access-Control-Expose-Headers") == "x-ratelimit-reset, x-etag",
+                    "\(name): \(answer.headers)")
                 #expect(answer.header("Vary")?.contains("Origin") == true, "\(name): \(answer.headers)")
             }
         }
@@ -57,7 +61,8 @@ extension Integration {
             let origin = "https://evil.itest.example"
             try #require(!stack.env.list("CORS_ALLOWED_ORIGINS").contains(origin))
             let preflight = try Self.preflight(stack, route: "stripe-getPaymentIntent", origin: origin)
-            let error = try stack.api.post("stripe-getPaymentIntent", .object([]), token: nil, headers: [("Origin", origin)])
+            let error = try stack.api.post(
+                "stripe-getPaymentIntent", .object([]), token: nil, headers: [("Origin", origin)])
             let ok = try stack.api.get("app-getPublicKeys", token: nil, headers: [("Origin", origin)])
             #expect(error.status == 401)
             for (name, answer) in [("preflight", preflight), ("error", error), ("ok", ok)] {

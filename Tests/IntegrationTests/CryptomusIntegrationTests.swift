@@ -13,18 +13,24 @@ extension Integration {
             let (uid, token) = try stack.newUser("cm-create")
             let uuid = try crypto.create(token: token, amount: 1234)
             let session = try #require(try stack.db.session(externalID: uuid, gateway: "cryptomus"))
-            #expect(session.status == "pending" && session.amount == 1234 && session.uid == uid && session.currency == "USD")
+            #expect(
+                session.status == "pending" && session.amount == 1234 && session.uid == uid && session.currency == "USD"
+            )
             let invoice = try crypto.invoice(uuid)
             #expect(invoice["order_id"]?.stringValue == session.publicID)
             #expect(invoice["amount"]?.stringValue == "12.34" && invoice["currency"]?.stringValue == "USD")
             #expect(try stack.db.ledgerCount(uid: uid) == 0)
             let keys = try stack.api.get("app-getPublicKeys", token: nil)
-            #expect(keys.json?["cryptomusMerchantId"]?.stringValue == stack.env.value("CRYPTOMUS_MERCHANT_ID"), "\(keys)")
+            #expect(
+                keys.json?["cryptomusMerchantId"]?.stringValue == stack.env.value("CRYPTOMUS_MERCHANT_ID"), "\(keys)")
 
             for (field, back, success) in [
-                ("url_return", "https://evil.example/back", crypto.success), ("url_success", crypto.back, "http://shop.sandbox.test/ok"),
+                ("url_return", "https://evil.example/back", crypto.success),
+                ("url_success", crypto.back, "http://shop.sandbox.test/ok"),
             ] {
-                let body = JSONValue.object([("amount", .int(1234)), ("url_return", .string(back)), ("url_success", .string(success))])
+                let body = JSONValue.object([
+                    ("amount", .int(1234)), ("url_return", .string(back)), ("url_success", .string(success)),
+                ])
                 let refused = try stack.api.post("cryptomus-createPayment", body, token: token)
                 #expect(refused.status == 400 && refused.errorName == "BadRequestException", "\(refused)")
                 #expect(refused.errorMessage?.hasPrefix(field) == true, "\(refused)")
@@ -51,7 +57,9 @@ extension Integration {
             #expect(try stack.db.ledgerCount(uid: uid) == 1)
         }
 
-        @Test("paid_over credits the invoice amount by default and the whole USD value when CRYPTOMUS_CREDIT_OVERPAYMENT=true")
+        @Test(
+            "paid_over credits the invoice amount by default and the whole USD value when CRYPTOMUS_CREDIT_OVERPAYMENT=true"
+        )
         func paidOver() throws {
             let (stack, crypto) = try CryptomusStack.connect()
             let (_, token) = try stack.newUser("cm-over")
@@ -106,9 +114,11 @@ extension Integration {
             let uuid = try crypto.create(token: token, amount: 2500)
             try crypto.status(uuid, "paid")
             let credit = try stack.waitForRow(uuid)
-            let refund = try crypto.merchantAPI("/v1/payment/refund", .object([
-                ("uuid", .string(uuid)), ("address", .string("TPayerWallet")), ("is_subtract", .bool(true)),
-            ]))
+            let refund = try crypto.merchantAPI(
+                "/v1/payment/refund",
+                .object([
+                    ("uuid", .string(uuid)), ("address", .string("TPayerWallet")), ("is_subtract", .bool(true)),
+                ]))
             #expect(refund.status == 200, "\(refund)")
             try crypto.status(uuid, "refund_paid")
             let row = try stack.waitForRow("\(uuid)-refund")
@@ -137,7 +147,9 @@ extension Integration {
             #expect(try stack.db.webhookEventCount(eventID: "\(uuid):paid", gateway: "cryptomus") == 1)
         }
 
-        @Test("forgeries (wrong key, tampered body, disallowed source) are 401 and write nothing; the genuine one credits")
+        @Test(
+            "forgeries (wrong key, tampered body, disallowed source) are 401 and write nothing; the genuine one credits"
+        )
         func forgeries() throws {
             let (stack, crypto) = try CryptomusStack.connect()
             let (uid, token) = try stack.newUser("cm-forge")
@@ -152,8 +164,9 @@ extension Integration {
             let refused = try stack.api.postRaw("cryptomus-handleWebhookEvents", Array(tampered.utf8), token: nil)
             #expect(refused.status == 401 && refused.errorName == "UnauthorizedException", "\(refused)")
             let port = stack.env.int("RUN_HTTP_PORT", default: 18080)
-            let fromElsewhere = try RawHTTP.post(from: "127.0.0.2", port: port, path: "/api/cryptomus-handleWebhookEvents",
-                                                 body: Array(genuine.utf8), headers: [("X-Forwarded-For", "127.0.0.1")])
+            let fromElsewhere = try RawHTTP.post(
+                from: "127.0.0.2", port: port, path: "/api/cryptomus-handleWebhookEvents",
+                body: Array(genuine.utf8), headers: [("X-Forwarded-For", "127.0.0.1")])
             #expect(fromElsewhere == 401)
             #expect(try stack.db.ledgerCount(uid: uid) == 0)
             #expect(try stack.db.webhookEventCount(eventID: "\(uuid):paid", gateway: "cryptomus") == 0)

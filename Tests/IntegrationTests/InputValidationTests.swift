@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Malformed input is 400 naming the field, unknown routes 404, oversize bodies 413 — and nothing is written
@@ -43,9 +43,10 @@ extension Integration {
                 #expect(answer.errorName == "BadRequestException", "\(name): \(answer)")
                 #expect(answer.errorMessage?.contains(field) == true, "\(name) should name \(field): \(answer)")
             }
-            for (name, body) in [("not JSON", Array("amount=1000".utf8)), ("truncated JSON", Array("{\"amount\":10".utf8)),
-                                 ("empty body", [UInt8]())]
-            {
+            for (name, body) in [
+                ("not JSON", Array("amount=1000".utf8)), ("truncated JSON", Array("{\"amount\":10".utf8)),
+                ("empty body", [UInt8]()),
+            ] {
                 let answer = try stack.api.postRaw("stripe-getPaymentIntent", body, token: token)
                 #expect(answer.status == 400, "\(name): \(answer)")
                 #expect(answer.errorName == "BadRequestException", "\(name): \(answer)")
@@ -55,7 +56,8 @@ extension Integration {
 
             let boundary = try stack.api.postRaw("stripe-getPaymentIntent", Self.intentBody(String(min)), token: token)
             #expect(boundary.status == 200, "the minimum itself is allowed: \(boundary)")
-            let noPlatform = try stack.api.postRaw("stripe-getPaymentIntent", Self.intentBody(String(max), platform: nil), token: token)
+            let noPlatform = try stack.api.postRaw(
+                "stripe-getPaymentIntent", Self.intentBody(String(max), platform: nil), token: token)
             #expect(noPlatform.status == 200, "absent platform means web, the maximum is allowed: \(noPlatform)")
             #expect(try stack.db.sessionCount(uid: uid) == 2)
         }

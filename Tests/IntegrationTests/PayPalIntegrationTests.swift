@@ -12,22 +12,28 @@ extension Integration {
             let (stack, paypal) = try PayPalSandboxControl.connect()
             let (uid, token) = try stack.newUser("pp-create")
             let result = try stack.api.post(
-                "paypal-createOrder", .object([("amount", .int(1234)), ("recaptcha_token", .string("pass"))]), token: token)
+                "paypal-createOrder", .object([("amount", .int(1234)), ("recaptcha_token", .string("pass"))]),
+                token: token)
             #expect(result.status == 200, "\(result)")
             let json = try #require(result.json)
             let id = try #require(json["id"]?.stringValue)
             #expect(json["status"]?.stringValue == "CREATED" && json["links"]?.arrayValue?.isEmpty == false)
             let session = try #require(try stack.db.session(externalID: id, gateway: "paypal"))
-            #expect(session.status == "pending" && session.amount == 1234 && session.uid == uid && session.currency == "USD")
+            #expect(
+                session.status == "pending" && session.amount == 1234 && session.uid == uid && session.currency == "USD"
+            )
             let order = try paypal.order(id)
             let unit = try #require(order["purchase_units"]?.arrayValue?.first)
             #expect(unit["custom_id"]?.stringValue == "\(session.publicID):\(uid)")
-            #expect(unit.at("amount.value")?.stringValue == "12.34" && unit.at("amount.currency_code")?.stringValue == "USD")
+            #expect(
+                unit.at("amount.value")?.stringValue == "12.34" && unit.at("amount.currency_code")?.stringValue == "USD"
+            )
             #expect(order["intent"]?.stringValue == "CAPTURE")
             let keys = try stack.api.get("app-getPublicKeys", token: nil)
             #expect(keys.json?["paypalClientId"]?.stringValue == stack.env.value("PAYPAL_CLIENT_ID"), "\(keys)")
-            let bad = try stack.api.post("paypal-createOrder", .object([("amount", .int(499)), ("recaptcha_token", .string("pass"))]),
-                                         token: token)
+            let bad = try stack.api.post(
+                "paypal-createOrder", .object([("amount", .int(499)), ("recaptcha_token", .string("pass"))]),
+                token: token)
             #expect(bad.status == 400 && bad.errorMessage?.hasPrefix("amount") == true, "\(bad)")
             #expect(try stack.db.sessionCount(uid: uid) == 1 && stack.db.ledgerCount(uid: uid) == 0)
         }
@@ -68,12 +74,17 @@ extension Integration {
             #expect(try paypal.captureCalls(orderID) == 0)
         }
 
-        @Test("capture answers: PENDING 202, DECLINED and INSTRUMENT_DECLINED 402, expired 409, 5xx 502 then success, lost answer 200")
+        @Test(
+            "capture answers: PENDING 202, DECLINED and INSTRUMENT_DECLINED 402, expired 409, 5xx 502 then success, lost answer 200"
+        )
         func captureAnswerTable() throws {
             let (stack, paypal) = try PayPalSandboxControl.connect()
-            for (mode, status, name) in [("PENDING", 202, nil), ("DECLINED", 402, "PaymentDeclinedException"),
-                                         ("INSTRUMENT_DECLINED", 402, "PaymentDeclinedException")] {
-                let (uid, token, orderID) = try paypal.approvedOrder(amount: 1500, tag: "pp-\(mode.lowercased())", mode: mode)
+            for (mode, status, name) in [
+                ("PENDING", 202, nil), ("DECLINED", 402, "PaymentDeclinedException"),
+                ("INSTRUMENT_DECLINED", 402, "PaymentDeclinedException"),
+            ] {
+                let (uid, token, orderID) = try paypal.approvedOrder(
+                    amount: 1500, tag: "pp-\(mode.lowercased())", mode: mode)
                 let result = try paypal.capture(orderID, token: token)
                 #expect(result.status == status && result.errorName == name, "\(mode): \(result)")
                 if mode == "PENDING" { #expect(result.text == #"{"result":"pending"}"#) }
@@ -84,14 +95,16 @@ extension Integration {
             let expired = try paypal.capture(expiring, token: token)
             #expect(expired.status == 409 && expired.errorName == "ConflictException", "\(expired)")
 
-            let (flakyUID, flakyToken, flaky) = try paypal.approvedOrder(amount: 1500, tag: "pp-5xx", mode: "5XX_THEN_OK")
+            let (flakyUID, flakyToken, flaky) = try paypal.approvedOrder(
+                amount: 1500, tag: "pp-5xx", mode: "5XX_THEN_OK")
             let failed = try paypal.capture(flaky, token: flakyToken)
             #expect(failed.status == 502 && failed.errorName == "GatewayUnavailableException", "\(failed)")
             #expect(try stack.db.ledgerCount(uid: flakyUID) == 0)
             #expect(try paypal.capture(flaky, token: flakyToken).status == 200)
             #expect(try stack.db.ledgerCount(uid: flakyUID) == 1)
 
-            let (lostUID, lostToken, lost) = try paypal.approvedOrder(amount: 1500, tag: "pp-lost", mode: "5XX_AFTER_CAPTURE")
+            let (lostUID, lostToken, lost) = try paypal.approvedOrder(
+                amount: 1500, tag: "pp-lost", mode: "5XX_AFTER_CAPTURE")
             let recovered = try paypal.capture(lost, token: lostToken)
             #expect(recovered.status == 200, "\(recovered)")
             #expect(try stack.db.ledgerRow(paymentID: paypal.captureID(lost))?.uid == lostUID)
@@ -111,7 +124,8 @@ extension Integration {
             #expect(try paypal.capture(orderID, token: token).status == 200)
             #expect(try stack.db.ledgerCount(uid: uid) == 1)
 
-            let (deniedUID, deniedToken, denied) = try paypal.approvedOrder(amount: 1800, tag: "pp-denied", mode: "PENDING")
+            let (deniedUID, deniedToken, denied) = try paypal.approvedOrder(
+                amount: 1800, tag: "pp-denied", mode: "PENDING")
             #expect(try paypal.capture(denied, token: deniedToken).status == 202)
             try paypal.act("deny", denied)
             try eventually { try stack.db.session(externalID: denied, gateway: "paypal")?.status == "failed" }
@@ -156,7 +170,8 @@ extension Integration {
             #expect(try stack.db.ledgerRows(uid: uid).map(\.amount).sorted() == [-700, -500, 2000])
         }
 
-        @Test("forged deliveries of every kind are 401 and write nothing; the genuine delivery still credits afterwards")
+        @Test(
+            "forged deliveries of every kind are 401 and write nothing; the genuine delivery still credits afterwards")
         func forgeries() throws {
             let (stack, paypal) = try PayPalSandboxControl.connect()
             let (uid, token, orderID) = try paypal.approvedOrder(amount: 2200, tag: "pp-forge", mode: "PENDING")
@@ -170,8 +185,14 @@ extension Integration {
                 ("certificate not chained to the root", [("cert", .string("rogue"))]),
                 ("wrong key", [("key", .string("rogue"))]),
                 ("tampered body", [("tamper", .bool(true))]),
-                ("host not allowed", [("cert_url", .string("http://localhost:\(port)/v1/notifications/certs/\(probe)"))]),
-                ("plain http to a non-loopback host", [("cert_url", .string("http://paypal.example/v1/notifications/certs/\(probe)"))]),
+                (
+                    "host not allowed",
+                    [("cert_url", .string("http://localhost:\(port)/v1/notifications/certs/\(probe)"))]
+                ),
+                (
+                    "plain http to a non-loopback host",
+                    [("cert_url", .string("http://paypal.example/v1/notifications/certs/\(probe)"))]
+                ),
                 ("unknown algorithm", [("algo", .string("SHA1withRSA"))]),
             ]
             for (name, options) in forgeries {
@@ -185,16 +206,21 @@ extension Integration {
             #expect(try stack.db.webhookEvent(eventID: eventID, gateway: "paypal")?.outcome == "credited")
         }
 
-        @Test("missed webhooks are recovered by payments-sync reconcile: an approved order is captured, a pending capture re-read")
+        @Test(
+            "missed webhooks are recovered by payments-sync reconcile: an approved order is captured, a pending capture re-read"
+        )
         func reconcileMissed() throws {
             let (stack, paypal) = try PayPalSandboxControl.connect()
             let (uid, _, approved) = try paypal.approvedOrder(amount: 1300, tag: "pp-recon")
             var result = try paypal.reconcile(approved)
             #expect(result.status == 0, "\(result)")
             #expect(try stack.db.ledgerRow(paymentID: paypal.captureID(approved))?.amount == 1300)
-            #expect(try paypal.captureCalls(approved) == 1 && stack.db.session(externalID: approved, gateway: "paypal")?.status == "paid")
+            #expect(
+                try paypal.captureCalls(approved) == 1
+                    && stack.db.session(externalID: approved, gateway: "paypal")?.status == "paid")
 
-            let (pendingUID, token, pending) = try paypal.approvedOrder(amount: 1400, tag: "pp-recon-pending", mode: "PENDING")
+            let (pendingUID, token, pending) = try paypal.approvedOrder(
+                amount: 1400, tag: "pp-recon-pending", mode: "PENDING")
             #expect(try paypal.capture(pending, token: token).status == 202)
             try paypal.act("complete", pending, deliver: false)
             result = try paypal.reconcile(pending)

@@ -23,7 +23,8 @@ struct PayPalSandboxControl: Sendable {
     /// `paypal-createOrder`; fails the test unless it answers 200 with an id.
     func createOrder(token: String, amount: Int64) throws -> String {
         let result = try stack.api.post(
-            "paypal-createOrder", .object([("amount", .int(amount)), ("recaptcha_token", .string("pass"))]), token: token)
+            "paypal-createOrder", .object([("amount", .int(amount)), ("recaptcha_token", .string("pass"))]),
+            token: token)
         try #require(result.status == 200, "paypal-createOrder: \(result)")
         return try #require(result.json?["id"]?.stringValue, "no id in \(result)")
     }
@@ -63,8 +64,10 @@ struct PayPalSandboxControl: Sendable {
     func order(_ orderID: String) throws -> JSONValue { try control("GET", "orders/\(orderID)") }
 
     func captureID(_ orderID: String) throws -> String {
-        try #require(try order(orderID).at("purchase_units")?.arrayValue?.first?.at("payments.captures")?.arrayValue?.first?["id"]?
-            .stringValue, "order \(orderID) has no capture")
+        try #require(
+            try order(orderID).at("purchase_units")?.arrayValue?.first?.at("payments.captures")?.arrayValue?.first?[
+                "id"]?
+                .stringValue, "order \(orderID) has no capture")
     }
 
     func captureCalls(_ orderID: String) throws -> Int64 { try order(orderID)["capture_calls"]?.int64Value ?? -1 }
@@ -85,7 +88,9 @@ struct PayPalSandboxControl: Sendable {
         return answer["http_status"]?.int64Value ?? -1
     }
 
-    func certificateFetches(_ name: String) throws -> Int64 { try control("GET", "cert-fetches")["fetches"]?[name]?.int64Value ?? 0 }
+    func certificateFetches(_ name: String) throws -> Int64 {
+        try control("GET", "cert-fetches")["fetches"]?[name]?.int64Value ?? 0
+    }
 
     func tokenRequests() throws -> Int64 { try control("GET", "token")["token_requests"]?.int64Value ?? -1 }
 

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MariaDB
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Retail down then recovered, a lost Retail answer, concurrent `payments-sync run`s, and reconciliation of a
@@ -52,7 +52,9 @@ extension Integration {
             try stack.sandbox.pay(intentID)
             _ = try stack.waitForRow(intentID)
             #expect(try Self.waitForFailedPush(stack, intentID))
-            #expect(try stack.sandbox.retailTransactions(customerID: uid)[intentID]?.appliedCount == 1, "Retail did not apply it")
+            #expect(
+                try stack.sandbox.retailTransactions(customerID: uid)[intentID]?.appliedCount == 1,
+                "Retail did not apply it")
             #expect(try stack.db.ledgerRow(paymentID: intentID)?.isSynced == false)
 
             try stack.sandbox.retailMode("ok")
@@ -104,7 +106,9 @@ extension Integration {
                 let transaction = try #require(retail[paymentID], "\(paymentID) never reached Retail")
                 #expect(transaction.appliedCount == 1)
                 #expect(transaction.amount == row.amount)
-                #expect((transaction.receivedCount ?? 1) == 1, "\(paymentID) was pushed \(transaction.receivedCount ?? 0) times")
+                #expect(
+                    (transaction.receivedCount ?? 1) == 1,
+                    "\(paymentID) was pushed \(transaction.receivedCount ?? 0) times")
             }
             #expect(retail.count == 50)
             for (index, uid) in uids.enumerated() {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Radar reviews, partial refunds (pending, failed after booking, over-refund) and disputes (issue 2, DESIGN §1.5).
@@ -8,7 +8,9 @@ extension Integration {
     struct ReviewRefundDisputeTests {
         /// The `id` of a sandbox answer that is the object itself or wraps it (`{"refund": {...}}`).
         static func objectID(_ answer: JSONValue, prefix: String) throws -> String {
-            let candidates = [answer["id"], answer["refund"]?["id"], answer["dispute"]?["id"]].compactMap { $0?.stringValue }
+            let candidates = [answer["id"], answer["refund"]?["id"], answer["dispute"]?["id"]].compactMap {
+                $0?.stringValue
+            }
             return try #require(candidates.first { $0.hasPrefix(prefix) }, "no \(prefix) id in \(answer.serialized())")
         }
 
@@ -18,7 +20,9 @@ extension Integration {
             let (uid, token) = try stack.newUser("review-ok")
             let intentID = try stack.createIntent(token: token, amount: 4200)
             try stack.sandbox.pay(intentID, review: true)
-            #expect(try eventually { try stack.db.session(externalID: intentID)?.status == "review" }, "session never in review")
+            #expect(
+                try eventually { try stack.db.session(externalID: intentID)?.status == "review" },
+                "session never in review")
             let status = try stack.api.intentStatus(intentID, token: token)
             #expect(status.status == 200, "\(status)")
             #expect(status.json?["status"]?.stringValue == "review")
@@ -53,7 +57,9 @@ extension Integration {
             #expect(status.json?["status"]?.stringValue == "unpaid", "\(status)")
         }
 
-        @Test("partial refunds: one negative row each; pending books nothing; failure after booking reverses; never over-refunded")
+        @Test(
+            "partial refunds: one negative row each; pending books nothing; failure after booking reverses; never over-refunded"
+        )
         func partialRefunds() throws {
             let stack = try Stack.connect()
             let (uid, _, intentID) = try stack.paidIntent(amount: 5000, tag: "refund")
@@ -64,7 +70,8 @@ extension Integration {
             #expect(try stack.waitForRow(first).amount == -1000)
             #expect(try stack.waitForRow(second).amount == -700)
 
-            let pending = try Self.objectID(try stack.sandbox.refund(intentID, amount: 300, status: "pending"), prefix: "re_")
+            let pending = try Self.objectID(
+                try stack.sandbox.refund(intentID, amount: 300, status: "pending"), prefix: "re_")
             _ = try stack.waitForDelivery(intentID: intentID, type: "refund.created")
             #expect(try stack.db.ledgerRow(paymentID: pending) == nil, "a pending refund was booked")
             try stack.sandbox.refundUpdate(pending, status: "succeeded")
@@ -81,14 +88,17 @@ extension Integration {
             let over = WebhookSigner.event(
                 type: "refund.created",
                 object: .object([
-                    ("id", .string(overID)), ("object", .string("refund")), ("amount", .int(5000)), ("currency", .string("usd")),
+                    ("id", .string(overID)), ("object", .string("refund")), ("amount", .int(5000)),
+                    ("currency", .string("usd")),
                     ("payment_intent", .string(intentID)), ("charge", charge.map { .string($0) } ?? .null),
                     ("status", .string("succeeded")), ("created", .int(WebhookSigner.now())),
                 ]))
             let answer = try WebhookSigner.deliverSigned(stack.api, body: Array(over.serialized().utf8))
             #expect(answer.status == 200, "over-refund delivery: \(answer)")
             #expect(try stack.db.ledgerRow(paymentID: overID) == nil, "an over-refund was booked")
-            #expect(try stack.db.operatorItemCount(references: [overID, intentID]) >= 1, "no operator item for the over-refund")
+            #expect(
+                try stack.db.operatorItemCount(references: [overID, intentID]) >= 1,
+                "no operator item for the over-refund")
 
             let rows = try stack.db.ledgerRows(uid: uid)
             let credit = try #require(rows.first { $0.paymentID == intentID })

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Intent creation, capture and credit through the sandbox's webhook, and the status route (issue 2).
@@ -50,7 +50,8 @@ extension Integration {
             let session = try #require(try stack.db.session(externalID: intentID))
             #expect(row.sessionID == session.id)
 
-            let eventIDs = try stack.waitForDelivery(intentID: intentID, type: "payment_intent.amount_capturable_updated")
+            let eventIDs = try stack.waitForDelivery(
+                intentID: intentID, type: "payment_intent.amount_capturable_updated")
             for eventID in eventIDs {
                 #expect(try stack.db.webhookEventCount(eventID: eventID) == 1, "webhook_events row for \(eventID)")
                 #expect(try stack.db.webhookEvent(eventID: eventID)?.type == "payment_intent.amount_capturable_updated")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 extension Integration {
     /// Deliveries the tests sign themselves: a concurrent storm of one event, and forgeries (DESIGN §1.2, issue 2).
@@ -8,12 +8,15 @@ extension Integration {
     struct WebhookDeliveryTests {
         /// An authorised (requires_capture) intent whose webhook the sandbox did not send, and the genuine
         /// `amount_capturable_updated` event body for it, built from the sandbox's Stripe API.
-        static func authorisedIntent(_ stack: Stack, tag: String) throws -> (uid: String, intentID: String, eventID: String, body: [UInt8]) {
+        static func authorisedIntent(_ stack: Stack, tag: String) throws -> (
+            uid: String, intentID: String, eventID: String, body: [UInt8]
+        ) {
             let (uid, token) = try stack.newUser(tag)
             let intentID = try stack.createIntent(token: token, amount: 3100)
             try stack.sandbox.pay(intentID, deliver: false)
             let object = try stack.sandbox.stripeAPI("/v1/payment_intents/\(intentID)")
-            try #require(object["status"]?.stringValue == "requires_capture", "sandbox intent not authorised: \(object)")
+            try #require(
+                object["status"]?.stringValue == "requires_capture", "sandbox intent not authorised: \(object)")
             let event = WebhookSigner.event(type: "payment_intent.amount_capturable_updated", object: object)
             let eventID = try #require(event["id"]?.stringValue)
             return (uid, intentID, eventID, Array(event.serialized().utf8))
@@ -26,7 +29,8 @@ extension Integration {
             let header = WebhookSigner.header(body: body, secret: stack.env.webhookSecret)
             let api = stack.api
             let answers = concurrently(20) { _ in
-                (try? WebhookSigner.deliver(api, body: body, signature: header)).map { "\($0.status) \($0.text)" } ?? "transport failure"
+                (try? WebhookSigner.deliver(api, body: body, signature: header)).map { "\($0.status) \($0.text)" }
+                    ?? "transport failure"
             }
             #expect(answers.count == 20)
             for answer in answers {
@@ -58,7 +62,10 @@ extension Integration {
             let genuine = WebhookSigner.header(body: body, secret: secret, timestamp: now)
             let forgeries: [(String, [UInt8], String?)] = [
                 ("bad signature", body, "t=\(now),v1=\(String(repeating: "ab", count: 32))"),
-                ("wrong secret", body, WebhookSigner.header(body: body, secret: "whsec_not_the_secret", timestamp: now)),
+                (
+                    "wrong secret", body,
+                    WebhookSigner.header(body: body, secret: "whsec_not_the_secret", timestamp: now)
+                ),
                 ("stale timestamp", body, WebhookSigner.header(body: body, secret: secret, timestamp: stale)),
                 ("far-future timestamp", body, WebhookSigner.header(body: body, secret: secret, timestamp: now + 3600)),
                 ("tampered body", tampered, genuine),

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Integration {
@@ -20,7 +21,9 @@ extension Integration {
             json(outcome) == .object([("status", .string("ok")), ("db", .string("ok"))])
         }
 
-        @Test("database stop: health 503 and payment routes 503 ServiceUnavailableException; back without a responder restart")
+        @Test(
+            "database stop: health 503 and payment routes 503 ServiceUnavailableException; back without a responder restart"
+        )
         func databaseRestart() throws {
             let stack = try Stack.connect()
             let (uid, token) = try stack.newUser("dbrestart")
@@ -30,7 +33,10 @@ extension Integration {
             try #require(stop.status == 0, "db-stop.sh: \(stop)")
             var restarted = false
             defer {
-                if !restarted { _ = try? Command.run("/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment) }
+                if !restarted {
+                    _ = try? Command.run(
+                        "/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
+                }
             }
 
             let health = try stack.api.get("health", token: nil)
@@ -46,11 +52,13 @@ extension Integration {
             #expect(history.status == 503, "\(history)")
             #expect(history.errorName == "ServiceUnavailableException")
 
-            let start = try Command.run("/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
+            let start = try Command.run(
+                "/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
             restarted = true
             try #require(start.status == 0, "db-start.sh: \(start)")
-            #expect(try eventually(timeout: 30, interval: 0.2) { try stack.api.get("health", token: nil).status == 200 },
-                    "health never recovered")
+            #expect(
+                try eventually(timeout: 30, interval: 0.2) { try stack.api.get("health", token: nil).status == 200 },
+                "health never recovered")
             // Each worker may answer one 503 while it drops its dead connection (DESIGN §12); then all is well.
             var intentID: String?
             try eventually(timeout: 30, interval: 0.2) {
@@ -74,7 +82,8 @@ extension Integration {
         func firebaseCertsUnavailable() throws {
             let stack = try Stack.connect()
             let (_, token) = try stack.newUser("certsdown")
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itest-fcgi-\(TestIDs.random(8))")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "itest-fcgi-\(TestIDs.random(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let socket = directory.appendingPathComponent("fcgi.sock").path
@@ -90,7 +99,8 @@ extension Integration {
             try stack.sandbox.firebaseCerts(down: true)
             defer { try? stack.sandbox.firebaseCerts(down: false) }
             let headers = [("Authorization", "Bearer \(token)")]
-            let down = FastCGIClient.request(socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
+            let down = FastCGIClient.request(
+                socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
             guard case let .answered(status, body) = down else {
                 Issue.record("no answer while certs are down: \(down)")
                 return
@@ -98,7 +108,8 @@ extension Integration {
             #expect(status == 503, "certs down answered \(status)")
             #expect((try? JSONValue.parse(body))?["errorName"]?.stringValue == "GatewayUnavailableException")
             try stack.sandbox.firebaseCerts(down: false)
-            let back = FastCGIClient.request(socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
+            let back = FastCGIClient.request(
+                socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
             #expect(Self.json(back)?["total"]?.int64Value == 0, "after certs are back: \(back)")
             responder.signal(SIGTERM)
             #expect(try responder.wait(timeout: 15).status == 0)
@@ -107,7 +118,8 @@ extension Integration {
         @Test("SIGTERM under load: requests in flight finish with 200, the responder exits 0 within the stop budget")
         func sigtermUnderLoad() throws {
             let stack = try Stack.connect()
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itest-fcgi-\(TestIDs.random(8))")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "itest-fcgi-\(TestIDs.random(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let socket = directory.appendingPathComponent("fcgi.sock").path
@@ -139,8 +151,11 @@ extension Integration {
             }.start()
             let outcomes = concurrently(tokens.count + 4) { index -> [FastCGIOutcome] in
                 if index < tokens.count {
-                    return [FastCGIClient.request(
-                        socket: socket, method: "GET", route: "app-getBalance", headers: [("Authorization", "Bearer \(tokens[index])")])]
+                    return [
+                        FastCGIClient.request(
+                            socket: socket, method: "GET", route: "app-getBalance",
+                            headers: [("Authorization", "Bearer \(tokens[index])")])
+                    ]
                 }
                 // Background load: health requests until the responder stops accepting.
                 var results: [FastCGIOutcome] = []
@@ -156,17 +171,23 @@ extension Integration {
             let exit = try responder.wait(timeout: 15)
             #expect(exit.status == 0, "payments-fcgi after SIGTERM: \(exit)")
 
-            for (index, outcome) in outcomes.prefix(tokens.count).map({ $0.first ?? .notServed("no result") }).enumerated() {
+            for (index, outcome) in outcomes.prefix(tokens.count).map({ $0.first ?? .notServed("no result") })
+                .enumerated()
+            {
                 #expect(
-                    Self.json(outcome) == .object([("total", .int(0)), ("reserved", .int(0))]), "in-flight request \(index): \(outcome)")
+                    Self.json(outcome) == .object([("total", .int(0)), ("reserved", .int(0))]),
+                    "in-flight request \(index): \(outcome)")
             }
             let background = outcomes.dropFirst(tokens.count).flatMap { $0 }
             let broken = background.filter { if case .broken = $0 { return true } else { return false } }
             #expect(broken.isEmpty, "requests cut off mid-answer: \(broken)")
             let answered = background.filter { if case .answered = $0 { return true } else { return false } }
-            #expect(answered.allSatisfy(Self.isHealthy), "health under load: \(answered.filter { !Self.isHealthy($0) })")
+            #expect(
+                answered.allSatisfy(Self.isHealthy), "health under load: \(answered.filter { !Self.isHealthy($0) })")
             #expect(!answered.isEmpty, "no load was served before the stop")
-            #expect(!Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health")), "still answering after exit")
+            #expect(
+                !Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health")),
+                "still answering after exit")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PaymentsCore
 import Testing
@@ -7,7 +8,9 @@ import Testing
 /// A ledger that must never be touched by the pipeline itself.
 private final class UnusedLedger: Ledger, @unchecked Sendable {
     struct Touched: Error {}
-    func createSession(gateway: String, uid: String, amount: Money, currency: String) throws -> PaymentSession { throw Touched() }
+    func createSession(gateway: String, uid: String, amount: Money, currency: String) throws -> PaymentSession {
+        throw Touched()
+    }
     func attachExternalID(sessionID: Int64, externalID: String, status: SessionStatus) throws { throw Touched() }
     func updateSessionStatus(sessionID: Int64, status: SessionStatus) throws { throw Touched() }
     func session(publicID: String) throws -> PaymentSession? { throw Touched() }
@@ -16,7 +19,9 @@ private final class UnusedLedger: Ledger, @unchecked Sendable {
     func eventExists(gateway: String, eventID: String) throws -> Bool { throw Touched() }
     func entry(paymentID: String) throws -> StoredLedgerEntry? { throw Touched() }
     func refundedTotal(of paymentID: String) throws -> Money { throw Touched() }
-    func transactions(uid: String, offset: Int, limit: Int) throws -> (rows: [StoredLedgerEntry], total: Int) { throw Touched() }
+    func transactions(uid: String, offset: Int, limit: Int) throws -> (rows: [StoredLedgerEntry], total: Int) {
+        throw Touched()
+    }
     func syncBacklog() throws -> (unsynced: Int, oldestSeconds: Int) { throw Touched() }
     func ping() throws { throw Touched() }
 }
@@ -42,17 +47,23 @@ private struct NoNetwork: HTTPTransport {
 
 private func makePipeline(rateLimit: Int = 100) throws -> RequestPipeline {
     let services = GatewayServices(
-        core: CoreConfiguration(corsAllowedOrigins: ["https://app.example"], maxBodyBytes: 2048, rateLimitPerMinute: rateLimit),
+        core: CoreConfiguration(
+            corsAllowedOrigins: ["https://app.example"], maxBodyBytes: 2048, rateLimitPerMinute: rateLimit),
         transport: NoNetwork(), authenticator: TokenTable(), recaptcha: NoRecaptcha())
     var router = Router()
-    try router.add(prefix: "demo", routes: [
-        Route(.post, "pay", access: .client) { context in .json(.object([("uid", .string(context.user?.uid ?? ""))])) },
-        Route(.post, "handleWebhookEvents", access: .webhook) { _ in .received },
-        Route(.get, "db", access: .open) { _ in throw LedgerError(.unavailable, "gone") },
-        Route(.get, "boom", access: .open) { _ in throw CancellationError() },
-    ])
-    return RequestPipeline(router: router, services: services, cors: CORSPolicy(allowedOrigins: ["https://app.example"]),
-                           rateLimiter: RateLimiter(perMinute: rateLimit), logger: Logger(label: "test"))
+    try router.add(
+        prefix: "demo",
+        routes: [
+            Route(.post, "pay", access: .client) { context in
+                .json(.object([("uid", .string(context.user?.uid ?? ""))]))
+            },
+            Route(.post, "handleWebhookEvents", access: .webhook) { _ in .received },
+            Route(.get, "db", access: .open) { _ in throw LedgerError(.unavailable, "gone") },
+            Route(.get, "boom", access: .open) { _ in throw CancellationError() },
+        ])
+    return RequestPipeline(
+        router: router, services: services, cors: CORSPolicy(allowedOrigins: ["https://app.example"]),
+        rateLimiter: RateLimiter(perMinute: rateLimit), logger: Logger(label: "test"))
 }
 
 private func errorName(_ response: APIResponse) -> String? {
@@ -60,10 +71,13 @@ private func errorName(_ response: APIResponse) -> String? {
 }
 
 @Suite struct RequestPipelineTests {
-    func send(_ pipeline: RequestPipeline, _ method: String, _ route: String, headers: [String: String] = [:],
-              tooLarge: Bool = false) -> APIResponse {
-        pipeline.handle(APIRequest(method: method, route: route, headers: headers, body: Array("{}".utf8)),
-                        bodyTooLarge: tooLarge, ledger: UnusedLedger())
+    func send(
+        _ pipeline: RequestPipeline, _ method: String, _ route: String, headers: [String: String] = [:],
+        tooLarge: Bool = false
+    ) -> APIResponse {
+        pipeline.handle(
+            APIRequest(method: method, route: route, headers: headers, body: Array("{}".utf8)),
+            bodyTooLarge: tooLarge, ledger: UnusedLedger())
     }
 
     @Test func unknownRoutesAndMethodsAre404() throws {
@@ -138,5 +152,3 @@ private func errorName(_ response: APIResponse) -> String? {
         #expect(otherPreflight.header("Access-Control-Allow-Origin") == nil)
     }
 }
-
-import Foundation

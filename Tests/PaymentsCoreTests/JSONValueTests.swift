@@ -44,8 +44,10 @@ import Testing
         _ = try PaymentInput.amount(try JSONValue.parse(body), range: 500...100_000)
     }
 
-    @Test(arguments: [#"{"amount":499}"#, #"{"amount":100001}"#, #"{"amount":"500"}"#, #"{"amount":500.0}"#,
-                      #"{"amount":5e2}"#, #"{"amount":-500}"#, #"{}"#, #"{"amount":null}"#])
+    @Test(arguments: [
+        #"{"amount":499}"#, #"{"amount":100001}"#, #"{"amount":"500"}"#, #"{"amount":500.0}"#,
+        #"{"amount":5e2}"#, #"{"amount":-500}"#, #"{}"#, #"{"amount":null}"#,
+    ])
     func rejectsEverythingElseNamingTheField(body: String) throws {
         #expect {
             try PaymentInput.amount(try JSONValue.parse(body), range: 500...100_000)

@@ -12,12 +12,15 @@ struct FirebaseEmulatorTests {
         let certs = try json(firebase.certs())
         let pem = try #require(certs[firebase.keyID]?.stringValue)
         let key = try Certificate(pem: pem).publicKey
-        let answer = try json(firebase.mint(.object([("uid", .string("u1")), ("claims", .object([("aud", .string("x"))]))])))
+        let answer = try json(
+            firebase.mint(.object([("uid", .string("u1")), ("claims", .object([("aud", .string("x"))]))])))
         let token = try #require(answer["idToken"]?.stringValue)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         try #require(parts.count == 3)
         let signature = try #require(Base64.urlDecode(parts[2]))
-        #expect(key.verify(signature: signature, message: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256))
+        #expect(
+            key.verify(signature: signature, message: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256)
+        )
         let header = try JSONValue.parse(try #require(Base64.urlDecode(parts[0])))
         #expect(header["alg"]?.stringValue == "RS256")
         #expect(header["kid"]?.stringValue == firebase.keyID)
@@ -33,11 +36,14 @@ struct FirebaseEmulatorTests {
         let firebase = try FirebaseEmulator(projectID: "p")
         let key = try Certificate(pem: try #require(try json(firebase.certs())[firebase.keyID]?.stringValue)).publicKey
         let token = try firebase.mint(
-            uid: "u", emailVerified: true, provider: "google.com", email: nil, claims: .object([("sub", .null)]), header: nil,
+            uid: "u", emailVerified: true, provider: "google.com", email: nil, claims: .object([("sub", .null)]),
+            header: nil,
             signature: "corrupt")
         let parts = token.split(separator: ".").map(String.init)
         let signature = try #require(Base64.urlDecode(parts[2]))
-        #expect(!key.verify(signature: signature, message: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256))
+        #expect(
+            !key.verify(
+                signature: signature, message: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256))
         let payload = try JSONValue.parse(try #require(Base64.urlDecode(parts[1])))
         #expect(payload["sub"] == nil)
     }

@@ -12,7 +12,8 @@ struct RetailEmulatorTests {
     }
 
     func balance(_ id: String) throws -> Int64? {
-        let response = retail.handle(makeRequest("GET", "/api/v1/retail/a/customer/\(id)/balance", headers: [("X-Api-Key", "key")]))
+        let response = retail.handle(
+            makeRequest("GET", "/api/v1/retail/a/customer/\(id)/balance", headers: [("X-Api-Key", "key")]))
         guard response.status == 200 else { return nil }
         return try json(response)["total"]?.int64Value
     }

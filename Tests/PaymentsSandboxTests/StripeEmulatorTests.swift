@@ -9,7 +9,9 @@ import Testing
 struct StripeEmulatorTests {
     static let auth = ("Authorization", "Bearer sk_test_x")
 
-    func api(_ stripe: StripeEmulator, _ method: String, _ path: String, _ body: String = "", key: String? = nil) -> SandboxResponse {
+    func api(_ stripe: StripeEmulator, _ method: String, _ path: String, _ body: String = "", key: String? = nil)
+        -> SandboxResponse
+    {
         var headers = [Self.auth]
         if let key { headers.append(("Idempotency-Key", key)) }
         return stripe.handle(makeRequest(method, path, headers: headers, body: body))
@@ -20,13 +22,15 @@ struct StripeEmulatorTests {
     }
 
     func makeStripe(target: String? = nil) -> StripeEmulator {
-        StripeEmulator(secretKey: "sk_test_x", webhookTarget: target, webhookSecret: "whsec_test", logger: Logger(label: "test"))
+        StripeEmulator(
+            secretKey: "sk_test_x", webhookTarget: target, webhookSecret: "whsec_test", logger: Logger(label: "test"))
     }
 
     @Test("create → pay → capture; a second capture is payment_intent_unexpected_state; capture_count is 1")
     func lifecycle() throws {
         let stripe = makeStripe()
-        let created = api(stripe, "POST", "/v1/payment_intents", "amount=1000&currency=usd&capture_method=manual&metadata[uid]=u1")
+        let created = api(
+            stripe, "POST", "/v1/payment_intents", "amount=1000&currency=usd&capture_method=manual&metadata[uid]=u1")
         #expect(created.status == 200)
         let intent = try json(created)
         let id = try #require(intent["id"]?.stringValue)
@@ -64,7 +68,8 @@ struct StripeEmulatorTests {
     @Test("a wrong key is 401; unknown params are parameter_unknown; injected failures answer their status")
     func errors() throws {
         let stripe = makeStripe()
-        let unauthorized = stripe.handle(makeRequest("GET", "/v1/payment_intents/pi_x", headers: [("Authorization", "Bearer sk_other")]))
+        let unauthorized = stripe.handle(
+            makeRequest("GET", "/v1/payment_intents/pi_x", headers: [("Authorization", "Bearer sk_other")]))
         #expect(unauthorized.status == 401)
         let unknown = api(stripe, "POST", "/v1/payment_intents", "amount=5&currency=usd&bogus=1")
         #expect(try json(unknown).at("error.code")?.stringValue == "parameter_unknown")
@@ -77,7 +82,8 @@ struct StripeEmulatorTests {
     @Test("refunds adjust the charge only when succeeded and list newest first")
     func refunds() throws {
         let stripe = makeStripe()
-        let id = try #require(try json(api(stripe, "POST", "/v1/payment_intents", "amount=1000&currency=usd"))["id"]?.stringValue)
+        let id = try #require(
+            try json(api(stripe, "POST", "/v1/payment_intents", "amount=1000&currency=usd"))["id"]?.stringValue)
         _ = control(stripe, "pay", #"{"id":"\#(id)"}"#)
         let full = try json(control(stripe, "refund", #"{"id":"\#(id)","amount":300}"#))
         let pending = try json(control(stripe, "refund", #"{"id":"\#(id)","amount":200,"status":"pending"}"#))
@@ -100,7 +106,8 @@ struct StripeEmulatorTests {
         defer { server.stop() }
         let stripe = makeStripe(target: "http://127.0.0.1:\(server.port)/api")
         let id = try #require(
-            try json(api(stripe, "POST", "/v1/payment_intents", "amount=900&currency=usd&capture_method=manual"))["id"]?.stringValue)
+            try json(api(stripe, "POST", "/v1/payment_intents", "amount=900&currency=usd&capture_method=manual"))["id"]?
+                .stringValue)
         _ = control(stripe, "pay", #"{"id":"\#(id)","review":true}"#)
         let received = receiver.wait(for: 2)
         try #require(received.count == 2)
@@ -111,7 +118,8 @@ struct StripeEmulatorTests {
             let parts = header.split(separator: ",").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
             let t = try #require(parts.first { $0.first == "t" }?.last)
             let v1 = try #require(parts.first { $0.first == "v1" }?.last)
-            let expected = Hex.encode(HMAC.sha256(key: Array("whsec_test".utf8), message: Array("\(t).".utf8) + request.body))
+            let expected = Hex.encode(
+                HMAC.sha256(key: Array("whsec_test".utf8), message: Array("\(t).".utf8) + request.body))
             #expect(v1 == expected)
             let event = try JSONValue.parse(request.body)
             #expect(event["object"]?.stringValue == "event")

@@ -14,7 +14,8 @@ func makeRequest(
         query = FormDecoding.parse(String(target[target.index(after: mark)...]))
     }
     return SandboxRequest(
-        method: method, path: path, query: query, headers: headers.map { ($0.0.lowercased(), $0.1) }, body: Array(body.utf8))
+        method: method, path: path, query: query, headers: headers.map { ($0.0.lowercased(), $0.1) },
+        body: Array(body.utf8))
 }
 
 /// The JSON body of an answer.

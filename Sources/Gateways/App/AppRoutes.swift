@@ -24,7 +24,9 @@ public struct AppRoutes: PaymentGateway {
         let core = services.core
         let url = "\(core.retailAPIURL)/a/customer/\(FormEncoding.escape(user.uid))/balance"
         let response = try services.outbound("retail").send(
-            HTTPRequest(method: "GET", url: url, headers: [("X-Api-Key", core.retailAPIKey.value), ("Accept", "application/json")]))
+            HTTPRequest(
+                method: "GET", url: url,
+                headers: [("X-Api-Key", core.retailAPIKey.value), ("Accept", "application/json")]))
         if response.status == 404 { return .json(.object([("total", .int(0)), ("reserved", .int(0))])) }
         guard (200..<300).contains(response.status), let json = response.json,
             let total = json["total"]?.int64Value, let reserved = json["reserved"]?.int64Value
@@ -40,15 +42,17 @@ public struct AppRoutes: PaymentGateway {
         let (rows, total) = try context.ledger.transactions(uid: user.uid, offset: (page - 1) * limit, limit: limit)
         let items: [JSONValue] = rows.map { row in
             .object([
-                ("customer_id", .string(row.uid)), ("transaction_id", .string(row.paymentID)), ("gateway", .string(row.gateway)),
+                ("customer_id", .string(row.uid)), ("transaction_id", .string(row.paymentID)),
+                ("gateway", .string(row.gateway)),
                 ("amount", .int(row.amount.cents)), ("created_at", .int(row.createdAt)),
             ])
         }
         let pages = (total + limit - 1) / limit
-        return .json(.object([
-            ("transactions", .array(items)), ("page", .int(page)), ("limit", .int(limit)), ("pages", .int(pages)),
-            ("total", .int(total)),
-        ]))
+        return .json(
+            .object([
+                ("transactions", .array(items)), ("page", .int(page)), ("limit", .int(limit)), ("pages", .int(pages)),
+                ("total", .int(total)),
+            ]))
     }
 
     /// The enabled gateways' publishable keys; disabled gateways are omitted.
@@ -60,7 +64,9 @@ public struct AppRoutes: PaymentGateway {
         throws(APIError) -> Int
     {
         guard let text = query[name] else { return fallback }
-        guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit), text.count <= 9, let value = Int(text), range.contains(value) else {
+        guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit), text.count <= 9, let value = Int(text),
+            range.contains(value)
+        else {
             throw APIError.badField(name, "must be an integer within \(range.lowerBound)...\(range.upperBound)")
         }
         return value

@@ -16,7 +16,10 @@ public struct CryptomusAPI: Sendable {
 
         /// Cryptomus refusing a call we made is an upstream failure to the client.
         public var apiError: APIError {
-            APIError(.gatewayUnavailable, "cryptomus refused the request (\(status)\(fields.isEmpty ? "" : ": " + fields.joined(separator: ",")))")
+            APIError(
+                .gatewayUnavailable,
+                "cryptomus refused the request (\(status)\(fields.isEmpty ? "" : ": " + fields.joined(separator: ",")))"
+            )
         }
     }
 
@@ -67,16 +70,18 @@ public struct CryptomusAPI: Sendable {
         let request = HTTPRequest(
             method: "POST", url: configuration.apiBase + path,
             headers: [
-                ("merchant", configuration.merchantID), ("sign", signature.sign(bytes)), ("Content-Type", "application/json"),
+                ("merchant", configuration.merchantID), ("sign", signature.sign(bytes)),
+                ("Content-Type", "application/json"),
             ],
             body: bytes)
         let response = try service.send(request)
         guard (200..<300).contains(response.status), let json = response.json, json["state"]?.int64Value == 0 else {
             let json = response.json
-            let fields = json?["errors"].flatMap { value -> [String]? in
-                guard case let .object(members) = value else { return nil }
-                return members.map(\.0)
-            } ?? []
+            let fields =
+                json?["errors"].flatMap { value -> [String]? in
+                    guard case let .object(members) = value else { return nil }
+                    return members.map(\.0)
+                } ?? []
             guard (200..<500).contains(response.status), json != nil else {
                 throw APIError(.gatewayUnavailable, "cryptomus answered \(response.status) without a JSON body")
             }

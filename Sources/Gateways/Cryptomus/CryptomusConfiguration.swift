@@ -14,8 +14,10 @@ public struct CryptomusConfiguration: Sendable {
     public var allowedIPs: Set<String>
     public var apiBase: String
 
-    public init(merchantID: String, paymentKey: Secret, returnOrigins: Set<String>, invoiceLifetimeSeconds: Int = 3600,
-                creditOverpayment: Bool = false, allowedIPs: Set<String> = [], apiBase: String = "https://api.cryptomus.com") {
+    public init(
+        merchantID: String, paymentKey: Secret, returnOrigins: Set<String>, invoiceLifetimeSeconds: Int = 3600,
+        creditOverpayment: Bool = false, allowedIPs: Set<String> = [], apiBase: String = "https://api.cryptomus.com"
+    ) {
         self.merchantID = merchantID
         self.paymentKey = paymentKey
         self.returnOrigins = returnOrigins
@@ -35,9 +37,11 @@ public struct CryptomusConfiguration: Sendable {
         }
         var origins: Set<String> = []
         for text in originTexts {
-            guard let origin = CryptomusConfiguration.httpsOrigin(of: text), origin.path.isEmpty || origin.path == "/" else {
+            guard let origin = CryptomusConfiguration.httpsOrigin(of: text), origin.path.isEmpty || origin.path == "/"
+            else {
                 throw ConfigurationError(
-                    variable: "CRYPTOMUS_RETURN_ORIGINS", problem: "must list https://host[:port] origins, got '\(text)'")
+                    variable: "CRYPTOMUS_RETURN_ORIGINS",
+                    problem: "must list https://host[:port] origins, got '\(text)'")
             }
             origins.insert(origin.origin)
         }
@@ -45,7 +49,8 @@ public struct CryptomusConfiguration: Sendable {
             merchantID: try config.string("CRYPTOMUS_MERCHANT_ID"),
             paymentKey: Secret(try config.string("CRYPTOMUS_PAYMENT_KEY")),
             returnOrigins: origins,
-            invoiceLifetimeSeconds: try config.int("CRYPTOMUS_INVOICE_LIFETIME_SECONDS", default: 3600, range: 300...43_200),
+            invoiceLifetimeSeconds: try config.int(
+                "CRYPTOMUS_INVOICE_LIFETIME_SECONDS", default: 3600, range: 300...43_200),
             creditOverpayment: try config.bool("CRYPTOMUS_CREDIT_OVERPAYMENT", default: false),
             allowedIPs: Set(config.list("CRYPTOMUS_ALLOWED_IPS").map(CryptomusConfiguration.normalizedIP)),
             apiBase: try config.baseURL("CRYPTOMUS_API_BASE", default: "https://api.cryptomus.com"))
@@ -78,7 +83,8 @@ public struct CryptomusConfiguration: Sendable {
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             host = authority[..<colon]
             port = String(authority[authority.index(after: colon)...])
-            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigit), let number = Int(port), (1...65_535).contains(number)
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigit), let number = Int(port),
+                (1...65_535).contains(number)
             else { return nil }
             if number == 443 { port = "" } else { port = String(number) }
         }

@@ -33,16 +33,19 @@ public struct CryptomusGateway: PaymentGateway {
         let (user, body, amount) = try context.paymentRequest(recaptchaActions: nil)
         let urlReturn = try returnURL(body, "url_return")
         let urlSuccess = try returnURL(body, "url_success")
-        let callback = services.core.publicBaseURL + "/"
+        let callback =
+            services.core.publicBaseURL + "/"
             + Router.name(prefix: CryptomusSettlement.ledgerID, action: "handleWebhookEvents")
-        return try SessionCreation.run(context, gateway: CryptomusSettlement.ledgerID, uid: user.uid, amount: amount) { session in
+        return try SessionCreation.run(context, gateway: CryptomusSettlement.ledgerID, uid: user.uid, amount: amount) {
+            session in
             let invoice = try settlement.api.createInvoice(
                 session: session, urlCallback: callback, urlReturn: urlReturn, urlSuccess: urlSuccess)
             guard let url = invoice.url, invoice.currency?.uppercased() == "USD",
                 invoice.amount.flatMap({ Money.exactCents(fromDecimal: $0) }) == amount
             else { throw APIError(.gatewayUnavailable, "cryptomus answered an incomplete invoice") }
             return SessionCreation.Created(
-                externalID: invoice.uuid, echoedReference: invoice.orderID, answer: APIResponse.json(.object([("url", .string(url))])))
+                externalID: invoice.uuid, echoedReference: invoice.orderID,
+                answer: APIResponse.json(.object([("url", .string(url))])))
         }
     }
 

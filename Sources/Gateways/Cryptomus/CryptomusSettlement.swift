@@ -42,19 +42,25 @@ struct CryptomusSettlement: Sendable {
     ///
     /// `paid`/`paid_over` must come from the API (a re-read), never from a webhook alone; `fallbackUSD` is the
     /// signed webhook's `payment_amount_usd`, used only when the re-read does not carry one.
-    func apply(_ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, fallbackUSD: String? = nil,
-               ledger: any Ledger, logger: Logger) throws -> (Outcome, LedgerOutcome)
-    {
+    func apply(
+        _ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, fallbackUSD: String? = nil,
+        ledger: any Ledger, logger: Logger
+    ) throws -> (Outcome, LedgerOutcome) {
         switch invoice.status {
         case "paid", "paid_over":
             guard invoice.isFinal, invoice.orderID == session.publicID else {
-                return (.open, try record(event, outcome: "not-final", session: session, status: .pending, ledger: ledger))
+                return (
+                    .open, try record(event, outcome: "not-final", session: session, status: .pending, ledger: ledger)
+                )
             }
-            return try credit(invoice, session: session, event: event, fallbackUSD: fallbackUSD, ledger: ledger, logger: logger)
+            return try credit(
+                invoice, session: session, event: event, fallbackUSD: fallbackUSD, ledger: ledger, logger: logger)
         case "wrong_amount" where invoice.isFinal:
             let item = OperatorItem(
                 gateway: CryptomusSettlement.ledgerID, reference: invoice.uuid, reason: "cryptomus-wrong-amount",
-                payload: "invoice=\(session.amount.decimalString) paid_usd=\(invoice.paymentAmountUSD ?? fallbackUSD ?? "?")")
+                payload:
+                    "invoice=\(session.amount.decimalString) paid_usd=\(invoice.paymentAmountUSD ?? fallbackUSD ?? "?")"
+            )
             var effect = LedgerEffect(event: event?.withOutcome("wrong-amount"), operatorItems: [item])
             if session.status.isOpen { effect.sessionUpdates = [(session.id, .failed)] }
             logger.warning("cryptomus underpayment handed to an operator", metadata: ["payment.id": "\(invoice.uuid)"])
@@ -62,9 +68,15 @@ struct CryptomusSettlement: Sendable {
         case "refund_paid":
             return try refund(invoice, session: session, event: event, ledger: ledger)
         case "cancel" where invoice.isFinal:
-            return (.closed(.expired), try record(event, outcome: "expired", session: session, status: .expired, ledger: ledger))
+            return (
+                .closed(.expired),
+                try record(event, outcome: "expired", session: session, status: .expired, ledger: ledger)
+            )
         case "fail" where invoice.isFinal, "system_fail" where invoice.isFinal:
-            return (.closed(.failed), try record(event, outcome: invoice.status, session: session, status: .failed, ledger: ledger))
+            return (
+                .closed(.failed),
+                try record(event, outcome: invoice.status, session: session, status: .failed, ledger: ledger)
+            )
         case "refund_process", "refund_fail":
             return (.ignored, try record(event, outcome: invoice.status, session: session, status: nil, ledger: ledger))
         case "locked":
@@ -76,9 +88,10 @@ struct CryptomusSettlement: Sendable {
 
     /// Credits a final `paid`/`paid_over` invoice once under its uuid; non-USD invoices and unreadable amounts go to
     /// an operator instead and close the session, so reconciliation does not report them again.
-    private func credit(_ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, fallbackUSD: String?,
-                        ledger: any Ledger, logger: Logger) throws -> (Outcome, LedgerOutcome)
-    {
+    private func credit(
+        _ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, fallbackUSD: String?,
+        ledger: any Ledger, logger: Logger
+    ) throws -> (Outcome, LedgerOutcome) {
         let paidUSD = invoice.paymentAmountUSD ?? fallbackUSD
         guard invoice.currency?.uppercased() == "USD",
             let amount = creditAmount(invoice: session.amount, paidUSD: paidUSD), amount.cents > 0
@@ -92,7 +105,8 @@ struct CryptomusSettlement: Sendable {
             return (.closed(.failed), try ledger.apply(effect))
         }
         let entry = LedgerEntry(
-            paymentID: invoice.uuid, uid: session.uid, gateway: CryptomusSettlement.ledgerID, amount: amount, sessionID: session.id)
+            paymentID: invoice.uuid, uid: session.uid, gateway: CryptomusSettlement.ledgerID, amount: amount,
+            sessionID: session.id)
         var effect = LedgerEffect(event: event?.withOutcome("credited"), entries: [entry])
         if session.status.isOpen { effect.sessionUpdates = [(session.id, .paid)] }
         return (.credited, try ledger.apply(effect))
@@ -100,7 +114,9 @@ struct CryptomusSettlement: Sendable {
 
     /// `refund_paid`: takes back exactly what was credited, once, as `<uuid>-refund`. A refund before its credit
     /// answers 503 (the store's `refundTargetMissing`) so Cryptomus or reconciliation retries.
-    private func refund(_ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger)
+    private func refund(
+        _ invoice: CryptomusInvoice, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger
+    )
         throws -> (Outcome, LedgerOutcome)
     {
         guard let credited = try ledger.entry(paymentID: invoice.uuid) else {
@@ -115,11 +131,14 @@ struct CryptomusSettlement: Sendable {
     }
 
     /// Records an event (if any) with a session status change for an open session, and no money.
-    private func record(_ event: WebhookEventRecord?, outcome: String, session: PaymentSession, status: SessionStatus?,
-                        ledger: any Ledger) throws -> LedgerOutcome
-    {
+    private func record(
+        _ event: WebhookEventRecord?, outcome: String, session: PaymentSession, status: SessionStatus?,
+        ledger: any Ledger
+    ) throws -> LedgerOutcome {
         var effect = LedgerEffect(event: event?.withOutcome(outcome))
-        if let status, session.status.isOpen, session.status != status { effect.sessionUpdates = [(session.id, status)] }
+        if let status, session.status.isOpen, session.status != status {
+            effect.sessionUpdates = [(session.id, status)]
+        }
         if effect.event == nil && effect.sessionUpdates.isEmpty { return LedgerOutcome() }
         return try ledger.apply(effect)
     }

@@ -35,8 +35,12 @@ struct CryptomusWebhook: Sendable {
 
     /// Applies one verified delivery. A payment is credited only from the re-read invoice; every other status acts on
     /// the signed payload, which is final where it closes or refunds.
-    func process(_ signed: CryptomusInvoice, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> LedgerOutcome {
-        guard signed.type == nil || signed.type == "payment", let session = try settlement.session(for: signed, ledger: ledger) else {
+    func process(_ signed: CryptomusInvoice, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws
+        -> LedgerOutcome
+    {
+        guard signed.type == nil || signed.type == "payment",
+            let session = try settlement.session(for: signed, ledger: ledger)
+        else {
             return try ledger.apply(LedgerEffect(event: record.withOutcome("ignored")))
         }
         guard signed.status == "paid" || signed.status == "paid_over" else {
@@ -50,7 +54,8 @@ struct CryptomusWebhook: Sendable {
             throw APIError(.circuitOpen, "cryptomus has not confirmed this payment yet, retry later")
         }
         return try settlement.apply(
-            current, session: session, event: record, fallbackUSD: signed.paymentAmountUSD, ledger: ledger, logger: logger
+            current, session: session, event: record, fallbackUSD: signed.paymentAmountUSD, ledger: ledger,
+            logger: logger
         ).1
     }
 }

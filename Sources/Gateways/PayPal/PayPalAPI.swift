@@ -32,11 +32,21 @@ public struct PayPalAPI: Sendable {
     public func createOrder(session: PaymentSession) throws -> (order: PayPalOrder, json: JSONValue) {
         let body = JSONValue.object([
             ("intent", .string("CAPTURE")),
-            ("purchase_units", .array([.object([
-                ("reference_id", .string(session.publicID)),
-                ("custom_id", .string(PayPalOrder.customID(publicID: session.publicID, uid: session.uid))),
-                ("amount", .object([("currency_code", .string("USD")), ("value", .string(session.amount.decimalString))])),
-            ])])),
+            (
+                "purchase_units",
+                .array([
+                    .object([
+                        ("reference_id", .string(session.publicID)),
+                        ("custom_id", .string(PayPalOrder.customID(publicID: session.publicID, uid: session.uid))),
+                        (
+                            "amount",
+                            .object([
+                                ("currency_code", .string("USD")), ("value", .string(session.amount.decimalString)),
+                            ])
+                        ),
+                    ])
+                ])
+            ),
         ])
         let json = try send("POST", "/v2/checkout/orders", body: body, requestID: "create-\(session.publicID)")
         return (try order(from: json), json)
@@ -48,8 +58,10 @@ public struct PayPalAPI: Sendable {
 
     /// Captures an APPROVED order under `capture-<public_id>`: a repeated call replays PayPal's first answer.
     public func captureOrder(_ id: String, publicID: String) throws -> PayPalOrder {
-        try order(from: send("POST", "/v2/checkout/orders/\(FormEncoding.escape(id))/capture", body: .object([]),
-                             requestID: "capture-\(publicID)"))
+        try order(
+            from: send(
+                "POST", "/v2/checkout/orders/\(FormEncoding.escape(id))/capture", body: .object([]),
+                requestID: "capture-\(publicID)"))
     }
 
     public func capture(_ id: String) throws -> PayPalCapture {
@@ -62,11 +74,15 @@ public struct PayPalAPI: Sendable {
     // MARK: - transport
 
     private func order(from json: JSONValue) throws -> PayPalOrder {
-        guard let order = PayPalOrder(json) else { throw APIError(.gatewayUnavailable, "paypal answered an unexpected order object") }
+        guard let order = PayPalOrder(json) else {
+            throw APIError(.gatewayUnavailable, "paypal answered an unexpected order object")
+        }
         return order
     }
 
-    private func send(_ method: String, _ path: String, body: JSONValue? = nil, requestID: String? = nil) throws -> JSONValue {
+    private func send(_ method: String, _ path: String, body: JSONValue? = nil, requestID: String? = nil) throws
+        -> JSONValue
+    {
         var token = try tokens.token()
         var response = try service.send(request(method, path, body: body, requestID: requestID, token: token))
         if response.status == 401 {
@@ -75,21 +91,25 @@ public struct PayPalAPI: Sendable {
         }
         guard (200..<300).contains(response.status) else {
             let json = response.json
-            throw Failure(status: response.status, name: json?["name"]?.stringValue ?? json?["error"]?.stringValue,
-                          issue: json?["details"]?.arrayValue?.first?["issue"]?.stringValue)
+            throw Failure(
+                status: response.status, name: json?["name"]?.stringValue ?? json?["error"]?.stringValue,
+                issue: json?["details"]?.arrayValue?.first?["issue"]?.stringValue)
         }
         guard let json = response.json else { throw APIError(.gatewayUnavailable, "paypal answered invalid JSON") }
         return json
     }
 
-    private func request(_ method: String, _ path: String, body: JSONValue?, requestID: String?, token: String) -> HTTPRequest {
+    private func request(_ method: String, _ path: String, body: JSONValue?, requestID: String?, token: String)
+        -> HTTPRequest
+    {
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if body != nil {
             headers.append(("Content-Type", "application/json"))
             headers.append(("Prefer", "return=representation"))
         }
         if let requestID { headers.append(("PayPal-Request-Id", requestID)) }
-        return HTTPRequest(method: method, url: configuration.apiBase + path, headers: headers,
-                           body: body.map { Array($0.serialized().utf8) } ?? [])
+        return HTTPRequest(
+            method: method, url: configuration.apiBase + path, headers: headers,
+            body: body.map { Array($0.serialized().utf8) } ?? [])
     }
 }

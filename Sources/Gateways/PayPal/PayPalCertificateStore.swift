@@ -25,7 +25,9 @@ public final class PayPalCertificateStore: Sendable {
     let service: OutboundService
     private let cache = Mutex<[String: Entry]>([:])
 
-    public init(allowedHosts: Set<String>, commonNameSuffix: String, trustRoots: [Certificate], service: OutboundService) {
+    public init(
+        allowedHosts: Set<String>, commonNameSuffix: String, trustRoots: [Certificate], service: OutboundService
+    ) {
         self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
         self.commonNameSuffix = commonNameSuffix.lowercased()
         self.trustRoots = trustRoots
@@ -59,7 +61,9 @@ public final class PayPalCertificateStore: Sendable {
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !authority.contains("@"), !authority.isEmpty else { throw .certificateURLNotAllowed("malformed authority") }
+        guard !authority.contains("@"), !authority.isEmpty else {
+            throw .certificateURLNotAllowed("malformed authority")
+        }
         let host: Substring
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { throw .certificateURLNotAllowed("malformed host") }
@@ -68,9 +72,12 @@ public final class PayPalCertificateStore: Sendable {
             host = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         }
         let name = host.lowercased()
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") })
+        guard !name.isEmpty,
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") })
         else { throw .certificateURLNotAllowed("malformed host") }
-        guard allowedHosts.contains(name) else { throw .certificateURLNotAllowed("host \(name) is not in PAYPAL_CERT_HOSTS") }
+        guard allowedHosts.contains(name) else {
+            throw .certificateURLNotAllowed("host \(name) is not in PAYPAL_CERT_HOSTS")
+        }
         switch scheme {
         case "https": return
         case "http" where isLoopback(name): return
@@ -88,9 +95,12 @@ public final class PayPalCertificateStore: Sendable {
         var request = HTTPRequest(method: "GET", url: url, headers: [("Accept", "*/*")], timeout: Self.fetchTimeout)
         request.maxResponseBytes = Self.maxCertificateBytes
         let response = try service.send(request)
-        guard response.status == 200 else { throw PayPalSignature.Failure.certificateRejected("certificate URL answered \(response.status)") }
+        guard response.status == 200 else {
+            throw PayPalSignature.Failure.certificateRejected("certificate URL answered \(response.status)")
+        }
         guard response.body.count <= Self.maxCertificateBytes else {
-            throw PayPalSignature.Failure.certificateRejected("certificate larger than \(Self.maxCertificateBytes) bytes")
+            throw PayPalSignature.Failure.certificateRejected(
+                "certificate larger than \(Self.maxCertificateBytes) bytes")
         }
         let certificates: [Certificate]
         do {
@@ -107,8 +117,9 @@ public final class PayPalCertificateStore: Sendable {
             throw .certificateRejected("leaf CN does not end with \(commonNameSuffix)")
         }
         do {
-            try ChainVerifier.verify(leaf: entry.leaf, intermediates: entry.intermediates, trustAnchors: trustRoots, at: now,
-                                     partialChain: true, strict: false)
+            try ChainVerifier.verify(
+                leaf: entry.leaf, intermediates: entry.intermediates, trustAnchors: trustRoots, at: now,
+                partialChain: true, strict: false)
         } catch {
             throw .certificateRejected("\(error)")
         }

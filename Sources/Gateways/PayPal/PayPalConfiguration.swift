@@ -17,8 +17,11 @@ public struct PayPalConfiguration: Sendable {
     public var trustRoots: [Certificate]
     public var apiBase: String
 
-    public init(clientID: String, secret: Secret, webhookID: String, certHosts: [String], certCommonNameSuffix: String = ".paypal.com",
-                trustRoots: [Certificate], apiBase: String = "https://api-m.paypal.com") {
+    public init(
+        clientID: String, secret: Secret, webhookID: String, certHosts: [String],
+        certCommonNameSuffix: String = ".paypal.com",
+        trustRoots: [Certificate], apiBase: String = "https://api-m.paypal.com"
+    ) {
         self.clientID = clientID
         self.secret = secret
         self.webhookID = webhookID
@@ -32,16 +35,20 @@ public struct PayPalConfiguration: Sendable {
     /// (`.paypal.com`), `PAYPAL_TRUST_ROOTS` (a PEM file) and `PAYPAL_API_BASE`.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
         let hosts = config.list("PAYPAL_CERT_HOSTS")
-        guard !hosts.isEmpty else { throw ConfigurationError(variable: "PAYPAL_CERT_HOSTS", problem: "is required but missing") }
+        guard !hosts.isEmpty else {
+            throw ConfigurationError(variable: "PAYPAL_CERT_HOSTS", problem: "is required but missing")
+        }
         let rootsPath = try config.string("PAYPAL_TRUST_ROOTS")
         guard let data = FileManager.default.contents(atPath: rootsPath) else {
-            throw ConfigurationError(variable: "PAYPAL_TRUST_ROOTS", problem: "names a file that cannot be read: \(rootsPath)")
+            throw ConfigurationError(
+                variable: "PAYPAL_TRUST_ROOTS", problem: "names a file that cannot be read: \(rootsPath)")
         }
         let roots: [Certificate]
         do {
             roots = try Certificate.parseAll(pem: String(decoding: data, as: UTF8.self))
         } catch {
-            throw ConfigurationError(variable: "PAYPAL_TRUST_ROOTS", problem: "is not a PEM file of certificates (\(error))")
+            throw ConfigurationError(
+                variable: "PAYPAL_TRUST_ROOTS", problem: "is not a PEM file of certificates (\(error))")
         }
         self.init(
             clientID: try config.string("PAYPAL_CLIENT_ID"),

@@ -26,7 +26,8 @@ public struct PayPalGateway: PaymentGateway {
             allowedHosts: configuration.certHosts, commonNameSuffix: configuration.certCommonNameSuffix,
             trustRoots: configuration.trustRoots, service: services.outbound("paypal-certs"))
         webhook = PayPalWebhook(
-            signature: PayPalSignature(webhookID: configuration.webhookID, certificates: certificates), settlement: settlement,
+            signature: PayPalSignature(webhookID: configuration.webhookID, certificates: certificates),
+            settlement: settlement,
             clock: clock)
     }
 
@@ -43,13 +44,16 @@ public struct PayPalGateway: PaymentGateway {
     /// `paypal-createOrder`: session first, then the order, then the link (DESIGN §1.1); answers `{id, status, links}`.
     func createOrder(_ context: RequestContext) throws -> APIResponse {
         let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
-        return try SessionCreation.run(context, gateway: PayPalSettlement.ledgerID, uid: user.uid, amount: amount) { session in
+        return try SessionCreation.run(context, gateway: PayPalSettlement.ledgerID, uid: user.uid, amount: amount) {
+            session in
             let (order, _) = try settlement.api.createOrder(session: session)
-            let answer = APIResponse.json(.object([
-                ("id", .string(order.id)), ("status", .string(order.status)), ("links", order.links),
-            ]))
+            let answer = APIResponse.json(
+                .object([
+                    ("id", .string(order.id)), ("status", .string(order.status)), ("links", order.links),
+                ]))
             return SessionCreation.Created(
-                externalID: order.id, echoedReference: PayPalOrder.publicID(fromCustomID: order.customID), answer: answer)
+                externalID: order.id, echoedReference: PayPalOrder.publicID(fromCustomID: order.customID),
+                answer: answer)
         }
     }
 
@@ -91,13 +95,16 @@ public struct PayPalGateway: PaymentGateway {
         var current = session
         if current.externalID == nil {
             let (order, _) = try settlement.api.createOrder(session: session)
-            guard PayPalOrder.publicID(fromCustomID: order.customID) == session.publicID else { return .closed(.failed) }
+            guard PayPalOrder.publicID(fromCustomID: order.customID) == session.publicID else {
+                return .closed(.failed)
+            }
             try ledger.attachExternalID(sessionID: session.id, externalID: order.id, status: .pending)
             current.externalID = order.id
         }
         guard let orderID = current.externalID else { return .unchanged }
-        let (outcome, _) = try settlement.captureAndSettle(orderID: orderID, session: current, event: nil, ledger: ledger,
-                                                           logger: logger)
+        let (outcome, _) = try settlement.captureAndSettle(
+            orderID: orderID, session: current, event: nil, ledger: ledger,
+            logger: logger)
         switch outcome {
         case .credited: return .credited
         case .pending, .notApproved: return .unchanged

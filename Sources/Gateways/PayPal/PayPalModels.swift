@@ -7,7 +7,9 @@ public struct PayPalMoney: Sendable, Equatable {
     public var value: String
 
     init?(_ json: JSONValue?) {
-        guard let currency = json?["currency_code"]?.stringValue, let value = json?["value"]?.stringValue else { return nil }
+        guard let currency = json?["currency_code"]?.stringValue, let value = json?["value"]?.stringValue else {
+            return nil
+        }
         self.currency = currency
         self.value = value
     }
@@ -40,7 +42,9 @@ public struct PayPalCapture: Sendable, Equatable {
     public var orderID: String?
 
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else { return nil }
+        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else {
+            return nil
+        }
         self.id = id
         self.status = status
         amount = PayPalMoney(json["amount"])
@@ -60,7 +64,9 @@ public struct PayPalRefund: Sendable, Equatable {
     public var captureID: String?
 
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else { return nil }
+        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else {
+            return nil
+        }
         self.id = id
         self.status = status
         amount = PayPalMoney(json["amount"])
@@ -80,7 +86,9 @@ public struct PayPalOrder: Sendable {
     public var captures: [PayPalCapture]
 
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else { return nil }
+        guard let id = json["id"]?.stringValue, !id.isEmpty, let status = json["status"]?.stringValue else {
+            return nil
+        }
         self.id = id
         self.status = status
         links = json["links"] ?? .array([])
@@ -91,7 +99,8 @@ public struct PayPalOrder: Sendable {
 
     /// The `public_id` part of a `custom_id`.
     public static func publicID(fromCustomID customID: String?) -> String? {
-        guard let customID, let first = customID.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first,
+        guard let customID,
+            let first = customID.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first,
             !first.isEmpty
         else { return nil }
         return String(first)
@@ -119,7 +128,8 @@ public struct PayPalEvent: Sendable {
     public var resource: JSONValue
 
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, !id.isEmpty, id.count <= 255, let type = json["event_type"]?.stringValue,
+        guard let id = json["id"]?.stringValue, !id.isEmpty, id.count <= 255,
+            let type = json["event_type"]?.stringValue,
             let resource = json["resource"]
         else { return nil }
         self.id = id

@@ -28,7 +28,8 @@ struct PayPalSettlement: Sendable {
 
     /// The session a `custom_id` names (`<public_id>[:<uid>]`), or nil when it is not one of ours.
     func session(forCustomID customID: String?, ledger: any Ledger) throws -> PaymentSession? {
-        guard let publicID = PayPalOrder.publicID(fromCustomID: customID), let session = try ledger.session(publicID: publicID),
+        guard let publicID = PayPalOrder.publicID(fromCustomID: customID),
+            let session = try ledger.session(publicID: publicID),
             session.gateway == PayPalSettlement.ledgerID
         else { return nil }
         if let uid = PayPalOrder.uid(fromCustomID: customID), uid != session.uid { return nil }
@@ -37,9 +38,10 @@ struct PayPalSettlement: Sendable {
 
     /// Re-reads the order and captures it from APPROVED under `capture-<public_id>` (DESIGN §1.3), then settles
     /// what PayPal reports. A lost or 5xx capture answer is followed by a re-read; still uncaptured, it rethrows (502).
-    func captureAndSettle(orderID: String, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger,
-                          logger: Logger) throws -> (Outcome, LedgerOutcome)
-    {
+    func captureAndSettle(
+        orderID: String, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger,
+        logger: Logger
+    ) throws -> (Outcome, LedgerOutcome) {
         var order: PayPalOrder
         do {
             order = try api.order(orderID)
@@ -79,21 +81,26 @@ struct PayPalSettlement: Sendable {
             session.externalID == nil || session.externalID == order.id
         else { return (.notOurs, try record(event, outcome: "not-ours", ledger: ledger)) }
         let captures = order.captures
-        if var capture = captures.first(where: { $0.status == "COMPLETED" }) ?? captures.first(where: { $0.status == "PENDING" })
+        if var capture = captures.first(where: { $0.status == "COMPLETED" }) ?? captures.first(where: {
+            $0.status == "PENDING"
+        })
             ?? captures.first
         {
             if capture.status == "PENDING" { capture = try api.capture(capture.id) }
             return try settle(capture, session: session, event: event, ledger: ledger)
         }
         switch order.status {
-        case "VOIDED": return (.voided, try record(event, outcome: "voided", ledger: ledger, session: session, status: .canceled))
-        case "CREATED", "SAVED", "PAYER_ACTION_REQUIRED": return (.notApproved, try record(event, outcome: "not-approved", ledger: ledger))
+        case "VOIDED":
+            return (.voided, try record(event, outcome: "voided", ledger: ledger, session: session, status: .canceled))
+        case "CREATED", "SAVED", "PAYER_ACTION_REQUIRED":
+            return (.notApproved, try record(event, outcome: "not-approved", ledger: ledger))
         default: return (.pending, try record(event, outcome: "not-captured", ledger: ledger))
         }
     }
 
     /// Settles one capture as read from PayPal: only a COMPLETED capture in USD of the session's amount is credited.
-    func settle(_ capture: PayPalCapture, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger) throws
+    func settle(_ capture: PayPalCapture, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger)
+        throws
         -> (Outcome, LedgerOutcome)
     {
         switch capture.status {
@@ -107,16 +114,22 @@ struct PayPalSettlement: Sendable {
             if try ledger.entry(paymentID: capture.id) != nil {
                 return (.credited, try record(event, outcome: "already-credited", ledger: ledger))
             }
-            let item = OperatorItem(gateway: PayPalSettlement.ledgerID, reference: capture.id, reason: "refunded-before-credit",
-                                    payload: "status=\(capture.status) session=\(session.publicID)")
-            return (.mismatch, try ledger.apply(LedgerEffect(event: event?.withOutcome("refunded-before-credit"), operatorItems: [item])))
+            let item = OperatorItem(
+                gateway: PayPalSettlement.ledgerID, reference: capture.id, reason: "refunded-before-credit",
+                payload: "status=\(capture.status) session=\(session.publicID)")
+            return (
+                .mismatch,
+                try ledger.apply(
+                    LedgerEffect(event: event?.withOutcome("refunded-before-credit"), operatorItems: [item]))
+            )
         default:
             return (.pending, try record(event, outcome: "not-final", ledger: ledger))
         }
     }
 
     /// Credits a COMPLETED capture once under its capture id; another currency or amount goes to an operator.
-    func credit(_ capture: PayPalCapture, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger) throws
+    func credit(_ capture: PayPalCapture, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger)
+        throws
         -> (Outcome, LedgerOutcome)
     {
         guard PayPalOrder.publicID(fromCustomID: capture.customID) == session.publicID,
@@ -126,20 +139,28 @@ struct PayPalSettlement: Sendable {
         let cents = capture.amount?.cents
         guard currency == "USD", cents == session.amount.cents else {
             let item = OperatorItem(
-                gateway: PayPalSettlement.ledgerID, reference: capture.id, reason: currency == "USD" ? "amount-mismatch" : "non-usd-payment",
-                payload: "currency=\(currency) value=\(capture.amount?.value ?? "") expected=\(session.amount.decimalString) session=\(session.publicID)")
-            return (.mismatch, try ledger.apply(LedgerEffect(event: event?.withOutcome("mismatch"), operatorItems: [item])))
+                gateway: PayPalSettlement.ledgerID, reference: capture.id,
+                reason: currency == "USD" ? "amount-mismatch" : "non-usd-payment",
+                payload:
+                    "currency=\(currency) value=\(capture.amount?.value ?? "") expected=\(session.amount.decimalString) session=\(session.publicID)"
+            )
+            return (
+                .mismatch, try ledger.apply(LedgerEffect(event: event?.withOutcome("mismatch"), operatorItems: [item]))
+            )
         }
-        let entry = LedgerEntry(paymentID: capture.id, uid: session.uid, gateway: PayPalSettlement.ledgerID, amount: session.amount,
-                                sessionID: session.id)
-        let effect = LedgerEffect(event: event?.withOutcome("credited"), entries: [entry], sessionUpdates: [(session.id, .paid)])
+        let entry = LedgerEntry(
+            paymentID: capture.id, uid: session.uid, gateway: PayPalSettlement.ledgerID, amount: session.amount,
+            sessionID: session.id)
+        let effect = LedgerEffect(
+            event: event?.withOutcome("credited"), entries: [entry], sessionUpdates: [(session.id, .paid)])
         return (.credited, try ledger.apply(effect))
     }
 
     /// Records an event (if any) with an optional status change of an open session, and no money.
-    func record(_ event: WebhookEventRecord?, outcome: String, ledger: any Ledger, session: PaymentSession? = nil,
-                status: SessionStatus? = nil) throws -> LedgerOutcome
-    {
+    func record(
+        _ event: WebhookEventRecord?, outcome: String, ledger: any Ledger, session: PaymentSession? = nil,
+        status: SessionStatus? = nil
+    ) throws -> LedgerOutcome {
         var effect = LedgerEffect(event: event?.withOutcome(outcome))
         if let session, let status, session.status.isOpen { effect.sessionUpdates = [(session.id, status)] }
         if effect.event == nil && effect.sessionUpdates.isEmpty { return LedgerOutcome() }

@@ -17,7 +17,8 @@ public struct PayPalSignature: Sendable {
 
     /// The five signature headers, as stored with the event.
     public static let headerNames = [
-        "paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url", "paypal-auth-algo",
+        "paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url",
+        "paypal-auth-algo",
     ]
 
     public let webhookID: String
@@ -29,7 +30,9 @@ public struct PayPalSignature: Sendable {
     }
 
     /// The signed message for a delivery.
-    public static func message(transmissionID: String, transmissionTime: String, webhookID: String, body: [UInt8]) -> [UInt8] {
+    public static func message(transmissionID: String, transmissionTime: String, webhookID: String, body: [UInt8])
+        -> [UInt8]
+    {
         Array("\(transmissionID)|\(transmissionTime)|\(webhookID)|\(CRC32.checksum(body))".utf8)
     }
 
@@ -50,14 +53,17 @@ public struct PayPalSignature: Sendable {
         guard let signature = Base64.decode(signatureText), !signature.isEmpty else { throw Failure.malformedSignature }
         // The host is checked before any fetch, inside the store.
         let leaf = try certificates.leaf(for: certURL, now: now)
-        let message = Self.message(transmissionID: transmissionID, transmissionTime: transmissionTime, webhookID: webhookID,
-                                   body: body)
+        let message = Self.message(
+            transmissionID: transmissionID, transmissionTime: transmissionTime, webhookID: webhookID,
+            body: body)
         let key: PublicKey
         do {
             key = try leaf.publicKey
         } catch {
             throw Failure.certificateRejected("the certificate holds no usable public key")
         }
-        guard key.verify(signature: signature, message: message, algorithm: .rsaPKCS1SHA256) else { throw Failure.mismatch }
+        guard key.verify(signature: signature, message: message, algorithm: .rsaPKCS1SHA256) else {
+            throw Failure.mismatch
+        }
     }
 }

@@ -66,7 +66,8 @@ public final class PayPalTokenProvider: Sendable {
             ],
             body: Array("grant_type=client_credentials".utf8))
         let response = try service.send(request)
-        guard response.status == 200, let json = response.json, let value = json["access_token"]?.stringValue, !value.isEmpty
+        guard response.status == 200, let json = response.json, let value = json["access_token"]?.stringValue,
+            !value.isEmpty
         else {
             throw PayPalAPI.Failure(status: response.status, name: response.json?["error"]?.stringValue, issue: nil)
         }

@@ -21,14 +21,17 @@ struct PayPalWebhook: Sendable {
         var logger = context.logger
         logger[metadataKey: "event.id"] = "\(event.id)"
         let headers = PayPalSignature.headerNames.compactMap { name in context.request.header(name).map { (name, $0) } }
-        guard let record = try intake.record(eventID: event.id, eventType: event.eventType, signatureHeaders: headers) else {
+        guard let record = try intake.record(eventID: event.id, eventType: event.eventType, signatureHeaders: headers)
+        else {
             return .received
         }
         return intake.acknowledge(try process(event, record: record, ledger: context.ledger, logger: logger))
     }
 
     /// Applies one verified event; everything it cannot act on is recorded and acknowledged.
-    func process(_ event: PayPalEvent, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> LedgerOutcome {
+    func process(_ event: PayPalEvent, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws
+        -> LedgerOutcome
+    {
         switch event.eventType {
         case "PAYMENT.CAPTURE.COMPLETED":
             guard let signed = PayPalCapture(event.resource) else { return try ignore(record, ledger: ledger) }
@@ -61,21 +64,30 @@ struct PayPalWebhook: Sendable {
 
     /// One negative row per refund / reversal id, exactly its amount, once final (DESIGN §1.5); the store caps it at
     /// the credit and a refund before its payment asks PayPal to retry (503).
-    func book(_ refund: PayPalRefund, reversal: Bool, record: WebhookEventRecord, ledger: any Ledger) throws -> LedgerOutcome {
-        guard let captureID = refund.captureID, let amount = refund.amount else { return try ignore(record, ledger: ledger) }
+    func book(_ refund: PayPalRefund, reversal: Bool, record: WebhookEventRecord, ledger: any Ledger) throws
+        -> LedgerOutcome
+    {
+        guard let captureID = refund.captureID, let amount = refund.amount else {
+            return try ignore(record, ledger: ledger)
+        }
         guard amount.currency == "USD", let cents = amount.cents, cents > 0 else {
-            let item = OperatorItem(gateway: PayPalWebhook.ledgerID, reference: refund.id, reason: "non-usd-refund",
-                                    payload: "currency=\(amount.currency) value=\(amount.value) capture=\(captureID)")
+            let item = OperatorItem(
+                gateway: PayPalWebhook.ledgerID, reference: refund.id, reason: "non-usd-refund",
+                payload: "currency=\(amount.currency) value=\(amount.value) capture=\(captureID)")
             return try ledger.apply(LedgerEffect(event: record.withOutcome("non-usd"), operatorItems: [item]))
         }
-        let final = reversal ? !["PENDING", "FAILED", "CANCELLED"].contains(refund.status) : refund.status == "COMPLETED"
+        let final =
+            reversal ? !["PENDING", "FAILED", "CANCELLED"].contains(refund.status) : refund.status == "COMPLETED"
         guard final else { return try settlement.record(record, outcome: "not-final", ledger: ledger) }
         guard let payment = try ledger.entry(paymentID: captureID) else {
-            throw LedgerError(.refundTargetMissing, "\(reversal ? "reversal" : "refund") \(refund.id) arrived before its payment")
+            throw LedgerError(
+                .refundTargetMissing, "\(reversal ? "reversal" : "refund") \(refund.id) arrived before its payment")
         }
-        let entry = LedgerEntry(paymentID: refund.id, uid: payment.uid, gateway: PayPalWebhook.ledgerID, amount: Money(cents: -cents),
-                                sessionID: payment.sessionID, refundOf: captureID)
-        return try ledger.apply(LedgerEffect(event: record.withOutcome(reversal ? "reversed" : "refunded"), entries: [entry]))
+        let entry = LedgerEntry(
+            paymentID: refund.id, uid: payment.uid, gateway: PayPalWebhook.ledgerID, amount: Money(cents: -cents),
+            sessionID: payment.sessionID, refundOf: captureID)
+        return try ledger.apply(
+            LedgerEffect(event: record.withOutcome(reversal ? "reversed" : "refunded"), entries: [entry]))
     }
 
     private func ignore(_ record: WebhookEventRecord, ledger: any Ledger) throws -> LedgerOutcome {

@@ -32,7 +32,8 @@ public struct StripeAPI: Sendable {
             ("automatic_payment_methods[enabled]", "true"), ("metadata[uid]", session.uid),
             ("metadata[session_id]", session.publicID),
         ]
-        return try paymentIntent(from: post("/v1/payment_intents", form: form, idempotencyKey: "pi-create-\(session.publicID)"))
+        return try paymentIntent(
+            from: post("/v1/payment_intents", form: form, idempotencyKey: "pi-create-\(session.publicID)"))
     }
 
     public func retrievePaymentIntent(_ id: String) throws -> StripePaymentIntent {
@@ -42,12 +43,15 @@ public struct StripeAPI: Sendable {
     /// Captures the full capturable amount; `attempt` makes the key unique after a lost answer (DESIGN §1.3).
     public func capture(_ id: String, attempt: Int) throws -> StripePaymentIntent {
         try paymentIntent(
-            from: post("/v1/payment_intents/\(FormEncoding.escape(id))/capture", form: [], idempotencyKey: "pi-capture-\(id)-\(attempt)"))
+            from: post(
+                "/v1/payment_intents/\(FormEncoding.escape(id))/capture", form: [],
+                idempotencyKey: "pi-capture-\(id)-\(attempt)"))
     }
 
     public func cancel(_ id: String) throws -> StripePaymentIntent {
         try paymentIntent(
-            from: post("/v1/payment_intents/\(FormEncoding.escape(id))/cancel", form: [], idempotencyKey: "pi-cancel-\(id)"))
+            from: post(
+                "/v1/payment_intents/\(FormEncoding.escape(id))/cancel", form: [], idempotencyKey: "pi-cancel-\(id)"))
     }
 
     public func review(_ id: String) throws -> StripeReview {
@@ -73,7 +77,10 @@ public struct StripeAPI: Sendable {
     }
 
     private func headers() -> [(String, String)] {
-        [("Authorization", "Bearer \(configuration.secretKey.value)"), ("Stripe-Version", StripeConfiguration.apiVersion)]
+        [
+            ("Authorization", "Bearer \(configuration.secretKey.value)"),
+            ("Stripe-Version", StripeConfiguration.apiVersion),
+        ]
     }
 
     private func get(_ path: String) throws -> JSONValue {
@@ -85,7 +92,8 @@ public struct StripeAPI: Sendable {
         headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         headers.append(("Idempotency-Key", idempotencyKey))
         let request = HTTPRequest(
-            method: "POST", url: configuration.apiBase + path, headers: headers, body: Array(FormEncoding.encode(form).utf8))
+            method: "POST", url: configuration.apiBase + path, headers: headers,
+            body: Array(FormEncoding.encode(form).utf8))
         return try decode(service.send(request))
     }
 

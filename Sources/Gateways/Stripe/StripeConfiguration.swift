@@ -12,8 +12,10 @@ public struct StripeConfiguration: Sendable {
     public var webhookToleranceSeconds: Int64
     public var apiBase: String
 
-    public init(secretKey: Secret, publishableKey: String, webhookSecrets: [Secret], webhookToleranceSeconds: Int64 = 300,
-                apiBase: String = "https://api.stripe.com") {
+    public init(
+        secretKey: Secret, publishableKey: String, webhookSecrets: [Secret], webhookToleranceSeconds: Int64 = 300,
+        apiBase: String = "https://api.stripe.com"
+    ) {
         self.secretKey = secretKey
         self.publishableKey = publishableKey
         self.webhookSecrets = webhookSecrets
@@ -32,7 +34,8 @@ public struct StripeConfiguration: Sendable {
             secretKey: Secret(try config.string("STRIPE_SECRET_KEY")),
             publishableKey: try config.string("STRIPE_PUBLISHABLE_KEY"),
             webhookSecrets: secrets.map(Secret.init),
-            webhookToleranceSeconds: Int64(try config.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default: 300, range: 0...86_400)),
+            webhookToleranceSeconds: Int64(
+                try config.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default: 300, range: 0...86_400)),
             apiBase: try config.baseURL("STRIPE_API_BASE", default: "https://api.stripe.com"))
     }
 }

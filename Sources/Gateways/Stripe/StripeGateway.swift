@@ -11,9 +11,11 @@ public struct StripeGateway: PaymentGateway {
     public init(_ context: GatewayContext) throws {
         configuration = try StripeConfiguration(context.config)
         services = context.services
-        settlement = StripeSettlement(api: StripeAPI(configuration: configuration, service: services.outbound("stripe")))
+        settlement = StripeSettlement(
+            api: StripeAPI(configuration: configuration, service: services.outbound("stripe")))
         webhook = StripeWebhook(
-            signature: StripeSignature(secrets: configuration.webhookSecrets, tolerance: configuration.webhookToleranceSeconds),
+            signature: StripeSignature(
+                secrets: configuration.webhookSecrets, tolerance: configuration.webhookToleranceSeconds),
             settlement: settlement)
     }
 
@@ -30,16 +32,19 @@ public struct StripeGateway: PaymentGateway {
     /// `stripe-getPaymentIntent`: session first, then the PaymentIntent, then the link (DESIGN §1.1).
     func createIntent(_ context: RequestContext) throws -> APIResponse {
         let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
-        return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) { session in
+        return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) {
+            session in
             let intent = try settlement.api.createPaymentIntent(session: session)
             guard intent.amount == amount.cents, let clientSecret = intent.clientSecret else {
                 throw APIError(.gatewayUnavailable, "stripe answered an incomplete payment intent")
             }
-            let answer = APIResponse.json(.object([
-                ("id", .string(intent.id)), ("clientSecret", .string(clientSecret)),
-                ("publicKey", .string(configuration.publishableKey)),
-            ]))
-            return SessionCreation.Created(externalID: intent.id, echoedReference: intent.metadataSessionID, answer: answer)
+            let answer = APIResponse.json(
+                .object([
+                    ("id", .string(intent.id)), ("clientSecret", .string(clientSecret)),
+                    ("publicKey", .string(configuration.publishableKey)),
+                ]))
+            return SessionCreation.Created(
+                externalID: intent.id, echoedReference: intent.metadataSessionID, answer: answer)
         }
     }
 

@@ -25,19 +25,24 @@ struct StripeSettlement: Sendable {
 
     /// Brings an intent to its final ledger state: captures an authorised intent without an open review,
     /// credits a succeeded one, closes a canceled one. `event` is recorded in the same transaction.
-    func settle(_ intent: StripePaymentIntent, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger,
-                logger: Logger) throws -> (Outcome, LedgerOutcome)
-    {
+    func settle(
+        _ intent: StripePaymentIntent, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger,
+        logger: Logger
+    ) throws -> (Outcome, LedgerOutcome) {
         switch intent.status {
         case "requires_capture":
             if try hasOpenReview(intent) {
-                return (.review, try record(event, outcome: "review", ledger: ledger, session: session, status: .review))
+                return (
+                    .review, try record(event, outcome: "review", ledger: ledger, session: session, status: .review)
+                )
             }
             return try captureAndCredit(intent, session: session, event: event, ledger: ledger, logger: logger)
         case "succeeded":
             return try credit(intent, session: session, event: event, ledger: ledger)
         case "canceled":
-            return (.canceled, try record(event, outcome: "canceled", ledger: ledger, session: session, status: .canceled))
+            return (
+                .canceled, try record(event, outcome: "canceled", ledger: ledger, session: session, status: .canceled)
+            )
         case "processing":
             return (.review, try record(event, outcome: "processing", ledger: ledger, session: nil, status: nil))
         default:
@@ -47,9 +52,10 @@ struct StripeSettlement: Sendable {
 
     /// Captures from `requires_capture` only, re-reading after a lost or failed answer and retrying with a new
     /// key suffix while the intent is still uncaptured (DESIGN §1.3).
-    func captureAndCredit(_ intent: StripePaymentIntent, session: PaymentSession, event: WebhookEventRecord?,
-                          ledger: any Ledger, logger: Logger) throws -> (Outcome, LedgerOutcome)
-    {
+    func captureAndCredit(
+        _ intent: StripePaymentIntent, session: PaymentSession, event: WebhookEventRecord?,
+        ledger: any Ledger, logger: Logger
+    ) throws -> (Outcome, LedgerOutcome) {
         var current = intent
         var attempt = 1
         var inFlightWaits = 0
@@ -73,7 +79,9 @@ struct StripeSettlement: Sendable {
         case "succeeded":
             return try credit(current, session: session, event: event, ledger: ledger)
         case "canceled":
-            return (.canceled, try record(event, outcome: "canceled", ledger: ledger, session: session, status: .canceled))
+            return (
+                .canceled, try record(event, outcome: "canceled", ledger: ledger, session: session, status: .canceled)
+            )
         default:
             throw APIError(.gatewayUnavailable, "stripe capture did not complete")
         }
@@ -103,9 +111,10 @@ struct StripeSettlement: Sendable {
     }
 
     /// Records an event (if any) with an optional session status change and no money.
-    func record(_ event: WebhookEventRecord?, outcome: String, ledger: any Ledger, session: PaymentSession?,
-                status: SessionStatus?) throws -> LedgerOutcome
-    {
+    func record(
+        _ event: WebhookEventRecord?, outcome: String, ledger: any Ledger, session: PaymentSession?,
+        status: SessionStatus?
+    ) throws -> LedgerOutcome {
         var effect = LedgerEffect(event: event.map { $0.withOutcome(outcome) })
         if let session, let status, session.status.isOpen { effect.sessionUpdates = [(session.id, status)] }
         if effect.event == nil && effect.sessionUpdates.isEmpty { return LedgerOutcome() }

@@ -1,3 +1,4 @@
+import Foundation
 import PaymentsCore
 import Signing
 
@@ -61,5 +62,3 @@ public struct StripeSignature: Sendable {
         return "t=\(timestamp),v1=\(Hex.encode(mac))"
     }
 }
-
-import Foundation

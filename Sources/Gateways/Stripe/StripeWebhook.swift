@@ -21,14 +21,18 @@ struct StripeWebhook: Sendable {
         }
         var logger = context.logger
         logger[metadataKey: "event.id"] = "\(event.id)"
-        guard let record = try intake.record(
-            eventID: event.id, eventType: event.type, signatureHeaders: header.map { [("Stripe-Signature", $0)] } ?? [])
+        guard
+            let record = try intake.record(
+                eventID: event.id, eventType: event.type,
+                signatureHeaders: header.map { [("Stripe-Signature", $0)] } ?? [])
         else { return .received }
         return intake.acknowledge(try process(event, record: record, ledger: context.ledger, logger: logger))
     }
 
     /// Applies one verified event; everything it cannot act on is recorded and acknowledged.
-    func process(_ event: StripeEvent, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> LedgerOutcome {
+    func process(_ event: StripeEvent, record: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws
+        -> LedgerOutcome
+    {
         switch event.type {
         case "payment_intent.amount_capturable_updated", "payment_intent.succeeded", "payment_intent.canceled":
             guard let signed = StripePaymentIntent(event.object),
@@ -39,7 +43,8 @@ struct StripeWebhook: Sendable {
                 // Final state: act on the signed payload itself.
                 return try settlement.credit(signed, session: session, event: record, ledger: ledger).1
             case "payment_intent.canceled":
-                return try settlement.record(record, outcome: "canceled", ledger: ledger, session: session, status: .canceled)
+                return try settlement.record(
+                    record, outcome: "canceled", ledger: ledger, session: session, status: .canceled)
             default:
                 let current = try api.retrievePaymentIntent(signed.id)
                 return try settlement.settle(current, session: session, event: record, ledger: ledger, logger: logger).1
@@ -49,15 +54,20 @@ struct StripeWebhook: Sendable {
                 return try ignore(record, ledger: ledger)
             }
             let current = try api.retrievePaymentIntent(intentID)
-            guard let session = try settlement.session(for: current, ledger: ledger) else { return try ignore(record, ledger: ledger) }
+            guard let session = try settlement.session(for: current, ledger: ledger) else {
+                return try ignore(record, ledger: ledger)
+            }
             guard current.status == "requires_capture" else {
                 return try settlement.settle(current, session: session, event: record, ledger: ledger, logger: logger).1
             }
             if review.reason == "approved" {
-                return try settlement.captureAndCredit(current, session: session, event: record, ledger: ledger, logger: logger).1
+                return try settlement.captureAndCredit(
+                    current, session: session, event: record, ledger: ledger, logger: logger
+                ).1
             }
             try cancel(intentID)
-            return try settlement.record(record, outcome: "review-rejected", ledger: ledger, session: session, status: .canceled)
+            return try settlement.record(
+                record, outcome: "review-rejected", ledger: ledger, session: session, status: .canceled)
         case "refund.created", "refund.updated", "refund.failed":
             guard let refund = StripeRefund(event.object) else { return try ignore(record, ledger: ledger) }
             return try bookRefunds([refund], record: record, ledger: ledger)
@@ -68,8 +78,9 @@ struct StripeWebhook: Sendable {
             guard let dispute = StripeDispute(event.object), let intentID = dispute.paymentIntent else {
                 return try ignore(record, ledger: ledger)
             }
-            return try bookDispute(dispute, intentID: intentID, reinstated: event.type.hasSuffix("reinstated"),
-                                   record: record, ledger: ledger)
+            return try bookDispute(
+                dispute, intentID: intentID, reinstated: event.type.hasSuffix("reinstated"),
+                record: record, ledger: ledger)
         default:
             return try ignore(record, ledger: ledger)
         }
@@ -90,14 +101,17 @@ struct StripeWebhook: Sendable {
 
     /// One negative row per succeeded refund; a refund that fails or is canceled after booking gets its
     /// compensating `<re_…>-reversed` row. Pending refunds book nothing yet.
-    func bookRefunds(_ refunds: [StripeRefund], record: WebhookEventRecord, ledger: any Ledger) throws -> LedgerOutcome {
+    func bookRefunds(_ refunds: [StripeRefund], record: WebhookEventRecord, ledger: any Ledger) throws -> LedgerOutcome
+    {
         var entries: [LedgerEntry] = []
         var items: [OperatorItem] = []
         for refund in refunds {
             guard let intentID = refund.paymentIntent else { continue }
             guard refund.currency == "usd" else {
-                items.append(OperatorItem(gateway: StripeWebhook.ledgerID, reference: refund.id, reason: "non-usd-refund",
-                                          payload: "currency=\(refund.currency) amount=\(refund.amount)"))
+                items.append(
+                    OperatorItem(
+                        gateway: StripeWebhook.ledgerID, reference: refund.id, reason: "non-usd-refund",
+                        payload: "currency=\(refund.currency) amount=\(refund.amount)"))
                 continue
             }
             switch refund.status {
@@ -105,28 +119,35 @@ struct StripeWebhook: Sendable {
                 guard let payment = try ledger.entry(paymentID: intentID) else {
                     throw LedgerError(.refundTargetMissing, "refund \(refund.id) arrived before its payment")
                 }
-                entries.append(LedgerEntry(paymentID: refund.id, uid: payment.uid, gateway: StripeWebhook.ledgerID,
-                                           amount: Money(cents: -refund.amount), sessionID: payment.sessionID, refundOf: intentID))
+                entries.append(
+                    LedgerEntry(
+                        paymentID: refund.id, uid: payment.uid, gateway: StripeWebhook.ledgerID,
+                        amount: Money(cents: -refund.amount), sessionID: payment.sessionID, refundOf: intentID))
             case "failed", "canceled":
                 guard let booked = try ledger.entry(paymentID: refund.id) else { continue }
-                entries.append(LedgerEntry(paymentID: "\(refund.id)-reversed", uid: booked.uid, gateway: StripeWebhook.ledgerID,
-                                           amount: Money(cents: -booked.amount.cents), sessionID: booked.sessionID,
-                                           refundOf: intentID))
+                entries.append(
+                    LedgerEntry(
+                        paymentID: "\(refund.id)-reversed", uid: booked.uid, gateway: StripeWebhook.ledgerID,
+                        amount: Money(cents: -booked.amount.cents), sessionID: booked.sessionID,
+                        refundOf: intentID))
             default:
                 continue
             }
         }
         let outcome = entries.isEmpty && items.isEmpty ? "no-change" : "booked"
-        return try ledger.apply(LedgerEffect(event: record.withOutcome(outcome), entries: entries, operatorItems: items))
+        return try ledger.apply(
+            LedgerEffect(event: record.withOutcome(outcome), entries: entries, operatorItems: items))
     }
 
     /// `funds_withdrawn` takes the disputed amount back under the `du_…` id; `funds_reinstated` returns it.
-    func bookDispute(_ dispute: StripeDispute, intentID: String, reinstated: Bool, record: WebhookEventRecord,
-                     ledger: any Ledger) throws -> LedgerOutcome
-    {
+    func bookDispute(
+        _ dispute: StripeDispute, intentID: String, reinstated: Bool, record: WebhookEventRecord,
+        ledger: any Ledger
+    ) throws -> LedgerOutcome {
         guard dispute.currency == "usd" else {
-            let item = OperatorItem(gateway: StripeWebhook.ledgerID, reference: dispute.id, reason: "non-usd-dispute",
-                                    payload: "currency=\(dispute.currency) amount=\(dispute.amount)")
+            let item = OperatorItem(
+                gateway: StripeWebhook.ledgerID, reference: dispute.id, reason: "non-usd-dispute",
+                payload: "currency=\(dispute.currency) amount=\(dispute.amount)")
             return try ledger.apply(LedgerEffect(event: record.withOutcome("non-usd"), operatorItems: [item]))
         }
         guard let payment = try ledger.entry(paymentID: intentID) else {
@@ -137,8 +158,11 @@ struct StripeWebhook: Sendable {
             throw LedgerError(.refundTargetMissing, "dispute \(dispute.id) reinstated before its withdrawal")
         }
         let entry = LedgerEntry(
-            paymentID: reinstated ? "\(dispute.id)-reinstated" : dispute.id, uid: payment.uid, gateway: StripeWebhook.ledgerID,
-            amount: Money(cents: reinstated ? dispute.amount : -dispute.amount), sessionID: payment.sessionID, refundOf: intentID)
-        return try ledger.apply(LedgerEffect(event: record.withOutcome(reinstated ? "reinstated" : "withdrawn"), entries: [entry]))
+            paymentID: reinstated ? "\(dispute.id)-reinstated" : dispute.id, uid: payment.uid,
+            gateway: StripeWebhook.ledgerID,
+            amount: Money(cents: reinstated ? dispute.amount : -dispute.amount), sessionID: payment.sessionID,
+            refundOf: intentID)
+        return try ledger.apply(
+            LedgerEffect(event: record.withOutcome(reinstated ? "reinstated" : "withdrawn"), entries: [entry]))
     }
 }

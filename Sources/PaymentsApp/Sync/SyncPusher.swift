@@ -97,7 +97,8 @@ public final class SyncPusher {
             try store.markSynced(ids: rows.map(\.id))
         } catch {
             logger.warning(
-                "sync outcomes not recorded; the rows stay due", metadata: ["sync.rows": "\(rows.count)", "error": "\(error)"])
+                "sync outcomes not recorded; the rows stay due",
+                metadata: ["sync.rows": "\(rows.count)", "error": "\(error)"])
             return 0
         }
         for row in rows {

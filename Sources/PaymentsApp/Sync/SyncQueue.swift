@@ -51,8 +51,9 @@ public final class SyncQueue: Sendable {
     ///   - client: the shared Retail client.
     ///   - logger: for per-row outcomes and thread problems.
     ///   - makeStore: opens one store per drain thread (retried on the next id when it fails).
-    public init(configuration: SyncConfiguration, client: RetailClient, logger: Logger, makeStore: @escaping StoreFactory)
-    {
+    public init(
+        configuration: SyncConfiguration, client: RetailClient, logger: Logger, makeStore: @escaping StoreFactory
+    ) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
@@ -129,7 +130,8 @@ public final class SyncQueue: Sendable {
         }
         for _ in 0..<(items.count - rejected.count) { available.signal() }
         if !rejected.isEmpty {
-            logger.notice("sync queue full; rows left to payments-sync", metadata: ["sync.dropped": "\(rejected.count)"])
+            logger.notice(
+                "sync queue full; rows left to payments-sync", metadata: ["sync.dropped": "\(rejected.count)"])
         }
         return rejected
     }
@@ -160,7 +162,8 @@ public final class SyncQueue: Sendable {
                 return items
             }
             logger.warning(
-                "sync queue shutdown deadline passed; rows left to payments-sync", metadata: ["sync.left": "\(left.count)"])
+                "sync queue shutdown deadline passed; rows left to payments-sync",
+                metadata: ["sync.left": "\(left.count)"])
             releaseClaims(of: left)
         }
     }
@@ -226,7 +229,9 @@ public final class SyncQueue: Sendable {
                     } catch {
                         logger.warning(
                             "sync thread cannot open the database; row left to payments-sync",
-                            metadata: ["sync.thread": "\(index)", "sync.row": "\(Self.rowID(item))", "error": "\(error)"])
+                            metadata: [
+                                "sync.thread": "\(index)", "sync.row": "\(Self.rowID(item))", "error": "\(error)",
+                            ])
                         continue
                     }
                 }

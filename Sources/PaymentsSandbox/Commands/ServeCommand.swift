@@ -32,8 +32,10 @@ struct ServeCommand: ParsableCommand {
             webhookSecret: configuration.stripeWebhookSecret, logger: logger)
         let retail = RetailEmulator(apiKey: configuration.retailAPIKey)
         let paypal = try PayPalEmulator(
-            clientID: configuration.paypalClientID, secret: configuration.paypalSecret, webhookID: configuration.paypalWebhookID,
-            port: configuration.paypalPort, trustRootsPath: configuration.paypalTrustRoots, webhookTarget: configuration.webhookTarget,
+            clientID: configuration.paypalClientID, secret: configuration.paypalSecret,
+            webhookID: configuration.paypalWebhookID,
+            port: configuration.paypalPort, trustRootsPath: configuration.paypalTrustRoots,
+            webhookTarget: configuration.webhookTarget,
             logger: logger)
         let cryptomus = CryptomusEmulator(
             merchantID: configuration.cryptomusMerchantID, paymentKey: configuration.cryptomusPaymentKey,

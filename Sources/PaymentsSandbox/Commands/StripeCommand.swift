@@ -9,13 +9,15 @@ struct StripeCommand: ParsableCommand {
 
     /// Confirms a PaymentIntent as the customer would (→ requires_capture, webhook sent).
     struct Pay: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pay a PaymentIntent (optionally placed in Radar review).")
+        static let configuration = CommandConfiguration(
+            abstract: "Pay a PaymentIntent (optionally placed in Radar review).")
         @OptionGroup var options: ControlOptions
         @Argument(help: "The PaymentIntent id (pi_…).") var paymentIntent: String
         @Flag(help: "Open a Radar review on the charge.") var review = false
 
         func run() throws {
-            try options.postAndPrint("/control/stripe/pay", [("id", .string(paymentIntent)), ("review", .bool(review))])
+            try options.postAndPrint(
+                "/control/stripe/pay", [("id", .string(paymentIntent)), ("review", .bool(review))])
         }
     }
 
@@ -49,13 +51,15 @@ struct StripeCommand: ParsableCommand {
 
     /// Moves a refund to a final status.
     struct RefundUpdate: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "refund-update", abstract: "Update a refund's status.")
+        static let configuration = CommandConfiguration(
+            commandName: "refund-update", abstract: "Update a refund's status.")
         @OptionGroup var options: ControlOptions
         @Argument(help: "The refund id (re_…).") var refund: String
         @Option(help: "succeeded | failed | canceled") var status: String
 
         func run() throws {
-            try options.postAndPrint("/control/stripe/refund-update", [("id", .string(refund)), ("status", .string(status))])
+            try options.postAndPrint(
+                "/control/stripe/refund-update", [("id", .string(refund)), ("status", .string(status))])
         }
     }
 

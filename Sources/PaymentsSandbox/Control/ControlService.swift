@@ -15,7 +15,9 @@ struct ControlService: SandboxService {
         case ("GET", "firebase") where segments == ["firebase", "certs"]:
             return firebase.certs()
         case ("POST", "firebase") where segments == ["firebase", "mint"]:
-            guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
+            guard let body = JSONValue.controlBody(request) else {
+                return .controlError(400, "body must be a JSON object")
+            }
             return firebase.mint(body)
         case ("POST", "recaptcha") where segments == ["recaptcha", "api", "siteverify"]:
             return recaptcha.siteverify(request)
@@ -31,10 +33,14 @@ struct ControlService: SandboxService {
         case ("GET", "health") where path.count == 1:
             return .json(200, .object([("status", .string("ok"))]))
         case ("POST", "recaptcha") where path.count == 1:
-            guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
+            guard let body = JSONValue.controlBody(request) else {
+                return .controlError(400, "body must be a JSON object")
+            }
             return recaptcha.control(body)
         case ("POST", "firebase") where path.count == 1:
-            guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
+            guard let body = JSONValue.controlBody(request) else {
+                return .controlError(400, "body must be a JSON object")
+            }
             return firebase.control(body)
         case (_, "stripe"):
             return stripe.control(request, Array(path.dropFirst()))
@@ -53,7 +59,9 @@ struct ControlService: SandboxService {
         switch (request.method, path) {
         case ("GET", []): return retail.status()
         case ("POST", []):
-            guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
+            guard let body = JSONValue.controlBody(request) else {
+                return .controlError(400, "body must be a JSON object")
+            }
             return retail.setMode(body)
         case ("GET", ["transactions"]): return retail.transactions(customerID: request.queryValue("customer_id"))
         case ("POST", ["reset"]): return retail.reset()

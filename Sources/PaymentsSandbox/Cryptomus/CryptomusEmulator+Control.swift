@@ -7,7 +7,8 @@ extension CryptomusEmulator {
             switch path.count {
             case 1 where path[0] == "events": return events(uuid: request.queryValue("uuid"))
             case 1 where path[0] == "invoices":
-                return .json(200, .object([("invoices", .array(state.withLock { $0.invoices.values.map { $0.result() } }))]))
+                return .json(
+                    200, .object([("invoices", .array(state.withLock { $0.invoices.values.map { $0.result() } }))]))
             case 2 where path[0] == "invoices":
                 guard let invoice = state.withLock({ $0.find(uuid: path[1], orderID: nil) }) else {
                     return .controlError(404, "no invoice \(path[1])")
@@ -16,7 +17,9 @@ extension CryptomusEmulator {
             default: return .controlError(404, "unknown control endpoint \(request.path)")
             }
         }
-        guard request.method == "POST", path.count == 1 else { return .controlError(404, "unknown control endpoint \(request.path)") }
+        guard request.method == "POST", path.count == 1 else {
+            return .controlError(404, "unknown control endpoint \(request.path)")
+        }
         guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
         let response: SandboxResponse
         switch path[0] {
@@ -56,9 +59,12 @@ extension CryptomusEmulator {
         guard let target = body["status"]?.stringValue else { return .controlError(400, "status is required") }
         let deliver = body["deliver"]?.boolValue ?? true
         let paid = body["payment_amount_usd"]?.stringValue ?? body["payment_amount_usd"]?.numberText
-        if let paid, Money.flooringCents(fromDecimal: paid) == nil { return .controlError(400, "payment_amount_usd must be a decimal string") }
+        if let paid, Money.flooringCents(fromDecimal: paid) == nil {
+            return .controlError(400, "payment_amount_usd must be a decimal string")
+        }
         let result = state.withLock { store -> Result<JSONValue, SandboxError> in
-            guard var invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else {
+            guard var invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else {
                 return .failure(SandboxError("no such invoice"))
             }
             guard Self.allows(invoice.status, target) else {
@@ -68,7 +74,8 @@ extension CryptomusEmulator {
             switch target {
             case "paid": invoice.paymentAmountUSD = paid ?? invoice.amount
             case "paid_over": invoice.paymentAmountUSD = paid ?? Money(cents: invoiceCents + 100).decimalString
-            case "wrong_amount", "wrong_amount_waiting": invoice.paymentAmountUSD = paid ?? Money(cents: invoiceCents / 2).decimalString
+            case "wrong_amount", "wrong_amount_waiting":
+                invoice.paymentAmountUSD = paid ?? Money(cents: invoiceCents / 2).decimalString
             default: if let paid { invoice.paymentAmountUSD = paid }
             }
             if ["paid", "paid_over", "wrong_amount", "confirm_check"].contains(target), invoice.txid == nil {
@@ -94,11 +101,14 @@ extension CryptomusEmulator {
     /// `confirm_check`, not final) whatever the invoice's real state; `{…, "clear": true}` ends it.
     private func disagree(_ body: JSONValue) -> SandboxResponse {
         let found = state.withLock { store -> Bool in
-            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else { return false }
+            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else { return false }
             if body["clear"]?.boolValue == true {
                 store.infoOverrides[invoice.uuid] = nil
             } else {
-                store.infoOverrides[invoice.uuid] = (body["status"]?.stringValue ?? "confirm_check", body["is_final"]?.boolValue ?? false)
+                store.infoOverrides[invoice.uuid] = (
+                    body["status"]?.stringValue ?? "confirm_check", body["is_final"]?.boolValue ?? false
+                )
             }
             return true
         }
@@ -109,7 +119,8 @@ extension CryptomusEmulator {
     /// signed with another key or carrying a literal `sign` (forgeries), or with `\uXXXX`-escaped text.
     private func redeliver(_ body: JSONValue) -> SandboxResponse {
         let event = state.withLock { store -> CryptomusEventRecord? in
-            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else { return nil }
+            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else { return nil }
             let event = self.event(
                 for: invoice, deliver: true, key: body["key"]?.stringValue, sign: body["sign"]?.stringValue,
                 escapeUnicode: body["escape_unicode"]?.boolValue ?? false)

@@ -21,9 +21,12 @@ final class CryptomusEmulator: SandboxService {
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         guard request.method == "POST" else { return Self.failure(405, "Method not allowed") }
         guard request.header("merchant") == merchantID else { return Self.failure(401, "Merchant not found") }
-        guard let sign = request.header("sign"), constantTimeEquals(Array(sign.lowercased().utf8), Array(self.sign(request.body).utf8))
+        guard let sign = request.header("sign"),
+            constantTimeEquals(Array(sign.lowercased().utf8), Array(self.sign(request.body).utf8))
         else { return Self.failure(401, "Invalid Sign.") }
-        guard let body = try? JSONValue.parse(request.body.isEmpty ? Array("{}".utf8) : request.body), body.members != nil else {
+        guard let body = try? JSONValue.parse(request.body.isEmpty ? Array("{}".utf8) : request.body),
+            body.members != nil
+        else {
             return Self.failure(422, "The request body must be a JSON object")
         }
         let response: SandboxResponse
@@ -47,13 +50,18 @@ final class CryptomusEmulator: SandboxService {
     private func createInvoice(_ body: JSONValue) -> SandboxResponse {
         var errors: [(String, JSONValue)] = []
         let amount = body["amount"]?.stringValue ?? body["amount"]?.numberText
-        if amount.flatMap({ Money.flooringCents(fromDecimal: $0) }) == nil { errors.append(("amount", .array([.string("validation.required")]))) }
+        if amount.flatMap({ Money.flooringCents(fromDecimal: $0) }) == nil {
+            errors.append(("amount", .array([.string("validation.required")])))
+        }
         let currency = body["currency"]?.stringValue ?? ""
         if currency.isEmpty { errors.append(("currency", .array([.string("validation.required")]))) }
         let orderID = body["order_id"]?.stringValue ?? ""
-        let alphaDash = orderID.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+        let alphaDash = orderID.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+        }
         if orderID.isEmpty || orderID.count > 128 || !alphaDash {
-            errors.append(("order_id", .array([.string(orderID.isEmpty ? "validation.required" : "validation.alpha_dash")])))
+            errors.append(
+                ("order_id", .array([.string(orderID.isEmpty ? "validation.required" : "validation.alpha_dash")])))
         }
         for field in ["url_return", "url_success", "url_callback"] {
             guard let value = body[field] else { continue }
@@ -63,7 +71,9 @@ final class CryptomusEmulator: SandboxService {
             }
         }
         let lifetime = body["lifetime"].map { $0.lenientInt } ?? 3600
-        if lifetime.map({ !(300...43_200).contains($0) }) ?? true { errors.append(("lifetime", .array([.string("validation.between.numeric")]))) }
+        if lifetime.map({ !(300...43_200).contains($0) }) ?? true {
+            errors.append(("lifetime", .array([.string("validation.between.numeric")])))
+        }
         guard errors.isEmpty, let amount, let lifetime else {
             return .json(422, .object([("state", .int(1)), ("errors", .object(errors))]))
         }
@@ -72,7 +82,9 @@ final class CryptomusEmulator: SandboxService {
             if let existing = store.find(uuid: nil, orderID: orderID) { return existing }
             let created = CryptomusInvoiceRecord(
                 orderID: orderID, amount: amount, currency: currency, lifetime: lifetime,
-                urls: (body["url_callback"]?.stringValue, body["url_return"]?.stringValue, body["url_success"]?.stringValue), now: now)
+                urls: (
+                    body["url_callback"]?.stringValue, body["url_return"]?.stringValue, body["url_success"]?.stringValue
+                ), now: now)
             store.invoices[created.uuid] = created
             store.uuidByOrder[orderID] = created.uuid
             return created
@@ -84,7 +96,8 @@ final class CryptomusEmulator: SandboxService {
     private func info(_ body: JSONValue) -> SandboxResponse {
         let result = state.withLock { store -> JSONValue? in
             store.expireDue(now: SocketIO.now(), sign: { self.event(for: $0, deliver: self.hasWebhookTarget) })
-            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else { return nil }
+            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else { return nil }
             return invoice.result(override: store.infoOverrides[invoice.uuid])
         }
         guard let result else { return Self.failure(404, "Payment was not found") }
@@ -94,13 +107,20 @@ final class CryptomusEmulator: SandboxService {
     /// `POST /v1/payment/refund {uuid | order_id, address, is_subtract}`: a paid invoice moves to `refund_process`.
     private func refund(_ body: JSONValue) -> SandboxResponse {
         guard let address = body["address"]?.stringValue, !address.isEmpty else {
-            return .json(422, .object([("state", .int(1)), ("errors", .object([("address", .array([.string("validation.required")]))]))]))
+            return .json(
+                422,
+                .object([
+                    ("state", .int(1)), ("errors", .object([("address", .array([.string("validation.required")]))])),
+                ]))
         }
         let outcome = state.withLock { store -> String? in
-            guard var invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else {
+            guard var invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else {
                 return "Payment was not found"
             }
-            guard ["paid", "paid_over", "refund_fail"].contains(invoice.status) else { return "Payment can not be refunded" }
+            guard ["paid", "paid_over", "refund_fail"].contains(invoice.status) else {
+                return "Payment can not be refunded"
+            }
             invoice.status = "refund_process"
             invoice.isFinal = false
             invoice.updatedAt = SocketIO.now()
@@ -115,7 +135,8 @@ final class CryptomusEmulator: SandboxService {
     /// `POST /v1/payment/resend {uuid | order_id}`: sends the invoice's current state again.
     private func resend(_ body: JSONValue) -> SandboxResponse {
         let found = state.withLock { store -> Bool in
-            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue) else { return false }
+            guard let invoice = store.find(uuid: body["uuid"]?.stringValue, orderID: body["order_id"]?.stringValue)
+            else { return false }
             store.record(event(for: invoice, deliver: hasWebhookTarget))
             return true
         }
@@ -125,13 +146,17 @@ final class CryptomusEmulator: SandboxService {
     /// A signed webhook for the invoice's current state: `sign` over the PHP-style fields, appended last.
     ///
     /// `key` or `sign` forge the signature; `escapeUnicode` sends non-ASCII as `\uXXXX` (still signed unescaped).
-    func event(for invoice: CryptomusInvoiceRecord, deliver: Bool, key: String? = nil, sign forgedSign: String? = nil,
-               escapeUnicode: Bool = false) -> CryptomusEventRecord
-    {
+    func event(
+        for invoice: CryptomusInvoiceRecord, deliver: Bool, key: String? = nil, sign forgedSign: String? = nil,
+        escapeUnicode: Bool = false
+    ) -> CryptomusEventRecord {
         let fields = invoice.webhookFields
         let signedText = CryptomusPHPJSON.encode(fields)
-        let signature = forgedSign ?? Hex.encode(Digest.md5(Array((Base64.encode(Array(signedText.utf8)) + (key ?? paymentKey)).utf8)))
-        let body = CryptomusPHPJSON.encode(fields.merging(.object([("sign", .string(signature))])), escapeUnicode: escapeUnicode)
+        let signature =
+            forgedSign
+            ?? Hex.encode(Digest.md5(Array((Base64.encode(Array(signedText.utf8)) + (key ?? paymentKey)).utf8)))
+        let body = CryptomusPHPJSON.encode(
+            fields.merging(.object([("sign", .string(signature))])), escapeUnicode: escapeUnicode)
         let forged = forgedSign != nil || (key != nil && key != paymentKey)
         return CryptomusEventRecord(
             uuid: invoice.uuid, status: invoice.status, body: Array(body.utf8),
@@ -147,7 +172,9 @@ final class CryptomusEmulator: SandboxService {
                 job: CryptomusWebhookSender.Job(
                     eventID: event.id, body: event.body, retries: !event.forged,
                     report: { [self] status, httpStatus, error in
-                        self.state.withLock { $0.recordDelivery(eventID: event.id, status: status, httpStatus: httpStatus, error: error) }
+                        self.state.withLock {
+                            $0.recordDelivery(eventID: event.id, status: status, httpStatus: httpStatus, error: error)
+                        }
                     }))
         }
     }

@@ -27,7 +27,8 @@ struct CryptomusEventRecord: Sendable {
     /// The control-API view.
     var json: JSONValue {
         .object([
-            ("id", .string(id)), ("uuid", .string(uuid)), ("status", .string(status)), ("event_id", .string("\(uuid):\(status)")),
+            ("id", .string(id)), ("uuid", .string(uuid)), ("status", .string(status)),
+            ("event_id", .string("\(uuid):\(status)")),
             ("delivery_status", .string(deliveryStatus)), ("attempts", .int(attempts)),
             ("last_http_status", lastHTTPStatus.map { .int($0) } ?? .null), ("last_error", .optional(lastError)),
             ("forged", .bool(forged)), ("body", .string(String(decoding: body, as: UTF8.self))),

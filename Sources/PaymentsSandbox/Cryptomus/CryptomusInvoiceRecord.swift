@@ -26,9 +26,11 @@ struct CryptomusInvoiceRecord: Sendable {
     var txid: String?
     var updatedAt: Int64
 
-    init(orderID: String, amount: String, currency: String, lifetime: Int64, urls: (callback: String?, back: String?, success: String?),
-         now: Int64)
-    {
+    init(
+        orderID: String, amount: String, currency: String, lifetime: Int64,
+        urls: (callback: String?, back: String?, success: String?),
+        now: Int64
+    ) {
         uuid = Self.randomUUID()
         self.orderID = orderID
         self.amount = amount
@@ -61,8 +63,10 @@ struct CryptomusInvoiceRecord: Sendable {
         .object([
             ("uuid", .string(uuid)), ("order_id", .string(orderID)), ("amount", .string(amount)),
             ("payment_amount", .optional(paymentAmountUSD)), ("payment_amount_usd", .optional(paymentAmountUSD)),
-            ("payer_amount", .optional(paymentAmountUSD)), ("discount_percent", .null), ("discount", .string("0.00000000")),
-            ("payer_currency", .string("USDT")), ("currency", .string(currency)), ("merchant_amount", .optional(merchantAmount)),
+            ("payer_amount", .optional(paymentAmountUSD)), ("discount_percent", .null),
+            ("discount", .string("0.00000000")),
+            ("payer_currency", .string("USDT")), ("currency", .string(currency)),
+            ("merchant_amount", .optional(merchantAmount)),
             ("network", .string("tron")), ("address", .string("TSandboxAddress\(uuid.prefix(8))")), ("from", .null),
             ("txid", .optional(txid)), ("payment_status", .string(override?.status ?? status)),
             ("url", .string("https://pay.cryptomus.com/pay/\(uuid)")), ("expired_at", .int(expiresAt)),
@@ -75,11 +79,14 @@ struct CryptomusInvoiceRecord: Sendable {
     /// The webhook fields in the documented order (research §1.4), without `sign`.
     var webhookFields: JSONValue {
         .object([
-            ("type", .string("payment")), ("uuid", .string(uuid)), ("order_id", .string(orderID)), ("amount", .string(amount)),
+            ("type", .string("payment")), ("uuid", .string(uuid)), ("order_id", .string(orderID)),
+            ("amount", .string(amount)),
             ("payment_amount", .optional(paymentAmountUSD)), ("payment_amount_usd", .optional(paymentAmountUSD)),
-            ("merchant_amount", .optional(merchantAmount)), ("commission", .optional(commission)), ("is_final", .bool(isFinal)),
+            ("merchant_amount", .optional(merchantAmount)), ("commission", .optional(commission)),
+            ("is_final", .bool(isFinal)),
             ("status", .string(status)), ("from", .null), ("wallet_address_uuid", .null), ("network", .string("tron")),
-            ("currency", .string(currency)), ("payer_currency", .string("USDT")), ("additional_data", .string(additionalData)),
+            ("currency", .string(currency)), ("payer_currency", .string("USDT")),
+            ("additional_data", .string(additionalData)),
             ("txid", .optional(txid)),
         ])
     }
@@ -87,7 +94,8 @@ struct CryptomusInvoiceRecord: Sendable {
     /// A random lowercase UUIDv4, the shape of Cryptomus invoice ids.
     static func randomUUID() -> String {
         let variant = ["8", "9", "a", "b"][Int.random(in: 0..<4)]
-        return "\(RandomID.hex(8))-\(RandomID.hex(4))-4\(RandomID.hex(3))-\(variant)\(RandomID.hex(3))-\(RandomID.hex(12))"
+        return
+            "\(RandomID.hex(8))-\(RandomID.hex(4))-4\(RandomID.hex(3))-\(variant)\(RandomID.hex(3))-\(RandomID.hex(12))"
     }
 
     /// `2026-01-02T03:04:05+00:00`, the shape Cryptomus prints.

@@ -13,7 +13,9 @@ enum CryptomusPHPJSON {
         case let .array(items):
             return "[" + items.map { encode($0, escapeUnicode: escapeUnicode) }.joined(separator: ",") + "]"
         case let .object(members):
-            let parts = members.map { string($0.0, escapeUnicode: escapeUnicode) + ":" + encode($0.1, escapeUnicode: escapeUnicode) }
+            let parts = members.map {
+                string($0.0, escapeUnicode: escapeUnicode) + ":" + encode($0.1, escapeUnicode: escapeUnicode)
+            }
             return "{" + parts.joined(separator: ",") + "}"
         }
     }

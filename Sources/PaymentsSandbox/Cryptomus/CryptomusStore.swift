@@ -19,7 +19,8 @@ struct CryptomusStore: Sendable {
 
     /// Moves unpaid invoices past their lifetime to `cancel` (final), emitting the webhook Cryptomus sends.
     mutating func expireDue(now: Int64, sign: (CryptomusInvoiceRecord) -> CryptomusEventRecord) {
-        for (uuid, invoice) in invoices where CryptomusInvoiceRecord.waitingStatuses.contains(invoice.status) && invoice.expiresAt <= now {
+        for (uuid, invoice) in invoices
+        where CryptomusInvoiceRecord.waitingStatuses.contains(invoice.status) && invoice.expiresAt <= now {
             var expired = invoice
             expired.status = "cancel"
             expired.isFinal = true

@@ -16,7 +16,8 @@ final class FirebaseEmulator: Sendable {
         self.projectID = projectID
         key = try PrivateKey.generateRSA(bits: 2048)
         let certificate = try Certificate.issue(
-            commonName: "securetoken.system.gserviceaccount.com", subjectKey: key, issuer: nil, issuerKey: key, isCA: false,
+            commonName: "securetoken.system.gserviceaccount.com", subjectKey: key, issuer: nil, issuerKey: key,
+            isCA: false,
             days: 30)
         certificatePEM = certificate.pem
         keyID = RandomID.hex(40)
@@ -25,7 +26,8 @@ final class FirebaseEmulator: Sendable {
     /// `GET /firebase/certs`: `{"<kid>": "<PEM>"}`, cacheable for an hour like Google's endpoint.
     func certs() -> SandboxResponse {
         if down.withLock({ $0 }) { return .text(503, "firebase certs sandbox is down\n") }
-        return .json(200, .object([(keyID, .string(certificatePEM))]), headers: [("Cache-Control", "public, max-age=3600")])
+        return .json(
+            200, .object([(keyID, .string(certificatePEM))]), headers: [("Cache-Control", "public, max-age=3600")])
     }
 
     /// `POST /control/firebase {"down": bool}`.
@@ -58,7 +60,8 @@ final class FirebaseEmulator: Sendable {
 
     /// Builds and signs one compact JWS.
     func mint(
-        uid: String, emailVerified: Bool, provider: String, email: String?, claims: JSONValue?, header overrides: JSONValue?,
+        uid: String, emailVerified: Bool, provider: String, email: String?, claims: JSONValue?,
+        header overrides: JSONValue?,
         signature mode: String
     ) throws -> String {
         let now = SocketIO.now()

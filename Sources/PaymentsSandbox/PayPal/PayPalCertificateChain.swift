@@ -27,7 +27,9 @@ struct PayPalCertificateChain: Sendable {
         roguePEM = rogue.leaf.pem + rogue.intermediate.pem
         guard let trustRootsPath else {
             let genuine = try Self.generate(rootName: "PayPal Sandbox Test Root")
-            (genuineLeafKey, genuinePEM, rootPEM) = (genuine.leafKey, genuine.leaf.pem + genuine.intermediate.pem, genuine.root.pem)
+            (genuineLeafKey, genuinePEM, rootPEM) = (
+                genuine.leafKey, genuine.leaf.pem + genuine.intermediate.pem, genuine.root.pem
+            )
             return
         }
         let directory = (trustRootsPath as NSString).deletingLastPathComponent
@@ -37,7 +39,9 @@ struct PayPalCertificateChain: Sendable {
             (genuineLeafKey, genuinePEM, rootPEM) = loaded
         } else {
             let genuine = try Self.generate(rootName: "PayPal Sandbox Test Root")
-            (genuineLeafKey, genuinePEM, rootPEM) = (genuine.leafKey, genuine.leaf.pem + genuine.intermediate.pem, genuine.root.pem)
+            (genuineLeafKey, genuinePEM, rootPEM) = (
+                genuine.leafKey, genuine.leaf.pem + genuine.intermediate.pem, genuine.root.pem
+            )
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Self.write(genuinePEM + rootPEM, to: chainPath, mode: 0o644)
             try Self.write(genuineLeafKey.pem, to: keyPath, mode: 0o600)
@@ -56,8 +60,10 @@ struct PayPalCertificateChain: Sendable {
     }
 
     private static func load(chainPath: String, keyPath: String) -> (PrivateKey, String, String)? {
-        guard let chainData = FileManager.default.contents(atPath: chainPath), let keyData = FileManager.default.contents(atPath: keyPath),
-            let certificates = try? Certificate.parseAll(pem: String(decoding: chainData, as: UTF8.self)), certificates.count == 3,
+        guard let chainData = FileManager.default.contents(atPath: chainPath),
+            let keyData = FileManager.default.contents(atPath: keyPath),
+            let certificates = try? Certificate.parseAll(pem: String(decoding: chainData, as: UTF8.self)),
+            certificates.count == 3,
             let key = try? PrivateKey(pem: String(decoding: keyData, as: UTF8.self)),
             certificates[0].notAfter > Int64(Date().timeIntervalSince1970) + 86_400,
             let leafKey = try? certificates[0].publicKey, leafKey.pem == key.publicKey.pem
@@ -65,15 +71,20 @@ struct PayPalCertificateChain: Sendable {
         return (key, certificates[0].pem + certificates[1].pem, certificates[2].pem)
     }
 
-    private static func generate(rootName: String) throws -> (root: Certificate, intermediate: Certificate, leaf: Certificate, leafKey: PrivateKey) {
+    private static func generate(rootName: String) throws -> (
+        root: Certificate, intermediate: Certificate, leaf: Certificate, leafKey: PrivateKey
+    ) {
         let rootKey = try PrivateKey.generateRSA()
         let intermediateKey = try PrivateKey.generateRSA()
         let leafKey = try PrivateKey.generateRSA()
-        let root = try Certificate.issue(commonName: rootName, subjectKey: rootKey, issuer: nil, issuerKey: rootKey, isCA: true, days: 3650)
-        let intermediate = try Certificate.issue(commonName: rootName + " Intermediate CA", subjectKey: intermediateKey, issuer: root,
-                                                 issuerKey: rootKey, isCA: true, days: 1825)
-        let leaf = try Certificate.issue(commonName: leafCommonName, subjectKey: leafKey, issuer: intermediate, issuerKey: intermediateKey,
-                                         isCA: false, days: 365)
+        let root = try Certificate.issue(
+            commonName: rootName, subjectKey: rootKey, issuer: nil, issuerKey: rootKey, isCA: true, days: 3650)
+        let intermediate = try Certificate.issue(
+            commonName: rootName + " Intermediate CA", subjectKey: intermediateKey, issuer: root,
+            issuerKey: rootKey, isCA: true, days: 1825)
+        let leaf = try Certificate.issue(
+            commonName: leafCommonName, subjectKey: leafKey, issuer: intermediate, issuerKey: intermediateKey,
+            isCA: false, days: 365)
         return (root, intermediate, leaf, leafKey)
     }
 

@@ -15,20 +15,30 @@ extension PayPalEmulator {
             default: return .controlError(404, "unknown control endpoint \(request.path)")
             }
         }
-        guard request.method == "POST", path.count == 1 else { return .controlError(404, "unknown control endpoint \(request.path)") }
+        guard request.method == "POST", path.count == 1 else {
+            return .controlError(404, "unknown control endpoint \(request.path)")
+        }
         guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
         let response: SandboxResponse
         switch path[0] {
         case "approve": response = run(body, approve)
         case "capture-mode": response = run(body, captureMode)
-        case "complete": response = run(body) { store, body, deliver throws(PayPalError) in try self.settlePending(&store, body, deliver, to: "COMPLETED") }
-        case "deny": response = run(body) { store, body, deliver throws(PayPalError) in try self.settlePending(&store, body, deliver, to: "DECLINED") }
+        case "complete":
+            response = run(body) { store, body, deliver throws(PayPalError) in
+                try self.settlePending(&store, body, deliver, to: "COMPLETED")
+            }
+        case "deny":
+            response = run(body) { store, body, deliver throws(PayPalError) in
+                try self.settlePending(&store, body, deliver, to: "DECLINED")
+            }
         case "refund", "reverse":
             let reversal = path[0] == "reverse"
             response = run(body) { store, body, deliver throws(PayPalError) in
                 let cents = body["amount"]?.lenientInt
-                return try self.takeBack(&store, captureID: try Self.requireID(body), cents: cents, reversal: reversal, deliver: deliver)
-                    .json(base: self.base)
+                return try self.takeBack(
+                    &store, captureID: try Self.requireID(body), cents: cents, reversal: reversal, deliver: deliver
+                )
+                .json(base: self.base)
             }
         case "expire", "void":
             let expire = path[0] == "expire"
@@ -56,7 +66,9 @@ extension PayPalEmulator {
     }
 
     /// Runs a mutation under the lock; the answer is the affected object plus `sandbox_events` (ids emitted).
-    private func run(_ body: JSONValue, _ operation: (inout PayPalStore, JSONValue, Bool) throws(PayPalError) -> JSONValue) -> SandboxResponse {
+    private func run(
+        _ body: JSONValue, _ operation: (inout PayPalStore, JSONValue, Bool) throws(PayPalError) -> JSONValue
+    ) -> SandboxResponse {
         let deliver = body["deliver"]?.boolValue ?? true
         do throws(PayPalError) {
             let value = try mutate { store throws(PayPalError) in
@@ -73,12 +85,16 @@ extension PayPalEmulator {
     }
 
     static func requireID(_ body: JSONValue) throws(PayPalError) -> String {
-        guard let id = body["id"]?.stringValue, !id.isEmpty else { throw PayPalError.invalid("id", "MISSING_REQUIRED_PARAMETER", "id is required") }
+        guard let id = body["id"]?.stringValue, !id.isEmpty else {
+            throw PayPalError.invalid("id", "MISSING_REQUIRED_PARAMETER", "id is required")
+        }
         return id
     }
 
     /// `approve {"id", "deliver"}`: the buyer approved; `deliver:false` also keeps this order's later API events undelivered.
-    private func approve(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool) throws(PayPalError) -> JSONValue {
+    private func approve(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool) throws(PayPalError)
+        -> JSONValue
+    {
         let id = try Self.requireID(body)
         guard var order = store.orders[id] else { throw PayPalError.notFound("order_id") }
         guard order.status == "CREATED" || order.status == "APPROVED" else {
@@ -87,18 +103,23 @@ extension PayPalEmulator {
         order.status = "APPROVED"
         order.deliver = deliver
         store.orders[id] = order
-        store.emit("CHECKOUT.ORDER.APPROVED", orderID: id, resourceType: "checkout-order", resource: order.json(base: base, capture: nil),
-                   summary: "An order has been approved by buyer", base: base, deliver: deliver, hasTarget: hasWebhookTarget)
+        store.emit(
+            "CHECKOUT.ORDER.APPROVED", orderID: id, resourceType: "checkout-order",
+            resource: order.json(base: base, capture: nil),
+            summary: "An order has been approved by buyer", base: base, deliver: deliver, hasTarget: hasWebhookTarget)
         return order.json(base: base, capture: nil)
     }
 
     /// `capture-mode {"id", "mode", "deliver"?}`: how the order's next capture behaves.
-    private func captureMode(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool) throws(PayPalError) -> JSONValue {
+    private func captureMode(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool) throws(PayPalError)
+        -> JSONValue
+    {
         let id = try Self.requireID(body)
         guard var order = store.orders[id] else { throw PayPalError.notFound("order_id") }
         guard let mode = body["mode"]?.stringValue?.uppercased(), PayPalSandboxOrder.captureModes.contains(mode) else {
-            throw PayPalError.invalid("mode", "INVALID_PARAMETER_VALUE",
-                                      "mode must be one of \(PayPalSandboxOrder.captureModes.sorted().joined(separator: "|"))")
+            throw PayPalError.invalid(
+                "mode", "INVALID_PARAMETER_VALUE",
+                "mode must be one of \(PayPalSandboxOrder.captureModes.sorted().joined(separator: "|"))")
         }
         order.captureMode = mode
         if body["deliver"] != nil { order.deliver = deliver }
@@ -108,17 +129,25 @@ extension PayPalEmulator {
 
     /// `complete` / `deny {"id": capture or order, "deliver"}`: a PENDING capture becomes COMPLETED (→ PAYMENT.CAPTURE.COMPLETED)
     /// or DECLINED (→ PAYMENT.CAPTURE.DENIED).
-    private func settlePending(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool, to status: String) throws(PayPalError) -> JSONValue {
+    private func settlePending(_ store: inout PayPalStore, _ body: JSONValue, _ deliver: Bool, to status: String)
+        throws(PayPalError) -> JSONValue
+    {
         let id = try Self.requireID(body)
-        guard let captureID = store.captureID(for: id), var capture = store.captures[captureID] else { throw PayPalError.notFound("capture_id") }
-        guard capture.status == "PENDING" else { throw PayPalError.unprocessable("CAPTURE_NOT_PENDING", "The capture is \(capture.status).") }
+        guard let captureID = store.captureID(for: id), var capture = store.captures[captureID] else {
+            throw PayPalError.notFound("capture_id")
+        }
+        guard capture.status == "PENDING" else {
+            throw PayPalError.unprocessable("CAPTURE_NOT_PENDING", "The capture is \(capture.status).")
+        }
         capture.status = status
         capture.updated = PayPalStore.timestamp()
         store.captures[captureID] = capture
         let completed = status == "COMPLETED"
-        store.emit(completed ? "PAYMENT.CAPTURE.COMPLETED" : "PAYMENT.CAPTURE.DENIED", orderID: capture.orderID, resourceType: "capture",
-                   resource: capture.json(base: base), summary: completed ? "Payment completed" : "Payment denied", base: base,
-                   deliver: deliver, hasTarget: hasWebhookTarget)
+        store.emit(
+            completed ? "PAYMENT.CAPTURE.COMPLETED" : "PAYMENT.CAPTURE.DENIED", orderID: capture.orderID,
+            resourceType: "capture",
+            resource: capture.json(base: base), summary: completed ? "Payment completed" : "Payment denied", base: base,
+            deliver: deliver, hasTarget: hasWebhookTarget)
         return capture.json(base: base)
     }
 
@@ -137,10 +166,15 @@ extension PayPalEmulator {
         let found = state.withLock { store -> JSONValue? in
             guard let order = store.orders[id] else { return nil }
             let capture = order.captureID.flatMap { store.captures[$0] }
-            let refunds = store.refunds.values.filter { $0.captureID == order.captureID }.sorted { $0.created < $1.created }
+            let refunds = store.refunds.values.filter { $0.captureID == order.captureID }.sorted {
+                $0.created < $1.created
+            }
             return order.json(base: base, capture: capture)
-                .setting("capture_calls", .int(store.captureCalls[id] ?? 0)).setting("capture_mode", .string(order.captureMode))
-                .setting("expired", .bool(order.expired)).setting("refunds", .array(refunds.map { $0.json(base: base) }))
+                .setting("capture_calls", .int(store.captureCalls[id] ?? 0)).setting(
+                    "capture_mode", .string(order.captureMode)
+                )
+                .setting("expired", .bool(order.expired)).setting(
+                    "refunds", .array(refunds.map { $0.json(base: base) }))
         }
         guard let found else { return .controlError(404, "no such order: \(id)") }
         return .json(200, found)
@@ -161,17 +195,24 @@ extension PayPalEmulator {
         forgery.certURL = body["cert_url"]?.stringValue ?? (rogueCert ? sender.rogueCertURL : nil)
         forgery.tamper = body["tamper"]?.boolValue ?? false
         forgery.algorithm = body["algo"]?.stringValue
-        let forged = forgery.webhookID != nil || forgery.rogueKey || forgery.certURL != nil || forgery.tamper || forgery.algorithm != nil
+        let forged =
+            forgery.webhookID != nil || forgery.rogueKey || forgery.certURL != nil || forgery.tamper
+            || forgery.algorithm != nil
         let attempt = sender.sendOnce(record.payload, forgery: forgery)
         if !forged {
             let delivered = attempt.status.map { (200..<300).contains($0) } ?? false
             state.withLock {
-                $0.recordDelivery(eventID: eventID, status: delivered ? "delivered" : "failed", httpStatus: attempt.status, error: attempt.error)
+                $0.recordDelivery(
+                    eventID: eventID, status: delivered ? "delivered" : "failed", httpStatus: attempt.status,
+                    error: attempt.error)
             }
         }
-        return .json(200, .object([
-            ("event_id", .string(eventID)), ("forged", .bool(forged)), ("http_status", attempt.status.map { .int($0) } ?? .null),
-            ("body", .string(attempt.body)), ("error", attempt.error.map { .string($0) } ?? .null),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("event_id", .string(eventID)), ("forged", .bool(forged)),
+                ("http_status", attempt.status.map { .int($0) } ?? .null),
+                ("body", .string(attempt.body)), ("error", attempt.error.map { .string($0) } ?? .null),
+            ]))
     }
 }

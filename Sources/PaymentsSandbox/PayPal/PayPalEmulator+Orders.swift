@@ -4,33 +4,44 @@ extension PayPalEmulator {
     /// `POST /v2/checkout/orders`: 201 on first create, 200 with the same order for a repeated `PayPal-Request-Id`.
     func createOrder(_ request: SandboxRequest) throws(PayPalError) -> SandboxResponse {
         let full = request.header("prefer")?.contains("return=representation") ?? false
-        guard let body = try? JSONValue.parse(request.body), body["intent"] != nil || body["purchase_units"] != nil else {
+        guard let body = try? JSONValue.parse(request.body), body["intent"] != nil || body["purchase_units"] != nil
+        else {
             throw PayPalError.invalid("/", "MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
         }
         guard let intent = body["intent"]?.stringValue, intent == "CAPTURE" || intent == "AUTHORIZE" else {
             throw PayPalError.invalid("/intent", "INVALID_PARAMETER_VALUE", "The value of a field is invalid.")
         }
         guard let units = body["purchase_units"]?.arrayValue, units.count == 1, let unit = units.first else {
-            throw PayPalError.invalid("/purchase_units", "MISSING_REQUIRED_PARAMETER", "The sandbox accepts exactly one purchase unit.")
+            throw PayPalError.invalid(
+                "/purchase_units", "MISSING_REQUIRED_PARAMETER", "The sandbox accepts exactly one purchase unit.")
         }
-        guard let currency = unit.at("amount.currency_code")?.stringValue, currency.count == 3, currency.allSatisfy(\.isUppercase) else {
-            throw PayPalError.invalid("/purchase_units/@reference_id=default/amount/currency_code", "INVALID_PARAMETER_VALUE",
-                                      "The currency code is invalid.")
+        guard let currency = unit.at("amount.currency_code")?.stringValue, currency.count == 3,
+            currency.allSatisfy(\.isUppercase)
+        else {
+            throw PayPalError.invalid(
+                "/purchase_units/@reference_id=default/amount/currency_code", "INVALID_PARAMETER_VALUE",
+                "The currency code is invalid.")
         }
         guard let value = unit.at("amount.value")?.stringValue, value.count <= 32, Self.isDecimal(value) else {
-            throw PayPalError.invalid("/purchase_units/@reference_id=default/amount/value", "INVALID_PARAMETER_SYNTAX",
-                                      "The value of a field does not conform to the expected format.")
+            throw PayPalError.invalid(
+                "/purchase_units/@reference_id=default/amount/value", "INVALID_PARAMETER_SYNTAX",
+                "The value of a field does not conform to the expected format.")
         }
-        if let fraction = value.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first, fraction.count > 2 {
-            throw PayPalError.unprocessable("DECIMAL_PRECISION", "If the currency supports decimals, only two decimal place precision is supported.")
+        if let fraction = value.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first,
+            fraction.count > 2
+        {
+            throw PayPalError.unprocessable(
+                "DECIMAL_PRECISION", "If the currency supports decimals, only two decimal place precision is supported."
+            )
         }
         guard let cents = Money.exactCents(fromDecimal: value)?.cents, cents > 0 else {
             throw PayPalError.unprocessable("CANNOT_BE_ZERO_OR_NEGATIVE", "Must be greater than zero.")
         }
         let customID = unit["custom_id"]?.stringValue
         if let customID, customID.isEmpty || customID.count > 127 {
-            throw PayPalError.invalid("/purchase_units/@reference_id=default/custom_id", "INVALID_STRING_MAX_LENGTH",
-                                      "The value of a field is too long.")
+            throw PayPalError.invalid(
+                "/purchase_units/@reference_id=default/custom_id", "INVALID_STRING_MAX_LENGTH",
+                "The value of a field is too long.")
         }
         let key = request.header("paypal-request-id")
         let (order, capture, replay) = state.withLock { store -> (PayPalSandboxOrder, PayPalSandboxCapture?, Bool) in
@@ -38,14 +49,16 @@ extension PayPalEmulator {
                 return (existing, existing.captureID.flatMap { store.captures[$0] }, true)
             }
             let order = PayPalSandboxOrder(
-                id: PayPalStore.makeID(17), status: "CREATED", intent: intent, referenceID: unit["reference_id"]?.stringValue,
+                id: PayPalStore.makeID(17), status: "CREATED", intent: intent,
+                referenceID: unit["reference_id"]?.stringValue,
                 customID: customID, currency: currency, value: value, created: PayPalStore.timestamp())
             store.orders[order.id] = order
             store.orderSequence.append(order.id)
             if let key { store.createRequests[key] = order.id }
             return (order, nil, false)
         }
-        return .json(replay ? 200 : 201, full ? order.json(base: base, capture: capture) : order.minimalJSON(base: base))
+        return .json(
+            replay ? 200 : 201, full ? order.json(base: base, capture: capture) : order.minimalJSON(base: base))
     }
 
     /// `POST /v2/checkout/orders/{id}/capture`: from APPROVED only, per the order's capture mode.
@@ -65,19 +78,25 @@ extension PayPalEmulator {
             }
             if order.expired { throw PayPalError.unprocessable("ORDER_EXPIRED", "The order has expired.") }
             if order.status == "COMPLETED" {
-                throw PayPalError.unprocessable("ORDER_ALREADY_CAPTURED", "Order already captured. If 'intent=CAPTURE' only one capture per order is allowed.")
+                throw PayPalError.unprocessable(
+                    "ORDER_ALREADY_CAPTURED",
+                    "Order already captured. If 'intent=CAPTURE' only one capture per order is allowed.")
             }
             guard order.status == "APPROVED" else {
-                throw PayPalError.unprocessable("ORDER_NOT_APPROVED", "Payer has not yet approved the Order for payment.")
+                throw PayPalError.unprocessable(
+                    "ORDER_NOT_APPROVED", "Payer has not yet approved the Order for payment.")
             }
             if order.captureMode == "INSTRUMENT_DECLINED" {
-                throw PayPalError.unprocessable("INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank.")
+                throw PayPalError.unprocessable(
+                    "INSTRUMENT_DECLINED", "The instrument presented was either declined by the processor or bank.")
             }
             let now = PayPalStore.timestamp()
-            let captureStatus = ["PENDING", "DECLINED", "FAILED"].contains(order.captureMode) ? order.captureMode : "COMPLETED"
+            let captureStatus =
+                ["PENDING", "DECLINED", "FAILED"].contains(order.captureMode) ? order.captureMode : "COMPLETED"
             let capture = PayPalSandboxCapture(
                 id: PayPalStore.makeID(17), orderID: id, status: captureStatus, currency: order.currency,
-                cents: Money.exactCents(fromDecimal: order.value)?.cents ?? 0, customID: order.customID, created: now, updated: now)
+                cents: Money.exactCents(fromDecimal: order.value)?.cents ?? 0, customID: order.customID, created: now,
+                updated: now)
             store.captures[capture.id] = capture
             order.captureID = capture.id
             order.status = "COMPLETED"
@@ -91,8 +110,10 @@ extension PayPalEmulator {
             case "PENDING": type = "PAYMENT.CAPTURE.PENDING"
             default: type = "PAYMENT.CAPTURE.DECLINED"
             }
-            store.emit(type, orderID: id, resourceType: "capture", resource: capture.json(base: base),
-                       summary: "Payment \(captureStatus.lowercased())", base: base, deliver: order.deliver, hasTarget: hasTarget)
+            store.emit(
+                type, orderID: id, resourceType: "capture", resource: capture.json(base: base),
+                summary: "Payment \(captureStatus.lowercased())", base: base, deliver: order.deliver,
+                hasTarget: hasTarget)
             if lostAnswer { return (500, Self.internalError) }
             return (201, order.json(base: base, capture: capture))
         }
@@ -100,36 +121,45 @@ extension PayPalEmulator {
     }
 
     /// Refunds (or reverses) part or all of what is left of a capture, emitting `PAYMENT.CAPTURE.REFUNDED` / `.REVERSED`.
-    func takeBack(_ store: inout PayPalStore, captureID id: String, cents: Int64?, reversal: Bool, deliver: Bool) throws(PayPalError)
+    func takeBack(_ store: inout PayPalStore, captureID id: String, cents: Int64?, reversal: Bool, deliver: Bool)
+        throws(PayPalError)
         -> PayPalSandboxRefund
     {
         guard let captureID = store.captureID(for: id), var capture = store.captures[captureID] else {
             throw PayPalError.notFound("capture_id")
         }
         guard capture.status == "COMPLETED" || capture.status == "PARTIALLY_REFUNDED" else {
-            throw PayPalError.unprocessable("CAPTURE_FULLY_REFUNDED", "The capture is \(capture.status) and cannot be refunded.")
+            throw PayPalError.unprocessable(
+                "CAPTURE_FULLY_REFUNDED", "The capture is \(capture.status) and cannot be refunded.")
         }
         let remaining = capture.cents - capture.takenBackCents
         let amount = cents ?? remaining
         guard amount > 0, amount <= remaining else {
-            throw PayPalError.unprocessable("REFUND_AMOUNT_EXCEEDED", "The refund amount must be less than or equal to the capture amount that has not yet been refunded.")
+            throw PayPalError.unprocessable(
+                "REFUND_AMOUNT_EXCEEDED",
+                "The refund amount must be less than or equal to the capture amount that has not yet been refunded.")
         }
         let refund = PayPalSandboxRefund(
-            id: PayPalStore.makeID(17), captureID: captureID, cents: amount, currency: capture.currency, customID: capture.customID,
+            id: PayPalStore.makeID(17), captureID: captureID, cents: amount, currency: capture.currency,
+            customID: capture.customID,
             status: "COMPLETED", isReversal: reversal, created: PayPalStore.timestamp())
         store.refunds[refund.id] = refund
         capture.takenBackCents += amount
         capture.status = capture.takenBackCents == capture.cents ? "REFUNDED" : "PARTIALLY_REFUNDED"
         capture.updated = refund.created
         store.captures[captureID] = capture
-        store.emit(reversal ? "PAYMENT.CAPTURE.REVERSED" : "PAYMENT.CAPTURE.REFUNDED", orderID: capture.orderID, resourceType: "refund",
-                   resource: refund.json(base: base), summary: reversal ? "A payment was reversed" : "A payment was refunded", base: base,
-                   deliver: deliver, hasTarget: hasWebhookTarget)
+        store.emit(
+            reversal ? "PAYMENT.CAPTURE.REVERSED" : "PAYMENT.CAPTURE.REFUNDED", orderID: capture.orderID,
+            resourceType: "refund",
+            resource: refund.json(base: base), summary: reversal ? "A payment was reversed" : "A payment was refunded",
+            base: base,
+            deliver: deliver, hasTarget: hasWebhookTarget)
         return refund
     }
 
     static let internalError: JSONValue = .object([
-        ("name", .string("INTERNAL_SERVER_ERROR")), ("message", .string("An internal server error occurred (injected by the sandbox).")),
+        ("name", .string("INTERNAL_SERVER_ERROR")),
+        ("message", .string("An internal server error occurred (injected by the sandbox).")),
     ])
 
     /// PayPal's money value syntax: `^((-?[0-9]+)|(-?([0-9]+)?[.][0-9]+))$`.

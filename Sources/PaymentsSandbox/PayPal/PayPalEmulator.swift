@@ -14,28 +14,36 @@ final class PayPalEmulator: SandboxService {
     let sender: PayPalWebhookSender
     let state = Locked(PayPalStore())
 
-    init(clientID: String, secret: String, webhookID: String, port: Int, trustRootsPath: String?, webhookTarget: String?,
-         logger: Logger) throws {
+    init(
+        clientID: String, secret: String, webhookID: String, port: Int, trustRootsPath: String?, webhookTarget: String?,
+        logger: Logger
+    ) throws {
         self.clientID = clientID
         self.secret = secret
         base = "http://127.0.0.1:\(port)"
         chain = try PayPalCertificateChain(trustRootsPath: trustRootsPath)
-        sender = PayPalWebhookSender(target: webhookTarget, webhookID: webhookID, chain: chain, apiBase: base, logger: logger)
+        sender = PayPalWebhookSender(
+            target: webhookTarget, webhookID: webhookID, chain: chain, apiBase: base, logger: logger)
     }
 
     var hasWebhookTarget: Bool { sender.url != nil }
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
-        if request.method == "GET", segments.count == 4, segments[0] == "v1", segments[1] == "notifications", segments[2] == "certs" {
+        if request.method == "GET", segments.count == 4, segments[0] == "v1", segments[1] == "notifications",
+            segments[2] == "certs"
+        {
             let name = segments[3]
             state.withLock { $0.certificateFetches[name, default: 0] += 1 }
             guard let pem = chain.pem(named: name) else { return PayPalError.notFound("cert").response }
-            return SandboxResponse(status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Array(pem.utf8))
+            return SandboxResponse(
+                status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Array(pem.utf8))
         }
         if request.method == "POST", segments == ["v1", "oauth2", "token"] { return token(request) }
         guard isAuthorized(request) else {
-            return PayPalError(oauthStatus: 401, error: "invalid_token", description: "Token signature verification failed").response
+            return PayPalError(
+                oauthStatus: 401, error: "invalid_token", description: "Token signature verification failed"
+            ).response
         }
         let result: Result<SandboxResponse, PayPalError>
         do throws(PayPalError) {
@@ -68,7 +76,9 @@ final class PayPalEmulator: SandboxService {
             }
         case ("GET", 4) where s[0] == "v2" && s[1] == "payments" && s[2] == "refunds":
             return try read { store throws(PayPalError) in
-                guard let refund = store.refunds[s[3]], !refund.isReversal else { throw PayPalError.notFound("refund_id") }
+                guard let refund = store.refunds[s[3]], !refund.isReversal else {
+                    throw PayPalError.notFound("refund_id")
+                }
                 return refund.json(base: base)
             }
         case ("POST", 5) where s[0] == "v2" && s[1] == "payments" && s[2] == "captures" && s[4] == "refund":
@@ -76,12 +86,14 @@ final class PayPalEmulator: SandboxService {
             var cents: Int64?
             if let value = body.at("amount.value")?.stringValue {
                 guard let parsed = Money.exactCents(fromDecimal: value)?.cents, parsed > 0 else {
-                    throw PayPalError.invalid("/amount/value", "INVALID_PARAMETER_VALUE", "The refund amount is invalid.")
+                    throw PayPalError.invalid(
+                        "/amount/value", "INVALID_PARAMETER_VALUE", "The refund amount is invalid.")
                 }
                 cents = parsed
             }
             let refund = try mutate { store throws(PayPalError) in
-                try self.takeBack(&store, captureID: s[3], cents: cents, reversal: false, deliver: true).json(base: base)
+                try self.takeBack(&store, captureID: s[3], cents: cents, reversal: false, deliver: true).json(
+                    base: base)
             }
             return .json(201, refund)
         default:
@@ -93,10 +105,13 @@ final class PayPalEmulator: SandboxService {
     private func token(_ request: SandboxRequest) -> SandboxResponse {
         let expected = "Basic " + Base64.encode(Array("\(clientID):\(secret)".utf8))
         guard request.header("authorization") == expected else {
-            return PayPalError(oauthStatus: 401, error: "invalid_client", description: "Client Authentication failed").response
+            return PayPalError(oauthStatus: 401, error: "invalid_client", description: "Client Authentication failed")
+                .response
         }
-        guard FormDecoding.parse(request.body).contains(where: { $0.0 == "grant_type" && $0.1 == "client_credentials" }) else {
-            return PayPalError(oauthStatus: 400, error: "unsupported_grant_type", description: "Grant Type is NULL").response
+        guard FormDecoding.parse(request.body).contains(where: { $0.0 == "grant_type" && $0.1 == "client_credentials" })
+        else {
+            return PayPalError(oauthStatus: 400, error: "unsupported_grant_type", description: "Grant Type is NULL")
+                .response
         }
         let token = "A21AA" + PayPalStore.makeID(40)
         let ttl = state.withLock { store -> Int64 in
@@ -104,11 +119,19 @@ final class PayPalEmulator: SandboxService {
             store.tokens[token] = SocketIO.now() + store.tokenTTL
             return store.tokenTTL
         }
-        return .json(200, .object([
-            ("scope", .string("https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/payments/refund")),
-            ("access_token", .string(token)), ("token_type", .string("Bearer")), ("app_id", .string("APP-80W284485P519543T")),
-            ("expires_in", .int(ttl)), ("nonce", .string(PayPalStore.timestamp() + PayPalStore.makeID(20))),
-        ]))
+        return .json(
+            200,
+            .object([
+                (
+                    "scope",
+                    .string(
+                        "https://uri.paypal.com/services/payments/payment https://uri.paypal.com/services/payments/refund"
+                    )
+                ),
+                ("access_token", .string(token)), ("token_type", .string("Bearer")),
+                ("app_id", .string("APP-80W284485P519543T")),
+                ("expires_in", .int(ttl)), ("nonce", .string(PayPalStore.timestamp() + PayPalStore.makeID(20))),
+            ]))
     }
 
     private func isAuthorized(_ request: SandboxRequest) -> Bool {
@@ -138,7 +161,10 @@ final class PayPalEmulator: SandboxService {
             sender.enqueue(record) { [self] attempt, final in
                 let delivered = attempt.status.map { (200..<300).contains($0) } ?? false
                 let status = delivered ? "delivered" : (final ? "failed" : "retrying")
-                self.state.withLock { $0.recordDelivery(eventID: record.id, status: status, httpStatus: attempt.status, error: attempt.error) }
+                self.state.withLock {
+                    $0.recordDelivery(
+                        eventID: record.id, status: status, httpStatus: attempt.status, error: attempt.error)
+                }
             }
         }
     }

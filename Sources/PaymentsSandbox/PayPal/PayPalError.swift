@@ -8,7 +8,8 @@ struct PayPalError: Error, Sendable {
     init(status: Int, name: String, message: String, issue: String? = nil, field: String? = nil) {
         self.status = status
         var members: [(String, JSONValue)] = [
-            ("name", .string(name)), ("message", .string(message)), ("debug_id", .string(PayPalStore.makeID(13).lowercased())),
+            ("name", .string(name)), ("message", .string(message)),
+            ("debug_id", .string(PayPalStore.makeID(13).lowercased())),
         ]
         if let issue {
             var detail: [(String, JSONValue)] = []
@@ -30,13 +31,17 @@ struct PayPalError: Error, Sendable {
     }
 
     static func notFound(_ what: String) -> PayPalError {
-        PayPalError(status: 404, name: "RESOURCE_NOT_FOUND", message: "The specified resource does not exist.", issue: "INVALID_RESOURCE_ID",
-                    field: what)
+        PayPalError(
+            status: 404, name: "RESOURCE_NOT_FOUND", message: "The specified resource does not exist.",
+            issue: "INVALID_RESOURCE_ID",
+            field: what)
     }
 
     static func invalid(_ field: String, _ issue: String, _ message: String) -> PayPalError {
         PayPalError(status: 400, name: "INVALID_REQUEST", message: message, issue: issue, field: field)
     }
 
-    var response: SandboxResponse { .json(status, body, headers: [("Paypal-Debug-Id", PayPalStore.makeID(13).lowercased())]) }
+    var response: SandboxResponse {
+        .json(status, body, headers: [("Paypal-Debug-Id", PayPalStore.makeID(13).lowercased())])
+    }
 }

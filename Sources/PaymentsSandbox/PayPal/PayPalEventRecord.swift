@@ -15,19 +15,26 @@ struct PayPalEventRecord: Sendable {
     var lastHTTPStatus: Int? = nil
     var lastError: String? = nil
 
-    init(type: String, orderID: String, resourceType: String, resource: JSONValue, summary: String, base: String, deliveryStatus: String) {
+    init(
+        type: String, orderID: String, resourceType: String, resource: JSONValue, summary: String, base: String,
+        deliveryStatus: String
+    ) {
         id = "WH-" + PayPalStore.makeID(17) + "-" + PayPalStore.makeID(17)
         self.type = type
         self.orderID = orderID
         self.deliveryStatus = deliveryStatus
         let envelope = JSONValue.object([
             ("id", .string(id)), ("event_version", .string("1.0")), ("create_time", .string(PayPalStore.timestamp())),
-            ("resource_type", .string(resourceType)), ("resource_version", .string("2.0")), ("event_type", .string(type)),
+            ("resource_type", .string(resourceType)), ("resource_version", .string("2.0")),
+            ("event_type", .string(type)),
             ("summary", .string(summary)), ("resource", resource),
-            ("links", .array([
-                PayPalSandboxOrder.link("\(base)/v1/notifications/webhooks-events/\(id)", "self", "GET"),
-                PayPalSandboxOrder.link("\(base)/v1/notifications/webhooks-events/\(id)/resend", "resend", "POST"),
-            ])),
+            (
+                "links",
+                .array([
+                    PayPalSandboxOrder.link("\(base)/v1/notifications/webhooks-events/\(id)", "self", "GET"),
+                    PayPalSandboxOrder.link("\(base)/v1/notifications/webhooks-events/\(id)/resend", "resend", "POST"),
+                ])
+            ),
         ])
         payload = Array(envelope.serialized().utf8)
     }
@@ -37,7 +44,8 @@ struct PayPalEventRecord: Sendable {
         .object([
             ("id", .string(id)), ("event_type", .string(type)), ("order_id", .string(orderID)),
             ("delivery_status", .string(deliveryStatus)), ("attempts", .int(attempts)),
-            ("last_http_status", lastHTTPStatus.map { .int($0) } ?? .null), ("last_error", lastError.map { .string($0) } ?? .null),
+            ("last_http_status", lastHTTPStatus.map { .int($0) } ?? .null),
+            ("last_error", lastError.map { .string($0) } ?? .null),
             ("event", (try? JSONValue.parse(payload)) ?? .null),
         ])
     }

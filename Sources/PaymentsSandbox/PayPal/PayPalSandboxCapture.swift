@@ -17,16 +17,24 @@ struct PayPalSandboxCapture: Sendable {
     func json(base: String) -> JSONValue {
         var members: [(String, JSONValue)] = [("id", .string(id)), ("status", .string(status))]
         if status == "PENDING" { members.append(("status_details", .object([("reason", .string("PENDING_REVIEW"))]))) }
-        members.append(("amount", .object([("currency_code", .string(currency)), ("value", .string(Money(cents: cents).decimalString))])))
+        members.append(
+            (
+                "amount",
+                .object([("currency_code", .string(currency)), ("value", .string(Money(cents: cents).decimalString))])
+            ))
         members.append(("final_capture", .bool(true)))
         if let customID { members.append(("custom_id", .string(customID))) }
         members.append(("create_time", .string(created)))
         members.append(("update_time", .string(updated)))
-        members.append(("links", .array([
-            PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(id)", "self", "GET"),
-            PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(id)/refund", "refund", "POST"),
-            PayPalSandboxOrder.link("\(base)/v2/checkout/orders/\(orderID)", "up", "GET"),
-        ])))
+        members.append(
+            (
+                "links",
+                .array([
+                    PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(id)", "self", "GET"),
+                    PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(id)/refund", "refund", "POST"),
+                    PayPalSandboxOrder.link("\(base)/v2/checkout/orders/\(orderID)", "up", "GET"),
+                ])
+            ))
         return .object(members)
     }
 }

@@ -20,11 +20,15 @@ struct PayPalSandboxOrder: Sendable {
     var expired = false
     var captureID: String?
 
-    static let captureModes: Set<String> = ["COMPLETED", "PENDING", "DECLINED", "FAILED", "INSTRUMENT_DECLINED", "5XX_THEN_OK", "5XX_AFTER_CAPTURE"]
+    static let captureModes: Set<String> = [
+        "COMPLETED", "PENDING", "DECLINED", "FAILED", "INSTRUMENT_DECLINED", "5XX_THEN_OK", "5XX_AFTER_CAPTURE",
+    ]
 
     func links(base: String) -> JSONValue {
         var links: [JSONValue] = [Self.link("\(base)/v2/checkout/orders/\(id)", "self", "GET")]
-        if status == "CREATED" { links.append(Self.link("https://www.sandbox.paypal.com/checkoutnow?token=\(id)", "approve", "GET")) }
+        if status == "CREATED" {
+            links.append(Self.link("https://www.sandbox.paypal.com/checkoutnow?token=\(id)", "approve", "GET"))
+        }
         if status == "CREATED" || status == "APPROVED" {
             links.append(Self.link("\(base)/v2/checkout/orders/\(id)", "update", "PATCH"))
             links.append(Self.link("\(base)/v2/checkout/orders/\(id)/capture", "capture", "POST"))
@@ -41,7 +45,8 @@ struct PayPalSandboxOrder: Sendable {
         if let capture { unit.append(("payments", .object([("captures", .array([capture.json(base: base)]))]))) }
         return .object([
             ("id", .string(id)), ("intent", .string(intent)), ("status", .string(status)),
-            ("purchase_units", .array([.object(unit)])), ("create_time", .string(created)), ("links", links(base: base)),
+            ("purchase_units", .array([.object(unit)])), ("create_time", .string(created)),
+            ("links", links(base: base)),
         ])
     }
 

@@ -14,16 +14,23 @@ struct PayPalSandboxRefund: Sendable {
     func json(base: String) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("id", .string(id)),
-            ("amount", .object([("currency_code", .string(currency)), ("value", .string(Money(cents: cents).decimalString))])),
+            (
+                "amount",
+                .object([("currency_code", .string(currency)), ("value", .string(Money(cents: cents).decimalString))])
+            ),
             ("status", .string(status)),
         ]
         if let customID { members.append(("custom_id", .string(customID))) }
         members.append(("create_time", .string(created)))
         members.append(("update_time", .string(created)))
-        members.append(("links", .array([
-            PayPalSandboxOrder.link("\(base)/v2/payments/refunds/\(id)", "self", "GET"),
-            PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(captureID)", "up", "GET"),
-        ])))
+        members.append(
+            (
+                "links",
+                .array([
+                    PayPalSandboxOrder.link("\(base)/v2/payments/refunds/\(id)", "self", "GET"),
+                    PayPalSandboxOrder.link("\(base)/v2/payments/captures/\(captureID)", "up", "GET"),
+                ])
+            ))
         return .object(members)
     }
 }

@@ -25,11 +25,14 @@ struct PayPalStore: Sendable {
     var certificateFetches: [String: Int] = [:]
 
     /// Records an event; queues it for delivery when `deliver` and a target exists.
-    mutating func emit(_ type: String, orderID: String, resourceType: String, resource: JSONValue, summary: String, base: String,
-                       deliver: Bool, hasTarget: Bool) {
+    mutating func emit(
+        _ type: String, orderID: String, resourceType: String, resource: JSONValue, summary: String, base: String,
+        deliver: Bool, hasTarget: Bool
+    ) {
         let status = !deliver ? "not_sent" : (hasTarget ? "pending" : "no_target")
-        let record = PayPalEventRecord(type: type, orderID: orderID, resourceType: resourceType, resource: resource, summary: summary,
-                                       base: base, deliveryStatus: status)
+        let record = PayPalEventRecord(
+            type: type, orderID: orderID, resourceType: resourceType, resource: resource, summary: summary,
+            base: base, deliveryStatus: status)
         eventIndex[record.id] = events.count
         events.append(record)
         recentEventIDs.append(record.id)

@@ -76,7 +76,8 @@ final class PayPalWebhookSender: Sendable {
                 let result = sendOnce(record.payload, forgery: Forgery())
                 let delivered = result.status.map { (200..<300).contains($0) } ?? false
                 report(result, delivered || attempt == Self.backoff.count)
-                logger.info("paypal webhook \(record.id) → \(result.status.map(String.init) ?? result.error ?? "no answer")")
+                logger.info(
+                    "paypal webhook \(record.id) → \(result.status.map(String.init) ?? result.error ?? "no answer")")
                 if delivered { break }
             }
         }
@@ -87,7 +88,8 @@ final class PayPalWebhookSender: Sendable {
         guard let url else { return Attempt(status: nil, body: "", error: "SANDBOX_WEBHOOK_TARGET is not set") }
         let transmissionID = UUID().uuidString.lowercased()
         let time = PayPalStore.timestamp()
-        let message = Array("\(transmissionID)|\(time)|\(forgery.webhookID ?? webhookID)|\(CRC32.checksum(payload))".utf8)
+        let message = Array(
+            "\(transmissionID)|\(time)|\(forgery.webhookID ?? webhookID)|\(CRC32.checksum(payload))".utf8)
         let key = forgery.rogueKey ? chain.rogueLeafKey : chain.genuineLeafKey
         let signature: String
         do {
@@ -101,7 +103,8 @@ final class PayPalWebhookSender: Sendable {
             let response = try HTTPClient.send(
                 method: "POST", url: url,
                 headers: [
-                    ("Content-Type", "application/json"), ("PAYPAL-TRANSMISSION-ID", transmissionID), ("PAYPAL-TRANSMISSION-TIME", time),
+                    ("Content-Type", "application/json"), ("PAYPAL-TRANSMISSION-ID", transmissionID),
+                    ("PAYPAL-TRANSMISSION-TIME", time),
                     ("PAYPAL-TRANSMISSION-SIG", signature), ("PAYPAL-CERT-URL", forgery.certURL ?? genuineCertURL),
                     ("PAYPAL-AUTH-ALGO", forgery.algorithm ?? "SHA256withRSA"), ("PAYPAL-AUTH-VERSION", "v2"),
                     ("User-Agent", "PayPal/AUHD-214.0-sandbox"),

@@ -15,7 +15,8 @@ final class RecaptchaEmulator: Sendable {
         form.append(contentsOf: request.query.filter { $0.0 == "secret" || $0.0 == "response" })
         let given = form.first { $0.0 == "secret" }?.1 ?? ""
         guard !given.isEmpty, given == secret else {
-            return .json(200, .object([("success", .bool(false)), ("error-codes", .array([.string("invalid-input-secret")]))]))
+            return .json(
+                200, .object([("success", .bool(false)), ("error-codes", .array([.string("invalid-input-secret")]))]))
         }
         let token = form.first { $0.0 == "response" }?.1 ?? ""
         let score: String

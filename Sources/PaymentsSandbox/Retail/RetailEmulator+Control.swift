@@ -53,7 +53,8 @@ extension RetailEmulator {
             if let customerID, transaction.customerID != customerID { continue }
             items.append(
                 .object([
-                    ("customer_id", .string(transaction.customerID)), ("transaction_id", .string(transaction.transactionID)),
+                    ("customer_id", .string(transaction.customerID)),
+                    ("transaction_id", .string(transaction.transactionID)),
                     ("amount", .int(transaction.amount)), ("applied_count", .int(transaction.appliedCount)),
                     ("received_count", .int(transaction.receivedCount)),
                 ]))

@@ -23,7 +23,11 @@ struct HTTPConnection {
         var consumed = 0
         while true {
             if consumed > 0 {
-                if consumed >= buffer.count { buffer.removeAll(keepingCapacity: true) } else { buffer.removeFirst(consumed) }
+                if consumed >= buffer.count {
+                    buffer.removeAll(keepingCapacity: true)
+                } else {
+                    buffer.removeFirst(consumed)
+                }
                 consumed = 0
             }
             var skip = 0

@@ -61,7 +61,9 @@ struct HTTPHead: Sendable {
             while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
             while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let lowered = name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-            headers.append((String(decoding: lowered, as: UTF8.self), String(decoding: line[valueStart..<valueEnd], as: UTF8.self)))
+            headers.append(
+                (String(decoding: lowered, as: UTF8.self), String(decoding: line[valueStart..<valueEnd], as: UTF8.self))
+            )
         }
         return HTTPHead(
             first: String(decoding: parts[0], as: UTF8.self), second: String(decoding: parts[1], as: UTF8.self),

@@ -11,7 +11,9 @@ final class HTTPServer: Sendable {
     private let logger: Logger
 
     /// Binds and listens at once so a busy port fails at start-up, not later; port 0 picks a free port (tests).
-    init(name: String, host: String = "127.0.0.1", port: Int, service: any SandboxService, logger: Logger) throws(SandboxError) {
+    init(name: String, host: String = "127.0.0.1", port: Int, service: any SandboxService, logger: Logger)
+        throws(SandboxError)
+    {
         guard (0...65535).contains(port) else { throw SandboxError("\(name): port \(port) is out of range") }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SandboxError("\(name): socket() failed: \(SocketIO.errorText())") }

@@ -17,12 +17,14 @@ struct SandboxResponse: Sendable {
     /// A JSON answer with `Content-Type: application/json`.
     static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> SandboxResponse {
         SandboxResponse(
-            status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(value.serialized().utf8))
+            status: status, headers: [("Content-Type", "application/json")] + headers,
+            body: Array(value.serialized().utf8))
     }
 
     /// A plain-text answer, used for protocol-level errors.
     static func text(_ status: Int, _ text: String) -> SandboxResponse {
-        SandboxResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
+        SandboxResponse(
+            status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
     /// Closes the connection without an answer.

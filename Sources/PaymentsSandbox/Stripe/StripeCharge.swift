@@ -29,7 +29,10 @@ struct StripeCharge: Sendable {
                 .object([
                     ("network_status", .string("approved_by_network")),
                     ("risk_level", .string(review == nil ? "normal" : "elevated")),
-                    ("seller_message", .string(review == nil ? "Payment complete." : "Stripe placed this payment in review.")),
+                    (
+                        "seller_message",
+                        .string(review == nil ? "Payment complete." : "Stripe placed this payment in review.")
+                    ),
                     ("type", .string(review == nil ? "authorized" : "manual_review")),
                 ])
             ),

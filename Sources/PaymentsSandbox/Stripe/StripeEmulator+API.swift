@@ -16,18 +16,21 @@ extension StripeEmulator {
             throw StripeError(code: "amount_too_small", message: "Amount must be a positive integer.", param: "amount")
         }
         guard amount <= 99_999_999 else {
-            throw StripeError(code: "amount_too_large", message: "Amount must be no more than 99999999.", param: "amount")
+            throw StripeError(
+                code: "amount_too_large", message: "Amount must be no more than 99999999.", param: "amount")
         }
         guard let rawCurrency = params["currency"] else { throw StripeError.missing("currency") }
         let currency = rawCurrency.lowercased()
         guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else {
-            throw StripeError(code: "parameter_invalid_string", message: "Invalid currency: \(rawCurrency).", param: "currency")
+            throw StripeError(
+                code: "parameter_invalid_string", message: "Invalid currency: \(rawCurrency).", param: "currency")
         }
         let captureMethod = params["capture_method"] ?? "automatic_async"
         guard ["automatic", "automatic_async", "manual"].contains(captureMethod) else {
             throw StripeError(
                 code: "parameter_invalid_string",
-                message: "Invalid capture_method: must be one of automatic, automatic_async, or manual", param: "capture_method")
+                message: "Invalid capture_method: must be one of automatic, automatic_async, or manual",
+                param: "capture_method")
         }
         let metadata = params.hash("metadata")
         guard metadata.count <= 50 else {
@@ -35,12 +38,14 @@ extension StripeEmulator {
         }
         for (key, value) in metadata where key.count > 40 || value.count > 500 {
             throw StripeError(
-                message: "Metadata keys are limited to 40 characters and values to 500 characters.", param: "metadata[\(key)]")
+                message: "Metadata keys are limited to 40 characters and values to 500 characters.",
+                param: "metadata[\(key)]")
         }
         let automatic = params.hash("automatic_payment_methods").first { $0.0 == "enabled" }?.1 == "true"
         let id = RandomID.make("pi_")
         let intent = StripePaymentIntent(
-            id: id, amount: amount, captureMethod: captureMethod, clientSecret: id + "_secret_" + RandomID.make("", length: 25),
+            id: id, amount: amount, captureMethod: captureMethod,
+            clientSecret: id + "_secret_" + RandomID.make("", length: 25),
             currency: currency, metadata: metadata, created: SocketIO.now(), description: params["description"],
             automaticPaymentMethods: automatic)
         return try mutate { store throws(StripeError) in
@@ -53,7 +58,9 @@ extension StripeEmulator {
     func retrieveIntent(_ id: String, _ params: StripeParams) throws(StripeError) -> JSONValue {
         try params.checkKnown(["client_secret", "expand"])
         return try lookup { store throws(StripeError) in
-            guard let intent = store.intents[id] else { throw StripeError.noSuch("payment_intent", id, param: "intent") }
+            guard let intent = store.intents[id] else {
+                throw StripeError.noSuch("payment_intent", id, param: "intent")
+            }
             return intent.json
         }
     }
@@ -61,19 +68,25 @@ extension StripeEmulator {
     /// `POST /v1/payment_intents/{id}/capture`: only from `requires_capture`; emits `payment_intent.succeeded`.
     func captureIntent(_ id: String, _ params: StripeParams) throws(StripeError) -> JSONValue {
         try params.checkKnown([
-            "amount_to_capture", "final_capture", "metadata", "statement_descriptor", "statement_descriptor_suffix", "expand",
+            "amount_to_capture", "final_capture", "metadata", "statement_descriptor", "statement_descriptor_suffix",
+            "expand",
             "application_fee_amount",
         ])
         let amountToCapture = try params.integer("amount_to_capture")
         let hasTarget = hasWebhookTarget
         return try mutate { store throws(StripeError) in
-            guard var intent = store.intents[id] else { throw StripeError.noSuch("payment_intent", id, param: "intent") }
-            guard intent.status == "requires_capture" else { throw StripeError.unexpectedState(intent, action: "captured") }
+            guard var intent = store.intents[id] else {
+                throw StripeError.noSuch("payment_intent", id, param: "intent")
+            }
+            guard intent.status == "requires_capture" else {
+                throw StripeError.unexpectedState(intent, action: "captured")
+            }
             let captured = amountToCapture ?? intent.amountCapturable
             guard captured >= 1, captured <= intent.amountCapturable else {
                 throw StripeError(
                     code: "amount_too_large",
-                    message: "The amount to capture must be between 1 and the capturable amount (\(intent.amountCapturable)).",
+                    message:
+                        "The amount to capture must be between 1 and the capturable amount (\(intent.amountCapturable)).",
                     param: "amount_to_capture")
             }
             intent.status = "succeeded"
@@ -86,7 +99,8 @@ extension StripeEmulator {
                 store.charges[chargeID] = charge
             }
             store.intents[id] = intent
-            store.emit("payment_intent.succeeded", paymentIntent: id, object: intent.json, deliver: true, hasTarget: hasTarget)
+            store.emit(
+                "payment_intent.succeeded", paymentIntent: id, object: intent.json, deliver: true, hasTarget: hasTarget)
             return intent.json
         }
     }
@@ -97,25 +111,31 @@ extension StripeEmulator {
         let reason = params["cancellation_reason"] ?? "requested_by_customer"
         guard ["duplicate", "fraudulent", "requested_by_customer", "abandoned"].contains(reason) else {
             throw StripeError(
-                code: "parameter_invalid_string", message: "Invalid cancellation_reason: \(reason)", param: "cancellation_reason")
+                code: "parameter_invalid_string", message: "Invalid cancellation_reason: \(reason)",
+                param: "cancellation_reason")
         }
         let hasTarget = hasWebhookTarget
         return try mutate { store throws(StripeError) in
-            guard var intent = store.intents[id] else { throw StripeError.noSuch("payment_intent", id, param: "intent") }
+            guard var intent = store.intents[id] else {
+                throw StripeError.noSuch("payment_intent", id, param: "intent")
+            }
             guard intent.isCancelable else { throw StripeError.unexpectedState(intent, action: "canceled") }
             intent.status = "canceled"
             intent.cancellationReason = params["cancellation_reason"]
             intent.canceledAt = SocketIO.now()
             intent.amountCapturable = 0
             store.intents[id] = intent
-            store.emit("payment_intent.canceled", paymentIntent: id, object: intent.json, deliver: true, hasTarget: hasTarget)
+            store.emit(
+                "payment_intent.canceled", paymentIntent: id, object: intent.json, deliver: true, hasTarget: hasTarget)
             return intent.json
         }
     }
 
     /// `GET /v1/refunds?charge=…|payment_intent=…`: newest first, as Stripe lists.
     func listRefunds(_ params: StripeParams) throws(StripeError) -> JSONValue {
-        try params.checkKnown(["charge", "payment_intent", "limit", "starting_after", "ending_before", "created", "expand"])
+        try params.checkKnown([
+            "charge", "payment_intent", "limit", "starting_after", "ending_before", "created", "expand",
+        ])
         let limit = try params.integer("limit") ?? 10
         guard (1...100).contains(limit) else {
             throw StripeError(message: "limit must be between 1 and 100.", param: "limit")

@@ -11,7 +11,9 @@ extension StripeEmulator {
             default: return .controlError(404, "unknown control endpoint \(request.path)")
             }
         }
-        guard request.method == "POST", path.count == 1 else { return .controlError(404, "unknown control endpoint \(request.path)") }
+        guard request.method == "POST", path.count == 1 else {
+            return .controlError(404, "unknown control endpoint \(request.path)")
+        }
         guard let body = JSONValue.controlBody(request) else { return .controlError(400, "body must be a JSON object") }
         let response: SandboxResponse
         switch path[0] {
@@ -62,10 +64,14 @@ extension StripeEmulator {
     func pay(_ store: inout StripeStore, _ body: JSONValue, _ deliver: Bool) throws(StripeError) -> JSONValue {
         let id = try requireID(body)
         guard var intent = store.intents[id] else { throw StripeError.noSuch("payment_intent", id) }
-        guard ["requires_payment_method", "requires_confirmation", "requires_action", "processing"].contains(intent.status) else {
+        guard
+            ["requires_payment_method", "requires_confirmation", "requires_action", "processing"].contains(
+                intent.status)
+        else {
             throw StripeError.unexpectedState(intent, action: "paid")
         }
-        let target = body["status"]?.stringValue ?? (intent.captureMethod == "manual" ? "requires_capture" : "succeeded")
+        let target =
+            body["status"]?.stringValue ?? (intent.captureMethod == "manual" ? "requires_capture" : "succeeded")
         guard ["requires_capture", "processing", "succeeded"].contains(target) else {
             throw StripeError(message: "status must be requires_capture|processing|succeeded")
         }
@@ -121,7 +127,9 @@ extension StripeEmulator {
         review.reason = reason
         review.closedReason = reason
         store.reviews[reviewID] = review
-        store.emit("review.closed", paymentIntent: review.paymentIntent, object: review.json, deliver: deliver, hasTarget: hasWebhookTarget)
+        store.emit(
+            "review.closed", paymentIntent: review.paymentIntent, object: review.json, deliver: deliver,
+            hasTarget: hasWebhookTarget)
         return review.json
     }
 
@@ -137,19 +145,24 @@ extension StripeEmulator {
         intent.canceledAt = SocketIO.now()
         intent.amountCapturable = 0
         store.intents[id] = intent
-        store.emit("payment_intent.canceled", paymentIntent: id, object: intent.json, deliver: deliver, hasTarget: hasWebhookTarget)
+        store.emit(
+            "payment_intent.canceled", paymentIntent: id, object: intent.json, deliver: deliver,
+            hasTarget: hasWebhookTarget)
         return intent.json
     }
 
     /// `GET /control/stripe/intents/{id}`: the PaymentIntent plus `capture_count`.
     private func intent(_ id: String) -> SandboxResponse {
-        guard let intent = state.withLock({ $0.intents[id] }) else { return .controlError(404, "no such payment_intent: \(id)") }
+        guard let intent = state.withLock({ $0.intents[id] }) else {
+            return .controlError(404, "no such payment_intent: \(id)")
+        }
         return .json(200, intent.json.setting("capture_count", .int(intent.captureCount)))
     }
 
     /// `GET /control/stripe/intents`: every PaymentIntent, oldest first, each with `capture_count`.
     private func intents() -> SandboxResponse {
         let all = state.withLock { Array($0.intents.values) }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
-        return .json(200, .object([("data", .array(all.map { $0.json.setting("capture_count", .int($0.captureCount)) }))]))
+        return .json(
+            200, .object([("data", .array(all.map { $0.json.setting("capture_count", .int($0.captureCount)) }))]))
     }
 }

@@ -38,7 +38,8 @@ extension StripeEmulator {
     /// (0 closes the connection unanswered). Injected answers are never stored under an idempotency key.
     func fail(_ body: JSONValue) -> SandboxResponse {
         guard let endpoint = body["endpoint"]?.stringValue, Self.failableEndpoints.contains(endpoint) else {
-            return .controlError(400, "endpoint must be one of \(Self.failableEndpoints.sorted().joined(separator: "|"))")
+            return .controlError(
+                400, "endpoint must be one of \(Self.failableEndpoints.sorted().joined(separator: "|"))")
         }
         let times = body["times"]?.lenientInt ?? 1
         let status = body["status"]?.lenientInt ?? 500

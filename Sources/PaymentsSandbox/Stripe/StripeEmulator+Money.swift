@@ -14,22 +14,29 @@ extension StripeEmulator {
         let amount = body["amount"]?.lenientInt ?? remaining
         guard amount >= 1, amount <= remaining else {
             throw StripeError(
-                code: "amount_too_large", message: "Refund amount \(amount) is not within 1...\(remaining) for \(charge.id).",
+                code: "amount_too_large",
+                message: "Refund amount \(amount) is not within 1...\(remaining) for \(charge.id).",
                 param: "amount")
         }
         let status = body["status"]?.stringValue ?? "succeeded"
-        guard status == "pending" || status == "succeeded" else { throw StripeError(message: "status must be pending|succeeded") }
+        guard status == "pending" || status == "succeeded" else {
+            throw StripeError(message: "status must be pending|succeeded")
+        }
         let refund = StripeRefund(
-            id: RandomID.make("re_"), amount: amount, charge: charge.id, paymentIntent: intent.id, currency: charge.currency,
+            id: RandomID.make("re_"), amount: amount, charge: charge.id, paymentIntent: intent.id,
+            currency: charge.currency,
             status: status, created: SocketIO.now())
         store.refunds[refund.id] = refund
         store.refundOrder.append(refund.id)
         let hasTarget = hasWebhookTarget
-        store.emit("refund.created", paymentIntent: intent.id, object: refund.json, deliver: deliver, hasTarget: hasTarget)
+        store.emit(
+            "refund.created", paymentIntent: intent.id, object: refund.json, deliver: deliver, hasTarget: hasTarget)
         if status == "succeeded" {
             charge.amountRefunded += amount
             store.charges[charge.id] = charge
-            store.emit("charge.refunded", paymentIntent: intent.id, object: charge.json, deliver: deliver, hasTarget: hasTarget)
+            store.emit(
+                "charge.refunded", paymentIntent: intent.id, object: charge.json, deliver: deliver, hasTarget: hasTarget
+            )
         }
         return refund.json
     }
@@ -52,15 +59,20 @@ extension StripeEmulator {
         if status == "succeeded" {
             charge.amountRefunded += refund.amount
             store.charges[charge.id] = charge
-            store.emit("refund.updated", paymentIntent: refund.paymentIntent, object: refund.json, deliver: deliver, hasTarget: hasTarget)
-            store.emit("charge.refunded", paymentIntent: refund.paymentIntent, object: charge.json, deliver: deliver, hasTarget: hasTarget)
+            store.emit(
+                "refund.updated", paymentIntent: refund.paymentIntent, object: refund.json, deliver: deliver,
+                hasTarget: hasTarget)
+            store.emit(
+                "charge.refunded", paymentIntent: refund.paymentIntent, object: charge.json, deliver: deliver,
+                hasTarget: hasTarget)
         } else {
             if wasSucceeded {
                 charge.amountRefunded = max(0, charge.amountRefunded - refund.amount)
                 store.charges[charge.id] = charge
             }
             let type = status == "failed" ? "refund.failed" : "refund.updated"
-            store.emit(type, paymentIntent: refund.paymentIntent, object: refund.json, deliver: deliver, hasTarget: hasTarget)
+            store.emit(
+                type, paymentIntent: refund.paymentIntent, object: refund.json, deliver: deliver, hasTarget: hasTarget)
         }
         return refund.json
     }
@@ -72,10 +84,13 @@ extension StripeEmulator {
         var charge = paidCharge
         let amount = body["amount"]?.lenientInt ?? (charge.amountCaptured > 0 ? charge.amountCaptured : charge.amount)
         guard amount >= 1, amount <= charge.amount else {
-            throw StripeError(code: "amount_too_large", message: "Dispute amount must be within 1...\(charge.amount).", param: "amount")
+            throw StripeError(
+                code: "amount_too_large", message: "Dispute amount must be within 1...\(charge.amount).",
+                param: "amount")
         }
         let dispute = StripeDispute(
-            id: RandomID.make("du_"), amount: amount, charge: charge.id, paymentIntent: intent.id, currency: charge.currency,
+            id: RandomID.make("du_"), amount: amount, charge: charge.id, paymentIntent: intent.id,
+            currency: charge.currency,
             created: SocketIO.now())
         store.disputes[dispute.id] = dispute
         charge.disputed = true
@@ -95,7 +110,8 @@ extension StripeEmulator {
         dispute.status = "won"
         store.disputes[id] = dispute
         store.emit(
-            "charge.dispute.funds_reinstated", paymentIntent: dispute.paymentIntent, object: dispute.json, deliver: deliver,
+            "charge.dispute.funds_reinstated", paymentIntent: dispute.paymentIntent, object: dispute.json,
+            deliver: deliver,
             hasTarget: hasWebhookTarget)
         return dispute.json
     }

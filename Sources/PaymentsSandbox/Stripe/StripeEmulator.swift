@@ -16,11 +16,14 @@ final class StripeEmulator: SandboxService {
     var hasWebhookTarget: Bool { dispatcher.url != nil }
 
     /// Endpoints whose next calls can be made to fail through `/control/stripe/fail`.
-    static let failableEndpoints: Set<String> = ["create", "retrieve", "capture", "cancel", "refunds", "charges", "reviews"]
+    static let failableEndpoints: Set<String> = [
+        "create", "retrieve", "capture", "cancel", "refunds", "charges", "reviews",
+    ]
 
     /// Validation failures Stripe does not store under an idempotency key.
     private static let unstoredCodes: Set<String> = [
-        "parameter_missing", "parameter_unknown", "parameter_invalid_integer", "parameter_invalid_empty", "amount_too_small",
+        "parameter_missing", "parameter_unknown", "parameter_invalid_integer", "parameter_invalid_empty",
+        "amount_too_small",
         "amount_too_large", "parameter_invalid_string",
     ]
 
@@ -28,21 +31,27 @@ final class StripeEmulator: SandboxService {
         guard isAuthorized(request) else {
             return StripeError(
                 status: 401,
-                message: "Invalid API Key provided. You did not provide a valid secret key in the Authorization header.")
-                .response
+                message: "Invalid API Key provided. You did not provide a valid secret key in the Authorization header."
+            )
+            .response
         }
         let segments = request.segments
         let endpoint = Self.endpointName(method: request.method, segments: segments)
         if let endpoint, let status = state.withLock({ $0.takeFailure(endpoint) }) {
             if status == 0 { return .drop }
-            return StripeError(status: status, type: "api_error", message: "An unknown error occurred (injected by the sandbox).")
-                .response
+            return StripeError(
+                status: status, type: "api_error", message: "An unknown error occurred (injected by the sandbox)."
+            )
+            .response
         }
         guard request.method == "POST" else { return respond(request, segments: segments).response }
         let params = StripeParams(FormDecoding.parse(request.body))
-        guard let key = request.header("idempotency-key") else { return respond(request, segments: segments, params: params).response }
+        guard let key = request.header("idempotency-key") else {
+            return respond(request, segments: segments, params: params).response
+        }
         guard !key.isEmpty, key.utf8.count <= 255 else {
-            return StripeError(message: "Idempotency-Key must be 1 to 255 characters.", param: "Idempotency-Key").response
+            return StripeError(message: "Idempotency-Key must be 1 to 255 characters.", param: "Idempotency-Key")
+                .response
         }
         let fingerprint = request.path + "?" + params.fingerprint
         let lookup = state.withLock { store -> Result<SandboxResponse?, StripeError> in
@@ -63,7 +72,9 @@ final class StripeEmulator: SandboxService {
                 return .failure(
                     StripeError(
                         status: 409, type: "idempotency_error",
-                        message: "There is currently another in-progress request using this Idempotent Key: \(key). Please try again later."))
+                        message:
+                            "There is currently another in-progress request using this Idempotent Key: \(key). Please try again later."
+                    ))
             }
             store.inFlight.insert(key)
             return .success(nil)
@@ -78,7 +89,9 @@ final class StripeEmulator: SandboxService {
         response.headers.append(("Idempotency-Key", key))
         state.withLock { store in
             store.inFlight.remove(key)
-            if outcome.storable { store.idempotency[key] = StripeStore.IdempotentResult(fingerprint: fingerprint, response: response) }
+            if outcome.storable {
+                store.idempotency[key] = StripeStore.IdempotentResult(fingerprint: fingerprint, response: response)
+            }
         }
         return response
     }
@@ -98,7 +111,9 @@ final class StripeEmulator: SandboxService {
         return result
     }
 
-    private func route(_ request: SandboxRequest, segments: [String], params: StripeParams) throws(StripeError) -> JSONValue {
+    private func route(_ request: SandboxRequest, segments: [String], params: StripeParams) throws(StripeError)
+        -> JSONValue
+    {
         let path = Array(segments.dropFirst())
         switch (request.method, path.count, path.first ?? "") {
         case ("POST", 1, "payment_intents"): return try createIntent(params)
@@ -172,7 +187,8 @@ final class StripeEmulator: SandboxService {
         switch (method, segments[1], segments.count) {
         case ("POST", "payment_intents", 2): return "create"
         case ("GET", "payment_intents", 3): return "retrieve"
-        case ("POST", "payment_intents", 4): return segments[3] == "capture" ? "capture" : (segments[3] == "cancel" ? "cancel" : nil)
+        case ("POST", "payment_intents", 4):
+            return segments[3] == "capture" ? "capture" : (segments[3] == "cancel" ? "cancel" : nil)
         case ("GET", "refunds", _): return "refunds"
         case ("GET", "charges", _): return "charges"
         case ("GET", "reviews", _): return "reviews"

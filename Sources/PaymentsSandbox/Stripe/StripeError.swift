@@ -8,7 +8,10 @@ struct StripeError: Error, Sendable {
     let message: String
     let param: String?
 
-    init(status: Int = 400, type: String = "invalid_request_error", code: String? = nil, message: String, param: String? = nil) {
+    init(
+        status: Int = 400, type: String = "invalid_request_error", code: String? = nil, message: String,
+        param: String? = nil
+    ) {
         self.status = status
         self.type = type
         self.code = code
@@ -20,11 +23,15 @@ struct StripeError: Error, Sendable {
     var response: SandboxResponse {
         var members: [(String, JSONValue)] = []
         if let code { members.append(("code", .string(code))) }
-        if let code { members.append(("doc_url", .string("https://stripe.com/docs/error-codes/\(code.replacingDashes())"))) }
+        if let code {
+            members.append(("doc_url", .string("https://stripe.com/docs/error-codes/\(code.replacingDashes())")))
+        }
         members.append(("message", .string(message)))
         if let param { members.append(("param", .string(param))) }
         members.append(("type", .string(type)))
-        return .json(status, .object([("error", .object(members))]), headers: [("Request-Id", RandomID.make("req_", length: 14))])
+        return .json(
+            status, .object([("error", .object(members))]), headers: [("Request-Id", RandomID.make("req_", length: 14))]
+        )
     }
 
     static func missing(_ param: String) -> StripeError {

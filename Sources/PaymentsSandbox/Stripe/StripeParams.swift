@@ -17,7 +17,11 @@ struct StripeParams: Sendable {
         for (key, value) in pairs where key.hasPrefix(prefix) && key.hasSuffix("]") {
             let inner = String(key.dropFirst(prefix.count).dropLast())
             guard !inner.isEmpty, !inner.contains("["), !inner.contains("]") else { continue }
-            if let index = result.firstIndex(where: { $0.0 == inner }) { result[index].1 = value } else { result.append((inner, value)) }
+            if let index = result.firstIndex(where: { $0.0 == inner }) {
+                result[index].1 = value
+            } else {
+                result.append((inner, value))
+            }
         }
         return result
     }

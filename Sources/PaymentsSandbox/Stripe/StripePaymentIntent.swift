@@ -37,10 +37,12 @@ struct StripePaymentIntent: Sendable {
                 automaticPaymentMethods
                     ? .object([("allow_redirects", .string("always")), ("enabled", .bool(true))]) : .null
             ),
-            ("canceled_at", canceledAt.map { .int($0) } ?? .null), ("cancellation_reason", .optional(cancellationReason)),
+            ("canceled_at", canceledAt.map { .int($0) } ?? .null),
+            ("cancellation_reason", .optional(cancellationReason)),
             ("capture_method", .string(captureMethod)), ("client_secret", .string(clientSecret)),
             ("confirmation_method", .string("automatic")), ("created", .int(created)), ("currency", .string(currency)),
-            ("description", .optional(description)), ("last_payment_error", .null), ("latest_charge", .optional(latestCharge)),
+            ("description", .optional(description)), ("last_payment_error", .null),
+            ("latest_charge", .optional(latestCharge)),
             ("livemode", .bool(false)), ("metadata", Self.metadataJSON(metadata)), ("next_action", .null),
             ("payment_method", .optional(paymentMethod)), ("payment_method_types", .array([.string("card")])),
             ("review", .optional(review)), ("status", .string(status)),

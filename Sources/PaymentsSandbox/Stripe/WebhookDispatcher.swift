@@ -92,7 +92,10 @@ final class WebhookDispatcher: Sendable {
                         ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"),
                     ], body: job.payload, timeoutSeconds: 30)
                 if (200..<300).contains(response.status) {
-                    job.report(Report(eventID: job.eventID, status: "delivered", attemptsDelta: 1, httpStatus: response.status, error: nil))
+                    job.report(
+                        Report(
+                            eventID: job.eventID, status: "delivered", attemptsDelta: 1, httpStatus: response.status,
+                            error: nil))
                     logger.info("webhook \(job.eventID) delivered (\(response.status))")
                     return
                 }

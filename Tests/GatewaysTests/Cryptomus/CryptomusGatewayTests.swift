@@ -16,7 +16,9 @@ import Testing
         #expect(body["order_id"] == .string(session.publicID))
         #expect(body["url_callback"] == .string("http://127.0.0.1:8080/api/cryptomus-handleWebhookEvents"))
         #expect(body["lifetime"] == .number("3600"))
-        #expect(body["url_return"] == .string("https://shop.example/back") && body["url_success"] == .string("https://shop.example/ok"))
+        #expect(
+            body["url_return"] == .string("https://shop.example/back")
+                && body["url_success"] == .string("https://shop.example/ok"))
     }
 
     @Test(arguments: [
@@ -45,7 +47,8 @@ import Testing
 
     @Test func allowedOriginsMatchOnSchemeHostAndPortOnly() throws {
         let h = try CryptomusHarness()
-        let body = #"{"amount":1500,"url_return":"https://SHOP.example:443/a?b=c#d","url_success":"https://app.example:8443/done"}"#
+        let body =
+            #"{"amount":1500,"url_return":"https://SHOP.example:443/a?b=c#d","url_success":"https://app.example:8443/done"}"#
         #expect(try h.call("createPayment", body: body).status == 200)
     }
 
@@ -66,7 +69,8 @@ import Testing
         let h = try CryptomusHarness()
         let uuid = try h.create(amount: 1500)
         let first = try h.pay(uuid, paidUSD: "15.00000000")
-        #expect(first.status == 200 && first.body == Array(#"{"received":true}"#.utf8) && first.newLedgerRowIDs.count == 1)
+        #expect(
+            first.status == 200 && first.body == Array(#"{"received":true}"#.utf8) && first.newLedgerRowIDs.count == 1)
         let again = try h.deliver(uuid, status: "paid", paidUSD: "15.00000000")
         #expect(again.status == 200 && again.newLedgerRowIDs.isEmpty)
         #expect(h.ledger.rows.map(\.paymentID) == [uuid] && h.ledger.rows.first?.amount == Money(cents: 1500))
@@ -83,9 +87,10 @@ import Testing
         (1500, "paid", "15.00000001", false, 1500),
         (1500, "paid", "14.999999", false, 1499),
     ])
-    func creditedAmountIsTheFlooredUSDValueCappedAtTheInvoice(invoice: Int, status: String, paid: String, overpayment: Bool,
-                                                              credited: Int64) throws
-    {
+    func creditedAmountIsTheFlooredUSDValueCappedAtTheInvoice(
+        invoice: Int, status: String, paid: String, overpayment: Bool,
+        credited: Int64
+    ) throws {
         let h = try CryptomusHarness(["CRYPTOMUS_CREDIT_OVERPAYMENT": overpayment ? "true" : "false"])
         let uuid = try h.create(amount: invoice)
         _ = try h.pay(uuid, status: status, paidUSD: paid)
@@ -127,7 +132,9 @@ import Testing
         h.ledger.events["cryptomus|\(uuid):refund_paid"] = nil
         #expect(try h.deliver(uuid, status: "refund_paid").newLedgerRowIDs.isEmpty)
         #expect(h.ledger.rows.map(\.paymentID) == [uuid, "\(uuid)-refund"])
-        #expect(h.ledger.rows.map(\.amount.cents) == [1625, -1625] && h.ledger.rows.last?.refundOf == h.ledger.rows.first?.id)
+        #expect(
+            h.ledger.rows.map(\.amount.cents) == [1625, -1625]
+                && h.ledger.rows.last?.refundOf == h.ledger.rows.first?.id)
         #expect(h.ledger.sessions.first?.status == .refunded)
     }
 
@@ -143,10 +150,13 @@ import Testing
         let uuid = try h.create()
         h.cryptomus.set(uuid, status: "paid", paidUSD: "15.00")
         #expect(statusOf { try h.deliver(uuid, status: "paid", paidUSD: "15.00", key: "wrong-key") } == 401)
-        let tampered = h.webhookBody(uuid, status: "paid", paidUSD: "15.00").replacingOccurrences(of: "\"15.00\"", with: "\"150.00\"")
+        let tampered = h.webhookBody(uuid, status: "paid", paidUSD: "15.00").replacingOccurrences(
+            of: "\"15.00\"", with: "\"150.00\"")
         #expect(statusOf { try h.call("handleWebhookEvents", body: tampered, asUser: false) } == 401)
         #expect(statusOf { try h.call("handleWebhookEvents", body: "not json", asUser: false) } == 401)
-        #expect(statusOf { try h.call("handleWebhookEvents", body: #"{"uuid":"\#(uuid)","status":"paid"}"#, asUser: false) } == 401)
+        #expect(
+            statusOf { try h.call("handleWebhookEvents", body: #"{"uuid":"\#(uuid)","status":"paid"}"#, asUser: false) }
+                == 401)
         #expect(h.ledger.events.isEmpty && h.ledger.rows.isEmpty)
         #expect(try h.deliver(uuid, status: "paid", paidUSD: "15.00").newLedgerRowIDs.count == 1)
     }
@@ -156,12 +166,16 @@ import Testing
         let uuid = try h.create()
         h.cryptomus.set(uuid, status: "paid", paidUSD: "15.00")
         let body = h.webhookBody(uuid, status: "paid", paidUSD: "15.00")
-        #expect(statusOf {
-            try h.call("handleWebhookEvents", body: body, headers: ["x-forwarded-for": "91.227.144.54", "x-real-ip": "91.227.144.54"],
-                       asUser: false)
-        } == 401)
+        #expect(
+            statusOf {
+                try h.call(
+                    "handleWebhookEvents", body: body,
+                    headers: ["x-forwarded-for": "91.227.144.54", "x-real-ip": "91.227.144.54"],
+                    asUser: false)
+            } == 401)
         #expect(h.ledger.events.isEmpty && h.transport.requests.count == 1)
-        #expect(try h.call("handleWebhookEvents", body: body, remote: "::ffff:91.227.144.54", asUser: false).status == 200)
+        #expect(
+            try h.call("handleWebhookEvents", body: body, remote: "::ffff:91.227.144.54", asUser: false).status == 200)
         #expect(h.ledger.rows.count == 1)
     }
 
@@ -204,19 +218,23 @@ import Testing
         h.ledger.sessions[0].status = .creating
         #expect(try h.reconcile() == .unchanged)
         #expect(h.ledger.sessions[0].externalID == uuid && h.ledger.sessions[0].status == .pending)
-        let orphan = try h.ledger.createSession(gateway: "cryptomus", uid: "user-1", amount: Money(cents: 900), currency: "USD")
+        let orphan = try h.ledger.createSession(
+            gateway: "cryptomus", uid: "user-1", amount: Money(cents: 900), currency: "USD")
         #expect(try h.gateway.reconcile(orphan, ledger: h.ledger, logger: .init(label: "test")) == .closed(.failed))
     }
 
     @Test func publicKeyAndConfigurationChecks() throws {
         let h = try CryptomusHarness()
-        #expect(h.gateway.publicKeys.map(\.0) == ["cryptomusMerchantId"] && h.gateway.publicKeys.map(\.1) == [FakeCryptomus.merchant])
-        for (key, value) in [("CRYPTOMUS_INVOICE_LIFETIME_SECONDS", "299"), ("CRYPTOMUS_INVOICE_LIFETIME_SECONDS", "43201"),
-                             ("CRYPTOMUS_RETURN_ORIGINS", ""), ("CRYPTOMUS_RETURN_ORIGINS", "http://shop.example"),
-                             ("CRYPTOMUS_RETURN_ORIGINS", "https://shop.example/path"), ("CRYPTOMUS_PAYMENT_KEY", ""),
-                             ("CRYPTOMUS_MERCHANT_ID", ""), ("CRYPTOMUS_CREDIT_OVERPAYMENT", "maybe"),
-                             ("CRYPTOMUS_API_BASE", "https://api.example/v1")]
-        {
+        #expect(
+            h.gateway.publicKeys.map(\.0) == ["cryptomusMerchantId"]
+                && h.gateway.publicKeys.map(\.1) == [FakeCryptomus.merchant])
+        for (key, value) in [
+            ("CRYPTOMUS_INVOICE_LIFETIME_SECONDS", "299"), ("CRYPTOMUS_INVOICE_LIFETIME_SECONDS", "43201"),
+            ("CRYPTOMUS_RETURN_ORIGINS", ""), ("CRYPTOMUS_RETURN_ORIGINS", "http://shop.example"),
+            ("CRYPTOMUS_RETURN_ORIGINS", "https://shop.example/path"), ("CRYPTOMUS_PAYMENT_KEY", ""),
+            ("CRYPTOMUS_MERCHANT_ID", ""), ("CRYPTOMUS_CREDIT_OVERPAYMENT", "maybe"),
+            ("CRYPTOMUS_API_BASE", "https://api.example/v1"),
+        ] {
             do {
                 _ = try CryptomusHarness([key: value])
                 Issue.record("\(key)=\(value) accepted")

@@ -21,7 +21,8 @@ final class CryptomusHarness {
             recaptcha: PassRecaptcha())
         var values = [
             "CRYPTOMUS_MERCHANT_ID": FakeCryptomus.merchant, "CRYPTOMUS_PAYMENT_KEY": FakeCryptomus.key,
-            "CRYPTOMUS_RETURN_ORIGINS": "https://shop.example, https://app.example:8443", "CRYPTOMUS_API_BASE": FakeCryptomus.base,
+            "CRYPTOMUS_RETURN_ORIGINS": "https://shop.example, https://app.example:8443",
+            "CRYPTOMUS_API_BASE": FakeCryptomus.base,
         ]
         values.merge(extra) { _, new in new }
         gateway = try CryptomusGateway(GatewayContext(config: ConfigReader(values), services: services))
@@ -30,14 +31,19 @@ final class CryptomusHarness {
         self.router = router
     }
 
-    func call(_ action: String, body: String, remote: String = "127.0.0.1", headers: [String: String] = [:], asUser: Bool = true)
+    func call(
+        _ action: String, body: String, remote: String = "127.0.0.1", headers: [String: String] = [:],
+        asUser: Bool = true
+    )
         throws -> APIResponse
     {
         let name = Router.name(prefix: "cryptomus", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
-        let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8), remoteAddress: remote)
-        let context = RequestContext(request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-                                     user: asUser ? user : nil)
+        let request = APIRequest(
+            method: "POST", route: name, headers: headers, body: Array(body.utf8), remoteAddress: remote)
+        let context = RequestContext(
+            request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
+            user: asUser ? user : nil)
         return try entry.route.handler(context)
     }
 
@@ -46,7 +52,9 @@ final class CryptomusHarness {
     func create(amount: Int = 1500) throws -> String {
         let response = try call(
             "createPayment",
-            body: #"{"amount":\#(amount),"url_return":"https://shop.example/back","url_success":"https://shop.example/ok"}"#)
+            body:
+                #"{"amount":\#(amount),"url_return":"https://shop.example/back","url_success":"https://shop.example/ok"}"#
+        )
         #expect(response.status == 200)
         let url = try #require(try JSONValue.parse(response.body)["url"]?.stringValue)
         return String(try #require(url.split(separator: "/").last))
@@ -56,7 +64,9 @@ final class CryptomusHarness {
     ///
     /// The signature is computed independently of the code under test: compact JSON with every `/` escaped
     /// (Badiboy/pyCryptomusAPI's method), which equals PHP's output for these control-character-free strings.
-    func webhookBody(_ uuid: String, status: String, paidUSD: String? = nil, isFinal: Bool = true, key: String = FakeCryptomus.key)
+    func webhookBody(
+        _ uuid: String, status: String, paidUSD: String? = nil, isFinal: Bool = true, key: String = FakeCryptomus.key
+    )
         -> String
     {
         let invoice = cryptomus.invoice(uuid)
@@ -66,7 +76,8 @@ final class CryptomusHarness {
             ("payment_amount_usd", paidUSD.map { .string($0) } ?? invoice["payment_amount_usd"] ?? .null),
             ("merchant_amount", .string("14.70")), ("commission", .string("0.30")), ("is_final", .bool(isFinal)),
             ("status", .string(status)), ("from", .null), ("wallet_address_uuid", .null), ("network", .string("tron")),
-            ("currency", .string("USD")), ("payer_currency", .string("USDT")), ("additional_data", .string("заказ/42 «тест»")),
+            ("currency", .string("USD")), ("payer_currency", .string("USDT")),
+            ("additional_data", .string("заказ/42 «тест»")),
             ("txid", .string("abc123")),
         ])
         let signed = fields.serialized().replacingOccurrences(of: "/", with: "\\/")
@@ -74,11 +85,14 @@ final class CryptomusHarness {
         return fields.setting("sign", .string(sign)).serialized()
     }
 
-    func deliver(_ uuid: String, status: String, paidUSD: String? = nil, isFinal: Bool = true, key: String = FakeCryptomus.key,
-                 remote: String = "127.0.0.1") throws -> APIResponse
-    {
-        try call("handleWebhookEvents", body: webhookBody(uuid, status: status, paidUSD: paidUSD, isFinal: isFinal, key: key),
-                 remote: remote, asUser: false)
+    func deliver(
+        _ uuid: String, status: String, paidUSD: String? = nil, isFinal: Bool = true, key: String = FakeCryptomus.key,
+        remote: String = "127.0.0.1"
+    ) throws -> APIResponse {
+        try call(
+            "handleWebhookEvents",
+            body: webhookBody(uuid, status: status, paidUSD: paidUSD, isFinal: isFinal, key: key),
+            remote: remote, asUser: false)
     }
 
     /// Marks the invoice paid at Cryptomus and delivers the matching webhook.

@@ -31,7 +31,9 @@ final class FakeCryptomus: Sendable {
 
     /// Moves an invoice to `status` (final unless it is a waiting state), with what the payer sent in USD.
     func set(_ uuid: String, status: String, paidUSD: String? = nil, isFinal: Bool? = nil) {
-        let final = isFinal ?? !["check", "confirm_check", "process", "wrong_amount_waiting", "refund_process", "locked"].contains(status)
+        let final =
+            isFinal ?? !["check", "confirm_check", "process", "wrong_amount_waiting", "refund_process", "locked"]
+            .contains(status)
         state.withLock { s in
             guard var invoice = s.invoices[uuid] else { return }
             invoice = invoice.setting("status", .string(status)).setting("payment_status", .string(status))
@@ -48,7 +50,9 @@ final class FakeCryptomus: Sendable {
             return FakeTransport.json(401, #"{"state":1,"message":"Invalid Sign."}"#)
         }
         let path = String(request.url.dropFirst(FakeCryptomus.base.count))
-        guard let body = try? JSONValue.parse(request.body) else { return FakeTransport.json(422, #"{"state":1,"message":"bad json"}"#) }
+        guard let body = try? JSONValue.parse(request.body) else {
+            return FakeTransport.json(422, #"{"state":1,"message":"bad json"}"#)
+        }
         return state.withLock { s in
             if let remaining = s.failNext[path], remaining > 0 {
                 s.failNext[path] = remaining - 1
@@ -63,9 +67,12 @@ final class FakeCryptomus: Sendable {
                 s.counter += 1
                 let uuid = "00000000-0000-4000-a000-\(String(s.counter).leftPadded(12))"
                 let invoice = JSONValue.object([
-                    ("uuid", .string(uuid)), ("order_id", .string(s.orderOverride ?? order)), ("amount", .string(amount)),
-                    ("currency", body["currency"] ?? .null), ("payment_amount_usd", .null), ("payment_status", .string("check")),
-                    ("url", .string("https://pay.cryptomus.test/pay/\(uuid)")), ("status", .string("check")), ("is_final", .bool(false)),
+                    ("uuid", .string(uuid)), ("order_id", .string(s.orderOverride ?? order)),
+                    ("amount", .string(amount)),
+                    ("currency", body["currency"] ?? .null), ("payment_amount_usd", .null),
+                    ("payment_status", .string("check")),
+                    ("url", .string("https://pay.cryptomus.test/pay/\(uuid)")), ("status", .string("check")),
+                    ("is_final", .bool(false)),
                 ])
                 s.invoices[uuid] = invoice
                 s.byOrder[order] = uuid

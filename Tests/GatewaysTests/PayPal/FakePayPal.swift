@@ -50,11 +50,15 @@ final class FakePayPal: Sendable {
     }
 
     func captureIDs(order id: String) -> [String] {
-        (order(id).at("purchase_units")?.arrayValue?.first?.at("payments.captures")?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        (order(id).at("purchase_units")?.arrayValue?.first?.at("payments.captures")?.arrayValue ?? []).compactMap {
+            $0["id"]?.stringValue
+        }
     }
 
     static func orderID(of capture: JSONValue) -> String? {
-        (capture["links"]?.arrayValue ?? []).first { $0["rel"]?.stringValue == "up" }?["href"]?.stringValue?.split(separator: "/").last
+        (capture["links"]?.arrayValue ?? []).first { $0["rel"]?.stringValue == "up" }?["href"]?.stringValue?.split(
+            separator: "/"
+        ).last
             .map(String.init)
     }
 
@@ -65,7 +69,9 @@ final class FakePayPal: Sendable {
     }
 
     func answer(_ request: HTTPRequest) throws -> HTTPResponse {
-        if let pem = state.withLock({ $0.certificates[request.url] }) { return HTTPResponse(status: 200, body: Array(pem.utf8)) }
+        if let pem = state.withLock({ $0.certificates[request.url] }) {
+            return HTTPResponse(status: 200, body: Array(pem.utf8))
+        }
         guard request.url.hasPrefix(FakePayPal.base) else { return HTTPResponse(status: 404) }
         let path = String(request.url.dropFirst(FakePayPal.base.count))
         return state.withLock { s in
@@ -80,9 +86,11 @@ final class FakePayPal: Sendable {
                 s.tokenRequests += 1
                 let token = "A21-token-\(s.tokenRequests)"
                 s.tokens.insert(token)
-                return FakeTransport.json(200, #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":\#(s.expiresIn)}"#)
+                return FakeTransport.json(
+                    200, #"{"access_token":"\#(token)","token_type":"Bearer","expires_in":\#(s.expiresIn)}"#)
             }
-            guard let auth = request.header("Authorization"), auth.hasPrefix("Bearer "), s.tokens.contains(String(auth.dropFirst(7)))
+            guard let auth = request.header("Authorization"), auth.hasPrefix("Bearer "),
+                s.tokens.contains(String(auth.dropFirst(7)))
             else { return FakeTransport.json(401, #"{"error":"invalid_token"}"#) }
             let parts = path.split(separator: "/").map(String.init)
             switch (request.method, parts.count) {
@@ -102,14 +110,18 @@ final class FakePayPal: Sendable {
         }
     }
 
-    static func notFound() -> HTTPResponse { FakeTransport.json(404, #"{"name":"RESOURCE_NOT_FOUND","details":[{"issue":"INVALID_RESOURCE_ID"}]}"#) }
+    static func notFound() -> HTTPResponse {
+        FakeTransport.json(404, #"{"name":"RESOURCE_NOT_FOUND","details":[{"issue":"INVALID_RESOURCE_ID"}]}"#)
+    }
 
     static func issue(_ issue: String) -> HTTPResponse {
         FakeTransport.json(422, #"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"\#(issue)"}]}"#)
     }
 
     static func create(_ s: inout State, _ request: HTTPRequest) -> HTTPResponse {
-        if let key = request.header("PayPal-Request-Id"), let existing = s.createKeys[key], let order = s.orders[existing] {
+        if let key = request.header("PayPal-Request-Id"), let existing = s.createKeys[key],
+            let order = s.orders[existing]
+        {
             return .init(status: 200, body: Array(order.serialized().utf8))
         }
         guard let body = try? JSONValue.parse(request.body), let unit = body["purchase_units"]?.arrayValue?.first else {
@@ -120,10 +132,28 @@ final class FakePayPal: Sendable {
         let custom = s.echoOverride.map { JSONValue.string($0) } ?? unit["custom_id"] ?? .null
         let order: JSONValue = .object([
             ("id", .string(id)), ("intent", body["intent"] ?? .null), ("status", .string("CREATED")),
-            ("purchase_units", .array([.object([("reference_id", unit["reference_id"] ?? .null), ("custom_id", custom),
-                                                ("amount", unit["amount"] ?? .null)])])),
-            ("links", .array([.object([("href", .string("\(base)/v2/checkout/orders/\(id)")), ("rel", .string("self")), ("method", .string("GET"))]),
-                              .object([("href", .string("https://paypal.test/checkoutnow?token=\(id)")), ("rel", .string("approve")), ("method", .string("GET"))])])),
+            (
+                "purchase_units",
+                .array([
+                    .object([
+                        ("reference_id", unit["reference_id"] ?? .null), ("custom_id", custom),
+                        ("amount", unit["amount"] ?? .null),
+                    ])
+                ])
+            ),
+            (
+                "links",
+                .array([
+                    .object([
+                        ("href", .string("\(base)/v2/checkout/orders/\(id)")), ("rel", .string("self")),
+                        ("method", .string("GET")),
+                    ]),
+                    .object([
+                        ("href", .string("https://paypal.test/checkoutnow?token=\(id)")), ("rel", .string("approve")),
+                        ("method", .string("GET")),
+                    ]),
+                ])
+            ),
         ])
         s.orders[id] = order
         if let key = request.header("PayPal-Request-Id") { s.createKeys[key] = id }
@@ -143,15 +173,21 @@ final class FakePayPal: Sendable {
         case "APPROVED": break
         default: return issue("ORDER_NOT_APPROVED")
         }
-        if mode == "INSTRUMENT_DECLINED" || mode == "EXPIRED" { return issue(mode == "EXPIRED" ? "ORDER_EXPIRED" : mode) }
+        if mode == "INSTRUMENT_DECLINED" || mode == "EXPIRED" {
+            return issue(mode == "EXPIRED" ? "ORDER_EXPIRED" : mode)
+        }
         let unit = order["purchase_units"]?.arrayValue?.first ?? .null
         var amount = unit["amount"] ?? .null
         if mode.hasPrefix("VALUE:") { amount = amount.setting("value", .string(String(mode.dropFirst(6)))) }
         let captureID = "CAP\(id)"
         let status = ["PENDING", "DECLINED"].contains(mode) ? mode : "COMPLETED"
         let capture: JSONValue = .object([
-            ("id", .string(captureID)), ("status", .string(status)), ("amount", amount), ("custom_id", unit["custom_id"] ?? .null),
-            ("links", .array([.object([("href", .string("\(base)/v2/checkout/orders/\(id)")), ("rel", .string("up"))])])),
+            ("id", .string(captureID)), ("status", .string(status)), ("amount", amount),
+            ("custom_id", unit["custom_id"] ?? .null),
+            (
+                "links",
+                .array([.object([("href", .string("\(base)/v2/checkout/orders/\(id)")), ("rel", .string("up"))])])
+            ),
         ])
         s.captures[captureID] = capture
         let completed = withCaptures(order, [capture]).setting("status", .string("COMPLETED"))

@@ -22,29 +22,36 @@ final class PayPalHarness {
     init(extra: [String: String] = [:]) throws {
         transport = paypal.makeTransport()
         paypal.state.withLock { $0.certificates[PayPalHarness.certURL] = PayPalTestChain.shared.servedPEM }
-        services = GatewayServices(core: CoreConfiguration(), transport: transport, authenticator: FixedAuthenticator(user: user),
-                                   recaptcha: PassRecaptcha())
-        let roots = FileManager.default.temporaryDirectory.appendingPathComponent("paypal-roots-\(UUID().uuidString).pem")
+        services = GatewayServices(
+            core: CoreConfiguration(), transport: transport, authenticator: FixedAuthenticator(user: user),
+            recaptcha: PassRecaptcha())
+        let roots = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "paypal-roots-\(UUID().uuidString).pem")
         try Data(chain.root.pem.utf8).write(to: roots)
         var values = [
             "PAYPAL_CLIENT_ID": "cid-unit", "PAYPAL_SECRET": "secret-unit", "PAYPAL_WEBHOOK_ID": "WH-ID-UNIT",
-            "PAYPAL_CERT_HOSTS": "api.sandbox.paypal.com", "PAYPAL_TRUST_ROOTS": roots.path, "PAYPAL_API_BASE": FakePayPal.base,
+            "PAYPAL_CERT_HOSTS": "api.sandbox.paypal.com", "PAYPAL_TRUST_ROOTS": roots.path,
+            "PAYPAL_API_BASE": FakePayPal.base,
         ]
         values.merge(extra) { _, new in new }
         let clock = self.clock
-        gateway = try PayPalGateway(GatewayContext(config: ConfigReader(values), services: services), clock: { clock.now })
+        gateway = try PayPalGateway(
+            GatewayContext(config: ConfigReader(values), services: services), clock: { clock.now })
         var router = Router()
         try router.add(prefix: "paypal", routes: gateway.routes)
         self.router = router
     }
 
-    func call(_ action: String, body: String, headers: [String: String] = [:], as caller: AuthenticatedUser? = nil,
-              anonymous: Bool = false) throws -> APIResponse {
+    func call(
+        _ action: String, body: String, headers: [String: String] = [:], as caller: AuthenticatedUser? = nil,
+        anonymous: Bool = false
+    ) throws -> APIResponse {
         let name = Router.name(prefix: "paypal", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8))
-        let context = RequestContext(request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-                                     user: anonymous ? nil : (caller ?? user))
+        let context = RequestContext(
+            request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
+            user: anonymous ? nil : (caller ?? user))
         return try entry.route.handler(context)
     }
 
@@ -57,7 +64,8 @@ final class PayPalHarness {
         try call("captureOrder", body: #"{"order_id":"\#(orderID)"}"#, as: caller)
     }
 
-    func deliver(_ type: String, resource: JSONValue, eventID: String = "WH-\(UUID().uuidString)") throws -> APIResponse {
+    func deliver(_ type: String, resource: JSONValue, eventID: String = "WH-\(UUID().uuidString)") throws -> APIResponse
+    {
         let body = JSONValue.object([
             ("id", .string(eventID)), ("event_version", .string("1.0")), ("resource_type", .string("capture")),
             ("event_type", .string(type)), ("resource", resource),
@@ -66,11 +74,24 @@ final class PayPalHarness {
         return try call("handleWebhookEvents", body: body, headers: headers, anonymous: true)
     }
 
-    func refundResource(_ id: String, capture: String, value: String, status: String = "COMPLETED", currency: String = "USD") -> JSONValue {
-        .object([("id", .string(id)), ("status", .string(status)),
-                 ("amount", .object([("currency_code", .string(currency)), ("value", .string(value))])),
-                 ("links", .array([.object([("rel", .string("self")), ("href", .string("\(FakePayPal.base)/v2/payments/refunds/\(id)"))]),
-                                   .object([("rel", .string("up")), ("href", .string("\(FakePayPal.base)/v2/payments/captures/\(capture)"))])]))])
+    func refundResource(
+        _ id: String, capture: String, value: String, status: String = "COMPLETED", currency: String = "USD"
+    ) -> JSONValue {
+        .object([
+            ("id", .string(id)), ("status", .string(status)),
+            ("amount", .object([("currency_code", .string(currency)), ("value", .string(value))])),
+            (
+                "links",
+                .array([
+                    .object([
+                        ("rel", .string("self")), ("href", .string("\(FakePayPal.base)/v2/payments/refunds/\(id)")),
+                    ]),
+                    .object([
+                        ("rel", .string("up")), ("href", .string("\(FakePayPal.base)/v2/payments/captures/\(capture)")),
+                    ]),
+                ])
+            ),
+        ])
     }
 
     static func status(_ error: any Error) -> Int? { (error as? APIError)?.code.status }
@@ -94,19 +115,26 @@ final class PayPalHarness {
         #expect(body["intent"]?.stringValue == "CAPTURE")
         let unit = try #require(body["purchase_units"]?.arrayValue?.first)
         #expect(unit["custom_id"]?.stringValue == "\(session.publicID):user-1")
-        #expect(unit.at("amount.currency_code")?.stringValue == "USD" && unit.at("amount.value")?.stringValue == "12.34")
+        #expect(
+            unit.at("amount.currency_code")?.stringValue == "USD" && unit.at("amount.value")?.stringValue == "12.34")
         #expect(h.gateway.publicKeys.map(\.0) == ["paypalClientId"] && h.gateway.publicKeys.map(\.1) == ["cid-unit"])
     }
 
     @Test func aLongUidLeavesOnlyThePublicIDInCustomID() throws {
         let long = String(repeating: "x", count: 100)
         #expect(PayPalOrder.customID(publicID: "p", uid: "u") == "p:u")
-        #expect(PayPalOrder.customID(publicID: String(repeating: "a", count: 36), uid: long) == String(repeating: "a", count: 36))
-        #expect(PayPalOrder.customID(publicID: String(repeating: "a", count: 36), uid: String(repeating: "x", count: 90)).count == 127)
+        #expect(
+            PayPalOrder.customID(publicID: String(repeating: "a", count: 36), uid: long)
+                == String(repeating: "a", count: 36))
+        #expect(
+            PayPalOrder.customID(publicID: String(repeating: "a", count: 36), uid: String(repeating: "x", count: 90))
+                .count == 127)
     }
 
-    @Test(arguments: [#"{"amount":"1500","recaptcha_token":"pass"}"#, #"{"amount":499,"recaptcha_token":"pass"}"#,
-                      #"{"amount":1500,"recaptcha_token":"nope"}"#, #"{"amount":1500}"#, "[]"])
+    @Test(arguments: [
+        #"{"amount":"1500","recaptcha_token":"pass"}"#, #"{"amount":499,"recaptcha_token":"pass"}"#,
+        #"{"amount":1500,"recaptcha_token":"nope"}"#, #"{"amount":1500}"#, "[]",
+    ])
     func badInputIs400AndCreatesNothing(body: String) throws {
         let h = try PayPalHarness()
         #expect(throws: APIError.self) { try h.call("createOrder", body: body) }
@@ -120,7 +148,9 @@ final class PayPalHarness {
         #expect(h.ledger.sessions.last?.status == .failed)
         h.paypal.state.withLock { $0.echoOverride = "someone-else:user-1" }
         let error = #expect(throws: APIError.self) { try h.createOrder() }
-        #expect(error?.code.status == 502 && h.ledger.sessions.last?.status == .failed && h.ledger.sessions.last?.externalID == nil)
+        #expect(
+            error?.code.status == 502 && h.ledger.sessions.last?.status == .failed
+                && h.ledger.sessions.last?.externalID == nil)
     }
 
     @Test func captureOfAnApprovedOrderCreditsOnceUnderTheCaptureID() throws {
@@ -152,8 +182,10 @@ final class PayPalHarness {
         #expect(h.ledger.rows.isEmpty && h.paypal.state.withLock { $0.captureKeys }.isEmpty)
     }
 
-    @Test(arguments: [("PENDING", 202), ("DECLINED", 402), ("INSTRUMENT_DECLINED", 402), ("EXPIRED", 409), ("VALUE:99.00", 409),
-                      ("ALREADY_CAPTURED", 200), ("5XX_AFTER", 200), ("5XX", 502)])
+    @Test(arguments: [
+        ("PENDING", 202), ("DECLINED", 402), ("INSTRUMENT_DECLINED", 402), ("EXPIRED", 409), ("VALUE:99.00", 409),
+        ("ALREADY_CAPTURED", 200), ("5XX_AFTER", 200), ("5XX", 502),
+    ])
     func captureAnswers(mode: String, expected: Int) throws {
         let h = try PayPalHarness()
         let id = try h.createOrder(amount: 1500)
@@ -210,16 +242,21 @@ final class PayPalHarness {
         _ = try h.capture(id)
         let captureID = "CAP\(id)"
         h.paypal.state.withLock { s in
-            s.captures[captureID] = s.captures[captureID]?.setting("status", .string("COMPLETED")).setting("custom_id", .string("not-ours"))
+            s.captures[captureID] = s.captures[captureID]?.setting("status", .string("COMPLETED")).setting(
+                "custom_id", .string("not-ours"))
         }
-        _ = try h.deliver("PAYMENT.CAPTURE.COMPLETED", resource: .object([("id", .string(captureID)), ("status", .string("COMPLETED"))]))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.COMPLETED",
+            resource: .object([("id", .string(captureID)), ("status", .string("COMPLETED"))]))
         #expect(h.ledger.rows.isEmpty && h.ledger.events.values.first?.outcome == "not-ours")
         let session = try #require(h.ledger.sessions.first)
         h.paypal.state.withLock { s in
             s.captures[captureID] = s.captures[captureID]?.setting("custom_id", .string("\(session.publicID):user-1"))
                 .setting("amount", .object([("currency_code", .string("EUR")), ("value", .string("15.00"))]))
         }
-        _ = try h.deliver("PAYMENT.CAPTURE.COMPLETED", resource: .object([("id", .string(captureID)), ("status", .string("COMPLETED"))]))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.COMPLETED",
+            resource: .object([("id", .string(captureID)), ("status", .string("COMPLETED"))]))
         #expect(h.ledger.rows.isEmpty && h.ledger.operatorItems.map(\.reason) == ["non-usd-payment"])
     }
 
@@ -229,23 +266,36 @@ final class PayPalHarness {
         h.paypal.approve(id)
         _ = try h.capture(id)
         let captureID = "CAP\(id)"
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"), eventID: "WH-R1")
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"), eventID: "WH-R1")
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"), eventID: "WH-R1b")
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF2", capture: captureID, value: "1.00", status: "PENDING"))
-        _ = try h.deliver("PAYMENT.CAPTURE.REVERSED", resource: h.refundResource("REV1", capture: captureID, value: "7.25"))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"),
+            eventID: "WH-R1")
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"),
+            eventID: "WH-R1")
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF1", capture: captureID, value: "5.00"),
+            eventID: "WH-R1b")
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED",
+            resource: h.refundResource("REF2", capture: captureID, value: "1.00", status: "PENDING"))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REVERSED", resource: h.refundResource("REV1", capture: captureID, value: "7.25"))
         #expect(h.ledger.rows.map(\.paymentID) == [captureID, "REF1", "REV1"])
         #expect(h.ledger.rows.map(\.amount.cents) == [2000, -500, -725])
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF3", capture: captureID, value: "20.00"))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF3", capture: captureID, value: "20.00"))
         #expect(h.ledger.rows.count == 3 && h.ledger.operatorItems.map(\.reason) == ["over-refund"])
-        _ = try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REF4", capture: captureID, value: "1.00", currency: "EUR"))
+        _ = try h.deliver(
+            "PAYMENT.CAPTURE.REFUNDED",
+            resource: h.refundResource("REF4", capture: captureID, value: "1.00", currency: "EUR"))
         #expect(h.ledger.rows.count == 3 && h.ledger.operatorItems.map(\.reason) == ["over-refund", "non-usd-refund"])
     }
 
     @Test func aRefundBeforeItsPaymentAsksForARetryAndRecordsNothing() throws {
         let h = try PayPalHarness()
         let error = #expect(throws: LedgerError.self) {
-            try h.deliver("PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REFX", capture: "CAPUNKNOWN", value: "1.00"))
+            try h.deliver(
+                "PAYMENT.CAPTURE.REFUNDED", resource: h.refundResource("REFX", capture: "CAPUNKNOWN", value: "1.00"))
         }
         #expect(error?.kind == .refundTargetMissing && h.ledger.events.isEmpty)
     }
@@ -267,12 +317,19 @@ final class PayPalHarness {
 
     @Test func forgedDeliveriesAre401AndRecordNothing() throws {
         let h = try PayPalHarness()
-        let body = #"{"id":"WH-FORGED","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"CAPX","status":"COMPLETED"}}"#
-        var headers = try h.chain.headers(body: Array(body.utf8), webhookID: "WH-ID-OTHER", certURL: PayPalHarness.certURL)
-        var error = #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, headers: headers, anonymous: true) }
+        let body =
+            #"{"id":"WH-FORGED","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"CAPX","status":"COMPLETED"}}"#
+        var headers = try h.chain.headers(
+            body: Array(body.utf8), webhookID: "WH-ID-OTHER", certURL: PayPalHarness.certURL)
+        var error = #expect(throws: APIError.self) {
+            try h.call("handleWebhookEvents", body: body, headers: headers, anonymous: true)
+        }
         #expect(error?.code == .unauthorized)
-        headers = try h.chain.headers(body: Array(body.utf8), webhookID: "WH-ID-UNIT", certURL: "https://evil.example/cert")
-        error = #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, headers: headers, anonymous: true) }
+        headers = try h.chain.headers(
+            body: Array(body.utf8), webhookID: "WH-ID-UNIT", certURL: "https://evil.example/cert")
+        error = #expect(throws: APIError.self) {
+            try h.call("handleWebhookEvents", body: body, headers: headers, anonymous: true)
+        }
         #expect(error?.code == .unauthorized)
         error = #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, anonymous: true) }
         #expect(error?.code == .unauthorized && h.ledger.events.isEmpty)
@@ -298,16 +355,20 @@ final class PayPalHarness {
         h.paypal.state.withLock { $0.expiresIn = 0 }
         h.clock.advance(10_000)
         let refused = FakeTransport { request in
-            request.url.hasSuffix("/v1/oauth2/token") ? FakeTransport.json(200, #"{"access_token":"x","expires_in":3600}"#)
+            request.url.hasSuffix("/v1/oauth2/token")
+                ? FakeTransport.json(200, #"{"access_token":"x","expires_in":3600}"#)
                 : FakeTransport.json(401, #"{"error":"invalid_token"}"#)
         }
-        let services = GatewayServices(core: CoreConfiguration(), transport: refused, authenticator: FixedAuthenticator(user: h.user),
-                                       recaptcha: PassRecaptcha())
-        let config = try PayPalConfiguration(ConfigReader([
-            "PAYPAL_CLIENT_ID": "c", "PAYPAL_SECRET": "s", "PAYPAL_WEBHOOK_ID": "w", "PAYPAL_CERT_HOSTS": "h",
-            "PAYPAL_TRUST_ROOTS": #filePath.replacingOccurrences(of: "PayPal/PayPalGatewayTests.swift", with: "Fixtures/paypal/clientCertTest.crt"),
-            "PAYPAL_API_BASE": "https://refusing.test",
-        ]))
+        let services = GatewayServices(
+            core: CoreConfiguration(), transport: refused, authenticator: FixedAuthenticator(user: h.user),
+            recaptcha: PassRecaptcha())
+        let config = try PayPalConfiguration(
+            ConfigReader([
+                "PAYPAL_CLIENT_ID": "c", "PAYPAL_SECRET": "s", "PAYPAL_WEBHOOK_ID": "w", "PAYPAL_CERT_HOSTS": "h",
+                "PAYPAL_TRUST_ROOTS": #filePath.replacingOccurrences(
+                    of: "PayPal/PayPalGatewayTests.swift", with: "Fixtures/paypal/clientCertTest.crt"),
+                "PAYPAL_API_BASE": "https://refusing.test",
+            ]))
         let tokens = PayPalTokenProvider(configuration: config, service: services.outbound("p"), clock: { 0 })
         let api = PayPalAPI(configuration: config, service: services.outbound("p"), tokens: tokens)
         #expect(throws: PayPalAPI.Failure.self) { try api.order("X") }
@@ -316,8 +377,10 @@ final class PayPalHarness {
     }
 
     @Test func configurationErrorsNameTheVariable() throws {
-        for (key, value) in [("PAYPAL_TRUST_ROOTS", "/nonexistent.pem"), ("PAYPAL_CERT_HOSTS", ""), ("PAYPAL_WEBHOOK_ID", ""),
-                             ("PAYPAL_API_BASE", "https://x/y")] {
+        for (key, value) in [
+            ("PAYPAL_TRUST_ROOTS", "/nonexistent.pem"), ("PAYPAL_CERT_HOSTS", ""), ("PAYPAL_WEBHOOK_ID", ""),
+            ("PAYPAL_API_BASE", "https://x/y"),
+        ] {
             let error = #expect(throws: ConfigurationError.self) { try PayPalHarness(extra: [key: value]) }
             #expect(error?.variable == key)
         }
@@ -344,13 +407,20 @@ final class PayPalHarness {
         // VOIDED closes as canceled; unknown to PayPal (expired) as expired; not yet approved stays open.
         let voided = try h.createOrder()
         h.paypal.setStatus(voided, "VOIDED")
-        #expect(try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger) == .closed(.canceled))
+        #expect(
+            try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger)
+                == .closed(.canceled))
         let created = try h.createOrder()
-        #expect(try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger) == .unchanged)
+        #expect(
+            try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger)
+                == .unchanged)
         h.paypal.state.withLock { _ = $0.orders.removeValue(forKey: created) }
-        #expect(try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger) == .closed(.expired))
+        #expect(
+            try h.gateway.reconcile(try #require(h.ledger.sessions.last), ledger: h.ledger, logger: logger)
+                == .closed(.expired))
         // A `creating` session (answer lost) is recovered through the create request id.
-        let lost = try h.ledger.createSession(gateway: "paypal", uid: "user-1", amount: Money(cents: 900), currency: "USD")
+        let lost = try h.ledger.createSession(
+            gateway: "paypal", uid: "user-1", amount: Money(cents: 900), currency: "USD")
         #expect(try h.gateway.reconcile(lost, ledger: h.ledger, logger: logger) == .unchanged)
         #expect(h.ledger.sessions.last?.externalID != nil && h.ledger.sessions.last?.status == .pending)
     }

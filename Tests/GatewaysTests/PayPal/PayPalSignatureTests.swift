@@ -22,27 +22,37 @@ import Testing
     }
 
     static func services(_ transport: FakeTransport) -> GatewayServices {
-        GatewayServices(core: CoreConfiguration(), transport: transport,
-                        authenticator: FixedAuthenticator(user: AuthenticatedUser(uid: "u", emailVerified: true, signInProvider: "x")),
-                        recaptcha: PassRecaptcha())
+        GatewayServices(
+            core: CoreConfiguration(), transport: transport,
+            authenticator: FixedAuthenticator(
+                user: AuthenticatedUser(uid: "u", emailVerified: true, signInProvider: "x")),
+            recaptcha: PassRecaptcha())
     }
 
-    static func verifier(webhookID: String, hosts: Set<String>, anchors: [Certificate], transport: FakeTransport,
-                         suffix: String = ".paypal.com") -> PayPalSignature {
-        let store = PayPalCertificateStore(allowedHosts: hosts, commonNameSuffix: suffix, trustRoots: anchors,
-                                           service: services(transport).outbound("paypal-certs"))
+    static func verifier(
+        webhookID: String, hosts: Set<String>, anchors: [Certificate], transport: FakeTransport,
+        suffix: String = ".paypal.com"
+    ) -> PayPalSignature {
+        let store = PayPalCertificateStore(
+            allowedHosts: hosts, commonNameSuffix: suffix, trustRoots: anchors,
+            service: services(transport).outbound("paypal-certs"))
         return PayPalSignature(webhookID: webhookID, certificates: store)
     }
 
     static func vectorHeaders() -> [String: String] {
-        ["paypal-transmission-id": "afa30d40-ca4a-11e9-ab68-7d4e2605c70c", "paypal-transmission-time": "2019-08-29T10:49:33Z",
-         "paypal-transmission-sig": vectorSignature, "paypal-cert-url": vectorCertURL, "paypal-auth-algo": "SHA256withRSA"]
+        [
+            "paypal-transmission-id": "afa30d40-ca4a-11e9-ab68-7d4e2605c70c",
+            "paypal-transmission-time": "2019-08-29T10:49:33Z",
+            "paypal-transmission-sig": vectorSignature, "paypal-cert-url": vectorCertURL,
+            "paypal-auth-algo": "SHA256withRSA",
+        ]
     }
 
     @Test func crc32MatchesZlib() throws {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum(try Self.fixture("webhook-body.json")) == 3_674_300_368)
-        let message = PayPalSignature.message(transmissionID: "a", transmissionTime: "t", webhookID: "w", body: Array("123456789".utf8))
+        let message = PayPalSignature.message(
+            transmissionID: "a", transmissionTime: "t", webhookID: "w", body: Array("123456789".utf8))
         #expect(String(decoding: message, as: UTF8.self) == "a|t|w|3421780262")
     }
 
@@ -51,23 +61,34 @@ import Testing
         let cert = try Certificate(pem: pem)
         let body = try Self.fixture("webhook-body.json")
         let transport = FakeTransport { request in
-            request.url == Self.vectorCertURL ? HTTPResponse(status: 200, body: Array(pem.utf8)) : HTTPResponse(status: 404)
+            request.url == Self.vectorCertURL
+                ? HTTPResponse(status: 200, body: Array(pem.utf8)) : HTTPResponse(status: 404)
         }
         let headers = Self.vectorHeaders()
-        let good = Self.verifier(webhookID: "0FV983392A0531201", hosts: ["api.sandbox.paypal.com"], anchors: [cert], transport: transport)
+        let good = Self.verifier(
+            webhookID: "0FV983392A0531201", hosts: ["api.sandbox.paypal.com"], anchors: [cert], transport: transport)
         try good.verify(header: { headers[$0] }, body: body, now: Self.vectorTime)
 
-        let wrongID = Self.verifier(webhookID: "NotToBeFound", hosts: ["api.sandbox.paypal.com"], anchors: [cert], transport: transport)
-        #expect(throws: PayPalSignature.Failure.mismatch) { try wrongID.verify(header: { headers[$0] }, body: body, now: Self.vectorTime) }
+        let wrongID = Self.verifier(
+            webhookID: "NotToBeFound", hosts: ["api.sandbox.paypal.com"], anchors: [cert], transport: transport)
+        #expect(throws: PayPalSignature.Failure.mismatch) {
+            try wrongID.verify(header: { headers[$0] }, body: body, now: Self.vectorTime)
+        }
         var tampered = body
         tampered[tampered.count / 2] ^= 0x01
-        #expect(throws: PayPalSignature.Failure.mismatch) { try good.verify(header: { headers[$0] }, body: tampered, now: Self.vectorTime) }
+        #expect(throws: PayPalSignature.Failure.mismatch) {
+            try good.verify(header: { headers[$0] }, body: tampered, now: Self.vectorTime)
+        }
         // The same certificate is past its validity today.
-        #expect(throws: PayPalSignature.Failure.self) { try good.verify(header: { headers[$0] }, body: body, now: 1_700_000_000) }
+        #expect(throws: PayPalSignature.Failure.self) {
+            try good.verify(header: { headers[$0] }, body: body, now: 1_700_000_000)
+        }
         // A flipped signature bit fails too.
         var badSig = headers
         badSig["paypal-transmission-sig"] = "A" + Self.vectorSignature.dropFirst()
-        #expect(throws: PayPalSignature.Failure.mismatch) { try good.verify(header: { badSig[$0] }, body: body, now: Self.vectorTime) }
+        #expect(throws: PayPalSignature.Failure.mismatch) {
+            try good.verify(header: { badSig[$0] }, body: body, now: Self.vectorTime)
+        }
     }
 
     @Test func certificateURLAllowList() throws {
@@ -75,20 +96,29 @@ import Testing
         try PayPalCertificateStore.checkURL("https://API.PayPal.com/v1/notifications/certs/x", allowedHosts: hosts)
         try PayPalCertificateStore.checkURL("https://api.paypal.com:8443/v1/notifications/certs/x", allowedHosts: hosts)
         try PayPalCertificateStore.checkURL("http://127.0.0.1:18102/v1/notifications/certs/x", allowedHosts: hosts)
-        for bad in ["http://api.paypal.com/v1/notifications/certs/x", "https://evil.example/v1/x", "https://api.paypal.com.evil.example/x",
-                    "https://api.paypal.com@evil.example/x", "ftp://api.paypal.com/x", "api.paypal.com/x", "http://localhost:18102/x"] {
-            #expect(throws: PayPalSignature.Failure.self, "\(bad)") { try PayPalCertificateStore.checkURL(bad, allowedHosts: hosts) }
+        for bad in [
+            "http://api.paypal.com/v1/notifications/certs/x", "https://evil.example/v1/x",
+            "https://api.paypal.com.evil.example/x",
+            "https://api.paypal.com@evil.example/x", "ftp://api.paypal.com/x", "api.paypal.com/x",
+            "http://localhost:18102/x",
+        ] {
+            #expect(throws: PayPalSignature.Failure.self, "\(bad)") {
+                try PayPalCertificateStore.checkURL(bad, allowedHosts: hosts)
+            }
         }
     }
 
     @Test func aDisallowedHostIsRejectedWithoutAnyFetch() throws {
         let chain = PayPalTestChain.shared
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(chain.servedPEM.utf8)) }
-        let verifier = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: transport)
+        let verifier = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: transport)
         let body = Array(#"{"id":"WH-1"}"#.utf8)
         for url in ["https://evil.example/v1/notifications/certs/a", "http://api.paypal.com/v1/notifications/certs/a"] {
             let headers = try chain.headers(body: body, webhookID: "WH-ID", certURL: url)
-            #expect(throws: PayPalSignature.Failure.self) { try verifier.verify(header: { headers[$0] }, body: body, now: Int64(Date().timeIntervalSince1970)) }
+            #expect(throws: PayPalSignature.Failure.self) {
+                try verifier.verify(header: { headers[$0] }, body: body, now: Int64(Date().timeIntervalSince1970))
+            }
         }
         #expect(transport.requests.isEmpty)
     }
@@ -97,7 +127,8 @@ import Testing
         let chain = PayPalTestChain.shared
         let url = "https://api.paypal.com/v1/notifications/certs/CERT-1"
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(chain.servedPEM.utf8)) }
-        let verifier = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: transport)
+        let verifier = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: transport)
         let body = Array(#"{"id":"WH-1"}"#.utf8)
         let now = Int64(Date().timeIntervalSince1970)
         for _ in 0..<3 {
@@ -107,16 +138,21 @@ import Testing
         #expect(transport.requests.count == 1)
         #expect(transport.requests.first?.timeout == 5 && transport.requests.first?.maxResponseBytes == 65_536)
         // The intermediate alone is an acceptable anchor (partial chain).
-        let partial = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.intermediate], transport: transport)
+        let partial = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.intermediate], transport: transport)
         let headers = try chain.headers(body: body, webhookID: "WH-ID", certURL: url)
         try partial.verify(header: { headers[$0] }, body: body, now: now)
         // Wrong algorithm name, missing header.
         var other = headers
         other["paypal-auth-algo"] = "SHA1withRSA"
-        #expect(throws: PayPalSignature.Failure.unsupportedAlgorithm("SHA1withRSA")) { try verifier.verify(header: { other[$0] }, body: body, now: now) }
+        #expect(throws: PayPalSignature.Failure.unsupportedAlgorithm("SHA1withRSA")) {
+            try verifier.verify(header: { other[$0] }, body: body, now: now)
+        }
         other = headers
         other["paypal-transmission-id"] = nil
-        #expect(throws: PayPalSignature.Failure.missingHeader("paypal-transmission-id")) { try verifier.verify(header: { other[$0] }, body: body, now: now) }
+        #expect(throws: PayPalSignature.Failure.missingHeader("paypal-transmission-id")) {
+            try verifier.verify(header: { other[$0] }, body: body, now: now)
+        }
     }
 
     @Test func chainNotToTheRootExpiredLeafWrongCNAndWrongKeyFail() throws {
@@ -126,20 +162,29 @@ import Testing
         let now = Int64(Date().timeIntervalSince1970)
         // A rogue chain (its own root) is not trusted.
         let rogueTransport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(rogue.servedPEM.utf8)) }
-        let trustsGenuine = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: rogueTransport)
+        let trustsGenuine = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: rogueTransport)
         let rogueHeaders = try rogue.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/rogue")
-        #expect(throws: PayPalSignature.Failure.self) { try trustsGenuine.verify(header: { rogueHeaders[$0] }, body: body, now: now) }
+        #expect(throws: PayPalSignature.Failure.self) {
+            try trustsGenuine.verify(header: { rogueHeaders[$0] }, body: body, now: now)
+        }
         // The genuine certificate with a signature by another key.
         let genuineTransport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(chain.servedPEM.utf8)) }
-        let verifier = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport)
+        let verifier = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport)
         let wrongKey = try rogue.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/genuine")
-        #expect(throws: PayPalSignature.Failure.mismatch) { try verifier.verify(header: { wrongKey[$0] }, body: body, now: now) }
+        #expect(throws: PayPalSignature.Failure.mismatch) {
+            try verifier.verify(header: { wrongKey[$0] }, body: body, now: now)
+        }
         // Expired leaf: the same chain checked after the leaf's end of validity.
         let good = try chain.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/genuine")
-        #expect(throws: PayPalSignature.Failure.self) { try verifier.verify(header: { good[$0] }, body: body, now: chain.leaf.notAfter + 60) }
+        #expect(throws: PayPalSignature.Failure.self) {
+            try verifier.verify(header: { good[$0] }, body: body, now: chain.leaf.notAfter + 60)
+        }
         // A CN suffix the chain does not meet.
-        let strict = Self.verifier(webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport,
-                                   suffix: ".paypal.example")
+        let strict = Self.verifier(
+            webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport,
+            suffix: ".paypal.example")
         #expect(throws: PayPalSignature.Failure.self) { try strict.verify(header: { good[$0] }, body: body, now: now) }
         try verifier.verify(header: { good[$0] }, body: body, now: now)
     }
@@ -147,16 +192,23 @@ import Testing
     @Test func aLeafWithTheWrongCommonNameIsRejected() throws {
         let rootKey = try PrivateKey.generateRSA()
         let leafKey = try PrivateKey.generateRSA()
-        let root = try Certificate.issue(commonName: "R", subjectKey: rootKey, issuer: nil, issuerKey: rootKey, isCA: true, days: 30)
-        let leaf = try Certificate.issue(commonName: "messageverificationcerts.paypal.com.evil.example", subjectKey: leafKey, issuer: root,
-                                         issuerKey: rootKey, isCA: false, days: 30)
+        let root = try Certificate.issue(
+            commonName: "R", subjectKey: rootKey, issuer: nil, issuerKey: rootKey, isCA: true, days: 30)
+        let leaf = try Certificate.issue(
+            commonName: "messageverificationcerts.paypal.com.evil.example", subjectKey: leafKey, issuer: root,
+            issuerKey: rootKey, isCA: false, days: 30)
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(leaf.pem.utf8)) }
         let verifier = Self.verifier(webhookID: "W", hosts: ["api.paypal.com"], anchors: [root], transport: transport)
         let body = Array("{}".utf8)
         let message = PayPalSignature.message(transmissionID: "t", transmissionTime: "x", webhookID: "W", body: body)
-        let headers = ["paypal-transmission-id": "t", "paypal-transmission-time": "x", "paypal-cert-url": "https://api.paypal.com/c",
-                       "paypal-auth-algo": "SHA256withRSA",
-                       "paypal-transmission-sig": Base64.encode(try leafKey.sign(message, algorithm: .rsaPKCS1SHA256))]
-        #expect(throws: PayPalSignature.Failure.self) { try verifier.verify(header: { headers[$0] }, body: body, now: Int64(Date().timeIntervalSince1970)) }
+        let headers = [
+            "paypal-transmission-id": "t", "paypal-transmission-time": "x",
+            "paypal-cert-url": "https://api.paypal.com/c",
+            "paypal-auth-algo": "SHA256withRSA",
+            "paypal-transmission-sig": Base64.encode(try leafKey.sign(message, algorithm: .rsaPKCS1SHA256)),
+        ]
+        #expect(throws: PayPalSignature.Failure.self) {
+            try verifier.verify(header: { headers[$0] }, body: body, now: Int64(Date().timeIntervalSince1970))
+        }
     }
 }

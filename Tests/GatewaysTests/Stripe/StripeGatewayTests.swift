@@ -20,7 +20,8 @@ final class StripeHarness {
             core: CoreConfiguration(), transport: transport, authenticator: FixedAuthenticator(user: user),
             recaptcha: PassRecaptcha())
         let config = ConfigReader([
-            "STRIPE_SECRET_KEY": "sk_test_unit", "STRIPE_PUBLISHABLE_KEY": "pk_test_unit", "STRIPE_WEBHOOK_SECRET": "whsec_a,whsec_unit",
+            "STRIPE_SECRET_KEY": "sk_test_unit", "STRIPE_PUBLISHABLE_KEY": "pk_test_unit",
+            "STRIPE_WEBHOOK_SECRET": "whsec_a,whsec_unit",
             "STRIPE_API_BASE": "https://stripe.test",
         ])
         gateway = try StripeGateway(GatewayContext(config: config, services: services))
@@ -29,22 +30,28 @@ final class StripeHarness {
         self.router = router
     }
 
-    func call(_ action: String, body: String, headers: [String: String] = [:], asUser: Bool = true) throws -> APIResponse {
+    func call(_ action: String, body: String, headers: [String: String] = [:], asUser: Bool = true) throws
+        -> APIResponse
+    {
         let name = Router.name(prefix: "stripe", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8))
-        let context = RequestContext(request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-                                     user: asUser ? user : nil)
+        let context = RequestContext(
+            request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
+            user: asUser ? user : nil)
         return try entry.route.handler(context)
     }
 
     func createIntent(amount: Int = 1500) throws -> String {
-        let response = try call("getPaymentIntent", body: #"{"amount":\#(amount),"recaptcha_token":"pass","platform":"web"}"#)
+        let response = try call(
+            "getPaymentIntent", body: #"{"amount":\#(amount),"recaptcha_token":"pass","platform":"web"}"#)
         let json = try JSONValue.parse(response.body)
         return try #require(json["id"]?.stringValue)
     }
 
-    func deliver(type: String, object: JSONValue, eventID: String = "evt_\(Int.random(in: 1...1_000_000_000))") throws -> APIResponse {
+    func deliver(type: String, object: JSONValue, eventID: String = "evt_\(Int.random(in: 1...1_000_000_000))") throws
+        -> APIResponse
+    {
         let body = JSONValue.object([
             ("id", .string(eventID)), ("object", .string("event")), ("type", .string(type)),
             ("data", .object([("object", object)])),
@@ -57,7 +64,8 @@ final class StripeHarness {
 @Suite struct StripeGatewayTests {
     @Test func createIntentSendsTheSessionReferencesAndStoresTheLink() throws {
         let h = try StripeHarness()
-        let response = try h.call("getPaymentIntent", body: #"{"amount":1500,"recaptcha_token":"pass","platform":"web"}"#)
+        let response = try h.call(
+            "getPaymentIntent", body: #"{"amount":1500,"recaptcha_token":"pass","platform":"web"}"#)
         #expect(response.status == 200)
         let json = try JSONValue.parse(response.body)
         let id = try #require(json["id"]?.stringValue)
@@ -66,16 +74,19 @@ final class StripeHarness {
         let session = try #require(h.ledger.sessions.first)
         #expect(session.status == .pending && session.externalID == id && session.amount == Money(cents: 1500))
         let sent = try #require(h.transport.requests.first)
-        #expect(sent.form["currency"] == "usd" && sent.form["capture_method"] == "manual" && sent.form["amount"] == "1500")
+        #expect(
+            sent.form["currency"] == "usd" && sent.form["capture_method"] == "manual" && sent.form["amount"] == "1500")
         #expect(sent.form["metadata[uid]"] == "user-1" && sent.form["metadata[session_id]"] == session.publicID)
         #expect(sent.header("Idempotency-Key") == "pi-create-\(session.publicID)")
         #expect(sent.header("Stripe-Version") == StripeConfiguration.apiVersion)
     }
 
-    @Test(arguments: [#"{"amount":"1500","recaptcha_token":"pass"}"#, #"{"amount":15.5,"recaptcha_token":"pass"}"#,
-                      #"{"amount":499,"recaptcha_token":"pass"}"#, #"{"amount":100001,"recaptcha_token":"pass"}"#,
-                      #"{"amount":1500,"recaptcha_token":"nope"}"#, #"{"amount":1500,"recaptcha_token":"pass","platform":"tv"}"#,
-                      #"{"recaptcha_token":"pass"}"#, "not json"])
+    @Test(arguments: [
+        #"{"amount":"1500","recaptcha_token":"pass"}"#, #"{"amount":15.5,"recaptcha_token":"pass"}"#,
+        #"{"amount":499,"recaptcha_token":"pass"}"#, #"{"amount":100001,"recaptcha_token":"pass"}"#,
+        #"{"amount":1500,"recaptcha_token":"nope"}"#, #"{"amount":1500,"recaptcha_token":"pass","platform":"tv"}"#,
+        #"{"recaptcha_token":"pass"}"#, "not json",
+    ])
     func badInputIs400AndCreatesNothing(body: String) throws {
         let h = try StripeHarness()
         #expect(throws: APIError.self) { try h.call("getPaymentIntent", body: body) }
@@ -127,11 +138,16 @@ final class StripeHarness {
         h.stripe.authorize(id, review: true)
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
         #expect(h.ledger.rows.isEmpty && h.ledger.sessions.first?.status == .review)
-        let status = try h.call("getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
+        let status = try h.call(
+            "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
         #expect(try JSONValue.parse(status.body)["status"]?.stringValue == "review")
-        h.stripe.state.withLock { $0.reviews["prv_\(id)"] = .object([("id", .string("prv_\(id)")), ("open", .bool(false))]) }
-        let review: JSONValue = .object([("id", .string("prv_\(id)")), ("object", .string("review")), ("open", .bool(false)),
-                                         ("reason", .string("approved")), ("payment_intent", .string(id))])
+        h.stripe.state.withLock {
+            $0.reviews["prv_\(id)"] = .object([("id", .string("prv_\(id)")), ("open", .bool(false))])
+        }
+        let review: JSONValue = .object([
+            ("id", .string("prv_\(id)")), ("object", .string("review")), ("open", .bool(false)),
+            ("reason", .string("approved")), ("payment_intent", .string(id)),
+        ])
         _ = try h.deliver(type: "review.closed", object: review)
         #expect(h.ledger.rows.count == 1 && h.stripe.intent(id).status == "succeeded")
     }
@@ -140,18 +156,25 @@ final class StripeHarness {
         let h = try StripeHarness()
         let id = try h.createIntent()
         h.stripe.authorize(id, review: true)
-        let review: JSONValue = .object([("id", .string("prv_\(id)")), ("object", .string("review")), ("open", .bool(false)),
-                                         ("reason", .string("refunded_as_fraud")), ("payment_intent", .string(id))])
+        let review: JSONValue = .object([
+            ("id", .string("prv_\(id)")), ("object", .string("review")), ("open", .bool(false)),
+            ("reason", .string("refunded_as_fraud")), ("payment_intent", .string(id)),
+        ])
         _ = try h.deliver(type: "review.closed", object: review)
-        #expect(h.ledger.rows.isEmpty && h.stripe.intent(id).status == "canceled" && h.ledger.sessions.first?.status == .canceled)
+        #expect(
+            h.ledger.rows.isEmpty && h.stripe.intent(id).status == "canceled"
+                && h.ledger.sessions.first?.status == .canceled)
     }
 
     @Test func succeededForAnotherUidOrCurrencyIsNotCredited() throws {
         let h = try StripeHarness()
         let id = try h.createIntent()
         h.stripe.authorize(id)
-        let paid = h.stripe.intent(id).json.setting("status", .string("succeeded")).setting("amount_received", .int(1500))
-        let foreign = paid.setting("metadata", .object([("uid", .string("intruder")), ("session_id", paid.at("metadata.session_id") ?? .null)]))
+        let paid = h.stripe.intent(id).json.setting("status", .string("succeeded")).setting(
+            "amount_received", .int(1500))
+        let foreign = paid.setting(
+            "metadata",
+            .object([("uid", .string("intruder")), ("session_id", paid.at("metadata.session_id") ?? .null)]))
         _ = try h.deliver(type: "payment_intent.succeeded", object: foreign)
         #expect(h.ledger.rows.isEmpty && h.ledger.events.count == 1)
         _ = try h.deliver(type: "payment_intent.succeeded", object: paid.setting("currency", .string("eur")))
@@ -164,7 +187,9 @@ final class StripeHarness {
         let h = try StripeHarness()
         let body = #"{"id":"evt_forged","object":"event","type":"payment_intent.succeeded","data":{"object":{}}}"#
         let badHeader = StripeSignature.header(secret: "whsec_wrong", timestamp: h.services.now, body: Array(body.utf8))
-        #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, headers: ["stripe-signature": badHeader], asUser: false) }
+        #expect(throws: APIError.self) {
+            try h.call("handleWebhookEvents", body: body, headers: ["stripe-signature": badHeader], asUser: false)
+        }
         #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, asUser: false) }
         #expect(h.ledger.events.isEmpty)
     }
@@ -175,15 +200,21 @@ final class StripeHarness {
         h.stripe.authorize(id)
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
         func refund(_ rid: String, _ amount: Int, _ status: String) -> JSONValue {
-            .object([("id", .string(rid)), ("object", .string("refund")), ("amount", .int(amount)), ("status", .string(status)),
-                     ("currency", .string("usd")), ("payment_intent", .string(id)), ("charge", .string("ch_\(id)"))])
+            .object([
+                ("id", .string(rid)), ("object", .string("refund")), ("amount", .int(amount)),
+                ("status", .string(status)),
+                ("currency", .string("usd")), ("payment_intent", .string(id)), ("charge", .string("ch_\(id)")),
+            ])
         }
         _ = try h.deliver(type: "refund.created", object: refund("re_1", 500, "pending"))
         #expect(h.ledger.rows.count == 1)
         _ = try h.deliver(type: "refund.updated", object: refund("re_1", 500, "succeeded"))
         _ = try h.deliver(type: "refund.updated", object: refund("re_1", 500, "succeeded"))
-        h.stripe.state.withLock { $0.refundsByCharge["ch_\(id)"] = [refund("re_1", 500, "succeeded"), refund("re_2", 700, "succeeded")] }
-        _ = try h.deliver(type: "charge.refunded", object: .object([("id", .string("ch_\(id)")), ("object", .string("charge"))]))
+        h.stripe.state.withLock {
+            $0.refundsByCharge["ch_\(id)"] = [refund("re_1", 500, "succeeded"), refund("re_2", 700, "succeeded")]
+        }
+        _ = try h.deliver(
+            type: "charge.refunded", object: .object([("id", .string("ch_\(id)")), ("object", .string("charge"))]))
         #expect(h.ledger.rows.map(\.amount.cents) == [2000, -500, -700])
         _ = try h.deliver(type: "refund.failed", object: refund("re_2", 700, "failed"))
         #expect(h.ledger.rows.last?.paymentID == "re_2-reversed" && h.ledger.rows.last?.amount.cents == 700)
@@ -193,8 +224,10 @@ final class StripeHarness {
 
     @Test func aRefundBeforeItsPaymentAsksForARetry() throws {
         let h = try StripeHarness()
-        let refund: JSONValue = .object([("id", .string("re_x")), ("amount", .int(100)), ("status", .string("succeeded")),
-                                         ("currency", .string("usd")), ("payment_intent", .string("pi_unknown"))])
+        let refund: JSONValue = .object([
+            ("id", .string("re_x")), ("amount", .int(100)), ("status", .string("succeeded")),
+            ("currency", .string("usd")), ("payment_intent", .string("pi_unknown")),
+        ])
         #expect(throws: LedgerError.self) { try h.deliver(type: "refund.created", object: refund) }
         #expect(h.ledger.events.isEmpty)
     }
@@ -204,8 +237,10 @@ final class StripeHarness {
         let id = try h.createIntent(amount: 2000)
         h.stripe.authorize(id)
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
-        let dispute: JSONValue = .object([("id", .string("du_1")), ("object", .string("dispute")), ("amount", .int(2000)),
-                                          ("currency", .string("usd")), ("payment_intent", .string(id))])
+        let dispute: JSONValue = .object([
+            ("id", .string("du_1")), ("object", .string("dispute")), ("amount", .int(2000)),
+            ("currency", .string("usd")), ("payment_intent", .string(id)),
+        ])
         _ = try h.deliver(type: "charge.dispute.funds_withdrawn", object: dispute)
         _ = try h.deliver(type: "charge.dispute.funds_reinstated", object: dispute)
         #expect(h.ledger.rows.map(\.paymentID) == [id, "du_1", "du_1-reinstated"])
@@ -215,13 +250,16 @@ final class StripeHarness {
     @Test func statusRouteCapturesRightAfterTheRedirect() throws {
         let h = try StripeHarness()
         let id = try h.createIntent()
-        let unpaid = try h.call("getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
+        let unpaid = try h.call(
+            "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
         #expect(try JSONValue.parse(unpaid.body)["status"]?.stringValue == "unpaid")
         h.stripe.authorize(id)
-        let paid = try h.call("getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
+        let paid = try h.call(
+            "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
         #expect(try JSONValue.parse(paid.body)["status"]?.stringValue == "paid" && paid.newLedgerRowIDs.count == 1)
         h.stripe.state.withLock { $0.failNext["/v1/payment_intents/\(id)"] = 10 }
-        let fromLedger = try h.call("getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
+        let fromLedger = try h.call(
+            "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
         #expect(try JSONValue.parse(fromLedger.body)["status"]?.stringValue == "paid")
     }
 

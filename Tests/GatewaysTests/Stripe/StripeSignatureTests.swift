@@ -62,6 +62,8 @@ import Testing
     }
 
     @Test func headerBuilderProducesTheVector() {
-        #expect(StripeSignature.header(secret: "whsec_test_secret", timestamp: 1_700_000_000, body: body) == "t=1700000000,v1=\(vector)")
+        #expect(
+            StripeSignature.header(secret: "whsec_test_secret", timestamp: 1_700_000_000, body: body)
+                == "t=1700000000,v1=\(vector)")
     }
 }

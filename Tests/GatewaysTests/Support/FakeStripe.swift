@@ -32,11 +32,14 @@ final class FakeStripe: Sendable {
     func authorize(_ id: String, review: Bool = false) {
         state.withLock { s in
             guard let intent = s.intents[id] else { return }
-            var updated = intent.setting("status", .string("requires_capture")).setting("latest_charge", .string("ch_\(id)"))
+            var updated = intent.setting("status", .string("requires_capture")).setting(
+                "latest_charge", .string("ch_\(id)"))
             updated = updated.setting("amount_capturable", intent["amount"] ?? .int(0))
             if review {
                 let reviewID = "prv_\(id)"
-                s.reviews[reviewID] = .object([("id", .string(reviewID)), ("object", .string("review")), ("open", .bool(true))])
+                s.reviews[reviewID] = .object([
+                    ("id", .string(reviewID)), ("object", .string("review")), ("open", .bool(true)),
+                ])
                 updated = updated.setting("review", .string(reviewID))
             }
             s.intents[id] = updated
@@ -44,7 +47,9 @@ final class FakeStripe: Sendable {
     }
 
     func answer(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard request.header("authorization") == "Bearer sk_test_unit" else { return FakeTransport.json(401, #"{"error":{"type":"invalid_request_error"}}"#) }
+        guard request.header("authorization") == "Bearer sk_test_unit" else {
+            return FakeTransport.json(401, #"{"error":{"type":"invalid_request_error"}}"#)
+        }
         let path = String(request.url.dropFirst("https://stripe.test".count))
         return state.withLock { s in
             for (prefix, remaining) in s.failNext where remaining > 0 && path.hasPrefix(prefix) {
@@ -56,11 +61,18 @@ final class FakeStripe: Sendable {
                 let form = request.form
                 let id = "pi_unit\(s.counter)"
                 let intent: JSONValue = .object([
-                    ("id", .string(id)), ("object", .string("payment_intent")), ("status", .string("requires_payment_method")),
-                    ("amount", .number(form["amount"] ?? "0")), ("amount_received", .int(0)), ("amount_capturable", .int(0)),
+                    ("id", .string(id)), ("object", .string("payment_intent")),
+                    ("status", .string("requires_payment_method")),
+                    ("amount", .number(form["amount"] ?? "0")), ("amount_received", .int(0)),
+                    ("amount_capturable", .int(0)),
                     ("currency", .string(form["currency"] ?? "")), ("client_secret", .string("\(id)_secret_x")),
-                    ("metadata", .object([("uid", .string(form["metadata[uid]"] ?? "")),
-                                          ("session_id", .string(s.sessionOverride ?? form["metadata[session_id]"] ?? ""))])),
+                    (
+                        "metadata",
+                        .object([
+                            ("uid", .string(form["metadata[uid]"] ?? "")),
+                            ("session_id", .string(s.sessionOverride ?? form["metadata[session_id]"] ?? "")),
+                        ])
+                    ),
                     ("review", .null), ("latest_charge", .null),
                 ])
                 s.intents[id] = intent
@@ -71,11 +83,15 @@ final class FakeStripe: Sendable {
                 if request.method == "GET" { return FakeTransport.json(200, intent.serialized()) }
                 if parts.count == 4, parts[3] == "capture" {
                     guard intent["status"]?.stringValue == "requires_capture" else {
-                        return FakeTransport.json(400, #"{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state"}}"#)
+                        return FakeTransport.json(
+                            400, #"{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state"}}"#
+                        )
                     }
                     s.captureKeys.append(request.header("idempotency-key") ?? "")
-                    let captured = intent.setting("status", .string("succeeded")).setting("amount_received", intent["amount"] ?? .int(0))
-                        .setting("amount_capturable", .int(0))
+                    let captured = intent.setting("status", .string("succeeded")).setting(
+                        "amount_received", intent["amount"] ?? .int(0)
+                    )
+                    .setting("amount_capturable", .int(0))
                     s.intents[parts[2]] = captured
                     return FakeTransport.json(200, captured.serialized())
                 }
@@ -90,7 +106,10 @@ final class FakeStripe: Sendable {
             }
             if parts.count == 2, parts[1].hasPrefix("refunds?charge=") {
                 let charge = String(parts[1].dropFirst("refunds?charge=".count).prefix { $0 != "&" })
-                return FakeTransport.json(200, JSONValue.object([("object", .string("list")), ("data", .array(s.refundsByCharge[charge] ?? []))]).serialized())
+                return FakeTransport.json(
+                    200,
+                    JSONValue.object([("object", .string("list")), ("data", .array(s.refundsByCharge[charge] ?? []))])
+                        .serialized())
             }
             return FakeTransport.json(404, #"{"error":{"type":"invalid_request_error","code":"resource_missing"}}"#)
         }

@@ -12,20 +12,25 @@ final class InMemoryLedger: Ledger, @unchecked Sendable {
     func createSession(gateway: String, uid: String, amount: Money, currency: String) throws -> PaymentSession {
         defer { nextID += 1 }
         let session = PaymentSession(
-            id: nextID, publicID: "00000000-0000-4000-8000-\(String(nextID).leftPadded(12))", gateway: gateway, externalID: nil,
+            id: nextID, publicID: "00000000-0000-4000-8000-\(String(nextID).leftPadded(12))", gateway: gateway,
+            externalID: nil,
             uid: uid, amount: amount, currency: currency, status: .creating, createdAt: 1_700_000_000)
         sessions.append(session)
         return session
     }
 
     func attachExternalID(sessionID: Int64, externalID: String, status: SessionStatus) throws {
-        guard let index = sessions.firstIndex(where: { $0.id == sessionID }) else { throw LedgerError(.failed, "no session") }
+        guard let index = sessions.firstIndex(where: { $0.id == sessionID }) else {
+            throw LedgerError(.failed, "no session")
+        }
         sessions[index].externalID = externalID
         sessions[index].status = status
     }
 
     func updateSessionStatus(sessionID: Int64, status: SessionStatus) throws {
-        guard let index = sessions.firstIndex(where: { $0.id == sessionID }) else { throw LedgerError(.failed, "no session") }
+        guard let index = sessions.firstIndex(where: { $0.id == sessionID }) else {
+            throw LedgerError(.failed, "no session")
+        }
         sessions[index].status = status
     }
 
@@ -44,7 +49,8 @@ final class InMemoryLedger: Ledger, @unchecked Sendable {
         var stagedItems = operatorItems
         for entry in effect.entries {
             if let existing = staged.first(where: { $0.paymentID == entry.paymentID }) {
-                guard existing.gateway == entry.gateway, existing.uid == entry.uid, existing.amount == entry.amount else {
+                guard existing.gateway == entry.gateway, existing.uid == entry.uid, existing.amount == entry.amount
+                else {
                     throw LedgerError(.integrity, "payment_id \(entry.paymentID) differs")
                 }
                 outcome.alreadyPresent.append(entry.paymentID)
@@ -55,9 +61,11 @@ final class InMemoryLedger: Ledger, @unchecked Sendable {
                 guard let original = staged.first(where: { $0.paymentID == target }) else {
                     throw LedgerError(.refundTargetMissing, "no \(target)")
                 }
-                let net = staged.filter { $0.refundOf == original.id }.reduce(0) { $0 + $1.amount.cents } + entry.amount.cents
+                let net =
+                    staged.filter { $0.refundOf == original.id }.reduce(0) { $0 + $1.amount.cents } + entry.amount.cents
                 if -net > original.amount.cents {
-                    stagedItems.append(OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: "over-refund"))
+                    stagedItems.append(
+                        OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: "over-refund"))
                     outcome.overRefunds.append(entry.paymentID)
                     continue
                 }
@@ -71,7 +79,9 @@ final class InMemoryLedger: Ledger, @unchecked Sendable {
             outcome.insertedRowIDs.append(row.id)
         }
         for update in effect.sessionUpdates {
-            if let index = sessions.firstIndex(where: { $0.id == update.sessionID }) { sessions[index].status = update.status }
+            if let index = sessions.firstIndex(where: { $0.id == update.sessionID }) {
+                sessions[index].status = update.status
+            }
         }
         rows = staged
         operatorItems = stagedItems + effect.operatorItems

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a finished child process left behind.
@@ -25,7 +26,9 @@ enum Command {
     }
 
     /// Starts `path` without waiting. `environment` is added to (and overrides) this process's environment.
-    static func start(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunningCommand {
+    static func start(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> RunningCommand
+    {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw IntegrationSetupError(description: "\(path) is not an executable (build the debug products first)")
         }
@@ -93,9 +96,11 @@ final class RunningCommand: Sendable {
         if isRunning {
             kill(pid, SIGKILL)
             while isRunning { Thread.sleep(forTimeInterval: 0.05) }
-            throw IntegrationSetupError(description: "\(path) ran longer than \(timeout) s: \(read("stderr").suffix(2000))")
+            throw IntegrationSetupError(
+                description: "\(path) ran longer than \(timeout) s: \(read("stderr").suffix(2000))")
         }
-        let result = CommandResult(status: exitStatus.values().first ?? -1, output: read("stdout"), error: read("stderr"))
+        let result = CommandResult(
+            status: exitStatus.values().first ?? -1, output: read("stdout"), error: read("stderr"))
         try? FileManager.default.removeItem(at: directory)
         return result
     }

@@ -18,7 +18,8 @@ struct CryptomusStack {
     func create(token: String, amount: Int64) throws -> String {
         let result = try stack.api.post(
             "cryptomus-createPayment",
-            .object([("amount", .int(amount)), ("url_return", .string(back)), ("url_success", .string(success))]), token: token)
+            .object([("amount", .int(amount)), ("url_return", .string(back)), ("url_success", .string(success))]),
+            token: token)
         try #require(result.status == 200, "cryptomus-createPayment: \(result)")
         let url = try #require(result.json?["url"]?.stringValue, "no url in \(result)")
         return String(try #require(url.split(separator: "/").last))
@@ -35,7 +36,9 @@ struct CryptomusStack {
     /// Moves the invoice; returns the emitted event record (with its exact `body`).
     @discardableResult
     func status(_ uuid: String, _ status: String, paidUSD: String? = nil, deliver: Bool = true) throws -> JSONValue {
-        var body: [(String, JSONValue)] = [("uuid", .string(uuid)), ("status", .string(status)), ("deliver", .bool(deliver))]
+        var body: [(String, JSONValue)] = [
+            ("uuid", .string(uuid)), ("status", .string(status)), ("deliver", .bool(deliver)),
+        ]
         if let paidUSD { body.append(("payment_amount_usd", .string(paidUSD))) }
         let answer = try control("status", .object(body))
         let eventID = answer["sandbox_events"]?.arrayValue?.first?.stringValue
@@ -67,7 +70,9 @@ struct CryptomusStack {
 
     /// Waits until `count` deliveries of `status` for the invoice reached `deliveryStatus`; returns the last.
     @discardableResult
-    func waitForDelivery(_ uuid: String, status: String, deliveryStatus: String = "delivered", count: Int = 1) throws -> JSONValue {
+    func waitForDelivery(_ uuid: String, status: String, deliveryStatus: String = "delivered", count: Int = 1) throws
+        -> JSONValue
+    {
         var last: JSONValue = .null
         let done = try eventually(timeout: 20) {
             let matching = try events(uuid).filter {
@@ -88,7 +93,10 @@ struct CryptomusStack {
         let base = stack.env.value("CRYPTOMUS_API_BASE") ?? ""
         return try HTTP.send(
             "POST", base + path,
-            headers: [("merchant", stack.env.value("CRYPTOMUS_MERCHANT_ID") ?? ""), ("sign", sign), ("Content-Type", "application/json")],
+            headers: [
+                ("merchant", stack.env.value("CRYPTOMUS_MERCHANT_ID") ?? ""), ("sign", sign),
+                ("Content-Type", "application/json"),
+            ],
             body: bytes)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What one FastCGI exchange produced.
@@ -17,9 +18,10 @@ enum FastCGIOutcome: Sendable, Equatable {
 /// nginx of its own (the SIGTERM test). One request per connection, role RESPONDER.
 enum FastCGIClient {
     /// Sends one request and reads until END_REQUEST or the connection ends.
-    static func request(socket path: String, method: String, route: String, headers: [(String, String)] = [],
-                        body: [UInt8] = []) -> FastCGIOutcome
-    {
+    static func request(
+        socket path: String, method: String, route: String, headers: [(String, String)] = [],
+        body: [UInt8] = []
+    ) -> FastCGIOutcome {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return .notServed("socket: errno \(errno)") }
         defer { close(fd) }
@@ -70,7 +72,10 @@ enum FastCGIClient {
             if count < 128 {
                 bytes.append(UInt8(count))
             } else {
-                bytes += [UInt8((count >> 24) & 0x7f) | 0x80, UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff), UInt8(count & 0xff)]
+                bytes += [
+                    UInt8((count >> 24) & 0x7f) | 0x80, UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff),
+                    UInt8(count & 0xff),
+                ]
             }
         }
         for (name, value) in pairs {
@@ -123,7 +128,8 @@ enum FastCGIClient {
         let text = String(decoding: stdout, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") ?? text.range(of: "\n\n") else { return .broken("no header end") }
         var status = 200
-        for line in text[..<split.lowerBound].split(whereSeparator: { $0 == "\r" || $0 == "\n" }) where line.lowercased().hasPrefix("status:") {
+        for line in text[..<split.lowerBound].split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+        where line.lowercased().hasPrefix("status:") {
             status = Int(line.dropFirst(7).trimmingCharacters(in: .whitespaces).prefix(3)) ?? 0
         }
         return .answered(status: status, body: String(text[split.upperBound...]))

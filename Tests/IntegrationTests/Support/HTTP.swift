@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PaymentsCore
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// One HTTP answer, read completely.
 struct HTTPResult: Sendable, CustomStringConvertible {
@@ -64,9 +65,11 @@ enum HTTP {
                 for (key, value) in http.allHeaderFields {
                     fields[String(describing: key).lowercased()] = String(describing: value)
                 }
-                result = .success(HTTPResult(status: http.statusCode, headers: fields, body: data.map { Array($0) } ?? []))
+                result = .success(
+                    HTTPResult(status: http.statusCode, headers: fields, body: data.map { Array($0) } ?? []))
             } else {
-                result = .failure(HTTPFailure(description: "\(method) \(url): \(error.map { "\($0)" } ?? "no response")"))
+                result = .failure(
+                    HTTPFailure(description: "\(method) \(url): \(error.map { "\($0)" } ?? "no response")"))
             }
             box.value.withLock { $0 = result }
             done.signal()
@@ -76,13 +79,16 @@ enum HTTP {
             task.cancel()
             throw HTTPFailure(description: "\(method) \(url): no answer within \(timeout) s")
         }
-        guard let result = box.value.withLock({ $0 }) else { throw HTTPFailure(description: "\(method) \(url): lost result") }
+        guard let result = box.value.withLock({ $0 }) else {
+            throw HTTPFailure(description: "\(method) \(url): lost result")
+        }
         return try result.get()
     }
 
     /// POSTs a JSON document.
     static func postJSON(_ url: String, _ json: JSONValue, headers: [(String, String)] = []) throws -> HTTPResult {
-        try send("POST", url, headers: [("Content-Type", "application/json")] + headers, body: Array(json.serialized().utf8))
+        try send(
+            "POST", url, headers: [("Content-Type", "application/json")] + headers, body: Array(json.serialized().utf8))
     }
 }
 
@@ -93,33 +99,40 @@ struct API: Sendable {
     func url(_ route: String) -> String { "\(env.baseURL)/\(route)" }
 
     /// `POST <route>` with a JSON body and an optional bearer token.
-    func post(_ route: String, _ body: JSONValue, token: String?, headers: [(String, String)] = []) throws -> HTTPResult {
+    func post(_ route: String, _ body: JSONValue, token: String?, headers: [(String, String)] = []) throws -> HTTPResult
+    {
         var all = headers
         if let token { all.append(("Authorization", "Bearer \(token)")) }
         return try HTTP.postJSON(url(route), body, headers: all)
     }
 
     /// `POST <route>` with raw bytes.
-    func postRaw(_ route: String, _ body: [UInt8], token: String?, contentType: String = "application/json",
-                 headers: [(String, String)] = []) throws -> HTTPResult
-    {
+    func postRaw(
+        _ route: String, _ body: [UInt8], token: String?, contentType: String = "application/json",
+        headers: [(String, String)] = []
+    ) throws -> HTTPResult {
         var all = [("Content-Type", contentType)] + headers
         if let token { all.append(("Authorization", "Bearer \(token)")) }
         return try HTTP.send("POST", url(route), headers: all, body: body)
     }
 
     /// `GET <route>[?query]`.
-    func get(_ route: String, query: String = "", token: String?, headers: [(String, String)] = []) throws -> HTTPResult {
+    func get(_ route: String, query: String = "", token: String?, headers: [(String, String)] = []) throws -> HTTPResult
+    {
         var all = headers
         if let token { all.append(("Authorization", "Bearer \(token)")) }
         return try HTTP.send("GET", url(route) + (query.isEmpty ? "" : "?\(query)"), headers: all)
     }
 
     /// `stripe-getPaymentIntent` with reCAPTCHA `pass` on the web platform.
-    func createIntent(amount: Int64, token: String?, recaptcha: String = "pass", platform: String = "web") throws -> HTTPResult {
+    func createIntent(amount: Int64, token: String?, recaptcha: String = "pass", platform: String = "web") throws
+        -> HTTPResult
+    {
         try post(
             "stripe-getPaymentIntent",
-            .object([("amount", .int(amount)), ("recaptcha_token", .string(recaptcha)), ("platform", .string(platform))]),
+            .object([
+                ("amount", .int(amount)), ("recaptcha_token", .string(recaptcha)), ("platform", .string(platform)),
+            ]),
             token: token)
     }
 
@@ -128,7 +141,8 @@ struct API: Sendable {
         try post(
             "stripe-getPaymentIntentStatus",
             .object([
-                ("payment_intent_id", .string(intentID)), ("recaptcha_token", .string("pass")), ("platform", .string("web")),
+                ("payment_intent_id", .string(intentID)), ("recaptcha_token", .string("pass")),
+                ("platform", .string("web")),
             ]),
             token: token)
     }

@@ -76,7 +76,8 @@ struct LedgerDatabase: Sendable {
     private static func ledgerRow(_ row: Row) throws -> LedgerRow {
         LedgerRow(
             id: try row.int64(0), paymentID: try row.string(1), uid: try row.string(2), gateway: try row.string(3),
-            amount: try row.int64(4), isSynced: try row.bool(5), syncState: try row.string(6), syncAttempts: try row.int64(7),
+            amount: try row.int64(4), isSynced: try row.bool(5), syncState: try row.string(6),
+            syncAttempts: try row.int64(7),
             sessionID: try row.optionalInt64(8), refundOf: try row.optionalInt64(9), createdAt: try row.unixSeconds(10))
     }
 
@@ -113,7 +114,8 @@ struct LedgerDatabase: Sendable {
 
     private static func sessionRow(_ row: Row) throws -> SessionRow {
         SessionRow(
-            id: try row.int64(0), publicID: try row.string(1), gateway: try row.string(2), externalID: try row.optionalString(3),
+            id: try row.int64(0), publicID: try row.string(1), gateway: try row.string(2),
+            externalID: try row.optionalString(3),
             uid: try row.string(4), amount: try row.int64(5), currency: try row.string(6), status: try row.string(7))
     }
 
@@ -125,8 +127,10 @@ struct LedgerDatabase: Sendable {
     }
 
     func sessions(uid: String) throws -> [SessionRow] {
-        try query("SELECT \(LedgerDatabase.sessionColumns) FROM payment_sessions WHERE uid = ? ORDER BY id", [.text(uid)])
-            .map(LedgerDatabase.sessionRow)
+        try query(
+            "SELECT \(LedgerDatabase.sessionColumns) FROM payment_sessions WHERE uid = ? ORDER BY id", [.text(uid)]
+        )
+        .map(LedgerDatabase.sessionRow)
     }
 
     func sessionCount(uid: String) throws -> Int64 {
@@ -143,20 +147,25 @@ struct LedgerDatabase: Sendable {
     // MARK: - webhook_events and operator_items
 
     func webhookEventCount(eventID: String, gateway: String = "stripe") throws -> Int64 {
-        try count("SELECT COUNT(*) FROM webhook_events WHERE gateway = ? AND event_id = ?", [.text(gateway), .text(eventID)])
+        try count(
+            "SELECT COUNT(*) FROM webhook_events WHERE gateway = ? AND event_id = ?", [.text(gateway), .text(eventID)])
     }
 
     /// `event_type` and `outcome` of a recorded event.
     func webhookEvent(eventID: String, gateway: String = "stripe") throws -> (type: String, outcome: String)? {
-        guard let row = try query(
-            "SELECT event_type, outcome FROM webhook_events WHERE gateway = ? AND event_id = ?", [.text(gateway), .text(eventID)]
-        ).first else { return nil }
+        guard
+            let row = try query(
+                "SELECT event_type, outcome FROM webhook_events WHERE gateway = ? AND event_id = ?",
+                [.text(gateway), .text(eventID)]
+            ).first
+        else { return nil }
         return (try row.string(0), try row.string(1))
     }
 
     func operatorItemCount(references: [String]) throws -> Int64 {
         guard !references.isEmpty else { return 0 }
         let marks = Array(repeating: "?", count: references.count).joined(separator: ", ")
-        return try count("SELECT COUNT(*) FROM operator_items WHERE reference IN (\(marks))", references.map { .text($0) })
+        return try count(
+            "SELECT COUNT(*) FROM operator_items WHERE reference IN (\(marks))", references.map { .text($0) })
     }
 }

@@ -4,7 +4,9 @@ import Glibc
 /// source-IP allow-list: nginx then reports that address as `REMOTE_ADDR`.
 enum RawHTTP {
     /// Returns the status code of the answer.
-    static func post(from source: String, port: Int, path: String, body: [UInt8], headers: [(String, String)]) throws -> Int {
+    static func post(from source: String, port: Int, path: String, body: [UInt8], headers: [(String, String)]) throws
+        -> Int
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPFailure(description: "socket() failed") }
         defer { close(fd) }
@@ -20,11 +22,15 @@ enum RawHTTP {
         var local = address(source, 0)
         var remote = address("127.0.0.1", UInt16(port))
         let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw HTTPFailure(description: "bind(\(source)) failed: errno \(errno)") }
         let connected = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw HTTPFailure(description: "connect failed: errno \(errno)") }
         var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
@@ -46,7 +52,9 @@ enum RawHTTP {
         }
         let statusLine = String(decoding: answer.prefix { $0 != 0x0D }, as: UTF8.self)
         let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw HTTPFailure(description: "no HTTP answer: \(statusLine)") }
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw HTTPFailure(description: "no HTTP answer: \(statusLine)")
+        }
         return status
     }
 }

@@ -29,13 +29,17 @@ struct Sandbox: Sendable {
     private func post(_ path: String, _ body: JSONValue) throws -> JSONValue { try control("POST", path, body) }
 
     /// POSTs without requiring success (for checks of the sandbox's own refusals).
-    func postRaw(_ path: String, _ body: JSONValue) throws -> HTTPResult { try HTTP.postJSON(env.sandboxURL + path, body) }
+    func postRaw(_ path: String, _ body: JSONValue) throws -> HTTPResult {
+        try HTTP.postJSON(env.sandboxURL + path, body)
+    }
 
     // MARK: - Firebase
 
     /// A signed Firebase ID token for `uid`; `claims` and `header` override the defaults (negative tests).
-    func mintToken(uid: String, emailVerified: Bool = true, provider: String = "google.com",
-                   claims: [(String, JSONValue)] = [], header: [(String, JSONValue)] = [], signature: String? = nil)
+    func mintToken(
+        uid: String, emailVerified: Bool = true, provider: String = "google.com",
+        claims: [(String, JSONValue)] = [], header: [(String, JSONValue)] = [], signature: String? = nil
+    )
         throws -> String
     {
         var body: [(String, JSONValue)] = [
@@ -46,7 +50,9 @@ struct Sandbox: Sendable {
         if !header.isEmpty { body.append(("header", .object(header))) }
         if let signature { body.append(("signature", .string(signature))) }
         let answer = try post("/firebase/mint", .object(body))
-        guard let token = answer["idToken"]?.stringValue else { throw SandboxError(description: "mint answered no idToken") }
+        guard let token = answer["idToken"]?.stringValue else {
+            throw SandboxError(description: "mint answered no idToken")
+        }
         return token
     }
 
@@ -54,7 +60,9 @@ struct Sandbox: Sendable {
 
     /// Authorises the PaymentIntent (→ `requires_capture`); delivers `amount_capturable_updated` unless `deliver` is false.
     func pay(_ intentID: String, review: Bool = false, deliver: Bool = true) throws {
-        _ = try post("/control/stripe/pay", .object([("id", .string(intentID)), ("review", .bool(review)), ("deliver", .bool(deliver))]))
+        _ = try post(
+            "/control/stripe/pay",
+            .object([("id", .string(intentID)), ("review", .bool(review)), ("deliver", .bool(deliver))]))
     }
 
     func closeReview(_ intentID: String, reason: String, deliver: Bool = true) throws {
@@ -65,11 +73,14 @@ struct Sandbox: Sendable {
 
     /// Refunds part of a captured intent; returns the refund object (with its `re_` id).
     func refund(_ intentID: String, amount: Int64, status: String = "succeeded") throws -> JSONValue {
-        try post("/control/stripe/refund", .object([("id", .string(intentID)), ("amount", .int(amount)), ("status", .string(status))]))
+        try post(
+            "/control/stripe/refund",
+            .object([("id", .string(intentID)), ("amount", .int(amount)), ("status", .string(status))]))
     }
 
     func refundUpdate(_ refundID: String, status: String) throws {
-        _ = try post("/control/stripe/refund-update", .object([("id", .string(refundID)), ("status", .string(status))]))
+        _ = try post(
+            "/control/stripe/refund-update", .object([("id", .string(refundID)), ("status", .string(status))]))
     }
 
     /// Opens a dispute and withdraws its funds; returns the dispute object (with its `du_` id).
@@ -113,12 +124,14 @@ struct Sandbox: Sendable {
     /// Makes Stripe endpoint calls fail (`capture`, `create`, `retrieve`) `times` times with `status`.
     func failStripe(endpoint: String, times: Int, status: Int = 500) throws {
         _ = try post(
-            "/control/stripe/fail", .object([("endpoint", .string(endpoint)), ("times", .int(times)), ("status", .int(status))]))
+            "/control/stripe/fail",
+            .object([("endpoint", .string(endpoint)), ("times", .int(times)), ("status", .int(status))]))
     }
 
     /// GET on the sandbox's Stripe API with the secret key (what the backend sees).
     func stripeAPI(_ path: String) throws -> JSONValue {
-        let result = try HTTP.send("GET", env.stripeAPIBase + path, headers: [("Authorization", "Bearer \(env.stripeSecretKey)")])
+        let result = try HTTP.send(
+            "GET", env.stripeAPIBase + path, headers: [("Authorization", "Bearer \(env.stripeSecretKey)")])
         guard result.status == 200, let json = result.json else {
             throw SandboxError(description: "sandbox Stripe GET \(path) answered \(result)")
         }
@@ -151,7 +164,8 @@ struct Sandbox: Sendable {
         for item in answer["transactions"]?.arrayValue ?? [] {
             guard let id = item["transaction_id"]?.stringValue else { continue }
             let transaction = RetailTransaction(
-                customerID: item["customer_id"]?.stringValue ?? "", transactionID: id, amount: item["amount"]?.int64Value ?? 0,
+                customerID: item["customer_id"]?.stringValue ?? "", transactionID: id,
+                amount: item["amount"]?.int64Value ?? 0,
                 appliedCount: item["applied_count"]?.int64Value ?? 0, receivedCount: item["received_count"]?.int64Value)
             if customerID == nil || transaction.customerID == customerID { result[id] = transaction }
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PaymentsCore
+import Testing
 
 /// Everything a test needs: the backend, the sandbox and the ledger, plus the common payment steps.
 struct Stack: Sendable {
@@ -50,7 +50,9 @@ struct Stack: Sendable {
     /// Waits until Retail applied `paymentID` (once) and the row is marked synced.
     func waitForSync(_ paymentID: String, uid: String, timeout: Double = 15) throws -> Bool {
         try eventually(timeout: timeout) {
-            guard let row = try db.ledgerRow(paymentID: paymentID), row.isSynced, row.syncState == "synced" else { return false }
+            guard let row = try db.ledgerRow(paymentID: paymentID), row.isSynced, row.syncState == "synced" else {
+                return false
+            }
             return try sandbox.retailTransactions(customerID: uid)[paymentID]?.appliedCount == 1
         }
     }

@@ -25,7 +25,8 @@ struct TestEnvironment: Sendable {
         try cached.get()
     }
 
-    private static let cached: Result<TestEnvironment, IntegrationSetupError> = Result { () throws(IntegrationSetupError) in
+    private static let cached: Result<TestEnvironment, IntegrationSetupError> = Result {
+        () throws(IntegrationSetupError) in
         try TestEnvironment.make(ProcessInfo.processInfo.environment)
     }
 
@@ -34,7 +35,8 @@ struct TestEnvironment: Sendable {
             guard let value = environment[name], !value.isEmpty else {
                 throw IntegrationSetupError(
                     description: "\(name) is not set: integration tests need the test stack; run them through "
-                        + "scripts/test-integration.sh (make test), which starts MariaDB, the sandbox, the responder and nginx")
+                        + "scripts/test-integration.sh (make test), which starts MariaDB, the sandbox, the responder and nginx"
+                )
             }
             return value
         }
@@ -49,11 +51,15 @@ struct TestEnvironment: Sendable {
         } catch {
             throw IntegrationSetupError(description: "TEST_ENV_FILE \(envFile) is malformed: \(error)")
         }
-        let sandbox = environment["TEST_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let sandbox =
+            environment["TEST_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "http://127.0.0.1:\(Int(values["SANDBOX_PORT_BASE"] ?? "") ?? 18100)"
         let socket = environment["TEST_DB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? values["DB_SOCKET"] ?? ""
-        guard !socket.isEmpty else { throw IntegrationSetupError(description: "neither TEST_DB_SOCKET nor DB_SOCKET is set") }
-        let repo = environment["TEST_REPO"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath
+        guard !socket.isEmpty else {
+            throw IntegrationSetupError(description: "neither TEST_DB_SOCKET nor DB_SOCKET is set")
+        }
+        let repo =
+            environment["TEST_REPO"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath
         let bin = environment["TEST_BIN_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(repo)/.build/debug"
         return TestEnvironment(
             baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
@@ -78,7 +84,8 @@ struct TestEnvironment: Sendable {
     }
 
     var dbName: String {
-        ProcessInfo.processInfo.environment["TEST_DB_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? value("DB_NAME") ?? "tn_payments"
+        ProcessInfo.processInfo.environment["TEST_DB_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? value("DB_NAME")
+            ?? "tn_payments"
     }
     var dbUser: String { value("DB_USER") ?? "root" }
     var dbPassword: String { values["DB_PASSWORD"] ?? "" }

@@ -11,7 +11,8 @@ struct RetailBalanceTests {
         let client = RetailClient(
             configuration: CoreConfiguration(retailAPIURL: "http://r.test/api/v1/retail", retailAPIKey: Secret("key")),
             transport: transport)
-        let service = OutboundService(name: "retail", transport: transport, breaker: CircuitBreaker(service: "retail"), timeout: 3)
+        let service = OutboundService(
+            name: "retail", transport: transport, breaker: CircuitBreaker(service: "retail"), timeout: 3)
         return (try client.balance(uid: uid, via: service), transport)
     }
 

@@ -107,8 +107,11 @@ struct RetailClientTests {
             push([.answer(404), .answer(429, headers: ["retry-after": "12"])]).0
                 == .retry(reason: "customer: HTTP 429", retryAfterSeconds: 12))
         #expect(push([.answer(404), .answer(422)]).0 == .failed(reason: "customer: HTTP 422"))
-        #expect(push([.answer(404), .fail(.timeout)]).0 == .retry(reason: "customer: timed out", retryAfterSeconds: nil))
-        let (outcome, transport) = push([.answer(404), .answer(200, body: #"{"errorName":"CustomerAlreadyExists"}"#), .answer(201)])
+        #expect(
+            push([.answer(404), .fail(.timeout)]).0 == .retry(reason: "customer: timed out", retryAfterSeconds: nil))
+        let (outcome, transport) = push([
+            .answer(404), .answer(200, body: #"{"errorName":"CustomerAlreadyExists"}"#), .answer(201),
+        ])
         #expect(outcome == .synced)
         #expect(transport.requests.count == 3)
     }
@@ -125,24 +128,37 @@ struct RetailClientTests {
 
     @Test("Retry-After seconds are honoured and capped at one hour; dates and junk are ignored")
     func retryAfter() {
-        #expect(push([.answer(429, headers: ["retry-after": "30"])]).0 == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: 30))
-        #expect(push([.answer(503, headers: ["retry-after": " 5 "])]).0 == .retry(reason: "transaction: HTTP 503", retryAfterSeconds: 5))
-        #expect(push([.answer(429, headers: ["retry-after": "99999"])]).0 == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: 3600))
+        #expect(
+            push([.answer(429, headers: ["retry-after": "30"])]).0
+                == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: 30))
+        #expect(
+            push([.answer(503, headers: ["retry-after": " 5 "])]).0
+                == .retry(reason: "transaction: HTTP 503", retryAfterSeconds: 5))
+        #expect(
+            push([.answer(429, headers: ["retry-after": "99999"])]).0
+                == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: 3600))
         #expect(
             push([.answer(429, headers: ["retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"])]).0
                 == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: nil))
-        #expect(push([.answer(429, headers: ["retry-after": "-3"])]).0 == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: nil))
+        #expect(
+            push([.answer(429, headers: ["retry-after": "-3"])]).0
+                == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: nil))
     }
 
     @Test("timeouts and connection failures retry with backoff")
     func transportFailures() {
         #expect(push([.fail(.timeout)]).0 == .retry(reason: "transaction: timed out", retryAfterSeconds: nil))
-        #expect(push([.fail(.connection)]).0 == .retry(reason: "transaction: connection failed", retryAfterSeconds: nil))
+        #expect(
+            push([.fail(.connection)]).0 == .retry(reason: "transaction: connection failed", retryAfterSeconds: nil))
     }
 
-    @Test("any other 4xx is a permanent failure naming status and error name", arguments: [400, 402, 405, 410, 413, 422, 451])
+    @Test(
+        "any other 4xx is a permanent failure naming status and error name",
+        arguments: [400, 402, 405, 410, 413, 422, 451])
     func permanent(status: Int) {
-        let (outcome, transport) = push([.answer(status, body: #"{"errorName":"Bad Thing!","errorMessage":"secret-ish"}"#)])
+        let (outcome, transport) = push([
+            .answer(status, body: #"{"errorName":"Bad Thing!","errorMessage":"secret-ish"}"#)
+        ])
         #expect(outcome == .failed(reason: "transaction: HTTP \(status) BadThing"))
         #expect(transport.requests.count == 1)
     }

@@ -43,7 +43,8 @@ struct SyncPassSummaryTests {
         #expect(defaults.threads == 4 && defaults.queueSize == 1024 && defaults.concurrency == 8)
         #expect(defaults.reconcileAfterSeconds == 900 && defaults.reconcileBatch == 200)
         #expect(defaults.reconcileMaxAgeSeconds == 691_200 && defaults.webhookRetentionDays == 400)
-        let custom = try SyncConfiguration(ConfigReader(["SYNC_THREADS": "2", "SYNC_CONCURRENCY": "16", "WEBHOOK_RETENTION_DAYS": "30"]))
+        let custom = try SyncConfiguration(
+            ConfigReader(["SYNC_THREADS": "2", "SYNC_CONCURRENCY": "16", "WEBHOOK_RETENTION_DAYS": "30"]))
         #expect(custom.threads == 2 && custom.concurrency == 16 && custom.webhookRetentionDays == 30)
         #expect(throws: ConfigurationError.self) { try SyncConfiguration(ConfigReader(["SYNC_QUEUE_SIZE": "0"])) }
         do {

@@ -22,7 +22,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 16) == 0 else {
             close(fd)
@@ -139,7 +141,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         default:
             status = "404 Not Found"
         }
-        let head = "HTTP/1.1 \(status)\r\nContent-Length: \(payload.count)\r\nContent-Type: application/json\r\n\(extra)\r\n"
+        let head =
+            "HTTP/1.1 \(status)\r\nContent-Length: \(payload.count)\r\nContent-Type: application/json\r\n\(extra)\r\n"
         send(fd, Array(head.utf8) + payload)
     }
 

@@ -27,7 +27,8 @@ struct SocketHTTPTransportTests {
         let transport = SocketHTTPTransport()
         for call in 0..<5 {
             let body = Array("call \(call)".utf8)
-            let response = try transport.send(HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
+            let response = try transport.send(
+                HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
             #expect(response.body == body)
         }
         #expect(server.connectionCount == 1)
@@ -62,7 +63,8 @@ struct SocketHTTPTransportTests {
     func interim() throws {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
-        let response = try SocketHTTPTransport().send(HTTPRequest(method: "POST", url: server.base + "/interim", timeout: 5))
+        let response = try SocketHTTPTransport().send(
+            HTTPRequest(method: "POST", url: server.base + "/interim", timeout: 5))
         #expect(response.status == 201)
         #expect(response.body == Array("ok".utf8))
     }
@@ -132,7 +134,8 @@ struct SocketHTTPTransportTests {
         let first = try transport.send(HTTPRequest(method: "GET", url: server.base + "/then-close", timeout: 5))
         #expect(first.body == Array("bye!".utf8))
         usleep(50_000)
-        let response = try transport.send(HTTPRequest(method: "POST", url: server.base + "/echo", body: [1], timeout: 5))
+        let response = try transport.send(
+            HTTPRequest(method: "POST", url: server.base + "/echo", body: [1], timeout: 5))
         #expect(response.status == 200)
         #expect(response.body == [1])
         #expect(transport.connectionsOpened == 2)

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import PaymentsCore
+import Synchronization
 import Testing
 
 @Suite("URLSessionTransport against a loopback server", .serialized)
@@ -12,7 +12,8 @@ struct URLSessionTransportTests {
         let transport = URLSessionTransport()
         let response = try transport.send(
             HTTPRequest(
-                method: "POST", url: server.base + "/echo", headers: [("X-Api-Key", "abc"), ("Content-Type", "application/json")],
+                method: "POST", url: server.base + "/echo",
+                headers: [("X-Api-Key", "abc"), ("Content-Type", "application/json")],
                 body: Array(#"{"a":1}"#.utf8), timeout: 5))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"a":1}"#)
@@ -37,7 +38,8 @@ struct URLSessionTransportTests {
     func noRedirects() throws {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
-        let response = try URLSessionTransport().send(HTTPRequest(method: "GET", url: server.base + "/redirect", timeout: 5))
+        let response = try URLSessionTransport().send(
+            HTTPRequest(method: "GET", url: server.base + "/redirect", timeout: 5))
         #expect(response.status == 302)
         #expect(response.headers["location"] == "/echo")
     }
@@ -46,7 +48,8 @@ struct URLSessionTransportTests {
     func serverError() throws {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
-        let response = try URLSessionTransport().send(HTTPRequest(method: "POST", url: server.base + "/error", timeout: 5))
+        let response = try URLSessionTransport().send(
+            HTTPRequest(method: "POST", url: server.base + "/error", timeout: 5))
         #expect(response.status == 503)
         #expect(response.headers["retry-after"] == "7")
     }
@@ -59,7 +62,8 @@ struct URLSessionTransportTests {
         #expect {
             _ = try transport.send(HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5))
         } throws: { ($0 as? HTTPTransportError)?.kind == .tooLarge }
-        let fits = try URLSessionTransport(maxResponseBytes: 100_000).send(HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5))
+        let fits = try URLSessionTransport(maxResponseBytes: 100_000).send(
+            HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5))
         #expect(fits.body.count == 64 * 1024)
     }
 
@@ -99,7 +103,8 @@ struct URLSessionTransportTests {
             let thread = Thread {
                 for call in 0..<10 {
                     let body = Array("t\(index)-\(call)".utf8)
-                    let answer = try? transport.send(HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
+                    let answer = try? transport.send(
+                        HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
                     if answer?.body != body { failures.add() }
                 }
                 transport.releaseCurrentThreadSession()
