@@ -1,7 +1,9 @@
 -- wrk script for bench/webhooks: each wrk thread walks its own file of signed deliveries.
 --
--- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle>
---   thread n reads <file-prefix>-<n>.txt, one delivery per line: "<Stripe-Signature>\t<json body>".
+-- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle> [stripe|paypal|cryptomus]
+--   thread n reads <file-prefix>-<n>.txt, one delivery per line: tab-separated "Name: value" header fields, then the
+--   JSON body (a first field without ": " is a Stripe-Signature value; a line without tabs is a bare body).
+--   The gateway (default stripe) picks the Content-Type and User-Agent the gateway sends.
 --   once  : every delivery is sent at most once; a thread whose slice runs out sends GET /api/health
 --           (writes nothing) and stops, and the shortfall is reported as exhausted=N.
 --   cycle : the slice is replayed from the start when it runs out (for the reference responder,
@@ -17,20 +19,48 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
+local defaults = {
+   stripe = {
+      ["Content-Type"] = "application/json; charset=utf-8",
+      ["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+   },
+   paypal = {
+      ["Content-Type"] = "application/json",
+      ["User-Agent"] = "PayPal/AUHD-214.0-58207307",
+   },
+   cryptomus = {
+      ["Content-Type"] = "application/json",
+   },
+}
+
 function init(args)
    local prefix = args[1]
    cycle = args[2] == "cycle"
+   local base = defaults[args[3] or "stripe"] or defaults.stripe
    local path = prefix .. "-" .. tid .. ".txt"
    reqs = {}
    for line in io.lines(path) do
-      local tab = line:find("\t", 1, true)
-      if tab then
-         local headers = {
-            ["Content-Type"] = "application/json; charset=utf-8",
-            ["Stripe-Signature"] = line:sub(1, tab - 1),
-            ["User-Agent"] = "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-         }
-         reqs[#reqs + 1] = wrk.format("POST", nil, headers, line:sub(tab + 1))
+      if #line > 0 then
+         local headers = {}
+         for name, value in pairs(base) do
+            headers[name] = value
+         end
+         local start = 1
+         while true do
+            local tab = line:find("\t", start, true)
+            if not tab then
+               break
+            end
+            local field = line:sub(start, tab - 1)
+            local colon = field:find(": ", 1, true)
+            if colon then
+               headers[field:sub(1, colon - 1)] = field:sub(colon + 2)
+            else
+               headers["Stripe-Signature"] = field
+            end
+            start = tab + 1
+         end
+         reqs[#reqs + 1] = wrk.format("POST", nil, headers, line:sub(start))
       end
    end
    if #reqs == 0 then

@@ -15,6 +15,11 @@ final class DatabaseSession {
     let options: ConnectionOptions
     let logger: Logger?
     private var current: Connection?
+    /// When the connection last served a call (monotonic seconds), to spot one the server may have closed.
+    private var lastUsed: Double = 0
+    /// A connection idle longer than this is pinged before use, so a server-side idle timeout (`wait_timeout`)
+    /// costs a reconnect instead of a 503.
+    static let idlePingSeconds: Double = 10
     /// A deadlock or lock-wait timeout is retried this many times after the first attempt.
     static let deadlockRetries = 3
 
@@ -31,7 +36,14 @@ final class DatabaseSession {
 
     /// The open connection, connecting first when there is none.
     func connection() throws(LedgerError) -> Connection {
-        if let current, !current.isBroken { return current }
+        let now = DatabaseSession.monotonicSeconds()
+        defer { lastUsed = now }
+        if let current, !current.isBroken {
+            guard now - lastUsed > Self.idlePingSeconds else { return current }
+            // No transaction is open here, so a connection found dead can be replaced safely.
+            if (try? current.ping()) != nil { return current }
+            drop()
+        }
         current = nil
         do {
             let connection = try Connection(options: options)
@@ -40,6 +52,12 @@ final class DatabaseSession {
         } catch {
             throw LedgerError(.unavailable, "cannot connect to MariaDB: \(error)", cause: error)
         }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Closes the connection; the next call opens a new one.
