@@ -20,11 +20,14 @@ public struct WebhookIntake {
     }
 
     /// The record to store with the event's effect, or nil when the event was already processed.
-    public func record(eventID: String, eventType: String, signatureHeaders: [(String, String)]) throws
-        -> WebhookEventRecord?
-    {
+    ///
+    /// `checkFirst: false` skips the look-up for events whose handling calls no gateway: the event's unique key in
+    /// the applying transaction still turns a duplicate into a no-op, one query cheaper on the hot path.
+    public func record(
+        eventID: String, eventType: String, signatureHeaders: [(String, String)], checkFirst: Bool = true
+    ) throws -> WebhookEventRecord? {
         context.annotations.eventID = eventID
-        if try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
+        if checkFirst, try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
             context.services.metrics.countWebhook(gateway: gateway, outcome: "duplicate")
             return nil
         }

@@ -7,6 +7,8 @@ struct StripeWebhook: Sendable {
     let settlement: StripeSettlement
     var api: StripeAPI { settlement.api }
     static let ledgerID = StripeSettlement.ledgerID
+    /// Events acted on from the signed payload alone (no Stripe call), so a duplicate costs nothing extra.
+    static let handledFromSignedPayload: Set<String> = ["payment_intent.succeeded", "payment_intent.canceled"]
 
     func handle(_ context: RequestContext) throws -> APIResponse {
         let intake = WebhookIntake(context, gateway: StripeWebhook.ledgerID)
@@ -24,7 +26,8 @@ struct StripeWebhook: Sendable {
         guard
             let record = try intake.record(
                 eventID: event.id, eventType: event.type,
-                signatureHeaders: header.map { [("Stripe-Signature", $0)] } ?? [])
+                signatureHeaders: header.map { [("Stripe-Signature", $0)] } ?? [],
+                checkFirst: !StripeWebhook.handledFromSignedPayload.contains(event.type))
         else { return .received }
         return intake.acknowledge(try process(event, record: record, ledger: context.ledger, logger: logger))
     }
