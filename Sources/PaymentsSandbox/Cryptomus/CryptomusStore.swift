@@ -9,6 +9,8 @@ struct CryptomusStore: Sendable {
     var events: [CryptomusEventRecord] = []
     /// Events created since the last flush, to hand to the sender outside the lock.
     var outbox: [CryptomusEventRecord] = []
+    /// The second of the last expiry sweep: the sweep walks every invoice, so it runs at most once a second.
+    var lastExpirySweep: Int64 = 0
 
     /// An invoice by `uuid`, else by `order_id` (uuid wins when both are given, as the API does).
     func find(uuid: String?, orderID: String?) -> CryptomusInvoiceRecord? {
@@ -19,6 +21,8 @@ struct CryptomusStore: Sendable {
 
     /// Moves unpaid invoices past their lifetime to `cancel` (final), emitting the webhook Cryptomus sends.
     mutating func expireDue(now: Int64, sign: (CryptomusInvoiceRecord) -> CryptomusEventRecord) {
+        guard now != lastExpirySweep else { return }
+        lastExpirySweep = now
         for (uuid, invoice) in invoices
         where CryptomusInvoiceRecord.waitingStatuses.contains(invoice.status) && invoice.expiresAt <= now {
             var expired = invoice
