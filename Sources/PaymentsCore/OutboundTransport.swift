@@ -1,7 +1,7 @@
 /// The production `HTTPTransport`: plain `http://` through `SocketHTTPTransport`, everything else through
 /// `URLSessionTransport`.
 ///
-/// Loopback services (the sandbox, a local Retail stub) answer plain HTTP; sending them through sockets directly
+/// Loopback services (the sandbox, a local Retail emulator) answer plain HTTP; sending them through sockets directly
 /// avoids URLSession's per-call libcurl and Dispatch overhead. HTTPS keeps URLSession and the system trust store
 /// (DESIGN §12). Both halves follow the same contract: every status returned, redirects not followed, one deadline.
 public final class OutboundTransport: HTTPTransport {

@@ -3,7 +3,7 @@ import Synchronization
 /// HTTP/1.1 for plain `http://` URLs over POSIX sockets, with keep-alive connections shared by all threads.
 ///
 /// URLSession on Linux runs every call through libcurl, a Dispatch queue and Foundation bridging, which costs
-/// far more CPU than a loopback call itself (the sandbox, and the Retail stub in `bench/webhooks`). This transport
+/// far more CPU than a loopback call itself (the sandbox, and the Retail emulator in `bench/webhooks`). This transport
 /// writes the request and parses the answer directly: `Content-Length`, chunked and close-delimited bodies,
 /// interim 1xx answers skipped, no redirects followed, no compression asked for, one deadline per call
 /// (`HTTPRequest.timeout`) covering connect, send and receive. Idle connections wait in a small pool per
