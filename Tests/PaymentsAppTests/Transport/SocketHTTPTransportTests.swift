@@ -4,22 +4,6 @@ import Testing
 
 @Suite("SocketHTTPTransport against a loopback server", .serialized)
 struct SocketHTTPTransportTests {
-    @Test("sends method, headers and body; returns status, lower-cased headers and body")
-    func roundTrip() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        let response = try SocketHTTPTransport().send(
-            HTTPRequest(
-                method: "POST", url: server.base + "/echo",
-                headers: [("X-Api-Key", "abc"), ("Content-Type", "application/json")],
-                body: Array(#"{"a":1}"#.utf8), timeout: 5))
-        #expect(response.status == 200)
-        #expect(String(decoding: response.body, as: UTF8.self) == #"{"a":1}"#)
-        #expect(response.headers["x-echo-method"] == "POST")
-        #expect(response.headers["x-echo-key"] == "abc")
-        #expect(response.headers["content-type"] == "application/json")
-    }
-
     @Test("consecutive calls reuse one keep-alive connection")
     func keepAlive() throws {
         let server = try LoopbackHTTPServer()
@@ -69,48 +53,6 @@ struct SocketHTTPTransportTests {
         #expect(response.body == Array("ok".utf8))
     }
 
-    @Test("redirects are returned, not followed; 5xx answers keep their headers")
-    func statuses() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        let transport = SocketHTTPTransport()
-        let redirect = try transport.send(HTTPRequest(method: "GET", url: server.base + "/redirect", timeout: 5))
-        #expect(redirect.status == 302)
-        #expect(redirect.headers["location"] == "/echo")
-        let failure = try transport.send(HTTPRequest(method: "POST", url: server.base + "/error", timeout: 5))
-        #expect(failure.status == 503)
-        #expect(failure.headers["retry-after"] == "7")
-        #expect(RetailAnswerCheck.errorName(failure.body) == "Down")
-    }
-
-    @Test("a body over the limit throws tooLarge")
-    func tooLarge() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        #expect {
-            _ = try SocketHTTPTransport(maxResponseBytes: 1000).send(
-                HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5))
-        } throws: { ($0 as? HTTPTransportError)?.kind == .tooLarge }
-        var capped = HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5)
-        capped.maxResponseBytes = 10
-        #expect {
-            _ = try SocketHTTPTransport().send(capped)
-        } throws: { ($0 as? HTTPTransportError)?.kind == .tooLarge }
-        let fits = try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: server.base + "/big", timeout: 5))
-        #expect(fits.body.count == 64 * 1024)
-    }
-
-    @Test("a slow answer past the timeout throws timeout within about the timeout")
-    func timeout() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        let started = Date()
-        #expect {
-            _ = try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: server.base + "/slow", timeout: 0.5))
-        } throws: { ($0 as? HTTPTransportError)?.kind == .timeout }
-        #expect(Date().timeIntervalSince(started) < 1.2)
-    }
-
     @Test("a refused connection throws connection; https and other schemes throw invalidURL")
     func failures() throws {
         let server = try LoopbackHTTPServer()
@@ -141,31 +83,6 @@ struct SocketHTTPTransportTests {
         #expect(transport.connectionsOpened == 2)
     }
 
-    @Test("many threads at once each get their own answers over a shared pool")
-    func concurrent() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        let transport = SocketHTTPTransport()
-        let group = DispatchGroup()
-        let failures = LockedCounter()
-        for index in 0..<8 {
-            group.enter()
-            let thread = Thread {
-                for call in 0..<20 {
-                    let body = Array("t\(index)-\(call)".utf8)
-                    let answer = try? transport.send(
-                        HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
-                    if answer?.body != body { failures.add() }
-                }
-                group.leave()
-            }
-            thread.start()
-        }
-        #expect(group.wait(timeout: .now() + 30) == .success)
-        #expect(failures.value == 0)
-        #expect(transport.connectionsOpened <= 8)
-    }
-
     @Test("OutboundTransport sends plain http through sockets")
     func outboundRouting() throws {
         let server = try LoopbackHTTPServer()
@@ -177,12 +94,5 @@ struct SocketHTTPTransportTests {
         #expect {
             _ = try transport.send(HTTPRequest(method: "GET", url: "ftp://example/x", timeout: 2))
         } throws: { ($0 as? HTTPTransportError)?.kind == .invalidURL }
-    }
-}
-
-/// Reads `errorName` from a JSON error body, as the Retail client does.
-enum RetailAnswerCheck {
-    static func errorName(_ body: [UInt8]) -> String? {
-        HTTPResponse(status: 503, body: body).json?["errorName"]?.stringValue
     }
 }
