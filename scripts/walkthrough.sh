@@ -37,7 +37,7 @@ curl -s -X POST http://127.0.0.1:$sandbox/control/stripe/pay -d "{\"id\":\"\$PI\
 curl -s -X POST $api/stripe-getPaymentIntentStatus -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"payment_intent_id\":\"\$PI\",\"recaptcha_token\":\"pass\",\"platform\":\"web\"}"; echo
 
 # 4. The ledger row (sync_state turns 'synced' a moment after the answer)
-sleep 1; mariadb --socket $db_socket $db_name -e 'select * from tn_payments'
+sleep 1; mariadb --socket $db_socket $db_name -e "select payment_id, uid, gateway, amount, sync_state, created_at from tn_payments where uid = 'demo-user' order by id desc limit 5"
 
 # 5. Its sync to the Retail API (pushed right after the response; payments-sync run catches up anything missed)
 curl -s http://127.0.0.1:$((sandbox + 4))/api/v1/retail/a/customer/demo-user/balance -H 'X-Api-Key: $retail_key'; echo
