@@ -3,38 +3,49 @@ import Synchronization
 
 /// In-process counters for the Prometheus page (DESIGN §11): requests by route and status, webhooks by
 /// gateway and outcome. Gauges that need the database are added by the metrics route itself.
+///
+/// Counting is on every request's path, so it only hashes the label values; text is built when the page is read.
 public final class Metrics: Sendable {
-    private let requests = Mutex<[String: Int]>([:])
-    private let webhooks = Mutex<[String: Int]>([:])
+    private struct LabelPair: Hashable {
+        let first: String
+        let second: String
+    }
+
+    private let requests = Mutex<[LabelPair: Int]>([:])
+    private let webhooks = Mutex<[LabelPair: Int]>([:])
 
     public init() {}
 
+    /// Route names come from the router (or `unknown`/`preflight`), so the label set stays bounded.
     public func countRequest(route: String, status: Int) {
-        let key = "route=\"\(Metrics.escape(route))\",status=\"\(status)\""
+        let key = LabelPair(first: route, second: String(status))
         requests.withLock { $0[key, default: 0] += 1 }
     }
 
     public func countWebhook(gateway: String, outcome: String) {
-        let key = "gateway=\"\(Metrics.escape(gateway))\",outcome=\"\(Metrics.escape(outcome))\""
+        let key = LabelPair(first: gateway, second: outcome)
         webhooks.withLock { $0[key, default: 0] += 1 }
     }
 
     /// The counters in Prometheus text format.
     public func render() -> String {
-        var out =
-            "# HELP payments_requests_total API requests by route and status.\n# TYPE payments_requests_total counter\n"
-        for (labels, count) in requests.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            out += "payments_requests_total{\(labels)} \(count)\n"
-        }
-        out +=
-            "# HELP payments_webhooks_total Webhook deliveries by gateway and outcome.\n# TYPE payments_webhooks_total counter\n"
-        for (labels, count) in webhooks.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            out += "payments_webhooks_total{\(labels)} \(count)\n"
-        }
+        var out = "# HELP payments_requests_total API requests by route and status.\n"
+        out += "# TYPE payments_requests_total counter\n"
+        out += Metrics.lines("payments_requests_total", ("route", "status"), requests.withLock { $0 })
+        out += "# HELP payments_webhooks_total Webhook deliveries by gateway and outcome.\n"
+        out += "# TYPE payments_webhooks_total counter\n"
+        out += Metrics.lines("payments_webhooks_total", ("gateway", "outcome"), webhooks.withLock { $0 })
         return out
+    }
+
+    private static func lines(_ name: String, _ labels: (String, String), _ counts: [LabelPair: Int]) -> String {
+        counts.map { pair, count in
+            "\(name){\(labels.0)=\"\(escape(pair.first))\",\(labels.1)=\"\(escape(pair.second))\"} \(count)\n"
+        }.sorted().joined()
     }
 
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
