@@ -11,16 +11,6 @@ extension Integration {
     /// is stopped and started again, and a second responder the test starts itself is stopped with SIGTERM under load.
     @Suite("ZZ Operational (runs last)", .serialized)
     struct ZOperationalLastTests {
-        /// The JSON body of a 200 answer, else nil.
-        static func json(_ outcome: FastCGIOutcome) -> JSONValue? {
-            guard case let .answered(status, body) = outcome, status == 200 else { return nil }
-            return try? JSONValue.parse(body)
-        }
-
-        static func isHealthy(_ outcome: FastCGIOutcome) -> Bool {
-            json(outcome) == .object([("status", .string("ok")), ("db", .string("ok"))])
-        }
-
         @Test(
             "database stop: health 503 and payment routes 503 ServiceUnavailableException; back without a responder restart"
         )
@@ -82,25 +72,12 @@ extension Integration {
         func firebaseCertsUnavailable() throws {
             let stack = try Stack.connect()
             let (_, token) = try stack.newUser("certsdown")
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "itest-fcgi-\(TestIDs.random(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let socket = directory.appendingPathComponent("fcgi.sock").path
-            let responder = try Command.start(
-                stack.env.executable("payments-fcgi"),
-                ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
-                environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": "2"])
-            defer { responder.signal(SIGKILL) }
-            let ready = try eventually(timeout: 60, interval: 0.2) {
-                Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health"))
-            }
-            try #require(ready, "the second responder did not start")
+            let responder = try ExtraResponder.start(stack, workers: 2)
+            defer { responder.discard() }
             try stack.sandbox.firebaseCerts(down: true)
             defer { try? stack.sandbox.firebaseCerts(down: false) }
             let headers = [("Authorization", "Bearer \(token)")]
-            let down = FastCGIClient.request(
-                socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
+            let down = responder.request("GET", "app-getTransactions", headers: headers)
             guard case let .answered(status, body) = down else {
                 Issue.record("no answer while certs are down: \(down)")
                 return
@@ -108,36 +85,19 @@ extension Integration {
             #expect(status == 503, "certs down answered \(status)")
             #expect((try? JSONValue.parse(body))?["errorName"]?.stringValue == "GatewayUnavailableException")
             try stack.sandbox.firebaseCerts(down: false)
-            let back = FastCGIClient.request(
-                socket: socket, method: "GET", route: "app-getTransactions", headers: headers)
-            #expect(Self.json(back)?["total"]?.int64Value == 0, "after certs are back: \(back)")
-            responder.signal(SIGTERM)
-            #expect(try responder.wait(timeout: 15).status == 0)
+            let back = responder.request("GET", "app-getTransactions", headers: headers)
+            #expect(ExtraResponder.json(back)?["total"]?.int64Value == 0, "after certs are back: \(back)")
+            responder.process.signal(SIGTERM)
+            #expect(try responder.process.wait(timeout: 15).status == 0)
         }
 
         @Test("SIGTERM under load: requests in flight finish with 200, the responder exits 0 within the stop budget")
         func sigtermUnderLoad() throws {
             let stack = try Stack.connect()
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "itest-fcgi-\(TestIDs.random(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let socket = directory.appendingPathComponent("fcgi.sock").path
-            let responder = try Command.start(
-                stack.env.executable("payments-fcgi"),
-                ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
-                environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": "8"])
-            defer { responder.signal(SIGKILL) }
-            let ready = try eventually(timeout: 60, interval: 0.2) {
-                if !responder.isRunning { return true }
-                return Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health"))
-            }
-            if !(ready && responder.isRunning) {
-                responder.signal(SIGKILL)
-                let exit = try responder.wait(timeout: 5)
-                Issue.record("the second responder did not start: \(exit)")
-                return
-            }
+            let extra = try ExtraResponder.start(stack, workers: 8)
+            defer { extra.discard() }
+            let socket = extra.socket
+            let responder = extra.process
 
             // Slow Retail makes app-getBalance take ~1.5 s, so these are surely in flight when SIGTERM arrives.
             try stack.sandbox.retailMode("slow", latencyMilliseconds: 1500)
@@ -175,7 +135,7 @@ extension Integration {
                 .enumerated()
             {
                 #expect(
-                    Self.json(outcome) == .object([("total", .int(0)), ("reserved", .int(0))]),
+                    ExtraResponder.json(outcome) == .object([("total", .int(0)), ("reserved", .int(0))]),
                     "in-flight request \(index): \(outcome)")
             }
             let background = outcomes.dropFirst(tokens.count).flatMap { $0 }
@@ -183,10 +143,11 @@ extension Integration {
             #expect(broken.isEmpty, "requests cut off mid-answer: \(broken)")
             let answered = background.filter { if case .answered = $0 { return true } else { return false } }
             #expect(
-                answered.allSatisfy(Self.isHealthy), "health under load: \(answered.filter { !Self.isHealthy($0) })")
+                answered.allSatisfy(ExtraResponder.isHealthy),
+                "health under load: \(answered.filter { !ExtraResponder.isHealthy($0) })")
             #expect(!answered.isEmpty, "no load was served before the stop")
             #expect(
-                !Self.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health")),
+                !ExtraResponder.isHealthy(FastCGIClient.request(socket: socket, method: "GET", route: "health")),
                 "still answering after exit")
         }
     }
