@@ -72,11 +72,7 @@ extension PayPalEmulator {
         let deliver = body["deliver"]?.boolValue ?? true
         do throws(PayPalError) {
             let value = try mutate { store throws(PayPalError) in
-                store.recentEventIDs.removeAll()
-                let object = try operation(&store, body, deliver)
-                let emitted = store.recentEventIDs.map { JSONValue.string($0) }
-                store.recentEventIDs.removeAll()
-                return object.setting("sandbox_events", .array(emitted))
+                try store.answeringWithEvents { store throws(PayPalError) in try operation(&store, body, deliver) }
             }
             return .json(200, value)
         } catch {

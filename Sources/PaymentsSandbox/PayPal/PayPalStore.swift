@@ -2,7 +2,7 @@ import Foundation
 import PaymentsCore
 
 /// Everything the PayPal emulator remembers; mutated only under the emulator's lock.
-struct PayPalStore: Sendable {
+struct PayPalStore: Sendable, EventEmittingStore {
     /// Access token → unix expiry.
     var tokens: [String: Int64] = [:]
     var tokenTTL: Int64 = 32_400

@@ -42,11 +42,7 @@ extension StripeEmulator {
         let deliver = body["deliver"]?.boolValue ?? true
         do throws(StripeError) {
             let value = try mutate { store throws(StripeError) in
-                store.recentEventIDs.removeAll()
-                let object = try operation(&store, body, deliver)
-                let emitted = store.recentEventIDs.map { JSONValue.string($0) }
-                store.recentEventIDs.removeAll()
-                return object.setting("sandbox_events", .array(emitted))
+                try store.answeringWithEvents { store throws(StripeError) in try operation(&store, body, deliver) }
             }
             return .json(200, value)
         } catch {

@@ -1,7 +1,7 @@
 import PaymentsCore
 
 /// Everything the Stripe emulator remembers; mutated only under the emulator's lock.
-struct StripeStore: Sendable {
+struct StripeStore: Sendable, EventEmittingStore {
     /// A stored idempotent result: the request fingerprint and the exact answer.
     struct IdempotentResult: Sendable {
         let fingerprint: String
