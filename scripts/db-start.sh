@@ -4,18 +4,7 @@
 # Harmless when that server is already running.
 set -euo pipefail
 
-usage() { echo "usage: $0 dev|test" >&2; exit 64; }
-[ $# -eq 1 ] || usage
-stack="$1"
-case "$stack" in dev|test) ;; *) usage ;; esac
-
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-base="$repo/.run/$stack/mariadb"
-datadir="$base/data"
-tmpdir="$base/tmp"
-socket="$base/mysqld.sock"
-pidfile="$base/mysqld.pid"
-logfile="$base/mariadbd.log"
+source "$(dirname "${BASH_SOURCE[0]}")/db-paths.sh"
 db_name="${DB_NAME:-tn_payments}"
 
 pick() { for name in "$@"; do if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi; done; return 1; }

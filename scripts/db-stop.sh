@@ -2,15 +2,7 @@
 # Stops the private MariaDB server of one local stack (dev|test) started by scripts/db-start.sh and waits for it.
 set -euo pipefail
 
-usage() { echo "usage: $0 dev|test" >&2; exit 64; }
-[ $# -eq 1 ] || usage
-stack="$1"
-case "$stack" in dev|test) ;; *) usage ;; esac
-
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-base="$repo/.run/$stack/mariadb"
-socket="$base/mysqld.sock"
-pidfile="$base/mysqld.pid"
+source "$(dirname "${BASH_SOURCE[0]}")/db-paths.sh"
 
 admin="$(command -v mariadb-admin || command -v mysqladmin || true)"
 pid=""
