@@ -31,6 +31,7 @@ RECAPTCHA_ENABLED=true
 RECAPTCHA_SECRET=recaptcha_sandbox_secret
 RECAPTCHA_VERIFY_URL=http://127.0.0.1:$sandbox/recaptcha/api/siteverify
 RECAPTCHA_MIN_SCORE=0.5
+RECAPTCHA_HOSTNAMES=localhost
 RETAIL_API_URL=http://127.0.0.1:$((sandbox + 4))/api/v1/retail
 RETAIL_API_KEY=retail_sandbox_key
 STRIPE_ENABLED=true

@@ -22,7 +22,8 @@ public struct RecaptchaVerifier: RecaptchaChecking {
     }
 
     /// Accepts when disabled, for non-web platforms, or when the endpoint reports `success`, a score at or above
-    /// the minimum (if it gives one) and an action among `expectedActions` (if it gives one and the list is not empty).
+    /// the minimum (if it gives one), an action among `expectedActions` (if it gives one and the list is not empty)
+    /// and, when `RECAPTCHA_HOSTNAMES` is set, a `hostname` on that list (a missing hostname is refused then).
     /// - Throws: `APIError` 400 naming `recaptcha_token` for a missing or rejected token; 503 when the verify
     ///   endpoint cannot be reached or answers nonsense.
     public func check(token: String?, platform: String, expectedActions: [String]) throws(APIError) {
@@ -47,6 +48,11 @@ public struct RecaptchaVerifier: RecaptchaChecking {
         }
         if let action = answer["action"]?.stringValue, !expectedActions.isEmpty, !expectedActions.contains(action) {
             throw Self.rejected
+        }
+        if !configuration.hostnames.isEmpty {
+            guard let hostname = answer["hostname"]?.stringValue,
+                configuration.hostnames.contains(hostname.lowercased())
+            else { throw Self.rejected }
         }
     }
 

@@ -117,6 +117,56 @@ extension Integration {
         }
 
         @Test(
+            "reCAPTCHA: each web payment route takes only its own action and, with RECAPTCHA_HOSTNAMES, its own sites"
+        )
+        func recaptchaActionAndHostname() throws {
+            let stack = try Stack.connect()
+            try #require(
+                stack.env.recaptchaEnabled, "RECAPTCHA_ENABLED must be true in the test env file to test reCAPTCHA")
+            try #require(
+                stack.env.value("RECAPTCHA_HOSTNAMES") == "localhost",
+                "the test env file lists the sandbox's hostname in RECAPTCHA_HOSTNAMES")
+            let (uid, token) = try stack.newUser("recaptcha-action")
+            func paypal(_ recaptcha: String) throws -> HTTPResult {
+                try stack.api.post(
+                    "paypal-createOrder",
+                    .object([("amount", .int(1000)), ("recaptcha_token", .string(recaptcha))]), token: token)
+            }
+            let refused: [(String, () throws -> HTTPResult)] = [
+                (
+                    "stripe with a login token",
+                    { try stack.api.createIntent(amount: 1000, token: token, recaptcha: "pass:login") }
+                ),
+                (
+                    "stripe with paypal's action",
+                    { try stack.api.createIntent(amount: 1000, token: token, recaptcha: "pass:paypal_payment") }
+                ),
+                (
+                    "stripe solved on another site",
+                    {
+                        try stack.api.createIntent(
+                            amount: 1000, token: token, recaptcha: "pass:stripe_payment:evil.example")
+                    }
+                ),
+                ("paypal with stripe's action", { try paypal("pass:stripe_payment") }),
+                ("paypal solved on another site", { try paypal("pass:paypal_payment:evil.example") }),
+            ]
+            for (name, call) in refused {
+                let answer = try call()
+                #expect(answer.status == 400, "\(name): \(answer)")
+                #expect(answer.errorName == "BadRequestException", "\(name)")
+                #expect(answer.errorMessage?.contains("recaptcha_token") == true, "\(name): \(answer)")
+            }
+            #expect(try stack.db.sessionCount(uid: uid) == 0, "a refused token opens no session")
+
+            let stripe = try stack.api.createIntent(amount: 1000, token: token, recaptcha: "pass:stripe_payment")
+            #expect(stripe.status == 200, "stripe's own action: \(stripe)")
+            let order = try paypal("pass:paypal_payment:LOCALHOST")
+            #expect(order.status == 200, "paypal's own action on a listed site: \(order)")
+            #expect(try stack.db.sessionCount(uid: uid) == 2)
+        }
+
+        @Test(
             "per-uid rate limit: over RATE_LIMIT_UID_PER_MINUTE answers 429 with x-ratelimit-reset; other uids unaffected"
         )
         func rateLimit() throws {

@@ -25,6 +25,7 @@ private final class SiteVerifyTransport: HTTPTransport {
             case "low": answer = #"{"success":true,"score":0.1,"action":"payment"}"#
             case "v2": answer = #"{"success":true}"#
             case "login": answer = #"{"success":true,"score":0.9,"action":"login"}"#
+            case "elsewhere": answer = #"{"success":true,"score":0.9,"action":"payment","hostname":"evil.example"}"#
             default: answer = #"{"success":false,"error-codes":["invalid-input-response"]}"#
             }
             return HTTPResponse(
@@ -39,10 +40,10 @@ private struct Harness {
     let transport = SiteVerifyTransport()
     let verifier: RecaptchaVerifier
 
-    init(enabled: Bool = true) {
+    init(enabled: Bool = true, hostnames: [String] = []) {
         let configuration = RecaptchaConfiguration(
             enabled: enabled, secret: Secret("recaptcha_sandbox_secret"),
-            verifyURL: "http://127.0.0.1:18100/recaptcha/api/siteverify", minScore: 0.5)
+            verifyURL: "http://127.0.0.1:18100/recaptcha/api/siteverify", minScore: 0.5, hostnames: hostnames)
         verifier = RecaptchaVerifier(configuration: configuration, transport: transport, timeout: 5)
     }
 
@@ -98,6 +99,20 @@ private struct Harness {
         #expect(Harness().failure("login", actions: []) == nil)
     }
 
+    @Test func hostnameIsNotCheckedWithoutAList() {
+        #expect(Harness().failure("elsewhere") == nil)
+    }
+
+    @Test func hostnameMustBeListedWhenAListIsConfigured() throws {
+        let h = Harness(hostnames: ["LocalHost", "pay.example.com"])
+        #expect(h.failure("pass") == nil, "hostnames compare case-insensitively")
+        for token in ["elsewhere", "edge"] {
+            let error = try #require(h.failure(token), "\(token) has no listed hostname")
+            #expect(error.code == .badRequest)
+            #expect(error.message.contains("recaptcha_token"))
+        }
+    }
+
     @Test(arguments: [nil, ""] as [String?])
     func missingTokenIsBadRequestWithoutACall(_ token: String?) throws {
         let h = Harness()
@@ -139,6 +154,14 @@ private struct Harness {
                 "RECAPTCHA_MIN_SCORE": "0.7",
             ]))
         #expect(enabled.enabled && enabled.secret.value == "s" && enabled.minScore == 0.7)
+        #expect(enabled.hostnames.isEmpty, "RECAPTCHA_HOSTNAMES is optional")
+        let listed = try RecaptchaConfiguration(
+            ConfigReader([
+                "RECAPTCHA_ENABLED": "true", "RECAPTCHA_SECRET": "s",
+                "RECAPTCHA_VERIFY_URL": "http://127.0.0.1:1/verify",
+                "RECAPTCHA_HOSTNAMES": " Pay.Example.com, localhost ",
+            ]))
+        #expect(listed.hostnames == ["pay.example.com", "localhost"])
         #expect("\(enabled.secret)" == "<redacted>")
         for (missing, values) in [
             ("RECAPTCHA_SECRET", ["RECAPTCHA_ENABLED": "1", "RECAPTCHA_VERIFY_URL": "http://127.0.0.1:1/verify"]),

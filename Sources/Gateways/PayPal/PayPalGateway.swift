@@ -43,7 +43,7 @@ public struct PayPalGateway: PaymentGateway {
 
     /// `paypal-createOrder`: session first, then the order, then the link (DESIGN §1.1); answers `{id, status, links}`.
     func createOrder(_ context: RequestContext) throws -> APIResponse {
-        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
+        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [RecaptchaAction.paypalPayment])
         return try SessionCreation.run(context, gateway: PayPalSettlement.ledgerID, uid: user.uid, amount: amount) {
             session in
             let (order, _) = try settlement.api.createOrder(session: session)

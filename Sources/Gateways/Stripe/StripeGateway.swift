@@ -31,7 +31,7 @@ public struct StripeGateway: PaymentGateway {
 
     /// `stripe-getPaymentIntent`: session first, then the PaymentIntent, then the link (DESIGN §1.1).
     func createIntent(_ context: RequestContext) throws -> APIResponse {
-        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [])
+        let (user, _, amount) = try context.paymentRequest(recaptchaActions: [RecaptchaAction.stripePayment])
         return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) {
             session in
             let intent = try settlement.api.createPaymentIntent(session: session)
@@ -54,7 +54,7 @@ public struct StripeGateway: PaymentGateway {
         let user = try context.requireUser()
         let body = try context.jsonBody()
         let intentID = try PaymentInput.string(body, "payment_intent_id")
-        try context.checkRecaptcha(body, actions: ["stripe_payment"])
+        try context.checkRecaptcha(body, actions: [RecaptchaAction.stripePayment])
         guard let session = try context.ledger.session(gateway: StripeSettlement.ledgerID, externalID: intentID),
             session.uid == user.uid
         else { throw APIError(.notFound, "payment intent not found") }

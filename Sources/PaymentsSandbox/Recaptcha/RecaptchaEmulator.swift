@@ -2,13 +2,16 @@ import Glibc
 import PaymentsCore
 
 /// Emulates `POST /recaptcha/api/siteverify`: token `pass` scores 0.9, `low` 0.1, anything else fails.
+///
+/// A real token carries the action and the site it was solved on; here they ride in the token itself:
+/// `pass:<action>` answers that `action`, `pass:<action>:<hostname>` also that `hostname` (default `localhost`).
 final class RecaptchaEmulator: Sendable {
     private let secret: String
     private let down = Locked(false)
 
     init(secret: String) { self.secret = secret }
 
-    /// Answers a siteverify call (form body `secret`, `response`; the expected action comes from `?action=`).
+    /// Answers a siteverify call (form body `secret`, `response`; an action not in the token may come from `?action=`).
     func siteverify(_ request: SandboxRequest) -> SandboxResponse {
         if down.withLock({ $0 }) { return .text(503, "reCAPTCHA sandbox is down\n") }
         var form = FormDecoding.parse(request.body)
@@ -18,7 +21,10 @@ final class RecaptchaEmulator: Sendable {
             return .json(
                 200, .object([("success", .bool(false)), ("error-codes", .array([.string("invalid-input-secret")]))]))
         }
-        let token = form.first { $0.0 == "response" }?.1 ?? ""
+        let parts = (form.first { $0.0 == "response" }?.1 ?? "").split(separator: ":", omittingEmptySubsequences: false)
+        let token = parts.first.map(String.init) ?? ""
+        let action = parts.count > 1 ? String(parts[1]) : request.queryValue("action")
+        let hostname = parts.count > 2 ? String(parts[2]) : "localhost"
         let score: String
         switch token {
         case "pass": score = "0.9"
@@ -31,9 +37,9 @@ final class RecaptchaEmulator: Sendable {
                 200, .object([("success", .bool(false)), ("error-codes", .array([.string("invalid-input-response")]))]))
         }
         var members: [(String, JSONValue)] = [("success", .bool(true)), ("score", .number(score))]
-        if let action = request.queryValue("action") { members.append(("action", .string(action))) }
+        if let action { members.append(("action", .string(action))) }
         members.append(("challenge_ts", .string(Self.timestamp())))
-        members.append(("hostname", .string("localhost")))
+        members.append(("hostname", .string(hostname)))
         return .json(200, .object(members))
     }
 
