@@ -42,7 +42,7 @@ final class TestDatabase {
         let suffix = (0..<12).map { _ in String("0123456789abcdef".randomElement() ?? "0") }.joined()
         name = "tn_test_" + suffix
         let server = try Connection(options: Self.serverConfiguration.connectionOptions)
-        try server.executeText("CREATE DATABASE `\(name)` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        try server.executeText("CREATE DATABASE `\(name)` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
         configuration = Self.serverConfiguration.with(database: name)
         admin = try Connection(options: configuration.connectionOptions)
         if migrate {

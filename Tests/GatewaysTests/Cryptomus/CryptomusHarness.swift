@@ -106,15 +106,11 @@ final class CryptomusHarness {
     }
 }
 
-/// The status of an error thrown by a route (APIError, or the ledger's refusal mapped as the pipeline does).
+/// The status a route's answer or failure reaches the client with, through the pipeline's own error mapping.
 func statusOf(_ body: () throws -> APIResponse) -> Int {
     do {
         return try body().status
-    } catch let error as APIError {
-        return error.code.status
-    } catch let error as LedgerError where error.kind == .refundTargetMissing {
-        return 503
     } catch {
-        return 500
+        return ErrorMapping.apiError(for: error).0.code.status
     }
 }

@@ -13,14 +13,17 @@ struct ExtraResponder {
     private let directory: URL
 
     /// Starts it and waits until `health` answers 200; throws when it does not come up within a minute.
-    static func start(_ stack: Stack, workers: Int) throws -> ExtraResponder {
+    /// `environment` overrides the env file (process variables win, DESIGN §9).
+    static func start(_ stack: Stack, workers: Int, environment: [String: String] = [:]) throws -> ExtraResponder {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itest-fcgi-\(TestIDs.random(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let socket = directory.appendingPathComponent("fcgi.sock").path
         let process = try Command.start(
             stack.env.executable("payments-fcgi"),
             ["--env-file", stack.env.envFilePath, "--sql-dir", "\(stack.env.repo)/sql"],
-            environment: ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": String(workers)])
+            environment: environment.merging(
+                ["FCGI_SOCKET": socket, "FCGI_SOCKET_MODE": "0600", "FCGI_WORKERS": String(workers)]
+            ) { _, fixed in fixed })
         let responder = ExtraResponder(socket: socket, process: process, directory: directory)
         let ready = try eventually(timeout: 60, interval: 0.2) {
             if !process.isRunning { return true }

@@ -1,10 +1,14 @@
 import Foundation
 
 /// Polls `condition` until it holds or `timeout` seconds pass; for asynchronous effects such as webhook
-/// delivery by the sandbox and the responder's Retail push. Errors inside the condition count as "not yet",
-/// and the last one is rethrown when time runs out.
+/// delivery by the sandbox and the responder's Retail push. Errors inside the condition count as "not yet".
+/// Running out of time fails: the last error from the condition is rethrown, or `PollTimeout` when it simply never
+/// held, so a caller that ignores the result still fails its test. The result is always `true` (for `#expect`).
 @discardableResult
-func eventually(timeout: Double = 15, interval: Double = 0.1, _ condition: () throws -> Bool) throws -> Bool {
+func eventually(
+    timeout: Double = 15, interval: Double = 0.1, fileID: String = #fileID, line: Int = #line,
+    _ condition: () throws -> Bool
+) throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     var lastError: (any Error)?
     while true {
@@ -18,7 +22,14 @@ func eventually(timeout: Double = 15, interval: Double = 0.1, _ condition: () th
         Thread.sleep(forTimeInterval: interval)
     }
     if let lastError { throw lastError }
-    return false
+    throw PollTimeout(seconds: timeout, place: "\(fileID):\(line)")
+}
+
+/// A condition given to `eventually` did not hold in time.
+struct PollTimeout: Error, CustomStringConvertible {
+    let seconds: Double
+    let place: String
+    var description: String { "condition still false after \(seconds) s (polled at \(place))" }
 }
 
 /// Waits `seconds` (for "nothing happens" checks after an asynchronous trigger).

@@ -1,9 +1,9 @@
-import PaymentsCore
-
 /// The one place any error becomes the client's `{"errorName","errorMessage"}` answer (DESIGN §3).
-enum ErrorMapping {
+///
+/// Public so that gateway tests judge a handler's failure exactly as the request pipeline answers it.
+public enum ErrorMapping {
     /// The client-facing error, and whether it deserves an error-level log line (unexpected failures).
-    static func apiError(for error: any Error) -> (APIError, unexpected: Bool) {
+    public static func apiError(for error: any Error) -> (APIError, unexpected: Bool) {
         switch error {
         case let error as APIError:
             return (error, false)
