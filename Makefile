@@ -34,7 +34,7 @@ stop:
 migrate:
 	@scripts/migrate.sh dev
 
-## Unit tests, config checks, then integration tests against a fresh test stack (127.0.0.1:18080).
+## Unit tests, config checks, then integration tests against a fresh test stack (free loopback ports).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
 	$(MAKE) --no-print-directory test-unit check

@@ -26,6 +26,24 @@ tn_stack() {
     fi
 }
 
+# tn_port_in_use PORT: true when something on 127.0.0.1 accepts connections on PORT.
+tn_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# tn_free_port_block: prints a base B (a multiple of 100 in 20000..59900) whose ports B, B+43 and B+50..B+59 are all
+# free, picked at random, so two checkouts running `make test` at once never share nginx or sandbox ports.
+tn_free_port_block() {
+    local attempt base port busy
+    for ((attempt = 0; attempt < 50; attempt++)); do
+        base=$(((RANDOM % 400 + 200) * 100))
+        busy=0
+        for port in "$base" $((base + 43)) $(seq $((base + 50)) $((base + 59))); do
+            if tn_port_in_use "$port"; then busy=1; break; fi
+        done
+        if ((busy == 0)); then printf '%s' "$base"; return 0; fi
+    done
+    tn_die "no free block of loopback ports found"
+}
+
 # tn_env_value KEY: the value of KEY in the stack's env file (quotes stripped), empty when absent.
 tn_env_value() {
     local line

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration tests: starts a fresh `test` stack (MariaDB, migrations, sandbox, responder, nginx on 18080/18443/18100)
+# Integration tests: starts a fresh `test` stack (MariaDB, migrations, sandbox, responder, nginx on a free block of loopback ports)
 # from the debug build, runs the MariaDBTests and IntegrationTests suites against it, stops the stack on exit and exits
 # with the tests' status. A stack that cannot start fails the run (the tests never skip).
 # Usage: scripts/test-integration.sh   (after `swift build --build-tests`; SWIFTPM_FLAGS is passed to swift)

@@ -6,6 +6,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"
 
+# The test stack takes a free block of ports unless told otherwise (RUN_HTTP_PORT etc. in the environment, or an env
+# file written earlier), so two checkouts can run `make test` at once; the dev stack keeps its documented ports.
+if [[ "$TN_STACK" == test && ! -f "$TN_ENV_FILE" && -z "${RUN_HTTP_PORT:-}${SANDBOX_PORT_BASE:-}" ]]; then
+    block="$(tn_free_port_block)"
+    TN_DEFAULT_HTTP_PORT="$block" TN_DEFAULT_HTTPS_PORT=$((block + 43)) TN_DEFAULT_SANDBOX_BASE=$((block + 50))
+fi
 http_port="${RUN_HTTP_PORT:-$TN_DEFAULT_HTTP_PORT}"
 https_port="${RUN_HTTPS_PORT:-$TN_DEFAULT_HTTPS_PORT}"
 sandbox="${SANDBOX_PORT_BASE:-$TN_DEFAULT_SANDBOX_BASE}"
