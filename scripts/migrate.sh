@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Applies the sql/ migrations to the stack's database with payments-sync migrate.
-# Usage: scripts/migrate.sh dev|test   (TN_BIN_DIR overrides the build directory)
+# Usage: scripts/migrate.sh dev|test|test-NAME   (TN_BIN_DIR overrides the build directory)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

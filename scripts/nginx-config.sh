@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders nginx/local.conf.template into .run/<stack>/nginx/nginx.conf from the stack's env file, and makes the
-# self-signed certificate for the HTTPS listener (once). Usage: scripts/nginx-config.sh dev|test
+# self-signed certificate for the HTTPS listener (once). Usage: scripts/nginx-config.sh dev|test|test-NAME
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

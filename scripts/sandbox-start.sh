@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # (Re)starts the stack's payments-sandbox in the background (log and pid under .run/<stack>) and waits until its
-# control port answers. Usage: scripts/sandbox-start.sh dev|test   (TN_BIN_DIR overrides the build directory)
+# control port answers. Usage: scripts/sandbox-start.sh dev|test|test-NAME   (TN_BIN_DIR overrides the build directory)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the stack's payments-sandbox; harmless when it is not running. Usage: scripts/sandbox-stop.sh dev|test
+# Stops the stack's payments-sandbox; harmless when it is not running. Usage: scripts/sandbox-stop.sh dev|test|test-NAME
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

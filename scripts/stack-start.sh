@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts (or restarts) a whole local stack: env file, MariaDB, migrations, sandbox, responder, nginx, then waits for
-# /api/health. Running it again is harmless. Usage: scripts/stack-start.sh dev|test
+# /api/health. Running it again is harmless. Usage: scripts/stack-start.sh dev|test|test-NAME
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops every service of a local stack (nginx, responder, sandbox, MariaDB); harmless when nothing runs.
-# Usage: scripts/stack-stop.sh dev|test
+# Usage: scripts/stack-stop.sh dev|test|test-NAME
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"

@@ -14,7 +14,16 @@ export TN_BIN_DIR
 # A fresh stack every run: leftovers of an earlier run (rows, sandbox state) must not leak into this one.
 "$TN_REPO/scripts/stack-stop.sh" test >/dev/null 2>&1 || true
 rm -rf "$TN_RUN_DIR"
-trap '"$TN_REPO/scripts/stack-stop.sh" test >/dev/null 2>&1 || true' EXIT
+# Also any private stack (`test-NAME`) a test started and could not stop itself.
+stop_all() {
+    local dir
+    "$TN_REPO/scripts/stack-stop.sh" test >/dev/null 2>&1 || true
+    for dir in "$TN_REPO"/.run/test-*; do
+        if [[ -d "$dir" ]]; then "$TN_REPO/scripts/stack-stop.sh" "$(basename "$dir")" >/dev/null 2>&1 || true; fi
+    done
+    return 0
+}
+trap stop_all EXIT
 
 if ! "$TN_REPO/scripts/stack-start.sh" test; then
     tn_log "the test stack did not start; integration tests FAILED"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Writes .run/<stack>/payments.env, the one configuration file all three executables read (--env-file).
 # Values already in the file are kept (edit it freely); keys missing from it are appended, so re-running is harmless.
-# Usage: scripts/write-env.sh dev|test
+# Usage: scripts/write-env.sh dev|test|test-NAME
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"
 
 # The test stack takes a free block of ports unless told otherwise (RUN_HTTP_PORT etc. in the environment, or an env
 # file written earlier), so two checkouts can run `make test` at once; the dev stack keeps its documented ports.
-if [[ "$TN_STACK" == test && ! -f "$TN_ENV_FILE" && -z "${RUN_HTTP_PORT:-}${SANDBOX_PORT_BASE:-}" ]]; then
+if [[ "$TN_STACK" == test* && ! -f "$TN_ENV_FILE" && -z "${RUN_HTTP_PORT:-}${SANDBOX_PORT_BASE:-}" ]]; then
     block="$(tn_free_port_block)"
     TN_DEFAULT_HTTP_PORT="$block" TN_DEFAULT_HTTPS_PORT=$((block + 43)) TN_DEFAULT_SANDBOX_BASE=$((block + 50))
 fi

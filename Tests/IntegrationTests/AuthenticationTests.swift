@@ -104,8 +104,11 @@ extension Integration {
             #expect(try stack.db.sessionCount(uid: uid) == 0)
 
             try stack.sandbox.recaptcha(down: true)
-            let down = try stack.api.createIntent(amount: 1000, token: token)
-            try stack.sandbox.recaptcha(down: false)
+            let down: HTTPResult
+            do {
+                defer { restoring("reCAPTCHA") { try stack.sandbox.recaptcha(down: false) } }
+                down = try stack.api.createIntent(amount: 1000, token: token)
+            }
             #expect(down.status == 503, "verify endpoint down: \(down)")
             #expect(try stack.db.sessionCount(uid: uid) == 0)
 

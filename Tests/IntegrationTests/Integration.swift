@@ -5,6 +5,6 @@ import Testing
 /// database, and all of them run `payments-sync` passes that take every due row.
 ///
 /// Suites are nested in extensions, one file each; `.serialized` applies to all of them, and a serialized run
-/// goes in source order, so `ZOperationalLastTests` (database restart, SIGTERM) comes last.
+/// goes in source order; no suite depends on that order (destructive tests use a private stack).
 @Suite("Integration", .serialized)
 struct Integration {}

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Polls `condition` until it holds or `timeout` seconds pass; for asynchronous effects such as webhook
 /// delivery by the sandbox and the responder's Retail push. Errors inside the condition count as "not yet".
@@ -54,4 +55,14 @@ func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -
     for _ in 0..<count { start.signal() }
     group.wait()
     return results.values()
+}
+
+/// Puts a sandbox-wide switch back when a test's scope ends. A switch that cannot be restored fails the test that
+/// set it, loudly, rather than leaving later tests to fail for no visible reason.
+func restoring(_ what: String, _ restore: () throws -> Void) {
+    do {
+        try restore()
+    } catch {
+        Issue.record("could not restore \(what): \(error)")
+    }
 }

@@ -19,6 +19,8 @@ struct TestEnvironment: Sendable {
     let repo: String
     /// Where the debug executables are (`TEST_BIN_DIR`, else `<repo>/.build/debug`).
     let binDirectory: String
+    /// `TEST_DB_NAME`, when the runner named the database.
+    let databaseName: String?
 
     /// The environment, or a failure explaining what is missing.
     static func load() throws -> TestEnvironment {
@@ -28,6 +30,21 @@ struct TestEnvironment: Sendable {
     private static let cached: Result<TestEnvironment, IntegrationSetupError> = Result {
         () throws(IntegrationSetupError) in
         try TestEnvironment.make(ProcessInfo.processInfo.environment)
+    }
+
+    /// The environment of another stack started from this repository (a test's private stack): its env file names
+    /// its ports and database socket; the executables are the same.
+    func forStack(envFile: String) throws -> TestEnvironment {
+        guard let data = FileManager.default.contents(atPath: envFile) else {
+            throw IntegrationSetupError(description: "\(envFile) cannot be read")
+        }
+        let values = try EnvironmentFile.parse(String(decoding: data, as: UTF8.self))
+        let port = values["RUN_HTTP_PORT"] ?? ""
+        return try Self.make([
+            "TEST_BASE_URL": "http://127.0.0.1:\(port)/api", "TEST_ENV_FILE": envFile, "TEST_REPO": repo,
+            "TEST_BIN_DIR": binDirectory, "TEST_DB_SOCKET": values["DB_SOCKET"] ?? "",
+            "TEST_DB_NAME": values["DB_NAME"] ?? "",
+        ])
     }
 
     private static func make(_ environment: [String: String]) throws(IntegrationSetupError) -> TestEnvironment {
@@ -64,7 +81,8 @@ struct TestEnvironment: Sendable {
         return TestEnvironment(
             baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL,
             sandboxURL: sandbox.hasSuffix("/") ? String(sandbox.dropLast()) : sandbox,
-            envFilePath: envFile, values: values, dbSocket: socket, repo: repo, binDirectory: bin)
+            envFilePath: envFile, values: values, dbSocket: socket, repo: repo, binDirectory: bin,
+            databaseName: environment["TEST_DB_NAME"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func value(_ key: String) -> String? {
@@ -83,10 +101,7 @@ struct TestEnvironment: Sendable {
         (value(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    var dbName: String {
-        ProcessInfo.processInfo.environment["TEST_DB_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? value("DB_NAME")
-            ?? "tn_payments"
-    }
+    var dbName: String { databaseName ?? value("DB_NAME") ?? "tn_payments" }
     var dbUser: String { value("DB_USER") ?? "root" }
     var dbPassword: String { values["DB_PASSWORD"] ?? "" }
     var webhookSecret: String { list("STRIPE_WEBHOOK_SECRET").first ?? "whsec_sandbox_secret" }

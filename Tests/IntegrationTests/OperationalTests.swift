@@ -7,27 +7,22 @@ import Testing
 #endif
 
 extension Integration {
-    /// Operational tests, run LAST (this file sorts last and the root suite is serialized): the test stack's database
-    /// is stopped and started again, and a second responder the test starts itself is stopped with SIGTERM under load.
-    @Suite("ZZ Operational (runs last)", .serialized)
-    struct ZOperationalLastTests {
+    /// Operational tests: the database stopped and started again (on a private stack of the test's own, so the
+    /// shared stack never loses its database), Firebase certificates down for a fresh responder, and SIGTERM under
+    /// load. None depends on running first or last.
+    @Suite("Operational", .serialized)
+    struct OperationalTests {
         @Test(
             "database stop: health 503 and payment routes 503 ServiceUnavailableException; back without a responder restart"
         )
         func databaseRestart() throws {
-            let stack = try Stack.connect()
+            let own = try PrivateStack.start("dbrestart", from: try Stack.connect())
+            defer { own.stop() }
+            let stack = own.stack
             let (uid, token) = try stack.newUser("dbrestart")
             #expect(try stack.api.get("health", token: nil).status == 200)
-            let environment = ["DB_NAME": stack.env.dbName]
-            let stop = try Command.run("/bin/bash", [stack.env.script("db-stop.sh"), "test"], environment: environment)
+            let stop = try Command.run("/bin/bash", [stack.env.script("db-stop.sh"), own.name])
             try #require(stop.status == 0, "db-stop.sh: \(stop)")
-            var restarted = false
-            defer {
-                if !restarted {
-                    _ = try? Command.run(
-                        "/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
-                }
-            }
 
             let health = try stack.api.get("health", token: nil)
             #expect(health.status == 503, "health with the database down: \(health)")
@@ -42,9 +37,7 @@ extension Integration {
             #expect(history.status == 503, "\(history)")
             #expect(history.errorName == "ServiceUnavailableException")
 
-            let start = try Command.run(
-                "/bin/bash", [stack.env.script("db-start.sh"), "test"], environment: environment)
-            restarted = true
+            let start = try Command.run("/bin/bash", [stack.env.script("db-start.sh"), own.name])
             try #require(start.status == 0, "db-start.sh: \(start)")
             #expect(
                 try eventually(timeout: 30, interval: 0.2) { try stack.api.get("health", token: nil).status == 200 },
@@ -75,7 +68,7 @@ extension Integration {
             let responder = try ExtraResponder.start(stack, workers: 2)
             defer { responder.discard() }
             try stack.sandbox.firebaseCerts(down: true)
-            defer { try? stack.sandbox.firebaseCerts(down: false) }
+            defer { restoring("Firebase certs") { try stack.sandbox.firebaseCerts(down: false) } }
             let headers = [("Authorization", "Bearer \(token)")]
             let down = responder.request("GET", "app-getTransactions", headers: headers)
             guard case let .answered(status, body) = down else {
@@ -101,7 +94,7 @@ extension Integration {
 
             // Slow Retail makes app-getBalance take ~1.5 s, so these are surely in flight when SIGTERM arrives.
             try stack.sandbox.retailMode("slow", latencyMilliseconds: 1500)
-            defer { try? stack.sandbox.retailMode("ok") }
+            defer { restoring("Retail mode") { try stack.sandbox.retailMode("ok") } }
             let tokens = try (0..<6).map { _ in try stack.newUser("sigterm").token }
             let signalled = DispatchSemaphore(value: 0)
             Thread {
