@@ -37,7 +37,7 @@ public final class RequestWorker {
             let rejected = syncQueue.enqueue(claimed: claimed)
             if !rejected.isEmpty {
                 do {
-                    try ledger.releasePushClaims(rejected.map(\.id))
+                    try ledger.releasePushClaims(rejected)
                 } catch {
                     pipeline.logger.warning(
                         "push claims not released; they expire on their own", metadata: ["error": "\(error)"])

@@ -10,7 +10,7 @@ extension MariaDBLedger {
     /// reported in `alreadyPresent`; with other values it is `LedgerError(.integrity)`. A refund whose payment
     /// is missing is `LedgerError(.refundTargetMissing)`.
     public func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
-        let claimForPush = claimsNewCreditsForPush
+        let claim = claimsNewCreditsForPush ? SyncClaim.begin() : nil
         var claimed: [SyncRow] = []
         let outcome = try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
             claimed = []
@@ -25,15 +25,13 @@ extension MariaDBLedger {
             for entry in effect.entries {
                 if let refundOf = entry.refundOf {
                     try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
-                } else if let id = try insertEntry(
-                    entry, refundOfRowID: nil, claimForPush: claimForPush, connection, &outcome)
-                {
+                } else if let id = try insertEntry(entry, refundOfRowID: nil, claim: claim, connection, &outcome) {
                     outcome.insertedRowIDs.append(id)
-                    if claimForPush {
+                    if let claim {
                         claimed.append(
                             SyncRow(
                                 id: id, paymentID: entry.paymentID, uid: entry.uid, gateway: entry.gateway,
-                                amount: entry.amount, attempts: 0))
+                                amount: entry.amount, attempts: 0, claim: claim))
                     }
                 }
             }
@@ -106,32 +104,32 @@ extension MariaDBLedger {
             outcome.overRefunds.append(entry.paymentID)
             return
         }
-        if let id = try insertEntry(entry, refundOfRowID: originalID, claimForPush: false, connection, &outcome) {
+        if let id = try insertEntry(entry, refundOfRowID: originalID, claim: nil, connection, &outcome) {
             outcome.insertedRowIDs.append(id)
         }
     }
 
     /// Inserts a ledger row; a `payment_id` that exists is checked and reported instead (nil is returned).
     ///
-    /// With `claimForPush` the row is written already claimed (`sync_claimed_until` = now + the claim lease,
-    /// DESIGN §7) in this same transaction, so the responder's push thread can push it without a claim
-    /// transaction of its own; no other pusher can take it until the outcome is recorded or the lease expires.
+    /// With a `claim` the row is written already claimed (`sync_claimed_until` = now + the claim lease and the
+    /// claim's token, DESIGN §7) in this same transaction, so the responder's push thread can push it without a
+    /// claim transaction of its own; no other pusher can take it until the outcome is recorded or the lease expires.
     private func insertEntry(
-        _ entry: LedgerEntry, refundOfRowID: Int64?, claimForPush: Bool, _ connection: Connection,
+        _ entry: LedgerEntry, refundOfRowID: Int64?, claim: SyncClaim?, _ connection: Connection,
         _ outcome: inout LedgerOutcome
     ) throws -> Int64? {
         do {
             let result = try connection.execute(
                 """
                 INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, \
-                refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until) \
+                refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token) \
                 VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, \
-                UTC_TIMESTAMP(6) + INTERVAL ? SECOND)
+                UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)
                 """,
                 [
                     .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
                     SQLValue(entry.sessionID), SQLValue(refundOfRowID),
-                    claimForPush ? SQLValue(SyncStore.claimSeconds) : .null,
+                    claim == nil ? .null : SQLValue(SyncStore.claimSeconds), SQLValue(claim?.token),
                 ])
             return result.lastInsertID
         } catch let error where error.isDuplicateKey {

@@ -36,14 +36,10 @@ public final class MariaDBLedger: Ledger {
     }
 
     /// Releases push claims that will not be used (the push queue was full), so `payments-sync` can take the rows
-    /// as soon as they are due rather than when the lease expires.
-    public func releasePushClaims(_ ids: [Int64]) throws(LedgerError) {
-        guard !ids.isEmpty else { return }
-        try database.run { connection in
-            for id in ids {
-                try connection.execute("UPDATE tn_payments SET sync_claimed_until = NULL WHERE id = ?", [.int(id)])
-            }
-        }
+    /// as soon as they are due rather than when the lease expires; a claim already taken over is left alone.
+    public func releasePushClaims(_ rows: [SyncRow]) throws(LedgerError) {
+        guard !rows.isEmpty else { return }
+        try database.run { connection in _ = try SyncStore.release(rows, connection) }
     }
 
     /// The server-side id of the current connection, or nil when none is open (for tests and diagnostics).

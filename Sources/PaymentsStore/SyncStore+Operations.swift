@@ -2,27 +2,39 @@ import MariaDB
 import PaymentsCore
 
 extension SyncStore {
-    /// Makes one row due now again (`payments-sync requeue <payment_id>`); synced rows are left alone.
+    /// Makes one row due now again (`payments-sync requeue <payment_id>`); synced rows are left alone. Pending rows
+    /// that wait for it (its refunds, a compensation of it) are made due now too, so they can follow it at once.
     /// - Returns: whether a row was requeued.
     public func requeue(paymentID: String) throws(LedgerError) -> Bool {
-        try database.run { connection in
-            try connection.execute(
+        try database.transaction { connection throws -> TransactionEnd<Bool> in
+            let changed = try connection.execute(
                 """
                 UPDATE tn_payments SET sync_state = 'pending', sync_attempts = 0, next_sync_at = UTC_TIMESTAMP(6), \
-                sync_claimed_until = NULL WHERE payment_id = ? AND sync_state <> 'synced'
+                sync_claimed_until = NULL, sync_claim_token = NULL WHERE payment_id = ? AND sync_state <> 'synced'
                 """, [.text(paymentID)]
-            ).affectedRows > 0
+            ).affectedRows
+            guard changed > 0,
+                let row = try connection.queryOne(
+                    "SELECT id FROM tn_payments WHERE payment_id = ?", [.text(paymentID)])
+            else { return .commit(changed > 0) }
+            try connection.execute(
+                """
+                UPDATE tn_payments SET next_sync_at = UTC_TIMESTAMP(6) WHERE sync_state = 'pending' \
+                AND next_sync_at > UTC_TIMESTAMP(6) AND (refund_of = ? OR payment_id IN (?, ?))
+                """, [.int(try row.int64(0)), .text(paymentID + "-reversed"), .text(paymentID + "-reinstated")])
+            return .commit(true)
         }
     }
 
-    /// Makes every failed row due now again (`payments-sync requeue --all-failed`).
+    /// Makes every failed row due now again (`payments-sync requeue --all-failed`); rows that failed because a row
+    /// they wait for failed follow that row in the next pass.
     /// - Returns: how many rows were requeued.
     public func requeueAllFailed() throws(LedgerError) -> Int {
         try database.run { connection in
             try connection.execute(
                 """
                 UPDATE tn_payments SET sync_state = 'pending', sync_attempts = 0, next_sync_at = UTC_TIMESTAMP(6), \
-                sync_claimed_until = NULL WHERE sync_state = 'failed'
+                sync_claimed_until = NULL, sync_claim_token = NULL WHERE sync_state = 'failed'
                 """
             ).affectedRows
         }
@@ -36,24 +48,28 @@ extension SyncStore {
         }
     }
 
-    /// Rows a pass would push now (due and unclaimed), without claiming them (`--dry-run`).
+    /// Rows a pass would push now (due, unclaimed, not waiting for another row), without claiming them
+    /// (`--dry-run`).
     public func dueCount() throws(LedgerError) -> Int {
         try database.run { connection in
             try connection.queryOne(
-                "SELECT COUNT(*) FROM tn_payments WHERE \(Self.claimable) AND next_sync_at <= UTC_TIMESTAMP(6)"
+                """
+                SELECT COUNT(*) FROM tn_payments c WHERE \(Self.claimable) AND c.next_sync_at <= UTC_TIMESTAMP(6) \
+                AND \(SyncDependency.synced)
+                """
             )?.int(0) ?? 0
         }
     }
 
-    /// Up to `limit` due, unclaimed rows in push order, without claiming them (`--dry-run`).
+    /// Up to `limit` rows a pass would push now, in push order, without claiming them (`--dry-run`).
     public func listDue(limit: Int) throws(LedgerError) -> [SyncRow] {
         try database.run { connection in
             try connection.query(
                 """
-                SELECT \(Self.rowColumns) FROM tn_payments WHERE \(Self.claimable) \
-                AND next_sync_at <= UTC_TIMESTAMP(6) ORDER BY id LIMIT ?
+                SELECT \(Self.rowColumns) FROM tn_payments c WHERE \(Self.claimable) \
+                AND c.next_sync_at <= UTC_TIMESTAMP(6) AND \(SyncDependency.synced) \(Self.pushOrder) LIMIT ?
                 """, [SQLValue(max(0, limit))]
-            ).map(Self.syncRow)
+            ).map { try Self.syncRow($0) }
         }
     }
 

@@ -79,6 +79,8 @@ extension Integration {
 
             let failing = try Self.objectID(try stack.sandbox.refund(intentID, amount: 50), prefix: "re_")
             #expect(try stack.waitForRow(failing).amount == -50)
+            // The reversal is pushed only after the refund it undoes (DESIGN §7), so let that push finish first.
+            #expect(try stack.waitForSync(failing, uid: uid))
             try stack.sandbox.refundUpdate(failing, status: "failed")
             #expect(try stack.waitForRow("\(failing)-reversed").amount == 50)
 
@@ -123,6 +125,7 @@ extension Integration {
             let withdrawn = try stack.waitForRow(disputeID)
             #expect(withdrawn.amount == -2000)
             #expect(withdrawn.uid == uid)
+            #expect(try stack.waitForSync(disputeID, uid: uid))
             try stack.sandbox.reinstate(disputeID)
             let reinstated = try stack.waitForRow("\(disputeID)-reinstated")
             #expect(reinstated.amount == 2000)

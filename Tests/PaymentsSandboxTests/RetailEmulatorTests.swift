@@ -56,4 +56,23 @@ struct RetailEmulatorTests {
         #expect(try balance("u2") == 200)
         #expect(retail.setMode(.object([("mode", .string("bogus"))])).status == 400)
     }
+
+    @Test("reject refuses one transaction id with its status (counting hits) until cleared with status 0")
+    func rejectSwitch() throws {
+        _ = post("/m/customer", #"{"customer_id":"u3"}"#)
+        #expect(retail.setRejection(.object([("transaction_id", .string("r1")), ("status", .int(422))])).status == 200)
+        let refused = post("/m/customer/u3/transaction", #"{"transaction_id":"r1","amount":100}"#)
+        #expect(refused.status == 422)
+        #expect(try json(refused)["errorName"]?.stringValue == "ValidationException")
+        #expect(post("/m/customer/u3/transaction", #"{"transaction_id":"r2","amount":100}"#).status == 200)
+        let listed = try json(retail.rejections())["rejections"]?.arrayValue?.first
+        #expect(listed?["transaction_id"]?.stringValue == "r1")
+        #expect(listed?["status"]?.int64Value == 422)
+        #expect(listed?["hits"]?.int64Value == 1)
+        #expect(retail.setRejection(.object([("transaction_id", .string("r1")), ("status", .int(0))])).status == 200)
+        #expect(post("/m/customer/u3/transaction", #"{"transaction_id":"r1","amount":100}"#).status == 200)
+        #expect(try balance("u3") == 200)
+        #expect(try json(retail.rejections())["rejections"]?.arrayValue?.isEmpty == true)
+        #expect(retail.setRejection(.object([("transaction_id", .string("r1")), ("status", .int(302))])).status == 400)
+    }
 }

@@ -25,6 +25,9 @@ public struct RetailClient: Sendable {
         self.timeout = core.httpTimeoutSeconds
     }
 
+    /// The timeout of each Retail call (`HTTP_TIMEOUT_SECONDS`); a push makes one call, or three.
+    public var timeoutSeconds: Double { timeout }
+
     /// Pushes one ledger row and says what it means for the row; never throws.
     /// - Parameter row: the claimed row (its `paymentID` is the Retail `transaction_id`).
     /// - Returns: the row's outcome per DESIGN §7.

@@ -10,10 +10,14 @@ import Synchronization
 ///
 /// A pipeline, so that no push waits for the database: one claimer thread claims small batches with
 /// `claimDue` (one short transaction each, never far ahead of the pushers so claims stay well inside their
-/// 60 s lease), `SYNC_CONCURRENCY` pusher threads only talk to Retail (at most that many pushes in flight), and
-/// a few recorder threads, each with its own `SyncStore`, write the outcomes. The pass ends when nothing is due
-/// any more, or at once on a configuration error (401/403): unpushed claims are then released, so the rows stay
-/// due. A progress line is written every 1000 rows.
+/// 60 s lease), `SYNC_CONCURRENCY` pusher threads only talk to Retail (at most that many pushes in flight, none
+/// under a lapsing claim), and a few recorder threads, each with its own `SyncStore`, write the outcomes under the
+/// claims' tokens. Rows that wait for a row not synced yet are never claimed, so they cannot hold the head; when
+/// nothing is claimable the claimer lets the rows in flight be recorded and looks once more, so a refund follows
+/// its payment within the same pass. Before and after the pushes, rows whose dependency failed for good become
+/// failed operator items (counted as failed). The pass ends when nothing is claimable any more, or at once on a
+/// configuration error (401/403): unpushed claims are then released, so the rows stay due. A progress line is
+/// written every 1000 rows.
 public final class SyncPass: Sendable {
     /// Makes a thread's store; called on that thread after `MariaDBLibrary.threadInit()`.
     public typealias StoreFactory = @Sendable () throws -> SyncStore
@@ -22,12 +26,15 @@ public final class SyncPass: Sendable {
         var summary = SyncPassSummary()
         var stop = false
         var nextProgress = 1000
+        /// Rows claimed and not yet recorded or released.
+        var inFlight = 0
     }
 
     /// What a pusher hands to the recorders.
     private enum Finished: Sendable {
         case pushed(SyncRow, RetailPushOutcome)
         case unpushed(SyncRow)
+        case lapsed(SyncRow)
     }
 
     private let configuration: SyncConfiguration
@@ -134,7 +141,9 @@ public final class SyncPass: Sendable {
             return
         }
         defer { store.close() }
+        guard settle(store) else { return }
         let started = DispatchTime.now().uptimeNanoseconds
+        var drained = false
         while !stopped {
             work.waitUntilBelow(concurrency)
             if stopped { return }
@@ -148,10 +157,43 @@ public final class SyncPass: Sendable {
                 storeFailed("cannot claim rows", error)
                 return
             }
-            // Rows still in flight cannot become due again in this pass: a retry moves them 30 s or more ahead.
-            if rows.isEmpty { return }
+            if rows.isEmpty {
+                // Nothing claimable now. The rows in flight may be what others wait for: once they are recorded,
+                // look once more. A row that met a retry is 30 s or more ahead, so it does not come back.
+                if drained { break }
+                waitForRowsInFlight()
+                drained = true
+                continue
+            }
+            drained = false
+            shared.withLock { $0.inFlight += rows.count }
             for row in rows { work.put(row) }
         }
+        if !stopped { _ = settle(store) }
+    }
+
+    /// Fails the due rows whose dependency failed for good (operator items, counted as failed) and moves the rows
+    /// whose dependency waits for a retry; false when the database failed (the pass stops).
+    private func settle(_ store: SyncStore) -> Bool {
+        let settled: SyncStore.Settled
+        do {
+            settled = try store.settleWaitingRows()
+        } catch {
+            storeFailed("cannot settle rows waiting for other rows", error)
+            return false
+        }
+        for row in settled.failed {
+            logger.warning(
+                "sync row waits for a row that failed for good; operator item opened",
+                metadata: ["sync.row": "\(row.id)", "payment.id": "\(row.paymentID)", "gateway.id": "\(row.gateway)"])
+        }
+        if !settled.failed.isEmpty { shared.withLock { $0.summary.failed += settled.failed.count } }
+        return true
+    }
+
+    /// Waits until every claimed row was recorded or released, or the pass stops.
+    private func waitForRowsInFlight() {
+        while shared.withLock({ $0.inFlight > 0 && !$0.stop }) { usleep(5_000) }
     }
 
     /// A pusher: pushes rows to Retail, hands outcomes to the recorders; after a stop it only hands rows back.
@@ -160,6 +202,10 @@ public final class SyncPass: Sendable {
         while let row = work.take() {
             if stopped {
                 results.put(.unpushed(row))
+                continue
+            }
+            guard SyncPusher.mayPush(row, timeoutSeconds: client.timeoutSeconds) else {
+                results.put(.lapsed(row))
                 continue
             }
             let outcome = client.push(row)
@@ -189,7 +235,11 @@ public final class SyncPass: Sendable {
             case let .unpushed(row):
                 pusher?.release(row)
                 count(.skipped(reason: "pass stopped"))
+            case let .lapsed(row):
+                pusher?.releaseLapsed(row)
+                count(.skipped(reason: "claim lapsed"))
             }
+            shared.withLock { $0.inFlight -= 1 }
         }
     }
 

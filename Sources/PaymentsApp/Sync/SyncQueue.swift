@@ -12,7 +12,9 @@ import Synchronization
 /// claimed (written claimed in the worker's own transaction, `MariaDBLedger.claimsNewCreditsForPush`) and are
 /// pushed at once; other rows (refunds) arrive as ids and are claimed first. `enqueue` never blocks: when the queue
 /// is full the row is dropped and counted, and the row (written with `next_sync_at` 30 s ahead) is left to
-/// `payments-sync` (claimed rows are handed back so the worker can release their claims). A drain thread records
+/// `payments-sync` (claimed rows are handed back so the worker can release their claims). A claimed row whose lease
+/// ran (nearly) out while it waited is never pushed under that claim: it is released and claimed anew. Outcomes are
+/// recorded under the claim's token, so a push thread that was overtaken records nothing. A drain thread records
 /// the successes of consecutive claimed pushes with one statement per batch. Each drain thread owns its own
 /// `SyncStore` and shares the transport.
 public final class SyncQueue: Sendable {
@@ -170,17 +172,17 @@ public final class SyncQueue: Sendable {
 
     /// Releases the claims of abandoned claimed rows so `payments-sync` can take them as soon as they are due.
     private func releaseClaims(of items: [Item]) {
-        let ids = items.compactMap { item -> Int64? in
-            if case let .claimed(row) = item { return row.id }
+        let rows = items.compactMap { item -> SyncRow? in
+            if case let .claimed(row) = item { return row }
             return nil
         }
-        guard !ids.isEmpty else { return }
+        guard !rows.isEmpty else { return }
         MariaDBLibrary.threadInit()
         defer { MariaDBLibrary.threadEnd() }
         do {
             let store = try makeStore()
             defer { store.close() }
-            for id in ids { try store.release(id: id) }
+            for row in rows { try store.release(row) }
         } catch {
             logger.warning("sync claims not released; they expire on their own", metadata: ["error": "\(error)"])
         }
@@ -239,6 +241,10 @@ public final class SyncQueue: Sendable {
                 switch item {
                 case let .id(id):
                     if case .pushed = pusher.push(rowID: id) { state.withLock { $0.pushed += 1 } }
+                case let .claimed(row) where !pusher.mayPush(row):
+                    // It waited in the queue until its lease (nearly) ran out: never push under it; claim it anew.
+                    pusher.releaseLapsed(row)
+                    if case .pushed = pusher.push(rowID: row.id) { state.withLock { $0.pushed += 1 } }
                 case let .claimed(row):
                     let outcome = client.push(row)
                     if outcome == .synced {

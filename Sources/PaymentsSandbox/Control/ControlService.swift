@@ -65,6 +65,12 @@ struct ControlService: SandboxService {
             return retail.setMode(body)
         case ("GET", ["transactions"]): return retail.transactions(customerID: request.queryValue("customer_id"))
         case ("POST", ["reset"]): return retail.reset()
+        case ("GET", ["reject"]): return retail.rejections()
+        case ("POST", ["reject"]):
+            guard let body = JSONValue.controlBody(request) else {
+                return .controlError(400, "body must be a JSON object")
+            }
+            return retail.setRejection(body)
         default: return .controlError(404, "no route for \(request.method) \(request.path)")
         }
     }

@@ -32,6 +32,30 @@ extension RetailEmulator {
         return .json(200, .object([("mode", .string(current.0.rawValue)), ("latency_ms", .int(current.1))]))
     }
 
+    /// `POST /control/retail/reject {"transaction_id", "status"}`: refuses that transaction id with `status`
+    /// (400...599, answered with `ValidationException`) until a `status` of 0 clears it.
+    func setRejection(_ body: JSONValue) -> SandboxResponse {
+        guard let id = body["transaction_id"]?.stringValue, !id.isEmpty else {
+            return .controlError(400, "transaction_id must be a non-empty string")
+        }
+        guard let status = body["status"]?.lenientInt, status == 0 || (400...599).contains(status) else {
+            return .controlError(400, "status must be 0 (clear) or 400...599")
+        }
+        state.withLock { $0.rejections[id] = status == 0 ? nil : RetailStore.Rejection(status: Int(status)) }
+        return rejections()
+    }
+
+    /// `GET /control/retail/reject`: the refused transaction ids, each with its status and how often it was refused.
+    func rejections() -> SandboxResponse {
+        let rejections = state.withLock { $0.rejections }
+        let items = rejections.sorted { $0.key < $1.key }.map { id, rejection -> JSONValue in
+            .object([
+                ("transaction_id", .string(id)), ("status", .int(rejection.status)), ("hits", .int(rejection.hits)),
+            ])
+        }
+        return .json(200, .object([("rejections", .array(items))]))
+    }
+
     /// `GET /control/retail`: the current mode and counters.
     func status() -> SandboxResponse {
         let snapshot = state.withLock { $0 }

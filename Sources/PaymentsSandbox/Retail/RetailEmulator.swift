@@ -16,16 +16,19 @@ final class RetailEmulator: SandboxService {
         let route = Array(segments.dropFirst(3))
         let isPost = request.method == "POST"
         let isTransaction = isPost && route.count == 4 && route[0] == "m" && route[3] == "transaction"
-        let (mode, latency, flapFails) = state.withLock { store -> (RetailMode, Int, Bool) in
+        // A refusal is decided on arrival, like the mode, so a slow answer keeps what was set when it came in.
+        let transactionID = isTransaction ? (try? JSONValue.parse(request.body))?["transaction_id"]?.stringValue : nil
+        let (mode, latency, flapFails, rejection) = state.withLock { store -> (RetailMode, Int, Bool, Int?) in
             if isPost { store.attempts += 1 }
             if isTransaction { store.transactionAttempts += 1 }
+            let rejection = transactionID.flatMap { store.rejection(for: $0) }
             var flapFails = false
             if store.mode == .flap {
                 flapFails = store.flapCounter % 2 == 0
                 store.flapCounter += 1
             }
             let latency = store.mode == .slow && store.latencyMilliseconds == 0 ? 2000 : store.latencyMilliseconds
-            return (store.mode, latency, flapFails)
+            return (store.mode, latency, flapFails, rejection)
         }
         SocketIO.sleep(milliseconds: latency)
         switch mode {
@@ -37,6 +40,9 @@ final class RetailEmulator: SandboxService {
         }
         guard let key = request.header("x-api-key"), key == apiKey else {
             return Self.error(401, "UnauthorizedException", "Missing or invalid X-Api-Key")
+        }
+        if let rejection {
+            return Self.error(rejection, "ValidationException", "Transaction refused by the sandbox switch")
         }
         let response = dispatch(request, route)
         if mode == .loseAnswer {

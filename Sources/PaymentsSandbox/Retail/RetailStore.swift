@@ -26,6 +26,22 @@ struct RetailStore: Sendable {
     var mode = RetailMode.ok
     var latencyMilliseconds = 0
     var flapCounter = 0
+    /// Transaction ids refused with a fixed status (`POST /control/retail/reject`), and how often each was refused.
+    var rejections: [String: Rejection] = [:]
+
+    /// A refusal set for one transaction id.
+    struct Rejection: Sendable {
+        let status: Int
+        var hits = 0
+    }
+
+    /// The status to refuse this transaction id with, counting the refusal; nil when it is not refused.
+    mutating func rejection(for transactionID: String) -> Int? {
+        guard var rejection = rejections[transactionID] else { return nil }
+        rejection.hits += 1
+        rejections[transactionID] = rejection
+        return rejection.status
+    }
 
     /// Creates a customer; false when it already exists.
     mutating func createCustomer(_ id: String) -> Bool {

@@ -172,6 +172,26 @@ struct Sandbox: Sendable {
         return result
     }
 
+    /// Makes Retail refuse one `transaction_id` with `status` (400...599, `ValidationException`); 0 clears it.
+    func retailReject(_ transactionID: String, status: Int) throws {
+        _ = try post(
+            "/control/retail/reject", .object([("transaction_id", .string(transactionID)), ("status", .int(status))]))
+    }
+
+    /// How many transaction calls carrying `transactionID` Retail refused with the switch above (counted on arrival).
+    func retailRejections(_ transactionID: String) throws -> Int64 {
+        let answer = try control("GET", "/control/retail/reject")
+        let item = answer["rejections"]?.arrayValue?.first { $0["transaction_id"]?.stringValue == transactionID }
+        return item?["hits"]?.int64Value ?? 0
+    }
+
+    /// The `transaction_id`s Retail applied for one customer, in the order it applied them.
+    func retailOrder(customerID: String) throws -> [String] {
+        let answer = try control(
+            "GET", "/control/retail/transactions?customer_id=\(FormEncoding.escape(customerID))")
+        return (answer["transactions"]?.arrayValue ?? []).compactMap { $0["transaction_id"]?.stringValue }
+    }
+
     /// Retail's balance of one customer (sum of its applied transactions), nil when unknown to Retail.
     func retailBalance(customerID: String) throws -> Int64? {
         let answer = try control("GET", "/control/retail/transactions?customer_id=\(FormEncoding.escape(customerID))")
