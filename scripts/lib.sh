@@ -30,12 +30,13 @@ tn_stack() {
 # tn_port_in_use PORT: true when something on 127.0.0.1 accepts connections on PORT.
 tn_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# tn_free_port_block: prints a base B (a multiple of 100 in 20000..59900) whose ports B, B+43 and B+50..B+59 are all
-# free, picked at random, so two checkouts running `make test` at once never share nginx or sandbox ports.
+# tn_free_port_block: prints a base B (a multiple of 100 in 10000..32600, below Linux's ephemeral range so no outgoing
+# connection holds it) whose ports B, B+43 and B+50..B+59 are all free, picked at random, so two checkouts running
+# `make test` at once never share nginx or sandbox ports.
 tn_free_port_block() {
     local attempt base port busy
     for ((attempt = 0; attempt < 50; attempt++)); do
-        base=$(((RANDOM % 400 + 200) * 100))
+        base=$(((RANDOM % 227 + 100) * 100))
         busy=0
         for port in "$base" $((base + 43)) $(seq $((base + 50)) $((base + 59))); do
             if tn_port_in_use "$port"; then busy=1; break; fi
