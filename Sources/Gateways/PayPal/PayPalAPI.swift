@@ -71,6 +71,14 @@ public struct PayPalAPI: Sendable {
         return capture
     }
 
+    /// Payments v2 `GET /v2/payments/refunds/{id}`: a refund, or a reversal (same shape), as PayPal reports it now.
+    public func refund(_ id: String) throws -> PayPalRefund {
+        guard let refund = PayPalRefund(try send("GET", "/v2/payments/refunds/\(FormEncoding.escape(id))")) else {
+            throw APIError(.gatewayUnavailable, "paypal answered an unexpected refund object")
+        }
+        return refund
+    }
+
     // MARK: - transport
 
     private func order(from json: JSONValue) throws -> PayPalOrder {
