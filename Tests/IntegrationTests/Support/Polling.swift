@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Polls `condition` until it holds or `timeout` seconds pass; for asynchronous effects such as webhook
 /// delivery by the sandbox and the responder's Retail push. Errors inside the condition count as "not yet",
@@ -43,4 +44,25 @@ func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -
     for _ in 0..<count { start.signal() }
     group.wait()
     return results.values()
+}
+
+/// One call running on its own thread, for "while this waits, that happens" tests.
+final class BackgroundCall<T: Sendable>: Sendable {
+    private let result = Mutex<T?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            let value = try? body()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// The call's result, or nil when it threw or did not finish within `timeout` seconds.
+    func wait(timeout: Double) -> T? {
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return result.withLock { $0 }
+    }
 }
