@@ -114,6 +114,6 @@ tn_tail_logs() {
 # tn_render_local_nginx OUTFILE: renders nginx/local.conf.template with the TN_* / RUN_* / FCGI_SOCKET variables the
 # caller exported (only those are substituted, so nginx's own $variables stay as they are).
 tn_render_local_nginx() {
-    envsubst '${TN_USER_DIRECTIVE} ${TN_NGINX_PREFIX} ${TN_CORS_ORIGIN_LINES} ${TN_FLOOD_RATE} ${TN_FLOOD_BURST} ${RUN_HTTP_PORT} ${RUN_HTTPS_PORT} ${FCGI_SOCKET}' \
+    envsubst '${TN_USER_DIRECTIVE} ${TN_NGINX_PREFIX} ${TN_CORS_ORIGIN_LINES} ${TN_FLOOD_RATE} ${TN_FLOOD_BURST} ${TN_WEBHOOK_RATE} ${TN_WEBHOOK_BURST} ${RUN_HTTP_PORT} ${RUN_HTTPS_PORT} ${FCGI_SOCKET}' \
         <"$TN_REPO/nginx/local.conf.template" >"$1"
 }

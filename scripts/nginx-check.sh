@@ -39,7 +39,8 @@ nginx -t -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.con
 
 # Local: render the template the way scripts/nginx-config.sh does, for a scratch copy of the dev stack.
 export TN_NGINX_PREFIX="$work/local" RUN_HTTP_PORT=18980 RUN_HTTPS_PORT=18943 FCGI_SOCKET="$work/local/fcgi.sock"
-export TN_FLOOD_RATE="1000r/s" TN_FLOOD_BURST="2000" TN_USER_DIRECTIVE=""
+export TN_FLOOD_RATE="1000r/s" TN_FLOOD_BURST="2000" TN_WEBHOOK_RATE="5000r/s" TN_WEBHOOK_BURST="10000"
+export TN_USER_DIRECTIVE=""
 export TN_CORS_ORIGIN_LINES='        "http://localhost:5173" $http_origin;'
 mkdir -p "$work/local/logs" "$work/local/tmp" "$work/local/tls"
 cp "$work/prod/cert.pem" "$work/local/tls/cert.pem"

@@ -7,7 +7,9 @@ import Synchronization
 /// The set is kept for the response's `Cache-Control: max-age`. A `kid` missing from a fresh set triggers at most
 /// one refetch per `unknownKeyRefetchInterval`, so forged key ids cannot make the responder hammer Google. When a
 /// fetch fails and no cached set (fresh or stale) has the `kid`, the answer is 503, never 401: the client logs the
-/// user out on 401. The lock is never held during the HTTP call.
+/// user out on 401. The lock is never held during the HTTP call, and one fetch at most is in flight (issue 6,
+/// defect 7): while it runs, a caller whose `kid` is in the cached set (even an expired one) uses it, and the others
+/// get 503 at once instead of each fetching the same certificates when the set expires.
 public final class FirebaseCertificateCache: Sendable {
     /// Minimum spacing of refetches caused by an unknown `kid`.
     public static let unknownKeyRefetchInterval: Int64 = 60
@@ -19,7 +21,7 @@ public final class FirebaseCertificateCache: Sendable {
         /// Unix seconds after which the set must be fetched again; nil before the first successful fetch.
         var expiresAt: Int64?
         var unknownKeyRefetchAt: Int64?
-        var unknownKeyRefetchInFlight = false
+        var fetchInFlight = false
     }
 
     private enum Plan {
@@ -48,14 +50,17 @@ public final class FirebaseCertificateCache: Sendable {
     public func key(for kid: String, now: Int64) throws(APIError) -> PublicKey {
         let plan = state.withLock { s -> Plan in
             guard let expiresAt = s.expiresAt, now < expiresAt else {
+                // No set yet, or it expired: one caller fetches, the others use the old set meanwhile or fail fast.
+                if s.fetchInFlight { return s.keys[kid].map(Plan.use) ?? .busy }
+                s.fetchInFlight = true
                 return .fetch(unknownKey: false, previousRefetchAt: nil)
             }
             if let key = s.keys[kid] { return .use(key) }
-            if s.unknownKeyRefetchInFlight { return .busy }
+            if s.fetchInFlight { return .busy }
             if let last = s.unknownKeyRefetchAt, now - last < Self.unknownKeyRefetchInterval { return .reject }
             let previous = s.unknownKeyRefetchAt
             s.unknownKeyRefetchAt = now
-            s.unknownKeyRefetchInFlight = true
+            s.fetchInFlight = true
             return .fetch(unknownKey: true, previousRefetchAt: previous)
         }
         switch plan {
@@ -80,7 +85,7 @@ public final class FirebaseCertificateCache: Sendable {
             fetched = .failure(error)
         }
         let stale = state.withLock { s -> PublicKey? in
-            if unknownKey { s.unknownKeyRefetchInFlight = false }
+            s.fetchInFlight = false
             switch fetched {
             case let .success(set):
                 s.keys = set.keys
@@ -120,14 +125,20 @@ public final class FirebaseCertificateCache: Sendable {
         return (keys, Self.maxAge(response.headers["cache-control"]))
     }
 
-    /// The `max-age` directive in seconds, or `defaultMaxAge` when absent or malformed.
+    /// Longest accepted `max-age` (Google sends about six hours); a larger one is clamped, so `now + maxAge` cannot
+    /// overflow whatever the header says.
+    static let maxMaxAge: Int64 = 86_400
+
+    /// The `max-age` directive in seconds (at most `maxMaxAge`), or `defaultMaxAge` when absent or malformed.
     static func maxAge(_ cacheControl: String?) -> Int64 {
         guard let cacheControl else { return defaultMaxAge }
         for directive in cacheControl.split(separator: ",") {
             let parts = directive.split(separator: "=", maxSplits: 1).map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()
             }
-            if parts.count == 2, parts[0] == "max-age", let seconds = Int64(parts[1]), seconds >= 0 { return seconds }
+            if parts.count == 2, parts[0] == "max-age", let seconds = Int64(parts[1]), seconds >= 0 {
+                return min(seconds, maxMaxAge)
+            }
         }
         return defaultMaxAge
     }

@@ -174,10 +174,7 @@ extension Integration {
             "forged deliveries of every kind are 401 and write nothing; the genuine delivery still credits afterwards")
         func forgeries() throws {
             let (stack, paypal) = try PayPalSandboxControl.connect()
-            let (uid, token, orderID) = try paypal.approvedOrder(amount: 2200, tag: "pp-forge", mode: "PENDING")
-            #expect(try paypal.capture(orderID, token: token).status == 202)
-            let completed = try paypal.act("complete", orderID, deliver: false)
-            let eventID = try #require(completed["sandbox_events"]?.arrayValue?.first?.stringValue)
+            let (uid, orderID, eventID) = try paypal.undeliveredCompletion(amount: 2200, tag: "pp-forge")
             let port = stack.env.int("SANDBOX_PORT_BASE", default: 18100) + 2
             let probe = "CERT-probe-\(TestIDs.random(10))"
             let forgeries: [(String, [(String, JSONValue)])] = [

@@ -44,6 +44,15 @@ struct PayPalSandboxControl: Sendable {
         return (uid, token, orderID)
     }
 
+    /// A user whose capture PayPal completed after holding it, with the `PAYMENT.CAPTURE.COMPLETED` event not
+    /// delivered yet: the tests deliver it themselves, forged or genuine.
+    func undeliveredCompletion(amount: Int64, tag: String) throws -> (uid: String, orderID: String, eventID: String) {
+        let (uid, token, orderID) = try approvedOrder(amount: amount, tag: tag, mode: "PENDING")
+        try #require(try capture(orderID, token: token).status == 202)
+        let completed = try act("complete", orderID, deliver: false)
+        return (uid, orderID, try #require(completed["sandbox_events"]?.arrayValue?.first?.stringValue))
+    }
+
     func approve(_ orderID: String, deliver: Bool) throws {
         _ = try control("POST", "approve", .object([("id", .string(orderID)), ("deliver", .bool(deliver))]))
     }
@@ -92,7 +101,18 @@ struct PayPalSandboxControl: Sendable {
         try control("GET", "cert-fetches")["fetches"]?[name]?.int64Value ?? 0
     }
 
+    /// Every request that reached the sandbox's PayPal port without credentials: the responder's certificate
+    /// downloads, whatever path they asked for.
+    func certificateRequestsTotal() throws -> Int64 {
+        try #require(try control("GET", "cert-fetches")["total"]?.int64Value, "no total in cert-fetches")
+    }
+
     func tokenRequests() throws -> Int64 { try control("GET", "token")["token_requests"]?.int64Value ?? -1 }
+
+    /// Makes the OAuth token endpoint answer only after `milliseconds` (0: at once).
+    func tokenHang(milliseconds: Int64) throws {
+        _ = try control("POST", "token", .object([("hang_ms", .int(milliseconds))]))
+    }
 
     func revokeTokens() throws { _ = try control("POST", "token", .object([("revoke", .bool(true))])) }
 

@@ -71,6 +71,17 @@ public struct PayPalAPI: Sendable {
         return capture
     }
 
+    /// Payments v2 `GET /v2/payments/refunds/{id}`: a refund, or a reversal, as PayPal reports it now. PayPal's event
+    /// list gives "Refund captured payment" as the method behind `PAYMENT.CAPTURE.REVERSED`, so a reversal is a refund
+    /// object too. See https://developer.paypal.com/docs/api/payments/v2/#refunds_get and
+    /// https://developer.paypal.com/api/rest/webhooks/event-names/#payments-v2
+    public func refund(_ id: String) throws -> PayPalRefund {
+        guard let refund = PayPalRefund(try send("GET", "/v2/payments/refunds/\(FormEncoding.escape(id))")) else {
+            throw APIError(.gatewayUnavailable, "paypal answered an unexpected refund object")
+        }
+        return refund
+    }
+
     // MARK: - transport
 
     private func order(from json: JSONValue) throws -> PayPalOrder {

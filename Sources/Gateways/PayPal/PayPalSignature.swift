@@ -4,11 +4,18 @@ import Signing
 /// Verifies a PayPal webhook offline as the official SDKs do (research §2.3): the leaf certificate named by
 /// `PAYPAL-CERT-URL` must have signed `transmission id|transmission time|webhook id|CRC-32 of the raw body`
 /// (unsigned decimal) with SHA256withRSA.
+///
+/// The signature covers the body only through that CRC-32, which anyone holding one genuine delivery can match with
+/// another body: the webhook therefore re-reads from PayPal whatever it books. It also covers the transmission time,
+/// which must lie in a window around now (checked before any certificate is fetched). PayPal documents no such
+/// window and retries a failed delivery "25 times over the course of three days" (research §2.2), possibly with the
+/// headers of the first attempt, so the window accepts four days back and five minutes ahead (clock skew, as Stripe).
 public struct PayPalSignature: Sendable {
     /// Why a delivery is not authentic; every case answers 401 and stores nothing.
     public enum Failure: Error, Equatable, Sendable {
         case missingHeader(String)
         case unsupportedAlgorithm(String)
+        case transmissionTimeOutsideWindow
         case certificateURLNotAllowed(String)
         case certificateRejected(String)
         case malformedSignature
@@ -20,6 +27,11 @@ public struct PayPalSignature: Sendable {
         "paypal-transmission-id", "paypal-transmission-time", "paypal-transmission-sig", "paypal-cert-url",
         "paypal-auth-algo",
     ]
+
+    /// The oldest accepted `PAYPAL-TRANSMISSION-TIME` (seconds before now).
+    public static let transmissionMaxAge: Int64 = 4 * 86_400
+    /// How far in the future a `PAYPAL-TRANSMISSION-TIME` may be (clock skew).
+    public static let transmissionMaxSkew: Int64 = 300
 
     public let webhookID: String
     public let certificates: PayPalCertificateStore
@@ -50,8 +62,11 @@ public struct PayPalSignature: Sendable {
         let certURL = try required("paypal-cert-url")
         let algorithm = try required("paypal-auth-algo")
         guard algorithm == "SHA256withRSA" else { throw Failure.unsupportedAlgorithm(algorithm) }
+        guard let sentAt = RFC3339.unixSeconds(transmissionTime), sentAt >= now - Self.transmissionMaxAge,
+            sentAt <= now + Self.transmissionMaxSkew
+        else { throw Failure.transmissionTimeOutsideWindow }
         guard let signature = Base64.decode(signatureText), !signature.isEmpty else { throw Failure.malformedSignature }
-        // The host is checked before any fetch, inside the store.
+        // The host and path are checked before any fetch, inside the store.
         let leaf = try certificates.leaf(for: certURL, now: now)
         let message = Self.message(
             transmissionID: transmissionID, transmissionTime: transmissionTime, webhookID: webhookID,

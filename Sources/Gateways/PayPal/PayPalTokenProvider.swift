@@ -4,14 +4,29 @@ import Synchronization
 
 /// The one OAuth2 client-credentials token all workers share (`POST /v1/oauth2/token`, research §2.1).
 ///
-/// Readers take the cached token under a short lock. A refresh — shortly before expiry, or once after a 401 —
-/// runs under a second lock so that only one thread calls PayPal while the others wait for its result; the
-/// token lock is never held during HTTP.
+/// No lock is held during HTTP, and at most one token request is in flight (issue 6, defect 7): while it runs, a
+/// caller whose cached token has not expired yet keeps using it, and the others fail at once with 503 rather than
+/// queue behind a PayPal that may hang until the timeout. The token request goes through the `paypal` outbound
+/// service, so its timeouts and 5xx answers count toward that circuit breaker like any other PayPal call.
 public final class PayPalTokenProvider: Sendable {
     struct Token: Sendable {
         let value: String
         /// Unix seconds after which the token is refreshed (some time before PayPal's expiry).
         let refreshAt: Int64
+        /// Unix seconds after which PayPal no longer accepts it.
+        let expiresAt: Int64
+    }
+
+    private struct State {
+        var token: Token?
+        var fetching = false
+        var fetches = 0
+    }
+
+    private enum Plan {
+        case use(String)
+        case fetch
+        case busy
     }
 
     /// How long before PayPal's expiry a token is replaced (capped at half its lifetime).
@@ -20,8 +35,7 @@ public final class PayPalTokenProvider: Sendable {
     private let configuration: PayPalConfiguration
     private let service: OutboundService
     private let clock: @Sendable () -> Int64
-    private let cached = Mutex<Token?>(nil)
-    private let refreshing = Mutex<Int>(0)
+    private let state = Mutex(State())
 
     public init(configuration: PayPalConfiguration, service: OutboundService, clock: @escaping @Sendable () -> Int64) {
         self.configuration = configuration
@@ -29,30 +43,44 @@ public final class PayPalTokenProvider: Sendable {
         self.clock = clock
     }
 
-    /// A valid access token, fetched when none is cached or the cached one is about to expire.
-    public func token() throws -> String {
-        if let token = cached.withLock({ $0 }), clock() < token.refreshAt { return token.value }
-        return try refresh(replacing: nil)
-    }
+    /// A valid access token, fetched when none is cached or the cached one is due for replacement.
+    /// - Throws: `APIError` 503 while another caller's token request is in flight and no valid token is cached;
+    ///   the token request's own failure (502, 503 with the circuit open, `PayPalAPI.Failure`) otherwise.
+    public func token() throws -> String { try obtain(replacing: nil) }
 
     /// Replaces `rejected` after PayPal answered 401 with it; a token another thread already replaced is reused.
-    public func tokenAfterRejection(of rejected: String) throws -> String {
-        try refresh(replacing: rejected)
-    }
+    public func tokenAfterRejection(of rejected: String) throws -> String { try obtain(replacing: rejected) }
 
     /// Number of token requests made so far (for tests and metrics).
-    public var refreshCount: Int { refreshing.withLock { $0 } }
+    public var refreshCount: Int { state.withLock { $0.fetches } }
 
-    private func refresh(replacing rejected: String?) throws -> String {
-        try refreshing.withLock { count throws -> String in
-            // Another thread may have refreshed while this one waited for the lock.
-            if let token = cached.withLock({ $0 }), clock() < token.refreshAt, token.value != rejected {
-                return token.value
+    private func obtain(replacing rejected: String?) throws -> String {
+        let now = clock()
+        let plan = state.withLock { s -> Plan in
+            // A token PayPal refused is never handed out again.
+            if let rejected, s.token?.value == rejected { s.token = nil }
+            if let token = s.token, now < token.refreshAt { return .use(token.value) }
+            if s.fetching {
+                if let token = s.token, now < token.expiresAt { return .use(token.value) }
+                return .busy
             }
-            count += 1
-            let token = try fetch()
-            cached.withLock { $0 = token }
-            return token.value
+            s.fetching = true
+            s.fetches += 1
+            return .fetch
+        }
+        switch plan {
+        case let .use(value):
+            return value
+        case .busy:
+            throw APIError(
+                .circuitOpen, "paypal sign-in is in progress, retry shortly", headers: [("Retry-After", "1")])
+        case .fetch:
+            let fetched = Result { try fetch() }
+            state.withLock { s in
+                s.fetching = false
+                if case let .success(token) = fetched { s.token = token }
+            }
+            return try fetched.get().value
         }
     }
 
@@ -71,8 +99,10 @@ public final class PayPalTokenProvider: Sendable {
         else {
             throw PayPalAPI.Failure(status: response.status, name: response.json?["error"]?.stringValue, issue: nil)
         }
-        let lifetime = json["expires_in"]?.int64Value ?? 0
+        // PayPal grants hours; anything outside a day is clamped so that no arithmetic on it can overflow.
+        let lifetime = min(max(json["expires_in"]?.int64Value ?? 0, 0), 86_400)
         let margin = min(Self.refreshMargin, lifetime / 2)
-        return Token(value: value, refreshAt: clock() + lifetime - margin)
+        let now = clock()
+        return Token(value: value, refreshAt: now + lifetime - margin, expiresAt: now + lifetime)
     }
 }

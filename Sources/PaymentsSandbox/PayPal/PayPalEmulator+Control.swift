@@ -8,10 +8,17 @@ extension PayPalEmulator {
             case (1, "events"): return events(request)
             case (2, "orders"): return order(path[1])
             case (1, "cert-fetches"):
-                let fetches = state.withLock { $0.certificateFetches }.sorted { $0.key < $1.key }
-                return .json(200, .object([("fetches", .object(fetches.map { ($0.key, JSONValue.int($0.value)) }))]))
+                let (fetches, total) = state.withLock {
+                    ($0.certificateFetches.sorted { $0.key < $1.key }, $0.unauthenticatedRequests)
+                }
+                return .json(
+                    200,
+                    .object([
+                        ("fetches", .object(fetches.map { ($0.key, JSONValue.int($0.value)) })), ("total", .int(total)),
+                    ]))
             case (1, "token"):
-                return .json(200, .object([("token_requests", .int(state.withLock { $0.tokenRequests }))]))
+                let (requests, hang) = state.withLock { ($0.tokenRequests, $0.tokenHangMilliseconds) }
+                return .json(200, .object([("token_requests", .int(requests)), ("hang_ms", .int(hang))]))
             default: return .controlError(404, "unknown control endpoint \(request.path)")
             }
         }
@@ -52,6 +59,9 @@ extension PayPalEmulator {
         case "token":
             state.withLock { store in
                 if let ttl = body["ttl"]?.lenientInt, ttl >= 0 { store.tokenTTL = ttl }
+                if let hang = body["hang_ms"]?.lenientInt, (0...120_000).contains(hang) {
+                    store.tokenHangMilliseconds = Int(hang)
+                }
                 if body["revoke"]?.boolValue == true { store.tokens.removeAll() }
             }
             return .json(200, .object([("ttl", .int(state.withLock { $0.tokenTTL }))]))
@@ -176,8 +186,9 @@ extension PayPalEmulator {
         return .json(200, found)
     }
 
-    /// `redeliver {"event_id", "webhook_id"?, "cert"?: "rogue", "key"?: "rogue", "cert_url"?, "tamper"?, "algo"?}`: one synchronous
-    /// delivery of a stored event, forged as asked; answers the backend's status and body.
+    /// `redeliver {"event_id", "webhook_id"?, "cert"?: "rogue", "key"?: "rogue", "cert_url"?, "tamper"?, "algo"?,
+    /// "transmission_time"?}`: one synchronous delivery of a stored event, forged as asked (`transmission_time` is
+    /// signed genuinely, to show the freshness window); answers the backend's status and body.
     private func redeliver(_ body: JSONValue) -> SandboxResponse {
         guard let eventID = body["event_id"]?.stringValue else { return .controlError(400, "event_id is required") }
         guard hasWebhookTarget else { return .controlError(409, "SANDBOX_WEBHOOK_TARGET is not set") }
@@ -191,9 +202,10 @@ extension PayPalEmulator {
         forgery.certURL = body["cert_url"]?.stringValue ?? (rogueCert ? sender.rogueCertURL : nil)
         forgery.tamper = body["tamper"]?.boolValue ?? false
         forgery.algorithm = body["algo"]?.stringValue
+        forgery.transmissionTime = body["transmission_time"]?.stringValue
         let forged =
             forgery.webhookID != nil || forgery.rogueKey || forgery.certURL != nil || forgery.tamper
-            || forgery.algorithm != nil
+            || forgery.algorithm != nil || forgery.transmissionTime != nil
         let attempt = sender.sendOnce(record.payload, forgery: forgery)
         if !forged {
             let delivered = attempt.status.map { (200..<300).contains($0) } ?? false

@@ -30,6 +30,9 @@ final class PayPalEmulator: SandboxService {
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
+        // Certificate downloads carry no credentials: counting every such request, whatever its path, shows how many
+        // outbound fetches the responder made for junk certificate URLs.
+        if request.header("authorization") == nil { state.withLock { $0.unauthenticatedRequests += 1 } }
         if request.method == "GET", segments.count == 4, segments[0] == "v1", segments[1] == "notifications",
             segments[2] == "certs"
         {
@@ -76,9 +79,8 @@ final class PayPalEmulator: SandboxService {
             }
         case ("GET", 4) where s[0] == "v2" && s[1] == "payments" && s[2] == "refunds":
             return try read { store throws(PayPalError) in
-                guard let refund = store.refunds[s[3]], !refund.isReversal else {
-                    throw PayPalError.notFound("refund_id")
-                }
+                // A reversal has the refund shape and is read here too (research §2.2).
+                guard let refund = store.refunds[s[3]] else { throw PayPalError.notFound("refund_id") }
                 return refund.json(base: base)
             }
         case ("POST", 5) where s[0] == "v2" && s[1] == "payments" && s[2] == "captures" && s[4] == "refund":
@@ -113,9 +115,14 @@ final class PayPalEmulator: SandboxService {
             return PayPalError(oauthStatus: 400, error: "unsupported_grant_type", description: "Grant Type is NULL")
                 .response
         }
+        let hang = state.withLock { store -> Int in
+            store.tokenRequests += 1
+            return store.tokenHangMilliseconds
+        }
+        // The hang switch: the token endpoint answers only after this long (a stuck OAuth server).
+        if hang > 0 { SocketIO.sleep(milliseconds: hang) }
         let token = "A21AA" + PayPalStore.makeID(40)
         let ttl = state.withLock { store -> Int64 in
-            store.tokenRequests += 1
             store.tokens[token] = SocketIO.now() + store.tokenTTL
             return store.tokenTTL
         }

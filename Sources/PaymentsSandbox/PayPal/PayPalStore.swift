@@ -7,6 +7,8 @@ struct PayPalStore: Sendable, EventEmittingStore {
     var tokens: [String: Int64] = [:]
     var tokenTTL: Int64 = 32_400
     var tokenRequests = 0
+    /// How long `POST /v1/oauth2/token` waits before answering (0: at once).
+    var tokenHangMilliseconds = 0
     var orders: [String: PayPalSandboxOrder] = [:]
     var orderSequence: [String] = []
     var captures: [String: PayPalSandboxCapture] = [:]
@@ -23,6 +25,8 @@ struct PayPalStore: Sendable, EventEmittingStore {
     var recentEventIDs: [String] = []
     /// Certificate downloads by name (unknown names included), to show that a refused URL was never fetched.
     var certificateFetches: [String: Int] = [:]
+    /// Requests without an `Authorization` header on any path: every certificate download the responder attempted.
+    var unauthenticatedRequests = 0
 
     /// Records an event; queues it for delivery when `deliver` and a target exists.
     mutating func emit(

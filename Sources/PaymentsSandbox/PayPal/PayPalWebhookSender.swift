@@ -15,6 +15,8 @@ final class PayPalWebhookSender: Sendable {
         /// Change the body after signing.
         var tamper = false
         var algorithm: String?
+        /// Sign (genuinely) with this `PAYPAL-TRANSMISSION-TIME` instead of now.
+        var transmissionTime: String?
     }
 
     struct Attempt: Sendable {
@@ -87,7 +89,7 @@ final class PayPalWebhookSender: Sendable {
     func sendOnce(_ payload: [UInt8], forgery: Forgery) -> Attempt {
         guard let url else { return Attempt(status: nil, body: "", error: "SANDBOX_WEBHOOK_TARGET is not set") }
         let transmissionID = UUID().uuidString.lowercased()
-        let time = PayPalStore.timestamp()
+        let time = forgery.transmissionTime ?? PayPalStore.timestamp()
         let message = Array(
             "\(transmissionID)|\(time)|\(forgery.webhookID ?? webhookID)|\(CRC32.checksum(payload))".utf8)
         let key = forgery.rogueKey ? chain.rogueLeafKey : chain.genuineLeafKey

@@ -12,6 +12,8 @@ final class FakePayPal: Sendable {
         var expiresIn: Int64 = 3600
         var orders: [String: JSONValue] = [:]
         var captures: [String: JSONValue] = [:]
+        /// Refunds and reversals by id, as `GET /v2/payments/refunds/{id}` answers them.
+        var refunds: [String: JSONValue] = [:]
         var createKeys: [String: String] = [:]
         var captureKeys: [String] = []
         /// Per order: COMPLETED (default), PENDING, DECLINED, INSTRUMENT_DECLINED, EXPIRED, ALREADY_CAPTURED,
@@ -104,6 +106,9 @@ final class FakePayPal: Sendable {
             case ("GET", 4) where parts[1] == "payments" && parts[2] == "captures":
                 guard let capture = s.captures[parts[3]] else { return FakePayPal.notFound() }
                 return .init(status: 200, body: Array(capture.serialized().utf8))
+            case ("GET", 4) where parts[1] == "payments" && parts[2] == "refunds":
+                guard let refund = s.refunds[parts[3]] else { return FakePayPal.notFound() }
+                return .init(status: 200, body: Array(refund.serialized().utf8))
             default:
                 return FakePayPal.notFound()
             }

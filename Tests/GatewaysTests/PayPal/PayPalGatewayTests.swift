@@ -64,19 +64,41 @@ final class PayPalHarness {
         try call("captureOrder", body: #"{"order_id":"\#(orderID)"}"#, as: caller)
     }
 
-    func deliver(_ type: String, resource: JSONValue, eventID: String = "WH-\(UUID().uuidString)") throws -> APIResponse
-    {
+    /// An approved order of `amount` whose capture PayPal holds as PENDING; answers the order id.
+    func pendingCapture(amount: Int = 1500) throws -> String {
+        let id = try createOrder(amount: amount)
+        paypal.approve(id)
+        paypal.setMode(id, "PENDING")
+        #expect(try capture(id).status == 202)
+        return id
+    }
+
+    /// Delivers a signed event, sent `sentAt` (unix seconds; default the harness clock's now).
+    func deliver(
+        _ type: String, resource: JSONValue, eventID: String = "WH-\(UUID().uuidString)", sentAt: Int64? = nil
+    ) throws -> APIResponse {
         let body = JSONValue.object([
             ("id", .string(eventID)), ("event_version", .string("1.0")), ("resource_type", .string("capture")),
             ("event_type", .string(type)), ("resource", resource),
         ]).serialized()
-        let headers = try chain.headers(body: Array(body.utf8), webhookID: "WH-ID-UNIT", certURL: PayPalHarness.certURL)
+        let headers = try chain.headers(
+            body: Array(body.utf8), webhookID: "WH-ID-UNIT", certURL: PayPalHarness.certURL, at: sentAt ?? clock.now)
         return try call("handleWebhookEvents", body: body, headers: headers, anonymous: true)
     }
 
+    /// A refund-shaped resource; unless `known` is false, PayPal's API knows it as written.
     func refundResource(
-        _ id: String, capture: String, value: String, status: String = "COMPLETED", currency: String = "USD"
+        _ id: String, capture: String, value: String, status: String = "COMPLETED", currency: String = "USD",
+        known: Bool = true
     ) -> JSONValue {
+        let resource = Self.refundJSON(id, capture: capture, value: value, status: status, currency: currency)
+        if known { paypal.state.withLock { $0.refunds[id] = resource } }
+        return resource
+    }
+
+    static func refundJSON(_ id: String, capture: String, value: String, status: String, currency: String)
+        -> JSONValue
+    {
         .object([
             ("id", .string(id)), ("status", .string(status)),
             ("amount", .object([("currency_code", .string(currency)), ("value", .string(value))])),
@@ -214,10 +236,7 @@ final class PayPalHarness {
 
     @Test func completedWebhookCreditsAfterReReadingTheCapture() throws {
         let h = try PayPalHarness()
-        let id = try h.createOrder(amount: 1500)
-        h.paypal.approve(id)
-        h.paypal.setMode(id, "PENDING")
-        #expect(try h.capture(id).status == 202)
+        let id = try h.pendingCapture()
         let captureID = "CAP\(id)"
         // The signed payload says COMPLETED but PayPal still says PENDING: nothing is credited.
         let signed = h.paypal.state.withLock { $0.captures[captureID] ?? .null }.setting("status", .string("COMPLETED"))
@@ -236,10 +255,7 @@ final class PayPalHarness {
 
     @Test func completedForAnotherSessionOrAmountIsNotCredited() throws {
         let h = try PayPalHarness()
-        let id = try h.createOrder(amount: 1500)
-        h.paypal.approve(id)
-        h.paypal.setMode(id, "PENDING")
-        _ = try h.capture(id)
+        let id = try h.pendingCapture()
         let captureID = "CAP\(id)"
         h.paypal.state.withLock { s in
             s.captures[captureID] = s.captures[captureID]?.setting("status", .string("COMPLETED")).setting(
@@ -302,10 +318,7 @@ final class PayPalHarness {
 
     @Test func deniedClosesTheSessionAndOtherEventsAreRecorded() throws {
         let h = try PayPalHarness()
-        let id = try h.createOrder()
-        h.paypal.approve(id)
-        h.paypal.setMode(id, "PENDING")
-        _ = try h.capture(id)
+        let id = try h.pendingCapture()
         h.paypal.setCaptureStatus("CAP\(id)", "DECLINED")
         let denied = h.paypal.state.withLock { $0.captures["CAP\(id)"] ?? .null }
         #expect(try h.deliver("PAYMENT.CAPTURE.DENIED", resource: denied).status == 200)

@@ -79,7 +79,7 @@ import Testing
         #expect(throws: PayPalSignature.Failure.mismatch) {
             try good.verify(header: { headers[$0] }, body: tampered, now: Self.vectorTime)
         }
-        // The same certificate is past its validity today.
+        // Today the same delivery is refused: its transmission time is years old and the certificate has expired.
         #expect(throws: PayPalSignature.Failure.self) {
             try good.verify(header: { headers[$0] }, body: body, now: 1_700_000_000)
         }
@@ -164,7 +164,8 @@ import Testing
         let rogueTransport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(rogue.servedPEM.utf8)) }
         let trustsGenuine = Self.verifier(
             webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: rogueTransport)
-        let rogueHeaders = try rogue.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/rogue")
+        let rogueHeaders = try rogue.headers(
+            body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/v1/notifications/certs/CERT-rogue")
         #expect(throws: PayPalSignature.Failure.self) {
             try trustsGenuine.verify(header: { rogueHeaders[$0] }, body: body, now: now)
         }
@@ -172,15 +173,17 @@ import Testing
         let genuineTransport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(chain.servedPEM.utf8)) }
         let verifier = Self.verifier(
             webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport)
-        let wrongKey = try rogue.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/genuine")
+        let genuineURL = "https://api.paypal.com/v1/notifications/certs/CERT-genuine"
+        let wrongKey = try rogue.headers(body: body, webhookID: "WH-ID", certURL: genuineURL)
         #expect(throws: PayPalSignature.Failure.mismatch) {
             try verifier.verify(header: { wrongKey[$0] }, body: body, now: now)
         }
         // Expired leaf: the same chain checked after the leaf's end of validity.
-        let good = try chain.headers(body: body, webhookID: "WH-ID", certURL: "https://api.paypal.com/c/genuine")
+        let late = try chain.headers(body: body, webhookID: "WH-ID", certURL: genuineURL, at: chain.leaf.notAfter + 60)
         #expect(throws: PayPalSignature.Failure.self) {
-            try verifier.verify(header: { good[$0] }, body: body, now: chain.leaf.notAfter + 60)
+            try verifier.verify(header: { late[$0] }, body: body, now: chain.leaf.notAfter + 60)
         }
+        let good = try chain.headers(body: body, webhookID: "WH-ID", certURL: genuineURL)
         // A CN suffix the chain does not meet.
         let strict = Self.verifier(
             webhookID: "WH-ID", hosts: ["api.paypal.com"], anchors: [chain.root], transport: genuineTransport,
@@ -200,15 +203,17 @@ import Testing
         let transport = FakeTransport { _ in HTTPResponse(status: 200, body: Array(leaf.pem.utf8)) }
         let verifier = Self.verifier(webhookID: "W", hosts: ["api.paypal.com"], anchors: [root], transport: transport)
         let body = Array("{}".utf8)
-        let message = PayPalSignature.message(transmissionID: "t", transmissionTime: "x", webhookID: "W", body: body)
+        let now = Int64(Date().timeIntervalSince1970)
+        let time = PayPalTestChain.transmissionTime(now)
+        let message = PayPalSignature.message(transmissionID: "t", transmissionTime: time, webhookID: "W", body: body)
         let headers = [
-            "paypal-transmission-id": "t", "paypal-transmission-time": "x",
-            "paypal-cert-url": "https://api.paypal.com/c",
+            "paypal-transmission-id": "t", "paypal-transmission-time": time,
+            "paypal-cert-url": "https://api.paypal.com/v1/notifications/certs/CERT-wrong-cn",
             "paypal-auth-algo": "SHA256withRSA",
             "paypal-transmission-sig": Base64.encode(try leafKey.sign(message, algorithm: .rsaPKCS1SHA256)),
         ]
         #expect(throws: PayPalSignature.Failure.self) {
-            try verifier.verify(header: { headers[$0] }, body: body, now: Int64(Date().timeIntervalSince1970))
+            try verifier.verify(header: { headers[$0] }, body: body, now: now)
         }
     }
 }

@@ -49,11 +49,12 @@ struct PayPalTestChain: Sendable {
     /// What the certificate URL serves: leaf then intermediate.
     var servedPEM: String { leaf.pem + intermediate.pem }
 
-    /// The five PayPal headers for `body`, signed with this chain's leaf key.
+    /// The five PayPal headers for `body`, signed with this chain's leaf key, sent at `now` (unix seconds).
     func headers(
         body: [UInt8], webhookID: String, certURL: String, transmissionID: String = UUID().uuidString.lowercased(),
-        time: String = "2026-01-01T00:00:00Z"
+        at now: Int64 = Int64(Date().timeIntervalSince1970)
     ) throws -> [String: String] {
+        let time = Self.transmissionTime(now)
         let message = PayPalSignature.message(
             transmissionID: transmissionID, transmissionTime: time, webhookID: webhookID, body: body)
         let signature = try leafKey.sign(message, algorithm: .rsaPKCS1SHA256)
@@ -62,5 +63,12 @@ struct PayPalTestChain: Sendable {
             "paypal-transmission-sig": Base64.encode(signature), "paypal-cert-url": certURL,
             "paypal-auth-algo": "SHA256withRSA",
         ]
+    }
+
+    /// `PAYPAL-TRANSMISSION-TIME` for unix seconds: RFC 3339 in UTC, as PayPal sends it.
+    static func transmissionTime(_ unix: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(unix)))
     }
 }

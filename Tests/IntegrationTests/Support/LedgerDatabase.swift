@@ -1,5 +1,6 @@
 import Foundation
 import MariaDB
+import PaymentsCore
 
 /// One `tn_payments` row as the tests read it.
 struct LedgerRow: Sendable, Equatable {
@@ -160,6 +161,18 @@ struct LedgerDatabase: Sendable {
             ).first
         else { return nil }
         return (try row.string(0), try row.string(1))
+    }
+
+    /// The raw body and signature headers of a stored delivery: what an attacker holding one genuine delivery has.
+    func webhookDelivery(eventID: String, gateway: String) throws -> (payload: [UInt8], headers: [(String, String)])? {
+        guard
+            let row = try query(
+                "SELECT payload, headers FROM webhook_events WHERE gateway = ? AND event_id = ?",
+                [.text(gateway), .text(eventID)]
+            ).first,
+            case let .object(members) = try JSONValue.parse(Array(try row.string(1).utf8))
+        else { return nil }
+        return (try row.bytes(0), members.compactMap { name, value in value.stringValue.map { (name, $0) } })
     }
 
     func operatorItemCount(references: [String]) throws -> Int64 {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Polls `condition` until it holds or `timeout` seconds pass; for asynchronous effects such as webhook
@@ -64,5 +65,26 @@ func restoring(_ what: String, _ restore: () throws -> Void) {
         try restore()
     } catch {
         Issue.record("could not restore \(what): \(error)")
+    }
+}
+
+/// One call running on its own thread, for "while this waits, that happens" tests.
+final class BackgroundCall<T: Sendable>: Sendable {
+    private let result = Mutex<T?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            let value = try? body()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// The call's result, or nil when it threw or did not finish within `timeout` seconds.
+    func wait(timeout: Double) -> T? {
+        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
+        return result.withLock { $0 }
     }
 }
