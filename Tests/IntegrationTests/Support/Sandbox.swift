@@ -97,6 +97,11 @@ struct Sandbox: Sendable {
         try control("GET", "/control/stripe/intents/\(intentID)")
     }
 
+    /// How many PaymentIntents the sandbox's Stripe holds (every one the backend ever created there).
+    func intentCount() throws -> Int {
+        try control("GET", "/control/stripe/intents")["data"]?.arrayValue?.count ?? -1
+    }
+
     func captureCount(_ intentID: String) throws -> Int64 {
         let intent = try intent(intentID)
         return intent["capture_count"]?.int64Value ?? intent.at("payment_intent.capture_count")?.int64Value ?? -1
