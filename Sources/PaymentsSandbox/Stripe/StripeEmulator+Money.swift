@@ -115,4 +115,24 @@ extension StripeEmulator {
             hasTarget: hasWebhookTarget)
         return dispute.json
     }
+
+    /// `put-refund {"payment_intent", "amount", "id"?, "status"?, "currency"?, "charge"?}`: stores a refund exactly as
+    /// given, emitting nothing and skipping every check Stripe makes, so a test can make the API hold what real Stripe
+    /// never would (more than the charge, another gateway's payment) and deliver its own signed event about it.
+    func putRefund(_ body: JSONValue) -> SandboxResponse {
+        guard let intent = body["payment_intent"]?.stringValue, !intent.isEmpty,
+            let amount = body["amount"]?.lenientInt
+        else { return .controlError(400, "payment_intent and an integer amount are required") }
+        let id = body["id"]?.stringValue ?? RandomID.make("re_")
+        guard id.hasPrefix("re_") else { return .controlError(400, "id must start with re_") }
+        let refund = StripeRefund(
+            id: id, amount: amount, charge: body["charge"]?.stringValue ?? "", paymentIntent: intent,
+            currency: body["currency"]?.stringValue ?? "usd", status: body["status"]?.stringValue ?? "succeeded",
+            created: SocketIO.now())
+        state.withLock { store in
+            if store.refunds[id] == nil { store.refundOrder.append(id) }
+            store.refunds[id] = refund
+        }
+        return .json(200, refund.json)
+    }
 }
