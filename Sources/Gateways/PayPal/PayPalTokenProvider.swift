@@ -16,6 +16,8 @@ public final class PayPalTokenProvider: Sendable {
 
     /// How long before PayPal's expiry a token is replaced (capped at half its lifetime).
     public static let refreshMargin: Int64 = 120
+    /// Longest lifetime believed, whatever `expires_in` says (PayPal's are hours); keeps the refresh time in range.
+    public static let maxLifetime: Int64 = 86_400
 
     private let configuration: PayPalConfiguration
     private let service: OutboundService
@@ -71,7 +73,7 @@ public final class PayPalTokenProvider: Sendable {
         else {
             throw PayPalAPI.Failure(status: response.status, name: response.json?["error"]?.stringValue, issue: nil)
         }
-        let lifetime = json["expires_in"]?.int64Value ?? 0
+        let lifetime = min(max(json["expires_in"]?.int64Value ?? 0, 0), Self.maxLifetime)
         let margin = min(Self.refreshMargin, lifetime / 2)
         return Token(value: value, refreshAt: clock() + lifetime - margin)
     }
