@@ -108,6 +108,8 @@ struct StripeEmulatorTests {
         #expect(refund["status"]?.stringValue == "succeeded" && refund["currency"]?.stringValue == "usd")
         #expect(stripe.state.withLock { $0.events.isEmpty })
         #expect(control(stripe, "put-refund", #"{"payment_intent":"CAP-1","amount":1e400}"#).status == 400)
+        #expect(
+            control(stripe, "put-refund", #"{"payment_intent":"CAP-1","amount":-9223372036854775808}"#).status == 400)
         #expect(control(stripe, "put-refund", #"{"id":"pi_x","payment_intent":"CAP-1","amount":1}"#).status == 400)
     }
 

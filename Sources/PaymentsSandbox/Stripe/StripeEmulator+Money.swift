@@ -120,9 +120,10 @@ extension StripeEmulator {
     /// given, emitting nothing and skipping every check Stripe makes, so a test can make the API hold what real Stripe
     /// never would (more than the charge, another gateway's payment) and deliver its own signed event about it.
     func putRefund(_ body: JSONValue) -> SandboxResponse {
+        // Odd amounts are allowed (negative, zero, beyond the charge), within ±10^12 so sums over refunds stay in range.
         guard let intent = body["payment_intent"]?.stringValue, !intent.isEmpty,
-            let amount = body["amount"]?.lenientInt
-        else { return .controlError(400, "payment_intent and an integer amount are required") }
+            let amount = body["amount"]?.lenientInt, (-1_000_000_000_000...1_000_000_000_000).contains(amount)
+        else { return .controlError(400, "payment_intent and an integer amount within ±10^12 are required") }
         let id = body["id"]?.stringValue ?? RandomID.make("re_")
         guard id.hasPrefix("re_") else { return .controlError(400, "id must start with re_") }
         let refund = StripeRefund(
