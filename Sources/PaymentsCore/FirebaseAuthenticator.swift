@@ -71,7 +71,7 @@ public struct FirebaseAuthenticator: Authenticator {
     /// Checks audience, issuer, subject and times of a verified token; returns the uid.
     ///
     /// Time claims must be integers that fit Int64 (anything else is 401). Each bound is computed from `now` with
-    /// clamping arithmetic and compared with the claim as it stands, so an extreme claim can only fail a comparison.
+    /// saturating arithmetic and compared with the claim as it stands, so an extreme claim can only fail a comparison.
     private func checkClaims(_ claims: JSONValue, now: Int64) throws(APIError) -> String {
         guard claims["aud"]?.stringValue == configuration.projectID,
             claims["iss"]?.stringValue == configuration.issuer,
