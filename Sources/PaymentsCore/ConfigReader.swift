@@ -34,9 +34,12 @@ public struct ConfigReader: Sendable {
         return value
     }
 
+    /// A finite decimal number; `nan`, `inf` and values beyond Double (`1e400`) are refused, naming the variable.
     public func double(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {
         guard let text = optional(key) else { return fallback }
-        guard let value = Double(text) else { throw ConfigurationError(variable: key, problem: "must be a number") }
+        guard let value = Double(text), value.isFinite else {
+            throw ConfigurationError(variable: key, problem: "must be a finite number, got '\(text)'")
+        }
         return value
     }
 

@@ -3,12 +3,19 @@ import Signing
 
 /// Authenticates client routes with Firebase ID tokens (DESIGN §4).
 ///
-/// Checks the `Authorization: Bearer` header, then the token: `alg` exactly RS256, `aud`, `iss`, `sub`, `exp`,
-/// `iat` and `auth_time` (60 s leeway each), and finally the RS256 signature with the key named by `kid`.
-/// Claims are checked before any certificate fetch, so an expired token is 401 even while Google is unreachable.
+/// Checks the `Authorization: Bearer` header, then the token's header (`alg` exactly RS256, a `kid`), then the RS256
+/// signature with the key named by `kid`, and only then the claims: `aud`, `iss`, `sub`, `exp`, `iat` and
+/// `auth_time` (60 s leeway each).
+///
+/// No claim is read before the signature holds, and the time checks do their arithmetic on the clock only, never on a
+/// number from the token, so no claim value can trap. While the certificates cannot be had and no cached set has the
+/// `kid`, every token is unverifiable and answered 503 (DESIGN §4, never 401); a cached key, even a stale one,
+/// still answers an expired token 401.
 public struct FirebaseAuthenticator: Authenticator {
     /// Allowed clock difference for each time claim.
     public static let leeway: Int64 = 60
+    /// Firebase ID tokens expire one hour after they are issued; an `exp` further ahead (beyond the leeway) is not one.
+    public static let maxLifetime: Int64 = 3600
     /// Longest accepted `sub` (the uid).
     public static let maxUIDLength = 128
 
@@ -50,18 +57,21 @@ public struct FirebaseAuthenticator: Authenticator {
         guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
         else { throw Self.invalid }
         let current = now()
-        let uid = try checkClaims(jwt.payload, now: current)
         let key = try certificates.key(for: kid, now: current)
         guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
             throw Self.invalid
         }
+        let uid = try checkClaims(jwt.payload, now: current)
         return AuthenticatedUser(
             uid: uid,
             emailVerified: jwt.payload["email_verified"]?.boolValue == true,
             signInProvider: jwt.payload.at("firebase.sign_in_provider")?.stringValue)
     }
 
-    /// Checks audience, issuer, subject and times; returns the uid.
+    /// Checks audience, issuer, subject and times of a verified token; returns the uid.
+    ///
+    /// Time claims must be integers that fit Int64 (anything else is 401). Each bound is computed from `now` with
+    /// saturating arithmetic and compared with the claim as it stands, so an extreme claim can only fail a comparison.
     private func checkClaims(_ claims: JSONValue, now: Int64) throws(APIError) -> String {
         guard claims["aud"]?.stringValue == configuration.projectID,
             claims["iss"]?.stringValue == configuration.issuer,
@@ -70,8 +80,11 @@ public struct FirebaseAuthenticator: Authenticator {
         guard let expires = claims["exp"]?.int64Value, let issued = claims["iat"]?.int64Value,
             let authenticated = claims["auth_time"]?.int64Value
         else { throw Self.invalid }
-        guard now < expires + Self.leeway else { throw APIError(.unauthorized, "token expired") }
-        guard issued <= now + Self.leeway, authenticated <= now + Self.leeway else { throw Self.invalid }
+        let latestIssue = Saturating.add(now, Self.leeway)
+        guard expires > Saturating.subtract(now, Self.leeway) else { throw APIError(.unauthorized, "token expired") }
+        guard expires <= Saturating.add(latestIssue, Self.maxLifetime), issued <= latestIssue,
+            authenticated <= latestIssue
+        else { throw Self.invalid }
         return uid
     }
 

@@ -15,6 +15,8 @@ public final class FirebaseCertificateCache: Sendable {
     public static let unknownKeyRefetchInterval: Int64 = 60
     /// Lifetime of a set whose response carries no `max-age`.
     public static let defaultMaxAge: Int64 = 300
+    /// Longest a set is kept, whatever `max-age` says (Google's is hours); also keeps `now + max-age` in range.
+    public static let maxCacheSeconds: Int64 = 86_400
 
     private struct State {
         var keys: [String: PublicKey] = [:]
@@ -125,11 +127,7 @@ public final class FirebaseCertificateCache: Sendable {
         return (keys, Self.maxAge(response.headers["cache-control"]))
     }
 
-    /// Longest accepted `max-age` (Google sends about six hours); a larger one is clamped, so `now + maxAge` cannot
-    /// overflow whatever the header says.
-    static let maxMaxAge: Int64 = 86_400
-
-    /// The `max-age` directive in seconds (at most `maxMaxAge`), or `defaultMaxAge` when absent or malformed.
+    /// The `max-age` directive in seconds, at most `maxCacheSeconds`, or `defaultMaxAge` when absent or malformed.
     static func maxAge(_ cacheControl: String?) -> Int64 {
         guard let cacheControl else { return defaultMaxAge }
         for directive in cacheControl.split(separator: ",") {
@@ -137,7 +135,7 @@ public final class FirebaseCertificateCache: Sendable {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()
             }
             if parts.count == 2, parts[0] == "max-age", let seconds = Int64(parts[1]), seconds >= 0 {
-                return min(seconds, maxMaxAge)
+                return min(seconds, maxCacheSeconds)
             }
         }
         return defaultMaxAge

@@ -190,11 +190,14 @@ final class PlainHTTPConnection: @unchecked Sendable {
         while true {
             let line = try readLine(deadline: deadline)
             let sizeText = line.prefix { $0 != UInt8(ascii: ";") }.filter { $0 != UInt8(ascii: " ") }
-            guard let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0 else {
+            let isHexDigit: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }
+            guard !sizeText.isEmpty, sizeText.allSatisfy(isHexDigit) else {
                 throw HTTPTransportError(.connection, "malformed chunk size")
             }
+            // A size past Int is over any limit; the check subtracts so that no announced size can overflow it.
+            let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16) ?? Int.max
             if size == 0 { break }
-            if body.count + size > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+            if size > limit - body.count { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
             body += try readBody(length: size, deadline: deadline)
             guard try readLine(deadline: deadline).isEmpty else {
                 throw HTTPTransportError(.connection, "malformed chunk end")

@@ -44,7 +44,10 @@ public struct RecaptchaVerifier: RecaptchaChecking {
         }
         guard answer["success"]?.boolValue == true else { throw Self.rejected }
         if let scoreText = answer["score"]?.numberText {
-            guard let score = Double(scoreText), score >= configuration.minScore else { throw Self.rejected }
+            // A score outside 0...1 (`1e400` reads as infinity) is no reCAPTCHA answer.
+            guard let score = Double(scoreText), (0...1).contains(score), score >= configuration.minScore else {
+                throw Self.rejected
+            }
         }
         if let action = answer["action"]?.stringValue, !expectedActions.isEmpty, !expectedActions.contains(action) {
             throw Self.rejected

@@ -86,9 +86,12 @@ public final class SocketHTTPTransport: HTTPTransport {
         } else if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             body = try connection.readChunked(deadline: deadline, limit: limit)
         } else if let lengthText = headers["content-length"] {
-            guard let length = Int(lengthText.split(separator: ",").first ?? ""), length >= 0 else {
+            let first = lengthText.split(separator: ",").first ?? ""
+            guard !first.isEmpty, first.allSatisfy(\.isASCIIDigit) else {
                 throw HTTPTransportError(.connection, "malformed Content-Length")
             }
+            // More digits than Int holds is simply more than the limit.
+            let length = Int(first) ?? Int.max
             if length > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
             body = try connection.readBody(length: length, deadline: deadline)
         } else {

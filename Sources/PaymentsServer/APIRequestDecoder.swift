@@ -6,10 +6,13 @@ import PaymentsCore
 /// Kept apart from the FastCGI target so that target knows nothing of the domain, and pure so it is testable without
 /// a socket.
 enum APIRequestDecoder {
-    /// The request body length nginx announced (`CONTENT_LENGTH`); absent, empty or malformed counts as 0.
+    /// The request body length nginx announced (`CONTENT_LENGTH`); absent, empty or malformed counts as 0, and digits
+    /// beyond Int count as `Int.max` (over any body limit: 413).
     static func contentLength(_ parameters: [(name: String, value: String)]) -> Int {
-        guard let text = value("CONTENT_LENGTH", in: parameters), let length = Int(text), length >= 0 else { return 0 }
-        return length
+        guard let text = value("CONTENT_LENGTH", in: parameters), !text.isEmpty, text.allSatisfy(\.isASCIIDigit) else {
+            return 0
+        }
+        return Int(text) ?? Int.max
     }
 
     /// Builds the request.

@@ -64,13 +64,17 @@ extension MariaDBLedger {
     }
 
     /// A row with `refundOf`: a refund/dispute (negative) or a compensation (positive), capped by its payment.
+    ///
+    /// The payment must belong to the same uid and the same gateway: an adjustment arriving through one gateway
+    /// never touches another gateway's payment (`.integrity`, nothing written). Sums that would leave Int64 count
+    /// as over the cap, so no amount can trap.
     private func applyAdjustment(
         _ entry: LedgerEntry, refundOf: String, _ connection: Connection, _ outcome: inout LedgerOutcome
     ) throws {
         // Locking the refunded payment serialises every adjustment of it, so the cap below cannot race.
         guard
             let original = try connection.queryOne(
-                "SELECT id, amount, uid FROM tn_payments WHERE payment_id = ? FOR UPDATE", [.text(refundOf)])
+                "SELECT id, amount, uid, gateway FROM tn_payments WHERE payment_id = ? FOR UPDATE", [.text(refundOf)])
         else {
             throw LedgerError(.refundTargetMissing, "payment \(refundOf) is not in the ledger yet")
         }
@@ -78,6 +82,9 @@ extension MariaDBLedger {
         let originalAmount = try original.int64(1)
         if try original.string(2) != entry.uid {
             throw LedgerError(.integrity, "\(entry.paymentID) names another uid than payment \(refundOf)")
+        }
+        if try original.string(3) != entry.gateway {
+            throw LedgerError(.integrity, "\(entry.paymentID) arrived through another gateway than payment \(refundOf)")
         }
         if let existing = try connection.queryOne(
             "SELECT gateway, uid, amount FROM tn_payments WHERE payment_id = ?", [.text(entry.paymentID)])
@@ -89,9 +96,16 @@ extension MariaDBLedger {
         let netRow = try connection.queryOne(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) FROM tn_payments WHERE refund_of = ?", [.int(originalID)])
         let net = try netRow?.int64(0) ?? 0
-        let after = net + entry.amount.cents
         // Refunds may take back at most the payment; compensations may give back at most what was taken.
-        let reason: String? = -after > originalAmount ? "over-refund" : (after > 0 ? "over-compensation" : nil)
+        let (after, overflow) = net.addingReportingOverflow(entry.amount.cents)
+        let reason: String?
+        if overflow {
+            reason = entry.amount.cents < 0 ? "over-refund" : "over-compensation"
+        } else if after < Saturating.subtract(0, originalAmount) {
+            reason = "over-refund"
+        } else {
+            reason = after > 0 ? "over-compensation" : nil
+        }
         if let reason {
             let payload = JSONValue.object([
                 ("payment_id", .string(entry.paymentID)), ("refund_of", .string(refundOf)),

@@ -144,7 +144,7 @@ public final class MariaDBLedger: Ledger {
                 SELECT CAST(COALESCE(SUM(r.amount), 0) AS SIGNED) FROM tn_payments r \
                 JOIN tn_payments p ON r.refund_of = p.id WHERE p.payment_id = ?
                 """, [.text(paymentID)])
-            return Money(cents: -(try row?.int64(0) ?? 0))
+            return Money(cents: Saturating.subtract(0, try row?.int64(0) ?? 0))
         }
     }
 

@@ -7,8 +7,10 @@ import Testing
     let database: TestDatabase
     init() throws { database = try TestDatabase() }
 
-    private func adjustment(_ paymentID: String, of original: String, cents: Int64, uid: String = "u1") -> LedgerEntry {
-        LedgerEntry(paymentID: paymentID, uid: uid, gateway: "stripe", amount: Money(cents: cents), refundOf: original)
+    private func adjustment(
+        _ paymentID: String, of original: String, cents: Int64, uid: String = "u1", gateway: String = "stripe"
+    ) -> LedgerEntry {
+        LedgerEntry(paymentID: paymentID, uid: uid, gateway: gateway, amount: Money(cents: cents), refundOf: original)
     }
 
     @Test func refundBeforeItsPaymentIsRefundTargetMissing() throws {
@@ -83,5 +85,49 @@ import Testing
             try ledger.apply(LedgerEffect(entries: [adjustment("re_u", of: "pi_u", cents: -100, uid: "intruder")]))
         }
         #expect(error.kind == .integrity)
+    }
+
+    /// Issue 6, item 4: a refund, dispute or compensation arriving through one gateway never adjusts a payment of
+    /// another; like a uid mismatch it is an integrity error and writes nothing, not even the event.
+    @Test(arguments: [Int64(-100), 100])
+    func adjustmentThroughAnotherGatewayIsAnIntegrityError(_ cents: Int64) throws {
+        let ledger = database.ledger()
+        try database.credit(ledger, "CAP-PAYPAL-1", uid: "owner", gateway: "paypal")
+        let event = WebhookEventRecord(
+            gateway: "stripe", eventID: "evt_cross", eventType: "refund.created", payload: [], headers: [],
+            outcome: "booked")
+        let entry = adjustment("re_cross", of: "CAP-PAYPAL-1", cents: cents, uid: "owner", gateway: "stripe")
+        let error = try #require(throws: LedgerError.self) {
+            try ledger.apply(LedgerEffect(event: event, entries: [entry]))
+        }
+        #expect(error.kind == .integrity)
+        #expect(try ledger.entry(paymentID: "re_cross") == nil)
+        #expect(try !ledger.eventExists(gateway: "stripe", eventID: "evt_cross"))
+        #expect(try database.count("SELECT COUNT(*) FROM operator_items") == 0)
+        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
+        // The same adjustment through the payment's own gateway is booked.
+        let own = adjustment("re_own", of: "CAP-PAYPAL-1", cents: -100, uid: "owner", gateway: "paypal")
+        #expect(try ledger.apply(LedgerEffect(entries: [own])).insertedRowIDs.count == 1)
+    }
+
+    /// Adjustments at the edges of Int64 are refused as over-refunds or over-compensations, never a trap.
+    @Test func extremeAdjustmentsGoToAnOperator() throws {
+        let ledger = database.ledger()
+        try database.credit(ledger, "pi_edge", cents: 1000)
+        _ = try ledger.apply(LedgerEffect(entries: [adjustment("re_part", of: "pi_edge", cents: -400)]))
+        let cases: [(String, Int64, String)] = [
+            ("re_min", .min, "over-refund"), ("re_max_neg", -.max, "over-refund"),
+            ("re_comp-reversed", .max, "over-compensation"),
+        ]
+        for (paymentID, cents, reason) in cases {
+            let outcome = try ledger.apply(LedgerEffect(entries: [adjustment(paymentID, of: "pi_edge", cents: cents)]))
+            #expect(outcome.overRefunds == [paymentID])
+            #expect(try ledger.entry(paymentID: paymentID) == nil)
+            let item = try #require(
+                try database.admin.queryOne(
+                    "SELECT reason FROM operator_items WHERE reference = ?", [.text(paymentID)]))
+            #expect(try item.string(0) == reason)
+        }
+        #expect(try ledger.refundedTotal(of: "pi_edge") == Money(cents: 400))
     }
 }

@@ -69,12 +69,13 @@ final class TestDatabase {
 
     /// Writes one credit row and returns its id.
     @discardableResult
-    func credit(_ ledger: MariaDBLedger, _ paymentID: String, uid: String = "u1", cents: Int64 = 1000) throws
-        -> Int64
-    {
+    func credit(
+        _ ledger: MariaDBLedger, _ paymentID: String, uid: String = "u1", cents: Int64 = 1000,
+        gateway: String = "stripe"
+    ) throws -> Int64 {
         let outcome = try ledger.apply(
             LedgerEffect(entries: [
-                LedgerEntry(paymentID: paymentID, uid: uid, gateway: "stripe", amount: Money(cents: cents))
+                LedgerEntry(paymentID: paymentID, uid: uid, gateway: gateway, amount: Money(cents: cents))
             ]))
         return try #require(outcome.insertedRowIDs.first)
     }

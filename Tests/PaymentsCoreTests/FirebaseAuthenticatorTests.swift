@@ -251,8 +251,40 @@ private struct Harness {
             #expect(error.code.status == 503)
             #expect(error.code.name == "GatewayUnavailableException")
         }
-        // An expired token is still 401: the claims are checked before any fetch.
-        #expect(h.failure(token: try h.token([("exp", .int(h.clock.now - 3600))]))?.code == .unauthorized)
+        // With no key to check it against, even an expired token is unverifiable: 503, never 401.
+        #expect(h.failure(token: try h.token([("exp", .int(h.clock.now - 3600))]))?.code == .circuitOpen)
+    }
+
+    /// Claims are read only from a verified token: a forged one with an absurd `exp` never reaches the claim checks.
+    @Test func signatureIsCheckedBeforeTheClaims() throws {
+        let h = try Harness()
+        let forged = try FirebaseFixture.token(
+            now: h.clock.now, key: try #require(FirebaseFixture.otherKey),
+            changes: [("exp", .number("9223372036854775807"))])
+        #expect(h.failure(token: forged)?.message == "invalid token")
+        #expect(h.transport.fetches == 1)
+    }
+
+    /// Time claims at and beyond the edges of Int64 are 401, never a trap (issue 6, item 1).
+    @Test func extremeTimeClaimsAreUnauthorized() throws {
+        let h = try Harness()
+        let now = h.clock.now
+        let cases: [(String, JSONValue)] = [
+            ("exp", .number("9223372036854775807")), ("exp", .number("9223372036854775748")),
+            ("exp", .number("-9223372036854775808")), ("exp", .number("1e300")), ("exp", .number("-1e400")),
+            ("exp", .number("99999999999999999999")), ("exp", .number("1700000000.5")), ("exp", .int(-1)),
+            ("exp", .int(now + 3600 + 61)), ("exp", .string("\(now + 3000)")),
+            ("iat", .number("9223372036854775807")), ("iat", .number("1e300")), ("iat", .int(now + 61)),
+            ("auth_time", .number("9223372036854775807")), ("auth_time", .number("99999999999999999999")),
+        ]
+        for (claim, value) in cases {
+            let error = h.failure(token: try h.token([(claim, value)]))
+            #expect(error?.code == .unauthorized, "\(claim) = \(value.serialized())")
+        }
+        // The far edges of validity still pass: an hour's lifetime ahead, and issue times long past.
+        #expect(h.failure(token: try h.token([("exp", .int(now + 3600 + 60))])) == nil)
+        #expect(h.failure(token: try h.token([("iat", .number("-9223372036854775808"))])) == nil)
+        #expect(h.failure(token: try h.token([("auth_time", .int(0))])) == nil)
     }
 
     @Test func certificateEndpointErrorStatusIsServiceUnavailable() throws {
@@ -285,6 +317,8 @@ private struct Harness {
         h.clock.advance(20)
         #expect(try h.authenticate(try h.token()).uid == "user-1")
         #expect(h.transport.fetches == 2)
+        // The stale key also verifies an expired token, which is then 401 although Google is unreachable.
+        #expect(h.failure(token: try h.token([("exp", .int(h.clock.now - 3600))]))?.code == .unauthorized)
     }
 
     @Test func cacheControlMaxAgeIsHonoured() throws {
@@ -295,6 +329,17 @@ private struct Harness {
         _ = try h.authenticate(try h.token())
         #expect(h.transport.fetches == 1)
         h.clock.advance(51)
+        _ = try h.authenticate(try h.token())
+        #expect(h.transport.fetches == 2)
+    }
+
+    /// A `max-age` at the edge of Int64 must not overflow the expiry time; it is capped at a day.
+    @Test(arguments: ["max-age=9223372036854775807", "max-age=99999999999999999999", "max-age=-1", "max-age=1e300"])
+    func extremeMaxAgeIsCapped(_ cacheControl: String) throws {
+        let h = try Harness()
+        h.transport.state.withLock { $0.cacheControl = cacheControl }
+        _ = try h.authenticate(try h.token())
+        h.clock.advance(FirebaseCertificateCache.maxCacheSeconds + 1)
         _ = try h.authenticate(try h.token())
         #expect(h.transport.fetches == 2)
     }

@@ -36,6 +36,26 @@ import Testing
         #expect(Money.exactCents(fromDecimal: "12.345") == nil)
         #expect(Money.exactCents(fromDecimal: "12.340")?.cents == 1234)
     }
+
+    /// Gateway amounts at and past the edge of what cents can hold: the largest accepted one, then nil, never a
+    /// trap (issue 6, item 1).
+    @Test func extremeDecimalsAreRefusedNotOverflowed() {
+        #expect(Money.flooringCents(fromDecimal: "999999999999999.999")?.cents == 99_999_999_999_999_999)
+        for text in [
+            "1e400", "99999999999999999999", "9223372036854775807", "92233720368547758.08", "1000000000000000",
+            "NaN", "Infinity", "0x10", "+5", " 5", "5.", ".5", "",
+        ] {
+            #expect(Money.flooringCents(fromDecimal: text) == nil, "\(text)")
+            #expect(Money.exactCents(fromDecimal: text) == nil, "\(text)")
+        }
+    }
+
+    @Test(arguments: [
+        (Int64.min, "-92233720368547758.08"), (Int64.max, "92233720368547758.07"), (-1, "-0.01"),
+    ])
+    func formatsAnyCentsWithoutTrapping(cents: Int64, text: String) {
+        #expect(Money(cents: cents).decimalString == text)
+    }
 }
 
 @Suite struct PaymentInputTests {
@@ -47,6 +67,8 @@ import Testing
     @Test(arguments: [
         #"{"amount":499}"#, #"{"amount":100001}"#, #"{"amount":"500"}"#, #"{"amount":500.0}"#,
         #"{"amount":5e2}"#, #"{"amount":-500}"#, #"{}"#, #"{"amount":null}"#,
+        #"{"amount":9223372036854775807}"#, #"{"amount":99999999999999999999}"#, #"{"amount":1e400}"#,
+        #"{"amount":-9223372036854775808}"#,
     ])
     func rejectsEverythingElseNamingTheField(body: String) throws {
         #expect {

@@ -26,6 +26,8 @@ private final class SiteVerifyTransport: HTTPTransport {
             case "v2": answer = #"{"success":true}"#
             case "login": answer = #"{"success":true,"score":0.9,"action":"login"}"#
             case "elsewhere": answer = #"{"success":true,"score":0.9,"action":"payment","hostname":"evil.example"}"#
+            case "huge": answer = #"{"success":true,"score":1e400,"action":"payment"}"#
+            case "above": answer = #"{"success":true,"score":1.5,"action":"payment"}"#
             default: answer = #"{"success":false,"error-codes":["invalid-input-response"]}"#
             }
             return HTTPResponse(
@@ -85,7 +87,7 @@ private struct Harness {
         #expect(Harness().failure("v2") == nil)
     }
 
-    @Test(arguments: ["low", "wrong", "login"])
+    @Test(arguments: ["low", "wrong", "login", "huge", "above"])
     func rejectedTokenIsBadRequestNamingTheField(_ token: String) throws {
         let h = Harness()
         let error = try #require(h.failure(token))

@@ -33,5 +33,18 @@ struct HTTPHeadTests {
     func dechunk() {
         #expect(HTTPClient.dechunk(Array("5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n".utf8)) == Array("helloabc".utf8))
         #expect(HTTPClient.dechunk(Array("5\r\nhel".utf8)) == nil)
+        #expect(HTTPClient.dechunk(Array("7fffffffffffffff\r\nabc".utf8)) == nil)
+        #expect(HTTPClient.dechunk(Array("2\r\nab\r\n7ffffffffffffffe\r\nabc".utf8)) == nil)
+    }
+
+    @Test("an answer's Content-Length beyond the limit or Int is refused, never overflowed")
+    func answerLength() throws {
+        #expect(try HTTPClient.answerLength("12") == 12)
+        #expect(try HTTPClient.answerLength(nil) == nil)
+        #expect(try HTTPClient.answerLength("-1") == nil)
+        #expect(try HTTPClient.answerLength("1e3") == nil)
+        for huge in ["99999999999999999999", "9223372036854775807", "\(HTTPClient.maxAnswerBytes + 1)"] {
+            #expect(throws: SandboxError.self) { try HTTPClient.answerLength(huge) }
+        }
     }
 }

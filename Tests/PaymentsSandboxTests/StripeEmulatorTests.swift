@@ -98,6 +98,21 @@ struct StripeEmulatorTests {
         #expect(list["has_more"]?.boolValue == false)
     }
 
+    @Test("put-refund stores a refund as given, served by GET /v1/refunds/{id}, emitting nothing")
+    func putRefund() throws {
+        let stripe = makeStripe()
+        let put = control(stripe, "put-refund", #"{"id":"re_put","payment_intent":"CAP-1","amount":99999999999}"#)
+        #expect(put.status == 200)
+        let refund = try json(api(stripe, "GET", "/v1/refunds/re_put"))
+        #expect(refund["payment_intent"]?.stringValue == "CAP-1" && refund["amount"]?.int64Value == 99_999_999_999)
+        #expect(refund["status"]?.stringValue == "succeeded" && refund["currency"]?.stringValue == "usd")
+        #expect(stripe.state.withLock { $0.events.isEmpty })
+        #expect(control(stripe, "put-refund", #"{"payment_intent":"CAP-1","amount":1e400}"#).status == 400)
+        #expect(
+            control(stripe, "put-refund", #"{"payment_intent":"CAP-1","amount":-9223372036854775808}"#).status == 400)
+        #expect(control(stripe, "put-refund", #"{"id":"pi_x","payment_intent":"CAP-1","amount":1}"#).status == 400)
+    }
+
     @Test("events reach the webhook target in order, signed with the endpoint secret")
     func webhookDelivery() throws {
         let receiver = RecordingService()

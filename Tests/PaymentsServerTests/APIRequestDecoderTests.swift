@@ -51,7 +51,11 @@ struct APIRequestDecoderTests {
         #expect(first.requestID != second.requestID)
     }
 
-    @Test(arguments: [("12", 12), ("", 0), ("-5", 0), ("abc", 0)])
+    /// More digits than Int holds is more than any body limit (413), never 0 (a body silently left unread).
+    @Test(arguments: [
+        ("12", 12), ("", 0), ("-5", 0), ("abc", 0), ("1e3", 0), ("9223372036854775807", Int.max),
+        ("99999999999999999999", Int.max), ("0000000000000000000000012", 12),
+    ])
     func contentLength(text: String, expected: Int) {
         #expect(APIRequestDecoder.contentLength([("CONTENT_LENGTH", text)]) == expected)
     }

@@ -31,6 +31,8 @@ public final class PayPalTokenProvider: Sendable {
 
     /// How long before PayPal's expiry a token is replaced (capped at half its lifetime).
     public static let refreshMargin: Int64 = 120
+    /// Longest lifetime believed, whatever `expires_in` says (PayPal's are hours); keeps the refresh time in range.
+    public static let maxLifetime: Int64 = 86_400
 
     private let configuration: PayPalConfiguration
     private let service: OutboundService
@@ -99,8 +101,7 @@ public final class PayPalTokenProvider: Sendable {
         else {
             throw PayPalAPI.Failure(status: response.status, name: response.json?["error"]?.stringValue, issue: nil)
         }
-        // PayPal grants hours; anything outside a day is clamped so that no arithmetic on it can overflow.
-        let lifetime = min(max(json["expires_in"]?.int64Value ?? 0, 0), 86_400)
+        let lifetime = min(max(json["expires_in"]?.int64Value ?? 0, 0), Self.maxLifetime)
         let margin = min(Self.refreshMargin, lifetime / 2)
         let now = clock()
         return Token(value: value, refreshAt: now + lifetime - margin, expiresAt: now + lifetime)

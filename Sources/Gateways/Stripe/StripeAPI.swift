@@ -61,6 +61,22 @@ public struct StripeAPI: Sendable {
         return review
     }
 
+    /// The refund as Stripe holds it now, or nil when Stripe does not know it (404).
+    ///
+    /// - Throws: `APIError` 502 when the answer is not a refund object or names another refund.
+    public func refund(_ id: String) throws -> StripeRefund? {
+        let json: JSONValue
+        do {
+            json = try get("/v1/refunds/\(FormEncoding.escape(id))")
+        } catch let failure as Failure where failure.status == 404 {
+            return nil
+        }
+        guard let refund = StripeRefund(json), refund.id == id else {
+            throw APIError(.gatewayUnavailable, "stripe answered an unexpected refund object")
+        }
+        return refund
+    }
+
     /// Every refund of a charge (the `charge.refunded` payload carries no refund ids).
     public func refunds(charge: String) throws -> [StripeRefund] {
         let list = try get("/v1/refunds?charge=\(FormEncoding.escape(charge))&limit=100")

@@ -43,6 +43,8 @@ public struct StripePaymentIntent: Sendable, Equatable {
 /// A Refund. See https://docs.stripe.com/api/refunds/object
 public struct StripeRefund: Sendable, Equatable {
     public var id: String
+    /// Positive cents when usable; an amount that is missing, not an integer or beyond Int64 reads as 0, and the
+    /// booking code hands any amount below 1 to an operator instead of negating it.
     public var amount: Int64
     /// `pending`, `requires_action`, `succeeded`, `failed`, `canceled`.
     public var status: String
@@ -52,10 +54,10 @@ public struct StripeRefund: Sendable, Equatable {
 
     public init?(_ json: JSONValue) {
         guard let id = json["id"]?.stringValue, id.hasPrefix("re_") || id.hasPrefix("pyr_"),
-            let amount = json["amount"]?.int64Value, let status = json["status"]?.stringValue
+            let status = json["status"]?.stringValue
         else { return nil }
         self.id = id
-        self.amount = amount
+        amount = json["amount"]?.int64Value ?? 0
         self.status = status
         currency = json["currency"]?.stringValue ?? ""
         paymentIntent = StripePaymentIntent.expandableID(json["payment_intent"])
@@ -83,14 +85,15 @@ public struct StripeReview: Sendable, Equatable {
 /// A Dispute. See https://docs.stripe.com/api/disputes/object
 public struct StripeDispute: Sendable, Equatable {
     public var id: String
+    /// Positive cents when usable; unreadable reads as 0 and is handed to an operator (see `StripeRefund.amount`).
     public var amount: Int64
     public var currency: String
     public var paymentIntent: String?
 
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, let amount = json["amount"]?.int64Value else { return nil }
+        guard let id = json["id"]?.stringValue else { return nil }
         self.id = id
-        self.amount = amount
+        amount = json["amount"]?.int64Value ?? 0
         currency = json["currency"]?.stringValue ?? ""
         paymentIntent = StripePaymentIntent.expandableID(json["payment_intent"])
     }

@@ -41,7 +41,10 @@ public struct StripeSignature: Sendable {
         guard let timestamp else { throw .malformedHeader }
         guard !candidates.isEmpty else { throw .noV1Signature }
         if tolerance > 0 {
-            guard timestamp >= now - tolerance, timestamp <= now + StripeSignature.futureSkew else {
+            // Bounds come from the clock with saturating arithmetic; the signed `t` is only ever compared.
+            guard timestamp >= Saturating.subtract(now, tolerance),
+                timestamp <= Saturating.add(now, StripeSignature.futureSkew)
+            else {
                 throw .timestampOutsideTolerance
             }
         }

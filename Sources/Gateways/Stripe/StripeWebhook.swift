@@ -71,9 +71,17 @@ struct StripeWebhook: Sendable {
             try cancel(intentID)
             return try settlement.record(
                 record, outcome: "review-rejected", ledger: ledger, session: session, status: .canceled)
-        case "refund.created", "refund.updated", "refund.failed":
-            guard let refund = StripeRefund(event.object) else { return try ignore(record, ledger: ledger) }
-            return try bookRefunds([refund], record: record, ledger: ledger)
+        case "refund.created", "refund.updated", "refund.failed", "charge.refund.updated":
+            guard let refundID = StripeRefund(event.object)?.id else { return try ignore(record, ledger: ledger) }
+            // Events arrive out of order and are retried for days, so a snapshot may be stale (a `refund.created`
+            // saying succeeded after the refund failed): book what Stripe holds now, never the event's copy.
+            guard let current = try api.refund(refundID) else {
+                let item = OperatorItem(
+                    gateway: StripeWebhook.ledgerID, reference: refundID, reason: "unusable-refund",
+                    payload: "not found at Stripe")
+                return try ledger.apply(LedgerEffect(event: record.withOutcome("unknown"), operatorItems: [item]))
+            }
+            return try bookRefunds([current], record: record, ledger: ledger)
         case "charge.refunded":
             guard let charge = event.object["id"]?.stringValue else { return try ignore(record, ledger: ledger) }
             return try bookRefunds(try api.refunds(charge: charge), record: record, ledger: ledger)
@@ -103,13 +111,21 @@ struct StripeWebhook: Sendable {
     }
 
     /// One negative row per succeeded refund; a refund that fails or is canceled after booking gets its
-    /// compensating `<re_…>-reversed` row. Pending refunds book nothing yet.
+    /// compensating `<re_…>-reversed` row. Pending refunds book nothing yet. `refunds` must come from Stripe's API,
+    /// never from an event payload; one without a positive amount goes to an operator.
     func bookRefunds(_ refunds: [StripeRefund], record: WebhookEventRecord, ledger: any Ledger) throws -> LedgerOutcome
     {
         var entries: [LedgerEntry] = []
         var items: [OperatorItem] = []
         for refund in refunds {
             guard let intentID = refund.paymentIntent else { continue }
+            guard refund.amount > 0 else {
+                items.append(
+                    OperatorItem(
+                        gateway: StripeWebhook.ledgerID, reference: refund.id, reason: "unusable-refund",
+                        payload: "status=\(refund.status) amount=\(refund.amount)"))
+                continue
+            }
             guard refund.currency == "usd" else {
                 items.append(
                     OperatorItem(
@@ -147,6 +163,12 @@ struct StripeWebhook: Sendable {
         _ dispute: StripeDispute, intentID: String, reinstated: Bool, record: WebhookEventRecord,
         ledger: any Ledger
     ) throws -> LedgerOutcome {
+        guard dispute.amount > 0 else {
+            let item = OperatorItem(
+                gateway: StripeWebhook.ledgerID, reference: dispute.id, reason: "unusable-dispute",
+                payload: "amount=\(dispute.amount)")
+            return try ledger.apply(LedgerEffect(event: record.withOutcome("operator"), operatorItems: [item]))
+        }
         guard dispute.currency == "usd" else {
             let item = OperatorItem(
                 gateway: StripeWebhook.ledgerID, reference: dispute.id, reason: "non-usd-dispute",

@@ -22,12 +22,13 @@ extension RetailClient {
         return .retry(reason: label, retryAfterSeconds: nil)
     }
 
-    /// `Retry-After` as whole seconds (0...3600), or nil when absent or not a number of seconds.
+    /// `Retry-After` as whole seconds (0...3600; more digits than Int holds count as 3600), or nil when absent or not
+    /// a number of seconds.
     static func retryAfter(_ response: HTTPResponse) -> Int? {
-        guard let text = response.headers["retry-after"]?.trimmingCharacters(in: .whitespaces),
-            let seconds = Int(text), seconds >= 0
+        guard let text = response.headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+            text.allSatisfy(\.isASCIIDigit)
         else { return nil }
-        return min(seconds, 3600)
+        return min(Int(text) ?? Int.max, 3600)
     }
 
     /// The `errorName` of a JSON error body, when there is one.

@@ -57,6 +57,10 @@ extension PayPalEmulator {
                 return order.minimalJSON(base: self.base)
             }
         case "token":
+            // At most a year, so `now + ttl` at the next token request stays in range.
+            if let ttl = body["ttl"], !(ttl.lenientInt.map { (0...31_536_000).contains($0) } ?? false) {
+                return .controlError(400, "ttl must be an integer 0...31536000")
+            }
             state.withLock { store in
                 if let ttl = body["ttl"]?.lenientInt, ttl >= 0 { store.tokenTTL = ttl }
                 if let hang = body["hang_ms"]?.lenientInt, (0...120_000).contains(hang) {

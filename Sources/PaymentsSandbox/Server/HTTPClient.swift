@@ -42,14 +42,27 @@ enum HTTPClient {
                 guard SocketIO.receive(fd, into: &buffer) else { throw SandboxError("truncated chunked answer") }
             }
         }
-        if let lengthText = parsed.header("content-length"), let length = Int(lengthText), length >= 0 {
-            while buffer.count < end + length {
+        if let length = try answerLength(parsed.header("content-length")) {
+            while buffer.count - end < length {
                 guard SocketIO.receive(fd, into: &buffer) else { throw SandboxError("truncated answer") }
             }
             return Response(status: status, headers: parsed.headers, body: Array(buffer[end..<end + length]))
         }
         while SocketIO.receive(fd, into: &buffer) {}
         return Response(status: status, headers: parsed.headers, body: Array(buffer[end...]))
+    }
+
+    /// Largest answer body read; the backend's answers are small JSON documents.
+    static let maxAnswerBytes = 16 << 20
+
+    /// An answer's `Content-Length`: nil when absent or malformed (read to the end instead).
+    /// - Throws: `SandboxError` when it announces more than `maxAnswerBytes` (however many digits it has).
+    static func answerLength(_ text: String?) throws(SandboxError) -> Int? {
+        guard let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard let length = Int(text), length <= maxAnswerBytes else {
+            throw SandboxError("answer larger than \(maxAnswerBytes) bytes")
+        }
+        return length
     }
 
     /// Decodes a complete chunked body; nil while it is still incomplete.
@@ -64,7 +77,8 @@ enum HTTPClient {
             guard let size = Int(sizeText, radix: 16), size >= 0 else { return out }
             index = lineEnd + 1
             if size == 0 { return out }
-            guard bytes.count >= index + size + 2 else { return nil }
+            // Subtracting keeps a size at the edge of Int from overflowing the check.
+            guard bytes.count - index - 2 >= size else { return nil }
             out.append(contentsOf: bytes[index..<index + size])
             index += size
             if bytes[index] == 0x0D { index += 1 }

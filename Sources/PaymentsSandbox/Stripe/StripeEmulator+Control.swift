@@ -24,6 +24,7 @@ extension StripeEmulator {
         case "dispute": response = run(body, dispute)
         case "reinstate": response = run(body, reinstate)
         case "expire": response = run(body, expire)
+        case "put-refund": return putRefund(body)
         case "redeliver": return redeliver(body)
         case "fail": return fail(body)
         case "reset":

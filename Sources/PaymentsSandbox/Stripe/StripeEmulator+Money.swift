@@ -115,4 +115,25 @@ extension StripeEmulator {
             hasTarget: hasWebhookTarget)
         return dispute.json
     }
+
+    /// `put-refund {"payment_intent", "amount", "id"?, "status"?, "currency"?, "charge"?}`: stores a refund exactly as
+    /// given, emitting nothing and skipping every check Stripe makes, so a test can make the API hold what real Stripe
+    /// never would (more than the charge, another gateway's payment) and deliver its own signed event about it.
+    func putRefund(_ body: JSONValue) -> SandboxResponse {
+        // Odd amounts are allowed (negative, zero, beyond the charge), within ±10^12 so sums over refunds stay in range.
+        guard let intent = body["payment_intent"]?.stringValue, !intent.isEmpty,
+            let amount = body["amount"]?.lenientInt, (-1_000_000_000_000...1_000_000_000_000).contains(amount)
+        else { return .controlError(400, "payment_intent and an integer amount within ±10^12 are required") }
+        let id = body["id"]?.stringValue ?? RandomID.make("re_")
+        guard id.hasPrefix("re_") else { return .controlError(400, "id must start with re_") }
+        let refund = StripeRefund(
+            id: id, amount: amount, charge: body["charge"]?.stringValue ?? "", paymentIntent: intent,
+            currency: body["currency"]?.stringValue ?? "usd", status: body["status"]?.stringValue ?? "succeeded",
+            created: SocketIO.now())
+        state.withLock { store in
+            if store.refunds[id] == nil { store.refundOrder.append(id) }
+            store.refunds[id] = refund
+        }
+        return .json(200, refund.json)
+    }
 }

@@ -389,6 +389,20 @@ final class PayPalHarness {
         #expect(refused.requests.count == 4)
     }
 
+    /// An `expires_in` at the edge of Int64 (or negative) must not overflow the refresh time (issue 6, item 1).
+    @Test(arguments: [Int64.max, Int64.min, -1])
+    func anExtremeTokenLifetimeIsClamped(_ expiresIn: Int64) throws {
+        let h = try PayPalHarness()
+        h.paypal.state.withLock { $0.expiresIn = expiresIn }
+        _ = try h.createOrder()
+        _ = try h.createOrder()
+        let kept = expiresIn > 0 ? 1 : 2
+        #expect(h.paypal.state.withLock { $0.tokenRequests } == kept)
+        h.clock.advance(PayPalTokenProvider.maxLifetime)
+        _ = try h.createOrder()
+        #expect(h.paypal.state.withLock { $0.tokenRequests } == kept + 1)
+    }
+
     @Test func configurationErrorsNameTheVariable() throws {
         for (key, value) in [
             ("PAYPAL_TRUST_ROOTS", "/nonexistent.pem"), ("PAYPAL_CERT_HOSTS", ""), ("PAYPAL_WEBHOOK_ID", ""),

@@ -194,32 +194,88 @@ final class StripeHarness {
         #expect(h.ledger.events.isEmpty)
     }
 
-    @Test func refundsBookOncePerRefundAndReverseOnFailure() throws {
-        let h = try StripeHarness()
-        let id = try h.createIntent(amount: 2000)
+    /// A paid intent of `amount` and a maker of refund objects against it.
+    private func paidIntent(_ h: StripeHarness, amount: Int) throws -> (String, (String, Int, String) -> JSONValue) {
+        let id = try h.createIntent(amount: amount)
         h.stripe.authorize(id)
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
-        func refund(_ rid: String, _ amount: Int, _ status: String) -> JSONValue {
+        let refund: (String, Int, String) -> JSONValue = { rid, cents, status in
             .object([
-                ("id", .string(rid)), ("object", .string("refund")), ("amount", .int(amount)),
+                ("id", .string(rid)), ("object", .string("refund")), ("amount", .int(cents)),
                 ("status", .string(status)),
                 ("currency", .string("usd")), ("payment_intent", .string(id)), ("charge", .string("ch_\(id)")),
             ])
         }
+        return (id, refund)
+    }
+
+    @Test func refundsBookOncePerRefundAndReverseOnFailure() throws {
+        let h = try StripeHarness()
+        let (id, refund) = try paidIntent(h, amount: 2000)
+        h.stripe.setRefund(refund("re_1", 500, "pending"))
         _ = try h.deliver(type: "refund.created", object: refund("re_1", 500, "pending"))
         #expect(h.ledger.rows.count == 1)
+        h.stripe.setRefund(refund("re_1", 500, "succeeded"))
         _ = try h.deliver(type: "refund.updated", object: refund("re_1", 500, "succeeded"))
         _ = try h.deliver(type: "refund.updated", object: refund("re_1", 500, "succeeded"))
-        h.stripe.state.withLock {
-            $0.refundsByCharge["ch_\(id)"] = [refund("re_1", 500, "succeeded"), refund("re_2", 700, "succeeded")]
-        }
+        h.stripe.setRefund(refund("re_2", 700, "succeeded"))
         _ = try h.deliver(
             type: "charge.refunded", object: .object([("id", .string("ch_\(id)")), ("object", .string("charge"))]))
         #expect(h.ledger.rows.map(\.amount.cents) == [2000, -500, -700])
+        h.stripe.setRefund(refund("re_2", 700, "failed"))
         _ = try h.deliver(type: "refund.failed", object: refund("re_2", 700, "failed"))
         #expect(h.ledger.rows.last?.paymentID == "re_2-reversed" && h.ledger.rows.last?.amount.cents == 700)
-        _ = try h.deliver(type: "refund.updated", object: refund("re_3", 1600, "succeeded"))
+        h.stripe.setRefund(refund("re_3", 1600, "succeeded"))
+        _ = try h.deliver(type: "charge.refund.updated", object: refund("re_3", 1600, "succeeded"))
         #expect(h.ledger.rows.count == 4 && h.ledger.operatorItems.map(\.reason) == ["over-refund"])
+    }
+
+    /// Issue 6, item 5: `refund.failed` first, then Stripe retries an older `refund.created` whose snapshot says
+    /// `succeeded`: the refund is re-read, found failed, and nothing is debited.
+    @Test func aStaleSucceededSnapshotOfAFailedRefundBooksNothing() throws {
+        let h = try StripeHarness()
+        let (_, refund) = try paidIntent(h, amount: 2000)
+        h.stripe.setRefund(refund("re_stale", 800, "failed"))
+        _ = try h.deliver(type: "refund.failed", object: refund("re_stale", 800, "failed"))
+        _ = try h.deliver(type: "refund.created", object: refund("re_stale", 800, "succeeded"))
+        _ = try h.deliver(type: "refund.updated", object: refund("re_stale", 800, "succeeded"))
+        #expect(h.ledger.rows.map(\.amount.cents) == [2000])
+        let reread = h.transport.requests.filter { $0.method == "GET" && $0.url.hasSuffix("/v1/refunds/re_stale") }
+        #expect(reread.count == 3)
+        #expect(reread.allSatisfy { $0.header("Stripe-Version") == StripeConfiguration.apiVersion })
+    }
+
+    /// The re-read object is what gets booked: its amount, currency and PaymentIntent, never the event's.
+    @Test func aRefundIsBookedFromTheReReadObject() throws {
+        let h = try StripeHarness()
+        let (id, refund) = try paidIntent(h, amount: 2000)
+        h.stripe.setRefund(refund("re_real", 300, "succeeded"))
+        let tampered = refund("re_real", 1900, "succeeded").setting("payment_intent", .string("pi_other"))
+        _ = try h.deliver(type: "refund.created", object: tampered)
+        #expect(h.ledger.rows.last?.paymentID == "re_real" && h.ledger.rows.last?.amount.cents == -300)
+        #expect(h.ledger.rows.last?.refundOf == h.ledger.rows.first { $0.paymentID == id }?.id)
+        h.stripe.setRefund(refund("re_eur", 100, "succeeded").setting("currency", .string("eur")))
+        _ = try h.deliver(type: "refund.updated", object: refund("re_eur", 100, "succeeded"))
+        #expect(h.ledger.rows.count == 2 && h.ledger.operatorItems.map(\.reason) == ["non-usd-refund"])
+    }
+
+    /// A refund Stripe does not know, or answers with a nonsensical amount, books nothing and goes to an operator;
+    /// one beyond the payment is an over-refund.
+    @Test(arguments: [
+        ("missing", "unusable-refund"), ("-5", "unusable-refund"), ("0", "unusable-refund"),
+        ("-9223372036854775808", "unusable-refund"), ("1e400", "unusable-refund"), ("12.5", "unusable-refund"),
+        ("99999999999999999999", "unusable-refund"), ("9223372036854775807", "over-refund"),
+    ])
+    func anUnusableRefundBooksNothing(_ amount: String, _ reason: String) throws {
+        let h = try StripeHarness()
+        let (_, refund) = try paidIntent(h, amount: 2000)
+        if amount != "missing" {
+            h.stripe.setRefund(refund("re_odd", 100, "succeeded").setting("amount", .number(amount)))
+        }
+        let answer = try h.deliver(type: "refund.created", object: refund("re_odd", 100, "succeeded"))
+        #expect(answer.status == 200)
+        #expect(h.ledger.rows.count == 1)
+        #expect(h.ledger.operatorItems.map(\.reason) == [reason])
     }
 
     @Test func aRefundBeforeItsPaymentAsksForARetry() throws {
@@ -228,6 +284,7 @@ final class StripeHarness {
             ("id", .string("re_x")), ("amount", .int(100)), ("status", .string("succeeded")),
             ("currency", .string("usd")), ("payment_intent", .string("pi_unknown")),
         ])
+        h.stripe.setRefund(refund)
         #expect(throws: LedgerError.self) { try h.deliver(type: "refund.created", object: refund) }
         #expect(h.ledger.events.isEmpty)
     }
@@ -245,6 +302,20 @@ final class StripeHarness {
         _ = try h.deliver(type: "charge.dispute.funds_reinstated", object: dispute)
         #expect(h.ledger.rows.map(\.paymentID) == [id, "du_1", "du_1-reinstated"])
         #expect(h.ledger.rows.map(\.amount.cents) == [2000, -2000, 2000])
+    }
+
+    /// A withdrawn dispute whose amount is not a positive integer is never negated into a credit.
+    @Test(arguments: ["-2000", "0", "-9223372036854775808", "1e400"])
+    func aDisputeWithAnUnusableAmountGoesToAnOperator(_ amount: String) throws {
+        let h = try StripeHarness()
+        let (id, _) = try paidIntent(h, amount: 2000)
+        let dispute: JSONValue = .object([
+            ("id", .string("du_odd")), ("object", .string("dispute")), ("amount", .number(amount)),
+            ("currency", .string("usd")), ("payment_intent", .string(id)),
+        ])
+        #expect(try h.deliver(type: "charge.dispute.funds_withdrawn", object: dispute).status == 200)
+        #expect(h.ledger.rows.map(\.paymentID) == [id])
+        #expect(h.ledger.operatorItems.map(\.reason) == ["unusable-dispute"])
     }
 
     @Test func statusRouteCapturesRightAfterTheRedirect() throws {

@@ -36,6 +36,30 @@ import Testing
         #expect(throws: expected) { try verifier.verify(header: header, body: body, now: 1_700_000_000) }
     }
 
+    /// Genuinely signed timestamps at the edges of Int64, checked at clocks at those edges too: outside the tolerance
+    /// or accepted, never a trap (issue 6, item 1).
+    @Test(arguments: [Int64.max, Int64.min, Int64.max - 299, Int64.min + 299, 0, -1])
+    func extremeTimestampsAreCompared(timestamp: Int64) throws {
+        let header = StripeSignature.header(secret: "whsec_test_secret", timestamp: timestamp, body: body)
+        for now in [Int64.max, Int64.min, 1_700_000_000, timestamp] {
+            let (age, overflow) = now.subtractingReportingOverflow(timestamp)
+            if !overflow && (-300...300).contains(age) {
+                #expect(try verifier.verify(header: header, body: body, now: now) == timestamp)
+            } else {
+                #expect(throws: StripeSignature.Failure.timestampOutsideTolerance, "t=\(timestamp) now=\(now)") {
+                    try verifier.verify(header: header, body: body, now: now)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: ["t=9223372036854775808", "t=99999999999999999999", "t=-9223372036854775809", "t=1e300", "t="])
+    func timestampsBeyondInt64AreMalformed(_ t: String) {
+        #expect(throws: StripeSignature.Failure.malformedHeader) {
+            try verifier.verify(header: "\(t),v1=\(vector)", body: body, now: 1_700_000_000)
+        }
+    }
+
     @Test func rejectsATamperedBody() {
         var tampered = body
         tampered[2] = UInt8(ascii: "x")

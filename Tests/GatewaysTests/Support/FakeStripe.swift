@@ -6,7 +6,9 @@ final class FakeStripe: Sendable {
     struct State {
         var intents: [String: JSONValue] = [:]
         var reviews: [String: JSONValue] = [:]
-        var refundsByCharge: [String: [JSONValue]] = [:]
+        /// Refunds by id, as `GET /v1/refunds/{id}` answers them; the list by charge is derived, newest first.
+        var refunds: [String: JSONValue] = [:]
+        var refundOrder: [String] = []
         var captureKeys: [String] = []
         var failNext: [String: Int] = [:]
         var sessionOverride: String?
@@ -26,6 +28,15 @@ final class FakeStripe: Sendable {
 
     func setIntent(_ id: String, _ update: (JSONValue) -> JSONValue) {
         state.withLock { $0.intents[id] = update($0.intents[id] ?? .null) }
+    }
+
+    /// Stores (or replaces) a refund as Stripe now holds it.
+    func setRefund(_ refund: JSONValue) {
+        guard let id = refund["id"]?.stringValue else { return }
+        state.withLock { s in
+            if s.refunds[id] == nil { s.refundOrder.append(id) }
+            s.refunds[id] = refund
+        }
     }
 
     /// Moves an intent to requires_capture, optionally with an open review.
@@ -106,10 +117,14 @@ final class FakeStripe: Sendable {
             }
             if parts.count == 2, parts[1].hasPrefix("refunds?charge=") {
                 let charge = String(parts[1].dropFirst("refunds?charge=".count).prefix { $0 != "&" })
+                let listed = s.refundOrder.reversed().compactMap { s.refunds[$0] }.filter {
+                    $0["charge"]?.stringValue == charge
+                }
                 return FakeTransport.json(
-                    200,
-                    JSONValue.object([("object", .string("list")), ("data", .array(s.refundsByCharge[charge] ?? []))])
-                        .serialized())
+                    200, JSONValue.object([("object", .string("list")), ("data", .array(listed))]).serialized())
+            }
+            if request.method == "GET", parts.count == 3, parts[1] == "refunds", let refund = s.refunds[parts[2]] {
+                return FakeTransport.json(200, refund.serialized())
             }
             return FakeTransport.json(404, #"{"error":{"type":"invalid_request_error","code":"resource_missing"}}"#)
         }

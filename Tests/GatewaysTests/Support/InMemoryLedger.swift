@@ -61,6 +61,9 @@ final class InMemoryLedger: Ledger, @unchecked Sendable {
                 guard let original = staged.first(where: { $0.paymentID == target }) else {
                     throw LedgerError(.refundTargetMissing, "no \(target)")
                 }
+                guard original.uid == entry.uid, original.gateway == entry.gateway else {
+                    throw LedgerError(.integrity, "\(entry.paymentID) names another uid or gateway than \(target)")
+                }
                 let net =
                     staged.filter { $0.refundOf == original.id }.reduce(0) { $0 + $1.amount.cents } + entry.amount.cents
                 if -net > original.amount.cents {

@@ -175,6 +175,13 @@ struct LedgerDatabase: Sendable {
         return (try row.bytes(0), members.compactMap { name, value in value.stringValue.map { (name, $0) } })
     }
 
+    /// The `reason` of every operator item about `reference`, oldest first.
+    func operatorItemReasons(reference: String) throws -> [String] {
+        try query("SELECT reason FROM operator_items WHERE reference = ? ORDER BY id", [.text(reference)]).map {
+            try $0.string(0)
+        }
+    }
+
     func operatorItemCount(references: [String]) throws -> Int64 {
         guard !references.isEmpty else { return 0 }
         let marks = Array(repeating: "?", count: references.count).joined(separator: ", ")

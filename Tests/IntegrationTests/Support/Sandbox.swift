@@ -71,11 +71,28 @@ struct Sandbox: Sendable {
             .object([("id", .string(intentID)), ("reason", .string(reason)), ("deliver", .bool(deliver))]))
     }
 
-    /// Refunds part of a captured intent; returns the refund object (with its `re_` id).
-    func refund(_ intentID: String, amount: Int64, status: String = "succeeded") throws -> JSONValue {
+    /// Refunds part of a captured intent; returns the refund object (with its `re_` id). With `deliver: false` its
+    /// events are only stored (for a later `redeliver`).
+    func refund(_ intentID: String, amount: Int64, status: String = "succeeded", deliver: Bool = true) throws
+        -> JSONValue
+    {
         try post(
             "/control/stripe/refund",
-            .object([("id", .string(intentID)), ("amount", .int(amount)), ("status", .string(status))]))
+            .object([
+                ("id", .string(intentID)), ("amount", .int(amount)), ("status", .string(status)),
+                ("deliver", .bool(deliver)),
+            ]))
+    }
+
+    /// Makes the sandbox's Stripe API hold `refund` exactly as given (no checks, no event); returns it.
+    @discardableResult
+    func putRefund(_ refund: [(String, JSONValue)]) throws -> JSONValue {
+        try post("/control/stripe/put-refund", .object(refund))
+    }
+
+    /// Delivers a stored event again, signed now (Stripe retrying an old event).
+    func redeliver(eventID: String) throws {
+        _ = try post("/control/stripe/redeliver", .object([("event_id", .string(eventID))]))
     }
 
     func refundUpdate(_ refundID: String, status: String) throws {

@@ -125,4 +125,12 @@ struct TestEnvironment: Sendable {
 
     /// Absolute path of a repository script.
     func script(_ name: String) -> String { "\(repo)/scripts/\(name)" }
+
+    /// The pid of the test stack's responder, from `$TEST_RUN_DIR/payments-fcgi.pid`; nil when unknown.
+    func responderPID() -> Int32? {
+        guard let run = ProcessInfo.processInfo.environment["TEST_RUN_DIR"], !run.isEmpty,
+            let data = FileManager.default.contents(atPath: "\(run)/payments-fcgi.pid")
+        else { return nil }
+        return Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

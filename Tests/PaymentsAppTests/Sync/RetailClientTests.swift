@@ -143,6 +143,13 @@ struct RetailClientTests {
         #expect(
             push([.answer(429, headers: ["retry-after": "-3"])]).0
                 == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: nil))
+        // More digits than Int holds is still "a long time": the cap, never a trap or a forgotten wait.
+        for huge in ["9223372036854775807", "99999999999999999999", "1e300"] {
+            let expected = huge == "1e300" ? nil : 3600
+            #expect(
+                push([.answer(429, headers: ["retry-after": huge])]).0
+                    == .retry(reason: "transaction: HTTP 429", retryAfterSeconds: expected), "\(huge)")
+        }
     }
 
     @Test("timeouts and connection failures retry with backoff")

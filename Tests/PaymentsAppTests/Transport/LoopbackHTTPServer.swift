@@ -126,6 +126,14 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
             send(fd, Array((head + chunks).utf8))
             return
+        case "/huge-chunk":
+            // A chunk size at the edge of Int64 after a first chunk: the size check must not overflow.
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n7fffffffffffffff\r\nabc"
+            send(fd, Array(head.utf8))
+            return
+        case "/huge-length":
+            send(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nabc".utf8))
+            return
         case "/until-close":
             send(fd, Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it".utf8))
             shutdown(fd, Int32(SHUT_RDWR))

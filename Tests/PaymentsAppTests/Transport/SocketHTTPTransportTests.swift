@@ -32,6 +32,18 @@ struct SocketHTTPTransportTests {
         #expect(transport.connectionsOpened == 1)
     }
 
+    /// Issue 6, item 1: sizes a peer announces are compared without overflowing.
+    @Test(
+        "a chunk size or Content-Length beyond Int64 throws tooLarge, never traps",
+        arguments: ["/huge-chunk", "/huge-length"])
+    func hugeAnnouncedSizes(path: String) throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        #expect {
+            try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: server.base + path, timeout: 5))
+        } throws: { ($0 as? HTTPTransportError)?.kind == .tooLarge }
+    }
+
     @Test("a body delimited by the end of the connection is read whole; the next call opens a new connection")
     func untilClose() throws {
         let server = try LoopbackHTTPServer()
