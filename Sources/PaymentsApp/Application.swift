@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MariaDB
 import PaymentsCore
@@ -31,9 +32,12 @@ public final class Application: Sendable {
 
     public var maxBodyBytes: Int { assembly.core.maxBodyBytes }
 
-    /// Starts the Retail push threads.
+    /// Starts the Retail push threads, and fetches the Firebase certificates on a thread of their own so that the
+    /// first requests after a start do not meet an empty certificate cache.
     public func start() {
         syncQueue.start()
+        let authenticator = assembly.services.authenticator
+        Thread.detachNewThread { authenticator.prepare() }
     }
 
     /// Must run on the thread that will use the worker (it registers the thread with libmariadb).

@@ -17,6 +17,13 @@ public struct AuthenticatedUser: Sendable, Equatable {
 /// certificates cannot be had (never 401 in that case, so the client does not log the user out).
 public protocol Authenticator: Sendable {
     func authenticate(authorizationHeader: String?) throws(APIError) -> AuthenticatedUser
+    /// Loads what authentication needs from outside (key sets) before the first request; may block on the network,
+    /// so it runs off the request path. Failures are left for the first request to meet.
+    func prepare()
+}
+
+extension Authenticator {
+    public func prepare() {}
 }
 
 /// Checks a reCAPTCHA token for a route (DESIGN §4).

@@ -45,6 +45,11 @@ public struct FirebaseAuthenticator: Authenticator {
         self.init(configuration: configuration, service: service, now: now)
     }
 
+    /// Fetches the signing certificates ahead of the first request (see `FirebaseCertificateCache.prefetch`).
+    public func prepare() {
+        certificates.prefetch(now: now())
+    }
+
     /// Verifies the bearer token and returns its user.
     ///
     /// `emailVerified` is true only when the token says `email_verified: true`; the pipeline turns a `password`

@@ -77,6 +77,19 @@ public final class FirebaseCertificateCache: Sendable {
         }
     }
 
+    /// Fetches the set once before the first token needs it, so the requests that reach a freshly started responder
+    /// find it cached instead of answering 503 while one first fetch is in flight. Does nothing when a set is cached
+    /// or a fetch is running; a failure is left for the first token to retry.
+    public func prefetch(now: Int64) {
+        let claimed = state.withLock { s -> Bool in
+            guard s.expiresAt == nil, !s.fetchInFlight else { return false }
+            s.fetchInFlight = true
+            return true
+        }
+        guard claimed else { return }
+        _ = try? refresh(kid: "", now: now, unknownKey: false, previousRefetchAt: nil)
+    }
+
     private func refresh(kid: String, now: Int64, unknownKey: Bool, previousRefetchAt: Int64?) throws(APIError)
         -> PublicKey
     {

@@ -65,14 +65,32 @@ extension Integration {
             #expect(try stack.db.ledgerCount(uid: uid) == 1)
         }
 
+        @Test("a freshly started responder answers its first concurrent authenticated requests without a 503")
+        func certificatesPrefetchedAtStart() throws {
+            let stack = try Stack.connect()
+            let tokens = try (0..<8).map { _ in try stack.newUser("coldstart").token }
+            let responder = try ExtraResponder.start(stack, workers: 8)
+            defer { responder.discard() }
+            let socket = responder.socket
+            let answers = concurrently(tokens.count) { index in
+                FastCGIClient.request(
+                    socket: socket, method: "GET", route: "app-getTransactions",
+                    headers: [("Authorization", "Bearer \(tokens[index])")])
+            }
+            for (index, answer) in answers.enumerated() {
+                #expect(ExtraResponder.json(answer)?["total"]?.int64Value == 0, "request \(index): \(answer)")
+            }
+        }
+
         @Test("Firebase certs unavailable to a responder with no cached keys: 503, never 401; 200 once they are back")
         func firebaseCertsUnavailable() throws {
             let stack = try Stack.connect()
             let (_, token) = try stack.newUser("certsdown")
-            let responder = try ExtraResponder.start(stack, workers: 2)
-            defer { responder.discard() }
+            // Down before the responder starts: its start-up prefetch of the certificates fails too.
             try stack.sandbox.firebaseCerts(down: true)
             defer { restoring("Firebase certs") { try stack.sandbox.firebaseCerts(down: false) } }
+            let responder = try ExtraResponder.start(stack, workers: 2)
+            defer { responder.discard() }
             let headers = [("Authorization", "Bearer \(token)")]
             let down = responder.request("GET", "app-getTransactions", headers: headers)
             guard case let .answered(status, body) = down else {
@@ -97,8 +115,8 @@ extension Integration {
             let responder = extra.process
 
             let tokens = try (0..<6).map { _ in try stack.newUser("sigterm").token }
-            // The Firebase certificates first: a cold responder fetches them once and answers the requests that
-            // arrive meanwhile 503 (one fetch in flight), which is not what this test is about.
+            // The Firebase certificates first: the responder prefetches them at start, and requests that arrive while
+            // that one fetch is still in flight answer 503, which is not what this test is about.
             let warm = extra.request("GET", "app-getBalance", headers: [("Authorization", "Bearer \(tokens[0])")])
             try #require(ExtraResponder.json(warm) != nil, "warm-up: \(warm)")
             // Slow Retail makes app-getBalance take ~1.5 s, so these are surely in flight when SIGTERM arrives.

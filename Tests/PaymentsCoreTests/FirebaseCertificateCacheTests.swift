@@ -50,6 +50,22 @@ final class HookedCertsTransport: HTTPTransport {
         }
     }
 
+    @Test func aPrefetchFillsTheCacheOnceSoTheFirstTokensNeedNoFetch() throws {
+        let (cache, transport) = try Self.cache()
+        let seen = Mutex<[String]>([])
+        transport.duringNextFetch {
+            // A second prefetch while the first is in flight starts no fetch of its own.
+            cache.prefetch(now: 1_000)
+            seen.withLock { $0.append(Self.outcome(cache, "kid-1", now: 1_000)) }
+        }
+        cache.prefetch(now: 1_000)
+        #expect(transport.fetches == 1)
+        #expect(seen.withLock { $0 } == ["503"], "during the one fetch, a caller fails fast")
+        #expect(Self.outcome(cache, "kid-1", now: 1_001) == "key")
+        cache.prefetch(now: 1_002)
+        #expect(transport.fetches == 1, "a cached set is not fetched again by a prefetch")
+    }
+
     @Test func anExpiredSetIsRefreshedOnceWhileOthersUseItOrFailFast() throws {
         let (cache, transport) = try Self.cache()
         _ = try cache.key(for: "kid-1", now: 1_000)
