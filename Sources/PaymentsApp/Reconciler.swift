@@ -4,7 +4,7 @@ import MariaDB
 import PaymentsCore
 import PaymentsStore
 
-/// What one reconciliation pass did; `exitCode` follows `payments-sync` (0 ok, 1 some failed, 2 configuration).
+/// What one reconciliation pass did; `exitCode` follows `payments-sync` (0 ok, 1 some failed, 78 configuration).
 public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var examined = 0
     public var credited = 0
@@ -13,7 +13,7 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var failed = 0
     public var configurationError: String?
 
-    public var exitCode: Int32 { configurationError != nil ? 2 : failed > 0 ? 1 : 0 }
+    public var exitCode: Int32 { configurationError != nil ? ConfigurationError.exitCode : failed > 0 ? 1 : 0 }
 
     public var description: String {
         "reconcile: examined=\(examined) credited=\(credited) closed=\(closed) unchanged=\(unchanged) failed=\(failed)"

@@ -21,17 +21,19 @@ struct ServiceAssembly: Sendable {
         let firebase = try FirebaseConfiguration(config)
         let recaptcha = try RecaptchaConfiguration(config)
         let timeout = core.httpTimeoutSeconds
+        let firebaseBreaker = CircuitBreaker(service: "firebase")
+        let recaptchaBreaker = CircuitBreaker(service: "recaptcha")
         let authenticator = FirebaseAuthenticator(
             configuration: firebase,
-            service: OutboundService(
-                name: "firebase", transport: transport, breaker: CircuitBreaker(service: "firebase"), timeout: timeout))
+            service: OutboundService(name: "firebase", transport: transport, breaker: firebaseBreaker, timeout: timeout)
+        )
         let recaptchaVerifier = RecaptchaVerifier(
             configuration: recaptcha,
             service: OutboundService(
-                name: "recaptcha", transport: transport, breaker: CircuitBreaker(service: "recaptcha"), timeout: timeout
-            ))
+                name: "recaptcha", transport: transport, breaker: recaptchaBreaker, timeout: timeout))
         services = GatewayServices(
-            core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier)
+            core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier,
+            breakers: [firebaseBreaker, recaptchaBreaker])
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]

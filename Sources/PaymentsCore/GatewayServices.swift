@@ -8,17 +8,20 @@ public final class GatewayServices: Sendable {
     public let authenticator: any Authenticator
     public let recaptcha: any RecaptchaChecking
     public let metrics: Metrics
-    private let breakers = Mutex<[String: CircuitBreaker]>([:])
+    private let breakers: Mutex<[String: CircuitBreaker]>
 
+    /// - Parameter breakers: breakers of services called outside `outbound(_:)` (Firebase, reCAPTCHA), listed on
+    ///   the metrics page with the others.
     public init(
         core: CoreConfiguration, transport: any HTTPTransport, authenticator: any Authenticator,
-        recaptcha: any RecaptchaChecking, metrics: Metrics = Metrics()
+        recaptcha: any RecaptchaChecking, metrics: Metrics = Metrics(), breakers: [CircuitBreaker] = []
     ) {
         self.core = core
         self.transport = transport
         self.authenticator = authenticator
         self.recaptcha = recaptcha
         self.metrics = metrics
+        self.breakers = Mutex(Dictionary(breakers.map { ($0.service, $0) }) { first, _ in first })
     }
 
     /// The outbound client for a named service, sharing one circuit breaker per name.

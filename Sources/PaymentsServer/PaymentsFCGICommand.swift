@@ -15,8 +15,6 @@ struct PaymentsFCGICommand: ParsableCommand {
         commandName: "payments-fcgi",
         abstract: "The tn-payments FastCGI responder (a fixed pool of worker threads behind nginx).")
 
-    /// EX_CONFIG from sysexits.h: systemd and operators read it as "fix the configuration, do not just restart".
-    static let configurationExitCode: Int32 = 78
     static let defaultEnvFile = "/etc/tn-payments/payments.env"
     static let installedSQLDirectory = "/usr/share/tn-payments/sql"
     /// libfcgi `select()`s on accepted sockets, which breaks at descriptor 1024 and above (DESIGN §12).
@@ -122,7 +120,7 @@ struct PaymentsFCGICommand: ParsableCommand {
 
     private static func configurationFailure(_ error: ConfigurationError) -> ExitCode {
         printError(error.description)
-        return ExitCode(configurationExitCode)
+        return ExitCode(ConfigurationError.exitCode)
     }
 
     private static func printError(_ message: String) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PaymentsCore
 import PaymentsStore
 
 /// `payments-sync migrate`: applies pending `sql/` files (DESIGN §6); the responder's `ExecStartPre`.
@@ -20,7 +21,8 @@ struct MigrateCommand: ParsableCommand {
             }
         } catch {
             SyncEnvironment.printError("\(error)")
-            throw ExitCode(error.kind == .invalidFile ? 2 : 1)
+            // An unreadable or misnamed migrations folder is a configuration error: restarting will not fix it.
+            throw ExitCode(error.kind == .invalidFile ? ConfigurationError.exitCode : 1)
         }
     }
 }

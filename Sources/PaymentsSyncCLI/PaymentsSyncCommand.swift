@@ -8,7 +8,7 @@ struct PaymentsSyncCommand: ParsableCommand {
         abstract: "Migrates the schema, pushes the ledger to the Retail API and reconciles open payment sessions.",
         discussion: """
             Exit codes: 0 everything pushed and synced, 1 some rows failed or will be retried, \
-            2 configuration error (including Retail answering 401/403).
+            78 (EX_CONFIG) configuration error, including Retail answering 401/403 (the rows stay due).
             """,
         subcommands: [
             MigrateCommand.self, RunCommand.self, ReconcileCommand.self, RequeueCommand.self, ReportCommand.self,

@@ -18,7 +18,7 @@ struct ReconcileCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// Runs one pass, prints its summary and returns its exit code; configuration problems exit 2 at once.
+    /// Runs one pass, prints its summary and returns its exit code; configuration problems exit 78 at once.
     static func reconcile(_ environment: SyncEnvironment, dryRun: Bool) throws -> Int32 {
         let reconciler: Reconciler
         do {

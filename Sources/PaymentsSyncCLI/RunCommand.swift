@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
         let reconcileCode = try ReconcileCommand.reconcile(environment, dryRun: dryRun)
         let syncCode = SyncRunner(environment: environment, client: client).run(dryRun: dryRun)
         var code = SyncEnvironment.worse(reconcileCode, syncCode)
-        if !dryRun && syncCode != 2 {
+        if !dryRun && syncCode != ConfigurationError.exitCode {
             code = SyncEnvironment.worse(code, PurgeCommand.purge(environment))
         }
         if code != 0 { throw ExitCode(code) }
@@ -32,7 +32,7 @@ struct SyncRunner {
     let environment: SyncEnvironment
     let client: RetailClient
 
-    /// Returns the pass's exit code (0, 1 or 2).
+    /// Returns the pass's exit code (0, 1 or 78).
     func run(dryRun: Bool) -> Int32 {
         let database = environment.database
         let pass = SyncPass(

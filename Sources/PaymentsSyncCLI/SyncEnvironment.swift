@@ -14,7 +14,7 @@ struct SyncEnvironment {
     let logger: Logger
 
     /// Loads the env file and environment, bootstraps swift-log (once, here) and initialises libmariadb.
-    /// - Throws: `ExitCode(2)` after printing `payments-sync: <problem>` when the configuration is unusable.
+    /// - Throws: `ExitCode(78)` (`EX_CONFIG`) after printing `payments-sync: <problem>` when the configuration is unusable.
     static func load(_ options: GlobalOptions) throws -> SyncEnvironment {
         let file = options.resolvedEnvFile
         let config: ConfigReader
@@ -56,10 +56,10 @@ struct SyncEnvironment {
         }
     }
 
-    /// Prints a configuration problem and returns the exit code 2 to throw.
+    /// Prints a configuration problem and returns the exit code 78 (`EX_CONFIG`) to throw.
     static func fail(_ error: any Error) -> ExitCode {
         printError("\(error)")
-        return ExitCode(2)
+        return ExitCode(ConfigurationError.exitCode)
     }
 
     /// Writes `payments-sync: <message>` to standard error.

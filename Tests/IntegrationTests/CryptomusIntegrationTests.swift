@@ -4,8 +4,9 @@ import Testing
 
 extension Integration {
     /// Cryptomus invoices, PHP-signed webhooks, the re-read rule, refunds and reconciliation through nginx and MariaDB
-    /// (issue 3).
-    @Suite("Cryptomus", .serialized)
+    /// (issue 3). On a private stack, each test from an empty database: `payments-sync reconcile`'s exit code answers
+    /// for every due session in it.
+    @Suite("Cryptomus", .serialized, .privateStack("cryptomus"))
     struct CryptomusIntegrationTests {
         @Test("cryptomus-createPayment creates a pending session and a USD invoice whose order_id is the public_id")
         func createInvoice() throws {

@@ -21,7 +21,7 @@ extension Integration {
             let stack = own.stack
             let (uid, token) = try stack.newUser("dbrestart")
             #expect(try stack.api.get("health", token: nil).status == 200)
-            let intentsBefore = try stack.sandbox.intentCount()
+            let intentsBefore = try stack.sandbox.intents().count
             let stop = try Command.run("/bin/bash", [stack.env.script("db-stop.sh"), own.name])
             try #require(stop.status == 0, "db-stop.sh: \(stop)")
 
@@ -35,7 +35,7 @@ extension Integration {
                 #expect(intent.errorName == "ServiceUnavailableException", "\(intent)")
             }
             #expect(
-                try stack.sandbox.intentCount() == intentsBefore,
+                try stack.sandbox.intents().count == intentsBefore,
                 "no PaymentIntent may be created at Stripe without its session row (DESIGN §1.1)")
             let history = try stack.api.get("app-getTransactions", token: token)
             #expect(history.status == 503, "\(history)")

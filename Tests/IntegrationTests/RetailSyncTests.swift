@@ -5,8 +5,9 @@ import Testing
 
 extension Integration {
     /// Retail down then recovered, a lost Retail answer, concurrent `payments-sync run`s, and reconciliation of a
-    /// missed webhook (DESIGN §7, §8). Every test leaves Retail in mode `ok`.
-    @Suite("Retail sync and reconciliation", .serialized)
+    /// missed webhook (DESIGN §7, §8). `payments-sync`'s exit code answers for every due row and session in the
+    /// database, so the suite runs on a private stack and each test starts from an empty database and a reset sandbox.
+    @Suite("Retail sync and reconciliation", .serialized, .privateStack("retailsync"))
     struct RetailSyncTests {
         /// Waits until the responder's immediate push has been attempted (and failed) for `paymentID`.
         static func waitForFailedPush(_ stack: Stack, _ paymentID: String) throws -> Bool {
@@ -18,7 +19,7 @@ extension Integration {
 
         @Test("Retail failing: the row stays unsynced; after recovery payments-sync run syncs it exactly once")
         func retailDownThenRecovered() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             try stack.sandbox.retailMode("fail")
             defer { try? stack.sandbox.retailMode("ok") }
             let (uid, _, intentID) = try stack.paidIntent(amount: 1800, tag: "retail-down")
@@ -42,7 +43,7 @@ extension Integration {
 
         @Test("Retail applies but the answer is lost: after recovery the row is synced and applied once (dedup)")
         func lostRetailAnswer() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             // A first payment makes Retail know the customer (for an unknown one the lost answer would be a 404).
             let (uid, token, firstID) = try stack.paidIntent(amount: 600, tag: "retail-lost")
             #expect(try stack.waitForSync(firstID, uid: uid))
@@ -71,7 +72,7 @@ extension Integration {
 
         @Test("three concurrent payments-sync runs over 50 due rows apply every row exactly once")
         func concurrentSyncRuns() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let uids = (0..<5).map { _ in TestIDs.uid("sync") }
             var paymentIDs: [String] = []
             // Set-up: ledger rows as the responder writes them, already due (not pushed by the responder, which
@@ -119,7 +120,7 @@ extension Integration {
 
         @Test("reconciliation captures and credits an authorised intent whose webhook never arrived, once")
         func reconcileMissedWebhook() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let (uid, token) = try stack.newUser("reconcile")
             let intentID = try stack.createIntent(token: token, amount: 2700)
             try stack.sandbox.pay(intentID, deliver: false)

@@ -94,6 +94,37 @@ extension Integration {
             #expect(try stack.waitForSync(intentID, uid: uid))
         }
 
+        @Test(
+            "status route after a full refund answers refunded (also from the ledger alone, Stripe down); after a partial one paid"
+        )
+        func statusOfRefundedPayment() throws {
+            let stack = try Stack.connect()
+            let (uid, token, intentID) = try stack.paidIntent(amount: 3100, tag: "refunded")
+            let paid = #"{"status":"paid"}"#
+            let refunded = #"{"status":"refunded"}"#
+            let first = try ReviewRefundDisputeTests.objectID(
+                try stack.sandbox.refund(intentID, amount: 1000), prefix: "re_")
+            #expect(try stack.waitForRow(first).amount == -1000)
+            let partly = try stack.api.intentStatus(intentID, token: token)
+            #expect(partly.status == 200 && partly.text == paid, "after a partial refund: \(partly)")
+
+            let rest = try ReviewRefundDisputeTests.objectID(
+                try stack.sandbox.refund(intentID, amount: 2100), prefix: "re_")
+            #expect(try stack.waitForRow(rest).amount == -2100)
+            let fully = try stack.api.intentStatus(intentID, token: token)
+            #expect(fully.status == 200 && fully.text == refunded, "after the full refund: \(fully)")
+
+            try stack.sandbox.failStripe(endpoint: "retrieve", times: 1, status: 500)
+            defer { restoring("Stripe retrieve") { try stack.sandbox.failStripe(endpoint: "retrieve", times: 0) } }
+            let fromLedger = try stack.api.intentStatus(intentID, token: token)
+            #expect(fromLedger.status == 200 && fromLedger.text == refunded, "Stripe down: \(fromLedger)")
+            // Stripe back (and the responder's breaker reset by a success): still refunded, nothing written.
+            let again = try stack.api.intentStatus(intentID, token: token)
+            #expect(again.status == 200 && again.text == refunded, "\(again)")
+            #expect(try stack.db.ledgerRows(uid: uid).map(\.amount) == [3100, -1000, -2100])
+            #expect(try stack.sandbox.captureCount(intentID) == 1)
+        }
+
         @Test("status route: another user's intent is 404, an unknown id is 404")
         func statusOfOthersIntent() throws {
             let stack = try Stack.connect()

@@ -6,9 +6,10 @@ import Testing
 extension Integration {
     /// The order and the claims of Retail pushes (DESIGN §7): rows waiting for another row never hold back the
     /// queue, a row whose dependency failed for good becomes an operator item, compensations follow the row they
-    /// undo, and a pusher whose claim was taken over cannot record an outcome. Every test leaves Retail in mode
-    /// `ok` with no refusal set, and leaves no row of its own due.
-    @Suite("Retail sync order and claims", .serialized)
+    /// undo, and a pusher whose claim was taken over cannot record an outcome. `payments-sync`'s exit code answers for
+    /// every due row in the database, so the suite runs on a private stack and each test starts from an empty
+    /// database and a reset sandbox.
+    @Suite("Retail sync order and claims", .serialized, .privateStack("syncorder"))
     struct SyncOrderTests {
         /// Inserts a ledger row as the responder writes it; `dueSeconds` is when it becomes due, relative to now.
         static func insertRow(
@@ -76,7 +77,7 @@ extension Integration {
 
         @Test("twenty refunds waiting for their payment at the head of the queue do not hold back later rows")
         func blockedRowsNeverHoldTheHead() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let uid = TestIDs.uid("starve")
             let paymentID = "pi_itest_starve_\(TestIDs.random(16))"
             let refunds = (0..<20).map { _ in "re_itest_starve_\(TestIDs.random(16))" }
@@ -125,7 +126,7 @@ extension Integration {
 
         @Test("a refund of a payment Retail refused for good fails with an operator item and leaves the queue")
         func refundOfFailedPaymentBecomesOperatorItem() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let (uid, intentID) = try Self.intentRefusedByRetail(stack, amount: 3000, tag: "depfail")
             defer { try? stack.sandbox.retailReject(intentID, status: 0) }
             try stack.sandbox.pay(intentID)
@@ -156,7 +157,7 @@ extension Integration {
 
         @Test("a -reversed row is not pushed before its refund is synced; then one run pushes both, refund first")
         func compensationWaitsForItsRefund() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let (uid, intentID, refundID) = try Self.refusedRefund(
                 stack, amount: 4000, refundAmount: 900, refusal: 503, tag: "compwait")
             defer { try? stack.sandbox.retailReject(refundID, status: 0) }
@@ -176,7 +177,7 @@ extension Integration {
 
         @Test("a -reversed row whose refund Retail refused for good fails with an operator item, never pushed")
         func compensationOfFailedRefundBecomesOperatorItem() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             let (uid, intentID, refundID) = try Self.refusedRefund(
                 stack, amount: 2500, refundAmount: 700, refusal: 422, tag: "compfail")
             defer { try? stack.sandbox.retailReject(refundID, status: 0) }
@@ -194,7 +195,7 @@ extension Integration {
 
         @Test("a pusher whose claim was taken over cannot turn the row the new pusher synced into a failure")
         func stalePusherCannotOverwrite() throws {
-            let stack = try Stack.connect()
+            let stack = try PrivateStack.fresh()
             // The responder's push is refused for good, but the answer takes 6 s to come back.
             let (uid, intentID) = try Self.intentRefusedByRetail(stack, amount: 1500, tag: "stale")
             defer { try? stack.sandbox.retailReject(intentID, status: 0) }

@@ -4,10 +4,13 @@ import PaymentsCore
 public struct AppRoutes: PaymentGateway {
     let services: GatewayServices
     let publicKeyPairs: [(String, String)]
+    /// Made at start-up, so the metrics page lists the Retail circuit before the first balance read.
+    let retail: OutboundService
 
     public init(_ context: GatewayContext) throws {
         services = context.services
         publicKeyPairs = context.publicKeys
+        retail = context.services.outbound("retail")
     }
 
     public var routes: [Route] {
@@ -23,7 +26,7 @@ public struct AppRoutes: PaymentGateway {
         let user = try context.requireUser()
         let core = services.core
         let url = "\(core.retailAPIURL)/a/customer/\(FormEncoding.escape(user.uid))/balance"
-        let response = try services.outbound("retail").send(
+        let response = try retail.send(
             HTTPRequest(
                 method: "GET", url: url,
                 headers: [("X-Api-Key", core.retailAPIKey.value), ("Accept", "application/json")]))

@@ -1,3 +1,5 @@
+import PaymentsCore
+
 /// The counts of one `payments-sync run` sync pass and the exit code they mean (DESIGN §7).
 public struct SyncPassSummary: Sendable, Equatable, CustomStringConvertible {
     /// Rows Retail now holds.
@@ -18,9 +20,9 @@ public struct SyncPassSummary: Sendable, Equatable, CustomStringConvertible {
     /// Rows handled so far (every bucket).
     public var total: Int { synced + failed + skipped + retry }
 
-    /// 2 on a configuration error, 1 when some row failed, will retry or could not be claimed, else 0.
+    /// 78 (`EX_CONFIG`) on a configuration error, 1 when some row failed, will retry or could not be claimed, else 0.
     public var exitCode: Int32 {
-        if configurationError != nil { return 2 }
+        if configurationError != nil { return ConfigurationError.exitCode }
         if failed > 0 || retry > 0 || storeError != nil { return 1 }
         return 0
     }

@@ -9,8 +9,9 @@ struct CryptomusStack {
     let back = "https://shop.sandbox.test/back"
     let success = "https://shop.sandbox.test/ok"
 
+    /// The Cryptomus suite's private stack, emptied and reset (`PrivateStack.fresh()`).
     static func connect() throws -> (Stack, CryptomusStack) {
-        let stack = try Stack.connect()
+        let stack = try PrivateStack.fresh()
         return (stack, CryptomusStack(stack: stack))
     }
 

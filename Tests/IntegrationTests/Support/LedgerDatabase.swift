@@ -17,6 +17,18 @@ struct LedgerRow: Sendable, Equatable {
     let createdAt: Int64
 }
 
+/// The sync bookkeeping of one `tn_payments` row.
+struct SyncStatus: Sendable, Equatable {
+    let state: String
+    let isSynced: Bool
+    let attempts: Int64
+    /// `next_sync_at` has passed.
+    let isDue: Bool
+    /// `sync_claimed_until` is set.
+    let isClaimed: Bool
+    let lastError: String?
+}
+
 /// One `payment_sessions` row.
 struct SessionRow: Sendable, Equatable {
     let id: Int64
@@ -100,6 +112,29 @@ struct LedgerDatabase: Sendable {
 
     func ledgerCount(uid: String) throws -> Int64 {
         try count("SELECT COUNT(*) FROM tn_payments WHERE uid = ?", [.text(uid)])
+    }
+
+    /// The sync bookkeeping of the row with this `payment_id`, if any.
+    func syncStatus(paymentID: String) throws -> SyncStatus? {
+        guard
+            let row = try query(
+                "SELECT sync_state, is_synced, sync_attempts, next_sync_at <= UTC_TIMESTAMP(6), "
+                    + "sync_claimed_until IS NOT NULL, last_sync_error FROM tn_payments WHERE payment_id = ?",
+                [.text(paymentID)]
+            ).first
+        else { return nil }
+        return SyncStatus(
+            state: try row.string(0), isSynced: try row.bool(1), attempts: try row.int64(2), isDue: try row.bool(3),
+            isClaimed: try row.bool(4), lastError: try row.optionalString(5))
+    }
+
+    /// Every row of every table but `schema_migrations`, for checks that nothing changed.
+    func snapshot() throws -> [String: [[SQLValue]]] {
+        var tables: [String: [[SQLValue]]] = [:]
+        for table in ["tn_payments", "payment_sessions", "webhook_events", "operator_items"] {
+            tables[table] = try query("SELECT * FROM \(table) ORDER BY id").map(\.values)
+        }
+        return tables
     }
 
     /// Makes the rows of a uid due for `payments-sync run` (rows wait 30 s after creation otherwise).

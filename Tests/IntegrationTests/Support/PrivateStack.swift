@@ -4,7 +4,8 @@ import Testing
 /// A whole stack of a test's own — MariaDB, sandbox, responder and nginx under `.run/test-<name>` on free ports —
 /// for tests that stop services or flip sandbox-wide switches, so nothing they do reaches the shared test stack and
 /// they may run in any order. Callers `defer { private.stop() }`; scripts/test-integration.sh also stops any left over.
-struct PrivateStack {
+/// A whole suite can share one with the `.privateStack(_:)` trait (PrivateStackScope.swift).
+struct PrivateStack: Sendable {
     let name: String
     let stack: Stack
 

@@ -59,10 +59,13 @@ struct Sandbox: Sendable {
     // MARK: - Stripe operator actions
 
     /// Authorises the PaymentIntent (→ `requires_capture`); delivers `amount_capturable_updated` unless `deliver` is false.
-    func pay(_ intentID: String, review: Bool = false, deliver: Bool = true) throws {
-        _ = try post(
-            "/control/stripe/pay",
-            .object([("id", .string(intentID)), ("review", .bool(review)), ("deliver", .bool(deliver))]))
+    /// `status` `succeeded` captures it at once (as a capture whose answer or ledger commit was lost leaves it).
+    func pay(_ intentID: String, review: Bool = false, deliver: Bool = true, status: String? = nil) throws {
+        var body: [(String, JSONValue)] = [
+            ("id", .string(intentID)), ("review", .bool(review)), ("deliver", .bool(deliver)),
+        ]
+        if let status { body.append(("status", .string(status))) }
+        _ = try post("/control/stripe/pay", .object(body))
     }
 
     func closeReview(_ intentID: String, reason: String, deliver: Bool = true) throws {
@@ -101,12 +104,14 @@ struct Sandbox: Sendable {
     }
 
     /// Opens a dispute and withdraws its funds; returns the dispute object (with its `du_` id).
-    func dispute(_ intentID: String, amount: Int64) throws -> JSONValue {
-        try post("/control/stripe/dispute", .object([("id", .string(intentID)), ("amount", .int(amount))]))
+    func dispute(_ intentID: String, amount: Int64, deliver: Bool = true) throws -> JSONValue {
+        try post(
+            "/control/stripe/dispute",
+            .object([("id", .string(intentID)), ("amount", .int(amount)), ("deliver", .bool(deliver))]))
     }
 
-    func reinstate(_ disputeID: String) throws {
-        _ = try post("/control/stripe/reinstate", .object([("id", .string(disputeID))]))
+    func reinstate(_ disputeID: String, deliver: Bool = true) throws {
+        _ = try post("/control/stripe/reinstate", .object([("id", .string(disputeID)), ("deliver", .bool(deliver))]))
     }
 
     /// The PaymentIntent as the sandbox holds it, with `capture_count`.
@@ -114,9 +119,9 @@ struct Sandbox: Sendable {
         try control("GET", "/control/stripe/intents/\(intentID)")
     }
 
-    /// How many PaymentIntents the sandbox's Stripe holds (every one the backend ever created there).
-    func intentCount() throws -> Int {
-        try control("GET", "/control/stripe/intents")["data"]?.arrayValue?.count ?? -1
+    /// Every PaymentIntent the sandbox holds, oldest first.
+    func intents() throws -> [JSONValue] {
+        try control("GET", "/control/stripe/intents")["data"]?.arrayValue ?? []
     }
 
     func captureCount(_ intentID: String) throws -> Int64 {
@@ -160,6 +165,15 @@ struct Sandbox: Sendable {
         return json
     }
 
+    /// Forgets every object, event, customer and transaction of every emulated service and turns every switch off.
+    func resetAll() throws {
+        for service in ["stripe", "paypal", "cryptomus", "retail"] {
+            _ = try post("/control/\(service)/reset", .object([]))
+        }
+        try firebaseCerts(down: false)
+        try recaptcha(down: false)
+    }
+
     // MARK: - reCAPTCHA
 
     func firebaseCerts(down: Bool) throws {
@@ -176,6 +190,11 @@ struct Sandbox: Sendable {
         var body: [(String, JSONValue)] = [("mode", .string(mode))]
         if let latencyMilliseconds { body.append(("latency_ms", .int(latencyMilliseconds))) }
         _ = try post("/control/retail", .object(body))
+    }
+
+    /// Every POST Retail received so far (customers and transactions, refused ones included).
+    func retailAttempts() throws -> Int64 {
+        try control("GET", "/control/retail")["attempts"]?.int64Value ?? -1
     }
 
     /// Retail's accepted transactions (optionally of one customer), keyed by `transaction_id`.

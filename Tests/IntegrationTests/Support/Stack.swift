@@ -71,8 +71,12 @@ struct Stack: Sendable {
         return ids
     }
 
-    /// Runs a `payments-sync` subcommand against the test env file.
-    func paymentsSync(_ arguments: [String], timeout: Double = 120) throws -> CommandResult {
-        try Command.run(env.executable("payments-sync"), arguments + ["--env-file", env.envFilePath], timeout: timeout)
+    /// Runs a `payments-sync` subcommand against the test env file; `environment` overrides it (DESIGN §9).
+    func paymentsSync(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws
+        -> CommandResult
+    {
+        try Command.run(
+            env.executable("payments-sync"), arguments + ["--env-file", env.envFilePath], environment: environment,
+            timeout: timeout)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Sync pass bookkeeping and configuration")
 struct SyncPassSummaryTests {
-    @Test("exit code: 0 all synced, 1 failed or retry, 2 configuration error")
+    @Test("exit code: 0 all synced, 1 failed or retry, 78 (EX_CONFIG) configuration error")
     func exitCodes() {
         var summary = SyncPassSummary()
         summary.count(.pushed(.synced))
@@ -18,7 +18,7 @@ struct SyncPassSummaryTests {
         failed.count(.pushed(.failed(reason: "transaction: HTTP 422")))
         #expect(failed.exitCode == 1)
         summary.count(.pushed(.configurationError(reason: "transaction: HTTP 401")))
-        #expect(summary.exitCode == 2)
+        #expect(summary.exitCode == 78)
         #expect(summary.configurationError == "transaction: HTTP 401")
         #expect(summary.synced == 1 && summary.retry == 1 && summary.skipped == 2 && summary.total == 4)
     }

@@ -1,0 +1,142 @@
+import Foundation
+import MariaDB
+import PaymentsCore
+import Testing
+
+extension Integration {
+    /// `GET /api/metrics` (DESIGN §11): the backlog gauges against the database, and the circuit state per service as
+    /// a breaker opens (DESIGN §3). Each test has a private stack: the gauges count every row in the database, and an
+    /// open Stripe breaker would refuse every other test's payments for 30 s.
+    @Suite("Metrics: backlog gauges and circuit states", .serialized)
+    struct MetricsTests {
+        /// The metrics page through nginx, as `name{labels}` → value.
+        static func metrics(_ stack: Stack) throws -> [String: Double] {
+            let page = try stack.api.get("metrics", token: nil)
+            try #require(page.status == 200, "metrics: \(page)")
+            #expect(page.header("Content-Type") == "text/plain; version=0.0.4")
+            var values: [String: Double] = [:]
+            for line in page.text.split(separator: "\n") where !line.hasPrefix("#") {
+                guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
+                else {
+                    Issue.record("unreadable metrics line: \(line)")
+                    continue
+                }
+                values[String(line[..<space])] = value
+            }
+            return values
+        }
+
+        /// The database's own count of unsynced rows and the age of the oldest, in seconds.
+        static func backlog(_ stack: Stack) throws -> (rows: Int64, oldest: Int64) {
+            let row = try #require(
+                try stack.db.query(
+                    "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(6)), 0) "
+                        + "FROM tn_payments WHERE is_synced = 0"
+                ).first)
+            return (try row.int64(0), try row.int64(1))
+        }
+
+        /// Reads the gauges and checks them against the database read just before and just after.
+        static func expectGauges(_ stack: Stack, rows: Int64, _ context: String) throws {
+            let before = try backlog(stack)
+            let page = try metrics(stack)
+            let after = try backlog(stack)
+            #expect(before.rows == rows && after.rows == rows, "\(context): the database has \(before.rows) rows")
+            #expect(page["payments_unsynced_rows"] == Double(rows), "\(context): \(page)")
+            let oldest = try #require(page["payments_oldest_unsynced_seconds"], "\(context): no oldest gauge")
+            #expect(
+                (Double(before.oldest)...Double(after.oldest)).contains(oldest),
+                "\(context): oldest \(oldest) s, the database says \(before.oldest)...\(after.oldest) s")
+        }
+
+        /// The circuit state gauge of each service (0 closed, 1 half-open, 2 open).
+        static func circuits(_ stack: Stack) throws -> [String: Double] {
+            var states: [String: Double] = [:]
+            for (key, value) in try metrics(stack) where key.hasPrefix("payments_circuit_state{service=\"") {
+                states[String(key.dropFirst("payments_circuit_state{service=\"".count).dropLast(2))] = value
+            }
+            return states
+        }
+
+        @Test(
+            "payments_unsynced_rows and payments_oldest_unsynced_seconds agree with the database as rows wait and sync")
+        func backlogGauges() throws {
+            let own = try PrivateStack.start("gauges", from: try Stack.connect())
+            defer { own.stop() }
+            let stack = own.stack
+            try Self.expectGauges(stack, rows: 0, "empty ledger")
+            #expect(try Self.metrics(stack)["payments_oldest_unsynced_seconds"] == 0)
+
+            try stack.sandbox.retailMode("fail")
+            let first = try stack.paidIntent(amount: 1100, tag: "gauges")
+            let second = try stack.paidIntent(amount: 1200, tag: "gauges")
+            for payment in [first, second] {
+                #expect(try RetailSyncTests.waitForFailedPush(stack, payment.intentID))
+            }
+            try stack.db.execute(
+                "UPDATE tn_payments SET created_at = created_at - INTERVAL 1 HOUR WHERE payment_id = ?",
+                [.text(first.intentID)])
+            try Self.expectGauges(stack, rows: 2, "two rows Retail refused to take")
+            #expect((3600...3660).contains(try Self.metrics(stack)["payments_oldest_unsynced_seconds"] ?? 0))
+
+            // A row Retail refused for good is unsynced too.
+            try stack.sandbox.retailMode("ok")
+            let (_, token) = try stack.newUser("gauges")
+            let refusedID = try stack.createIntent(token: token, amount: 1300)
+            try stack.sandbox.retailReject(refusedID, status: 422)
+            try stack.sandbox.pay(refusedID)
+            #expect(try eventually { try stack.db.syncStatus(paymentID: refusedID)?.state == "failed" })
+            try Self.expectGauges(stack, rows: 3, "and one failed row")
+
+            for payment in [first, second] { try stack.db.makeRowsDue(uid: payment.uid) }
+            let run = try stack.paymentsSync(["run"])
+            #expect(run.status == 0, "\(run)")
+            try Self.expectGauges(stack, rows: 1, "after the run synced the pending rows")
+            #expect((0...60).contains(try Self.metrics(stack)["payments_oldest_unsynced_seconds"] ?? -1))
+
+            try stack.sandbox.retailReject(refusedID, status: 0)
+            #expect(try stack.paymentsSync(["requeue", refusedID]).status == 0)
+            #expect(try stack.paymentsSync(["run"]).status == 0)
+            try Self.expectGauges(stack, rows: 0, "everything synced")
+            #expect(try Self.metrics(stack)["payments_oldest_unsynced_seconds"] == 0)
+        }
+
+        @Test(
+            "five Stripe failures: 502 each, then 503 GatewayUnavailableException with Retry-After and no call; stripe circuit 0 → 2"
+        )
+        func stripeBreakerOpens() throws {
+            let own = try PrivateStack.start("breaker", from: try Stack.connect())
+            defer { own.stop() }
+            let stack = own.stack
+            let (uid, token) = try stack.newUser("breaker")
+            // Every outbound service is on the page from the start, the ones not called yet included.
+            let closed = try Self.circuits(stack)
+            #expect(Set(closed.keys).isSuperset(of: ["firebase", "recaptcha", "retail", "stripe"]), "\(closed)")
+            #expect(closed.values.allSatisfy { $0 == 0 }, "\(closed)")
+
+            try stack.sandbox.failStripe(endpoint: "create", times: 5, status: 500)
+            for attempt in 1...5 {
+                let answer = try stack.api.createIntent(amount: 1000, token: token)
+                #expect(answer.status == 502, "attempt \(attempt): \(answer)")
+                #expect(answer.errorName == "GatewayUnavailableException", "attempt \(attempt): \(answer)")
+                #expect(answer.header("Retry-After") == nil, "attempt \(attempt): \(answer.headers)")
+            }
+            let opened = try Self.circuits(stack)
+            #expect(opened["stripe"] == 2, "\(opened)")
+            #expect(opened.filter { $0.key != "stripe" }.values.allSatisfy { $0 == 0 }, "\(opened)")
+
+            // Stripe would answer now (the five failures are used up), but the open circuit does not call it.
+            let refused = try stack.api.createIntent(amount: 1000, token: token)
+            #expect(refused.status == 503, "\(refused)")
+            #expect(refused.errorName == "GatewayUnavailableException", "\(refused)")
+            let retryAfter = try #require(refused.header("Retry-After").flatMap { Int($0) }, "\(refused.headers)")
+            #expect((1...30).contains(retryAfter), "Retry-After \(retryAfter)")
+            #expect(try stack.sandbox.intents().isEmpty, "a call reached Stripe through the open circuit")
+            let sessions = try stack.db.sessions(uid: uid)
+            #expect(sessions.count == 6)
+            #expect(sessions.allSatisfy { $0.status == "failed" && $0.externalID == nil }, "\(sessions)")
+            #expect(try stack.db.ledgerCount(uid: uid) == 0)
+            #expect(try Self.circuits(stack)["stripe"] == 2)
+        }
+    }
+}
