@@ -42,7 +42,8 @@ extension Integration {
         @Test(
             "a signed Stripe refund naming a Cryptomus payment is 500 InternalServerErrorException and writes nothing")
         func refundAcrossGateways() throws {
-            let (stack, crypto) = try CryptomusStack.connect()
+            let stack = try Stack.connect()
+            let crypto = CryptomusStack(stack: stack)
             let (uid, token) = try stack.newUser("cross-gateway")
             let uuid = try crypto.create(token: token, amount: 2500)
             try crypto.status(uuid, "paid")
