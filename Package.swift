@@ -77,14 +77,19 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Test doubles and contract checks shared by the test targets (never linked into an executable).
+        .target(name: "PaymentsTestSupport", dependencies: ["PaymentsCore"], swiftSettings: strict),
+
         .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PaymentsServerTests", dependencies: ["PaymentsServer", "PaymentsCore"]),
         .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
         .testTarget(
-            name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "Signing"], exclude: ["Fixtures"]),
-        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore"]),
+            name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "PaymentsTestSupport", "Signing"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore", "PaymentsTestSupport"]),
         .testTarget(name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing"]),
         .testTarget(
             name: "IntegrationTests",

@@ -3,6 +3,8 @@ import PaymentsCore
 import PaymentsStore
 import Testing
 
+/// What MariaDBLedger writes beyond the shared contract (LedgerContractTests): the sync columns of a new row and
+/// the stored delivery.
 @Suite struct LedgerApplyTests {
     let database: TestDatabase
     init() throws { database = try TestDatabase() }
@@ -68,56 +70,5 @@ import Testing
         #expect(try ledger.session(publicID: session.publicID)?.status == .paid)
         #expect(try database.count("SELECT COUNT(*) FROM operator_items WHERE reason = 'amount-mismatch'") == 1)
         #expect(try ledger.syncBacklog().unsynced == 1)
-    }
-
-    @Test func duplicateEventWritesNothing() throws {
-        let ledger = database.ledger()
-        _ = try ledger.apply(LedgerEffect(event: event("evt_dup"), entries: [credit("pi_dup")]))
-        let second = try ledger.apply(
-            LedgerEffect(
-                event: event("evt_dup", payload: "other"), entries: [credit("pi_other")],
-                operatorItems: [OperatorItem(gateway: "stripe", reference: "x", reason: "r")]))
-        #expect(second == LedgerOutcome(duplicateEvent: true))
-        #expect(try ledger.entry(paymentID: "pi_other") == nil)
-        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
-        #expect(try database.count("SELECT COUNT(*) FROM operator_items") == 0)
-        #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == 1)
-    }
-
-    @Test func samePaymentFromAnotherEventIsAlreadyPresent() throws {
-        let ledger = database.ledger()
-        _ = try ledger.apply(LedgerEffect(event: event("evt_a"), entries: [credit("pi_same")]))
-        let second = try ledger.apply(LedgerEffect(event: event("evt_b"), entries: [credit("pi_same")]))
-        #expect(!second.duplicateEvent)
-        #expect(second.insertedRowIDs.isEmpty)
-        #expect(second.alreadyPresent == ["pi_same"])
-        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
-        #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == 2)
-    }
-
-    @Test func differingAmountIsAnIntegrityErrorAndRollsBack() throws {
-        let ledger = database.ledger()
-        _ = try ledger.apply(LedgerEffect(event: event("evt_1"), entries: [credit("pi_x", cents: 1000)]))
-        for changed in [
-            credit("pi_x", cents: 1001), credit("pi_x", uid: "u2"),
-            LedgerEntry(paymentID: "pi_x", uid: "u1", gateway: "paypal", amount: Money(cents: 1000)),
-        ] {
-            let error = try #require(throws: LedgerError.self) {
-                try ledger.apply(LedgerEffect(event: event("evt_2"), entries: [credit("pi_new"), changed]))
-            }
-            #expect(error.kind == .integrity)
-        }
-        #expect(try !ledger.eventExists(gateway: "stripe", eventID: "evt_2"))
-        #expect(try ledger.entry(paymentID: "pi_new") == nil)
-        #expect(try database.count("SELECT COUNT(*) FROM tn_payments") == 1)
-    }
-
-    @Test func applyWithoutEventStillDeduplicatesRows() throws {
-        let ledger = database.ledger()
-        let first = try ledger.apply(LedgerEffect(entries: [credit("gpa-1"), credit("gpa-2")]))
-        #expect(first.insertedRowIDs.count == 2)
-        let again = try ledger.apply(LedgerEffect(entries: [credit("gpa-1"), credit("gpa-3")]))
-        #expect(again.alreadyPresent == ["gpa-1"])
-        #expect(again.insertedRowIDs.count == 1)
     }
 }

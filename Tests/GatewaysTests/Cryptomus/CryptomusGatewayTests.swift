@@ -1,6 +1,7 @@
 import Foundation
 import Gateways
 import PaymentsCore
+import PaymentsTestSupport
 import Testing
 
 @Suite struct CryptomusGatewayTests {

@@ -2,6 +2,7 @@ import Foundation
 import Gateways
 import Logging
 import PaymentsCore
+import PaymentsTestSupport
 import Testing
 
 /// Drives the Cryptomus gateway's routes in process against a fake Cryptomus and an in-memory ledger.

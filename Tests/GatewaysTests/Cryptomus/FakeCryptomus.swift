@@ -93,3 +93,7 @@ final class FakeCryptomus: Sendable {
         FakeTransport.json(200, JSONValue.object([("state", .int(0)), ("result", result)]).serialized())
     }
 }
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

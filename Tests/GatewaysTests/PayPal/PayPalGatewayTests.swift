@@ -2,6 +2,7 @@ import Foundation
 import Gateways
 import Logging
 import PaymentsCore
+import PaymentsTestSupport
 import Signing
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Gateways
 import PaymentsCore
+import PaymentsTestSupport
 import Testing
 
 /// Refunds, reversals and denials are booked as PayPal's API reports them, never as the body says, and deliveries

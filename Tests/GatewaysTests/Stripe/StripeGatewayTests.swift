@@ -1,6 +1,7 @@
 import Gateways
 import Logging
 import PaymentsCore
+import PaymentsTestSupport
 import Signing
 import Testing
 

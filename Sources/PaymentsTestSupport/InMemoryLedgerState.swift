@@ -1,0 +1,136 @@
+import PaymentsCore
+
+/// What an `InMemoryLedgerStore` holds; changed only under its lock.
+struct InMemoryLedgerState: Sendable {
+    /// A failure `apply` will report instead of (or, for a committed unknown outcome, after) doing its work.
+    struct InjectedFailure: Sendable {
+        let kind: LedgerError.Kind
+        let committed: Bool
+    }
+
+    var sessions: [PaymentSession] = []
+    var rows: [StoredLedgerEntry] = []
+    var events: [String: WebhookEventRecord] = [:]
+    var operatorItems: [OperatorItem] = []
+    var injected: [InjectedFailure] = []
+    var applyCalls = 0
+    private var nextID: Int64 = 1
+
+    /// A fresh id, shared by sessions and rows (like AUTO_INCREMENT, never reused).
+    mutating func takeID() -> Int64 {
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    /// The net of the adjustments (refunds negative, compensations positive) of the row `id`, saturating.
+    func adjustments(of id: Int64) -> Int64 {
+        rows.filter { $0.refundOf == id }.reduce(Int64(0)) { Saturating.add($0, $1.amount.cents) }
+    }
+
+    /// Applies one effect atomically, with MariaDBLedger's rules (see `MariaDBLedger.apply`): the effect is worked
+    /// out on a copy and the copy replaces the state only when everything succeeded.
+    mutating func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
+        applyCalls += 1
+        let failure = injected.isEmpty ? nil : injected.removeFirst()
+        if let failure, !(failure.kind == .unknownOutcome && failure.committed) {
+            throw LedgerError(failure.kind, "injected by the test")
+        }
+        var draft = self
+        let outcome = try draft.work(effect)
+        if !outcome.duplicateEvent { self = draft }
+        if let failure { throw LedgerError(failure.kind, "injected by the test after the effect was committed") }
+        return outcome
+    }
+
+    private mutating func work(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
+        if let event = effect.event {
+            let key = InMemoryLedgerStore.eventKey(event.gateway, event.eventID)
+            if events[key] != nil { return LedgerOutcome(duplicateEvent: true) }
+            var stored = event
+            stored.outcome = String(event.outcome.prefix(64))
+            events[key] = stored
+        }
+        var outcome = LedgerOutcome()
+        for entry in effect.entries {
+            if let target = entry.refundOf {
+                try applyAdjustment(entry, refundOf: target, &outcome)
+            } else if let id = try insert(entry, refundOfRowID: nil, &outcome) {
+                outcome.insertedRowIDs.append(id)
+            }
+        }
+        for update in effect.sessionUpdates {
+            if let index = sessions.firstIndex(where: { $0.id == update.sessionID }) {
+                sessions[index].status = update.status
+            }
+        }
+        for item in effect.operatorItems { addItem(item) }
+        return outcome
+    }
+
+    /// A row with `refundOf`, capped by its payment exactly as MariaDBLedger caps it.
+    private mutating func applyAdjustment(_ entry: LedgerEntry, refundOf: String, _ outcome: inout LedgerOutcome)
+        throws(LedgerError)
+    {
+        guard let original = rows.first(where: { $0.paymentID == refundOf }) else {
+            throw LedgerError(.refundTargetMissing, "payment \(refundOf) is not in the ledger yet")
+        }
+        if original.uid != entry.uid {
+            throw LedgerError(.integrity, "\(entry.paymentID) names another uid than payment \(refundOf)")
+        }
+        if original.gateway != entry.gateway {
+            throw LedgerError(.integrity, "\(entry.paymentID) arrived through another gateway than payment \(refundOf)")
+        }
+        if let existing = rows.first(where: { $0.paymentID == entry.paymentID }) {
+            try requireSame(existing, as: entry)
+            outcome.alreadyPresent.append(entry.paymentID)
+            return
+        }
+        let net = adjustments(of: original.id)
+        let (after, overflow) = net.addingReportingOverflow(entry.amount.cents)
+        let reason: String?
+        if overflow {
+            reason = entry.amount.cents < 0 ? "over-refund" : "over-compensation"
+        } else if after < Saturating.subtract(0, original.amount.cents) {
+            reason = "over-refund"
+        } else {
+            reason = after > 0 ? "over-compensation" : nil
+        }
+        if let reason {
+            let payload = "refund_of=\(refundOf) amount=\(entry.amount.cents) before=\(net) of=\(original.amount.cents)"
+            addItem(OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload))
+            outcome.overRefunds.append(entry.paymentID)
+            return
+        }
+        if let id = try insert(entry, refundOfRowID: original.id, &outcome) { outcome.insertedRowIDs.append(id) }
+    }
+
+    /// Inserts a row; a `payment_id` that exists is checked and reported instead (nil is returned).
+    private mutating func insert(_ entry: LedgerEntry, refundOfRowID: Int64?, _ outcome: inout LedgerOutcome)
+        throws(LedgerError) -> Int64?
+    {
+        if let existing = rows.first(where: { $0.paymentID == entry.paymentID }) {
+            try requireSame(existing, as: entry)
+            outcome.alreadyPresent.append(entry.paymentID)
+            return nil
+        }
+        let id = takeID()
+        rows.append(
+            StoredLedgerEntry(
+                id: id, paymentID: entry.paymentID, uid: entry.uid, gateway: entry.gateway, amount: entry.amount,
+                sessionID: entry.sessionID, refundOf: refundOfRowID, isSynced: false,
+                createdAt: InMemoryLedgerStore.now()))
+        return id
+    }
+
+    private func requireSame(_ existing: StoredLedgerEntry, as entry: LedgerEntry) throws(LedgerError) {
+        guard existing.gateway == entry.gateway, existing.uid == entry.uid, existing.amount == entry.amount else {
+            throw LedgerError(.integrity, "payment_id \(entry.paymentID) is stored with another gateway, uid or amount")
+        }
+    }
+
+    private mutating func addItem(_ item: OperatorItem) {
+        var stored = item
+        stored.reason = String(item.reason.prefix(64))
+        operatorItems.append(stored)
+    }
+}
