@@ -31,16 +31,24 @@ final class StripeHarness {
         self.router = router
     }
 
-    func call(_ action: String, body: String, headers: [String: String] = [:], asUser: Bool = true) throws
-        -> APIResponse
-    {
+    func call(
+        _ action: String, body: String, headers: [String: String] = [:], asUser: Bool = true,
+        caller: AuthenticatedUser? = nil
+    ) throws -> APIResponse {
         let name = Router.name(prefix: "stripe", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8))
         let context = RequestContext(
             request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-            user: asUser ? user : nil)
+            user: asUser ? caller ?? user : nil)
         return try entry.route.handler(context)
+    }
+
+    /// `stripe-getPaymentIntentStatus` for `id`, as the harness's user unless `caller` is given.
+    func status(_ id: String, caller: AuthenticatedUser? = nil) throws -> APIResponse {
+        try call(
+            "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#,
+            caller: caller)
     }
 
     func createIntent(amount: Int = 1500) throws -> String {
@@ -63,6 +71,8 @@ final class StripeHarness {
 }
 
 @Suite struct StripeGatewayTests {
+    static let createBody = #"{"amount":1500,"recaptcha_token":"pass","platform":"web"}"#
+
     @Test func createIntentSendsTheSessionReferencesAndStoresTheLink() throws {
         let h = try StripeHarness()
         let response = try h.call(
@@ -90,22 +100,22 @@ final class StripeHarness {
     ])
     func badInputIs400AndCreatesNothing(body: String) throws {
         let h = try StripeHarness()
-        #expect(throws: APIError.self) { try h.call("getPaymentIntent", body: body) }
+        #expect(clientError { try h.call("getPaymentIntent", body: body) } == .badRequest)
         #expect(h.ledger.sessions.isEmpty && h.transport.requests.isEmpty)
     }
 
     @Test func stripeFailureMarksTheSessionFailed() throws {
         let h = try StripeHarness()
         h.stripe.state.withLock { $0.failNext["/v1/payment_intents"] = 1 }
-        #expect(throws: APIError.self) { try h.createIntent() }
-        #expect(h.ledger.sessions.first?.status == .failed)
+        #expect(clientError { try h.call("getPaymentIntent", body: Self.createBody) } == .gatewayUnavailable)
+        #expect(h.ledger.sessions.map(\.status) == [.failed] && h.ledger.sessions.first?.externalID == nil)
     }
 
     @Test func anIntentForAnotherSessionIsRejected() throws {
         let h = try StripeHarness()
         h.stripe.state.withLock { $0.sessionOverride = "someone-else" }
-        #expect(throws: APIError.self) { try h.createIntent() }
-        #expect(h.ledger.sessions.first?.status == .failed && h.ledger.sessions.first?.externalID == nil)
+        #expect(clientError { try h.call("getPaymentIntent", body: Self.createBody) } == .gatewayUnavailable)
+        #expect(h.ledger.sessions.map(\.status) == [.failed] && h.ledger.sessions.first?.externalID == nil)
     }
 
     @Test func capturableUpdateCapturesOnceAndCredits() throws {
@@ -123,14 +133,79 @@ final class StripeHarness {
         #expect(h.ledger.events.count == 2)
     }
 
-    @Test func aLostCaptureAnswerIsReReadAndRetriedWithANewKey() throws {
+    /// DESIGN §1.3: the capture happened at Stripe but its answer was lost. The intent is re-read, found
+    /// succeeded and credited; it is never captured again.
+    @Test func aCaptureWhoseAnswerWasLostIsReReadAndCreditedOnce() throws {
         let h = try StripeHarness()
         let id = try h.createIntent()
         h.stripe.authorize(id)
-        h.stripe.state.withLock { $0.failNext["/v1/payment_intents/\(id)/capture"] = 1 }
-        _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
-        #expect(h.stripe.state.withLock { $0.captureKeys } == ["pi-capture-\(id)-2"])
-        #expect(h.ledger.rows.count == 1)
+        h.stripe.fault("/v1/payment_intents/\(id)/capture", .answerLost)
+        let answer = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
+        #expect(answer.status == 200 && answer.newLedgerRowIDs.count == 1)
+        let (attempts, captures) = h.stripe.state.withLock { ($0.captureAttempts, $0.captureKeys) }
+        #expect(attempts == ["pi-capture-\(id)-1"] && captures == ["pi-capture-\(id)-1"])
+        #expect(h.stripe.intent(id).status == "succeeded")
+        let calls = h.transport.requests.map { "\($0.method) \($0.url.dropFirst("https://stripe.test".count))" }
+        #expect(calls.suffix(2) == ["POST /v1/payment_intents/\(id)/capture", "GET /v1/payment_intents/\(id)"])
+        #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.rows.first?.amount == Money(cents: 1500))
+        #expect(h.ledger.sessions.first?.status == .paid && h.ledger.events.count == 1)
+        // Stripe's own payment_intent.succeeded then finds the credit in place.
+        let succeeded = try h.deliver(type: "payment_intent.succeeded", object: h.stripe.intent(id).json)
+        #expect(succeeded.status == 200 && succeeded.newLedgerRowIDs.isEmpty && h.ledger.rows.count == 1)
+    }
+
+    /// A capture that failed without capturing — before Stripe, or inside Stripe, which then stores the 500 under
+    /// the key — is re-read and retried under a new key suffix: the same key would only replay the failure.
+    @Test(arguments: [FakeStripe.Fault.before, .stored])
+    func aFailedCaptureIsRetriedWithANewKey(_ fault: FakeStripe.Fault) throws {
+        let h = try StripeHarness()
+        let id = try h.createIntent()
+        h.stripe.authorize(id)
+        h.stripe.fault("/v1/payment_intents/\(id)/capture", fault)
+        let answer = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
+        #expect(answer.status == 200 && answer.newLedgerRowIDs.count == 1)
+        let (attempts, captures) = h.stripe.state.withLock { ($0.captureAttempts, $0.captureKeys) }
+        #expect(attempts == ["pi-capture-\(id)-1", "pi-capture-\(id)-2"] && captures == ["pi-capture-\(id)-2"])
+        #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
+    }
+
+    /// DESIGN §1.3: the capture succeeded but the ledger transaction did not commit. The webhook answers 503 and
+    /// records nothing, so Stripe's retry of the same event finds the intent succeeded and credits it once.
+    @Test func aCaptureWhoseLedgerCommitFailedIsCreditedByTheRetry() throws {
+        let h = try StripeHarness()
+        let id = try h.createIntent()
+        h.stripe.authorize(id)
+        let object = h.stripe.intent(id).json
+        h.ledger.failNextApply(.unavailable)
+        let failed = clientError {
+            try h.deliver(type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_cap")
+        }
+        #expect(failed == .serviceUnavailable)
+        #expect(h.stripe.state.withLock { $0.captureKeys } == ["pi-capture-\(id)-1"])
+        #expect(h.ledger.rows.isEmpty && h.ledger.events.isEmpty && h.ledger.sessions.first?.status == .pending)
+        let retried = try h.deliver(
+            type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_cap")
+        #expect(retried.status == 200 && retried.newLedgerRowIDs.count == 1)
+        #expect(h.stripe.state.withLock { $0.captureAttempts } == ["pi-capture-\(id)-1"])
+        #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
+        #expect(h.ledger.events["stripe|evt_cap"]?.outcome == "credited")
+    }
+
+    /// The same through the status route, and a COMMIT whose answer was lost after it did commit: 503, then the
+    /// next call answers paid from the row already there; one capture, one row.
+    @Test(arguments: [false, true])
+    func aStatusCallWhoseLedgerCommitFailedIsCreditedByTheNextCall(committed: Bool) throws {
+        let h = try StripeHarness()
+        let id = try h.createIntent()
+        h.stripe.authorize(id)
+        h.ledger.failNextApply(committed ? .unknownOutcome : .unavailable, committed: committed)
+        #expect(clientError { try h.status(id) } == .serviceUnavailable)
+        #expect(h.ledger.rows.count == (committed ? 1 : 0))
+        let next = try h.status(id)
+        #expect(try JSONValue.parse(next.body)["status"]?.stringValue == "paid")
+        #expect(next.newLedgerRowIDs.count == (committed ? 0 : 1))
+        #expect(h.stripe.state.withLock { $0.captureAttempts } == ["pi-capture-\(id)-1"])
+        #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
     }
 
     @Test func anOpenReviewHoldsTheCaptureUntilApproved() throws {
@@ -188,11 +263,12 @@ final class StripeHarness {
         let h = try StripeHarness()
         let body = #"{"id":"evt_forged","object":"event","type":"payment_intent.succeeded","data":{"object":{}}}"#
         let badHeader = StripeSignature.header(secret: "whsec_wrong", timestamp: h.services.now, body: Array(body.utf8))
-        #expect(throws: APIError.self) {
+        let wrongSecret = clientError {
             try h.call("handleWebhookEvents", body: body, headers: ["stripe-signature": badHeader], asUser: false)
         }
-        #expect(throws: APIError.self) { try h.call("handleWebhookEvents", body: body, asUser: false) }
-        #expect(h.ledger.events.isEmpty)
+        #expect(wrongSecret == .unauthorized)
+        #expect(clientError { try h.call("handleWebhookEvents", body: body, asUser: false) } == .unauthorized)
+        #expect(h.ledger.events.isEmpty && h.ledger.applyCalls == 0)
     }
 
     /// A paid intent of `amount` and a maker of refund objects against it.
@@ -286,8 +362,8 @@ final class StripeHarness {
             ("currency", .string("usd")), ("payment_intent", .string("pi_unknown")),
         ])
         h.stripe.setRefund(refund)
-        #expect(throws: LedgerError.self) { try h.deliver(type: "refund.created", object: refund) }
-        #expect(h.ledger.events.isEmpty)
+        #expect(clientError { try h.deliver(type: "refund.created", object: refund) } == .serviceUnavailable)
+        #expect(h.ledger.events.isEmpty && h.ledger.rows.isEmpty)
     }
 
     @Test func disputesWithdrawAndReinstate() throws {
@@ -335,10 +411,21 @@ final class StripeHarness {
         #expect(try JSONValue.parse(fromLedger.body)["status"]?.stringValue == "paid")
     }
 
+    /// Another user's intent — authorised and ready to capture — is 404 to the caller and never touched at Stripe;
+    /// an id no session has is 404 too.
     @Test func statusRouteHidesOtherUsersIntents() throws {
         let h = try StripeHarness()
-        #expect(throws: APIError.self) {
-            try h.call("getPaymentIntentStatus", body: #"{"payment_intent_id":"pi_other","recaptcha_token":"pass"}"#)
-        }
+        let id = try h.createIntent()
+        h.stripe.authorize(id)
+        let callsBefore = h.transport.requests.count
+        let intruder = AuthenticatedUser(uid: "user-2", emailVerified: true, signInProvider: "google.com")
+        #expect(clientError { try h.status(id, caller: intruder) } == .notFound)
+        #expect(clientError { try h.status("pi_nobody", caller: intruder) } == .notFound)
+        #expect(clientError { try h.status("pi_nobody") } == .notFound)
+        #expect(h.transport.requests.count == callsBefore)
+        #expect(h.stripe.intent(id).status == "requires_capture" && h.ledger.rows.isEmpty)
+        #expect(h.ledger.sessions.map(\.status) == [.pending])
+        // The owner's own call goes on to capture and credit it.
+        #expect(try JSONValue.parse(try h.status(id).body)["status"]?.stringValue == "paid")
     }
 }
