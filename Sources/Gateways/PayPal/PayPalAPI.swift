@@ -56,12 +56,15 @@ public struct PayPalAPI: Sendable {
         try order(from: send("GET", "/v2/checkout/orders/\(FormEncoding.escape(id))"))
     }
 
-    /// Captures an APPROVED order under `capture-<public_id>`: a repeated call replays PayPal's first answer.
-    public func captureOrder(_ id: String, publicID: String) throws -> PayPalOrder {
+    /// Captures an APPROVED order under `PayPal-Request-Id: capture-<public_id>-<attempt>`. PayPal answers a request
+    /// id it has seen with the latest status of that request, so a capture retried after a lost or 5xx answer takes
+    /// the next `attempt` (DESIGN §1.3) and can never be answered with an earlier attempt's failure.
+    /// See https://developer.paypal.com/reference/guidelines/idempotency/
+    public func captureOrder(_ id: String, publicID: String, attempt: Int) throws -> PayPalOrder {
         try order(
             from: send(
                 "POST", "/v2/checkout/orders/\(FormEncoding.escape(id))/capture", body: .object([]),
-                requestID: "capture-\(publicID)"))
+                requestID: "capture-\(publicID)-\(attempt)"))
     }
 
     public func capture(_ id: String) throws -> PayPalCapture {

@@ -36,8 +36,13 @@ struct PayPalSettlement: Sendable {
         return session
     }
 
-    /// Re-reads the order and captures it from APPROVED under `capture-<public_id>` (DESIGN §1.3), then settles
-    /// what PayPal reports. A lost or 5xx capture answer is followed by a re-read; still uncaptured, it rethrows (502).
+    /// Capture attempts per call: the first, and two retries after lost or 5xx answers.
+    static let captureAttempts = 3
+
+    /// Re-reads the order and captures it only from APPROVED (DESIGN §1.3), then settles what PayPal reports. After a
+    /// lost or 5xx capture answer the order is re-read: captured meanwhile, it is settled as it is; still APPROVED
+    /// and uncaptured, the capture is retried under the next request id suffix, up to `captureAttempts` in all, and
+    /// then the failure is answered (502).
     func captureAndSettle(
         orderID: String, session: PaymentSession, event: WebhookEventRecord?, ledger: any Ledger,
         logger: Logger
@@ -48,13 +53,15 @@ struct PayPalSettlement: Sendable {
         } catch let failure as PayPalAPI.Failure where failure.status == 404 {
             return (.expired, LedgerOutcome())
         }
-        if order.status == "APPROVED" && order.captures.isEmpty {
+        var attempt = 1
+        while order.status == "APPROVED" && order.captures.isEmpty {
             do {
-                order = try api.captureOrder(orderID, publicID: session.publicID)
+                order = try api.captureOrder(orderID, publicID: session.publicID, attempt: attempt)
             } catch let failure as PayPalAPI.Failure where failure.status == 422 {
                 switch failure.issue {
                 case "ORDER_ALREADY_CAPTURED", "ORDER_ALREADY_COMPLETED":
                     order = try api.order(orderID)
+                    if order.status == "APPROVED" && order.captures.isEmpty { throw failure }
                 case "INSTRUMENT_DECLINED", "TRANSACTION_REFUSED":
                     return (.declined, LedgerOutcome())
                 case "ORDER_NOT_APPROVED", "PAYER_ACTION_REQUIRED":
@@ -65,9 +72,14 @@ struct PayPalSettlement: Sendable {
                     throw failure
                 }
             } catch let error as APIError where error.code == .gatewayUnavailable {
-                logger.warning("paypal capture answer lost, re-reading", metadata: ["paypal.order": "\(orderID)"])
+                logger.warning(
+                    "paypal capture answer lost, re-reading",
+                    metadata: ["paypal.order": "\(orderID)", "paypal.attempt": "\(attempt)"])
                 order = try api.order(orderID)
-                if order.captures.isEmpty { throw error }
+                attempt += 1
+                if attempt > Self.captureAttempts && order.status == "APPROVED" && order.captures.isEmpty {
+                    throw error
+                }
             }
         }
         return try settle(order, session: session, event: event, ledger: ledger)

@@ -171,7 +171,8 @@ extension PayPalEmulator {
         return .json(200, .object([("data", .array(records.map(\.json)))]))
     }
 
-    /// `GET /control/paypal/orders/{id}`: the order with its capture, `capture_calls` and refunds.
+    /// `GET /control/paypal/orders/{id}`: the order with its capture, `capture_calls`, `capture_request_ids` (every
+    /// capture call's `PayPal-Request-Id`, replays included) and refunds.
     private func order(_ id: String) -> SandboxResponse {
         let found = state.withLock { store -> JSONValue? in
             guard let order = store.orders[id] else { return nil }
@@ -180,7 +181,9 @@ extension PayPalEmulator {
                 $0.created < $1.created
             }
             return order.json(base: base, capture: capture)
-                .setting("capture_calls", .int(store.captureCalls[id] ?? 0)).setting(
+                .setting("capture_calls", .int(store.captureCalls[id] ?? 0))
+                .setting("capture_request_ids", .array((store.captureRequestIDs[id] ?? []).map { .string($0) }))
+                .setting(
                     "capture_mode", .string(order.captureMode)
                 )
                 .setting("expired", .bool(order.expired)).setting(

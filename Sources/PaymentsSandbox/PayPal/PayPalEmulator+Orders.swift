@@ -61,12 +61,14 @@ extension PayPalEmulator {
             replay ? 200 : 201, full ? order.json(base: base, capture: capture) : order.minimalJSON(base: base))
     }
 
-    /// `POST /v2/checkout/orders/{id}/capture`: from APPROVED only, per the order's capture mode.
+    /// `POST /v2/checkout/orders/{id}/capture`: from APPROVED only, per the order's capture mode. A repeated
+    /// `PayPal-Request-Id` of a capture that was performed is answered 200 with the order as it is now.
     func captureOrder(_ id: String, _ request: SandboxRequest) throws(PayPalError) -> SandboxResponse {
         let key = request.header("paypal-request-id")
         let hasTarget = hasWebhookTarget
         let (status, json) = try mutate { store throws(PayPalError) -> (Int, JSONValue) in
             guard var order = store.orders[id] else { throw PayPalError.notFound("order_id") }
+            store.captureRequestIDs[id, default: []].append(key ?? "")
             if let key, store.captureRequests[key] == id {
                 return (200, order.json(base: base, capture: order.captureID.flatMap { store.captures[$0] }))
             }
@@ -100,7 +102,8 @@ extension PayPalEmulator {
             store.captures[capture.id] = capture
             order.captureID = capture.id
             order.status = "COMPLETED"
-            let lostAnswer = order.captureMode == "5XX_AFTER_CAPTURE"
+            let lostAnswer = order.captureMode == "5XX_AFTER_CAPTURE" || order.captureMode == "DROP_AFTER_CAPTURE"
+            let dropped = order.captureMode == "DROP_AFTER_CAPTURE"
             if lostAnswer { order.captureMode = "COMPLETED" }
             store.orders[id] = order
             if let key { store.captureRequests[key] = id }
@@ -114,10 +117,11 @@ extension PayPalEmulator {
                 type, orderID: id, resourceType: "capture", resource: capture.json(base: base),
                 summary: "Payment \(captureStatus.lowercased())", base: base, deliver: order.deliver,
                 hasTarget: hasTarget)
+            if dropped { return (0, .null) }
             if lostAnswer { return (500, Self.internalError) }
             return (201, order.json(base: base, capture: capture))
         }
-        return .json(status, json)
+        return status == 0 ? .drop : .json(status, json)
     }
 
     /// Refunds (or reverses) part or all of what is left of a capture, emitting `PAYMENT.CAPTURE.REFUNDED` / `.REVERSED`.

@@ -12,7 +12,8 @@ struct PayPalSandboxOrder: Sendable {
     let value: String
     let created: String
     /// How the next capture behaves: `COMPLETED` (default), `PENDING`, `DECLINED`, `FAILED`, `INSTRUMENT_DECLINED`,
-    /// `5XX_THEN_OK` (one 500 before capturing) or `5XX_AFTER_CAPTURE` (captures, then answers 500 once).
+    /// `5XX_THEN_OK` (one 500 before capturing), `5XX_AFTER_CAPTURE` (captures, then answers 500 once) or
+    /// `DROP_AFTER_CAPTURE` (captures, then closes the connection unanswered, once: the answer is lost).
     var captureMode = "COMPLETED"
     /// Whether events this order emits through the API (capture) are delivered.
     var deliver = true
@@ -22,6 +23,7 @@ struct PayPalSandboxOrder: Sendable {
 
     static let captureModes: Set<String> = [
         "COMPLETED", "PENDING", "DECLINED", "FAILED", "INSTRUMENT_DECLINED", "5XX_THEN_OK", "5XX_AFTER_CAPTURE",
+        "DROP_AFTER_CAPTURE",
     ]
 
     func links(base: String) -> JSONValue {

@@ -17,6 +17,8 @@ struct PayPalStore: Sendable, EventEmittingStore {
     var createRequests: [String: String] = [:]
     var captureRequests: [String: String] = [:]
     var captureCalls: [String: Int] = [:]
+    /// The `PayPal-Request-Id` of every capture call per order, in arrival order (replays included).
+    var captureRequestIDs: [String: [String]] = [:]
     var events: [PayPalEventRecord] = []
     var eventIndex: [String: Int] = [:]
     /// Events waiting to be handed to the sender once the lock is released.

@@ -27,6 +27,9 @@ extension StripeEmulator {
         case "put-refund": return putRefund(body)
         case "redeliver": return redeliver(body)
         case "fail": return fail(body)
+        case "latency": return latency(body)
+        case "hold": return hold(body)
+        case "release": return release(body)
         case "reset":
             state.withLock { $0 = StripeStore() }
             return .json(200, .object([("reset", .bool(true))]))
@@ -148,12 +151,20 @@ extension StripeEmulator {
         return intent.json
     }
 
-    /// `GET /control/stripe/intents/{id}`: the PaymentIntent plus `capture_count`.
+    /// `GET /control/stripe/intents/{id}`: the PaymentIntent plus `capture_count` (captures performed) and
+    /// `capture_attempts` (capture calls that reached the API, failed and in-flight ones included).
     private func intent(_ id: String) -> SandboxResponse {
-        guard let intent = state.withLock({ $0.intents[id] }) else {
+        guard
+            let (intent, attempts) = state.withLock({ store in
+                store.intents[id].map { ($0, store.captureAttempts[id] ?? 0) }
+            })
+        else {
             return .controlError(404, "no such payment_intent: \(id)")
         }
-        return .json(200, intent.json.setting("capture_count", .int(intent.captureCount)))
+        return .json(
+            200,
+            intent.json.setting("capture_count", .int(intent.captureCount)).setting(
+                "capture_attempts", .int(attempts)))
     }
 
     /// `GET /control/stripe/intents`: every PaymentIntent, oldest first, each with `capture_count`.

@@ -37,13 +37,29 @@ final class StripeEmulator: SandboxService {
         }
         let segments = request.segments
         let endpoint = Self.endpointName(method: request.method, segments: segments)
-        if let endpoint, let status = state.withLock({ $0.takeFailure(endpoint) }) {
-            if status == 0 { return .drop }
-            return StripeError(
-                status: status, type: "api_error", message: "An unknown error occurred (injected by the sandbox)."
+        let intent = segments.count >= 3 && segments[1] == "payment_intents" ? segments[2] : nil
+        guard let endpoint else { return perform(request, segments: segments) }
+        let (latency, failure) = state.withLock { store in
+            if endpoint == "capture", let intent { store.captureAttempts[intent, default: 0] += 1 }
+            return (
+                StripeStore.take(&store.latencies, endpoint, intent: intent),
+                StripeStore.take(&store.failures, endpoint, intent: intent)
             )
-            .response
         }
+        if let latency { SocketIO.sleep(milliseconds: latency) }
+        guard let failure else { return perform(request, segments: segments) }
+        // After: the call is performed (and stored under its idempotency key as Stripe stores it), then the answer is
+        // lost on the way back. Before: nothing is performed or stored.
+        if failure.after { _ = perform(request, segments: segments) }
+        if failure.status == 0 { return .drop }
+        return StripeError(
+            status: failure.status, type: "api_error", message: "An unknown error occurred (injected by the sandbox)."
+        )
+        .response
+    }
+
+    /// Performs an API call, replaying a stored answer for a repeated `Idempotency-Key`.
+    private func perform(_ request: SandboxRequest, segments: [String]) -> SandboxResponse {
         guard request.method == "POST" else { return respond(request, segments: segments).response }
         let params = StripeParams(FormDecoding.parse(request.body))
         guard let key = request.header("idempotency-key") else {
@@ -163,16 +179,20 @@ final class StripeEmulator: SandboxService {
         return try result.get()
     }
 
-    /// Hands queued events to the dispatcher (outside the lock), wiring their delivery reports back into the store.
+    /// Hands queued events to the dispatcher (outside the lock), wiring their delivery reports back into the store;
+    /// events of held PaymentIntents stay in the store until released.
     func flushEvents(timestamp: Int64? = nil, secret: String? = nil) {
-        let events = state.withLock { $0.takeOutbox() }
+        let events = state.withLock { $0.takeDeliverable() }
         for event in events {
-            dispatcher.enqueue(
-                key: event.paymentIntent,
-                job: WebhookDispatcher.Job(
-                    eventID: event.id, payload: event.payload, timestamp: timestamp, secret: secret,
-                    report: { [self] report in self.state.withLock { $0.recordDelivery(report) } }))
+            dispatcher.enqueue(key: event.paymentIntent, job: job(for: event, timestamp: timestamp, secret: secret))
         }
+    }
+
+    /// The delivery job of an event, reporting back into the store.
+    func job(for event: StripeEventRecord, timestamp: Int64? = nil, secret: String? = nil) -> WebhookDispatcher.Job {
+        WebhookDispatcher.Job(
+            eventID: event.id, payload: event.payload, timestamp: timestamp, secret: secret,
+            report: { [self] report in self.state.withLock { $0.recordDelivery(report) } })
     }
 
     private func isAuthorized(_ request: SandboxRequest) -> Bool {

@@ -8,10 +8,18 @@ struct StripeStore: Sendable, EventEmittingStore {
         let response: SandboxResponse
     }
 
-    /// An injected failure for the next `remaining` calls of one endpoint.
-    struct Failure: Sendable {
+    /// A switch for the next `remaining` calls of one endpoint (of one PaymentIntent when `intent` is set).
+    struct Armed<Value: Sendable>: Sendable {
         var remaining: Int
+        let value: Value
+        var intent: String? = nil
+    }
+
+    /// An injected failure: the answer's status (0: the connection is closed unanswered), and whether the call is
+    /// performed first and its answer then lost.
+    struct Failure: Sendable {
         let status: Int
+        var after = false
     }
 
     var intents: [String: StripePaymentIntent] = [:]
@@ -22,7 +30,15 @@ struct StripeStore: Sendable, EventEmittingStore {
     var disputes: [String: StripeDispute] = [:]
     var events: [StripeEventRecord] = []
     var eventIndex: [String: Int] = [:]
-    var failures: [String: Failure] = [:]
+    var failures: [String: Armed<Failure>] = [:]
+    /// Milliseconds the next calls wait before they are performed.
+    var latencies: [String: Armed<Int>] = [:]
+    /// Capture calls that reached the API per PaymentIntent (before any injected failure or latency).
+    var captureAttempts: [String: Int] = [:]
+    /// PaymentIntents whose events are held (recorded, not delivered) until released in a chosen order.
+    var holding: Set<String> = []
+    /// Held events, oldest first.
+    var held: [StripeEventRecord] = []
     var idempotency: [String: IdempotentResult] = [:]
     var inFlight: Set<String> = []
     /// Events emitted since the last `takeOutbox()`, to hand to the dispatcher once the lock is released.
@@ -47,12 +63,32 @@ struct StripeStore: Sendable, EventEmittingStore {
         return outbox
     }
 
-    /// Consumes one injected failure for `endpoint`, returning its status.
-    mutating func takeFailure(_ endpoint: String) -> Int? {
-        guard var failure = failures[endpoint], failure.remaining > 0 else { return nil }
-        failure.remaining -= 1
-        failures[endpoint] = failure.remaining > 0 ? failure : nil
-        return failure.status
+    /// Consumes one use of the switch in `table` for `endpoint` called for `intent` (nil: a call naming no
+    /// PaymentIntent), returning its value.
+    static func take<Value>(_ table: inout [String: Armed<Value>], _ endpoint: String, intent: String?) -> Value? {
+        guard var armed = table[endpoint], armed.remaining > 0, armed.intent == nil || armed.intent == intent else {
+            return nil
+        }
+        armed.remaining -= 1
+        table[endpoint] = armed.remaining > 0 ? armed : nil
+        return armed.value
+    }
+
+    /// Hands over the events waiting for delivery, keeping back (as `held`) those of PaymentIntents being held.
+    mutating func takeDeliverable() -> [StripeEventRecord] {
+        let ready = takeOutbox()
+        var deliverable: [StripeEventRecord] = []
+        for record in ready {
+            if holding.contains(record.paymentIntent) {
+                held.append(record)
+                if let index = eventIndex[record.id], events.indices.contains(index) {
+                    events[index].deliveryStatus = "held"
+                }
+            } else {
+                deliverable.append(record)
+            }
+        }
+        return deliverable
     }
 
     /// Records a delivery attempt's outcome.

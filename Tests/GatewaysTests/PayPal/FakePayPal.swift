@@ -15,9 +15,14 @@ final class FakePayPal: Sendable {
         /// Refunds and reversals by id, as `GET /v2/payments/refunds/{id}` answers them.
         var refunds: [String: JSONValue] = [:]
         var createKeys: [String: String] = [:]
+        /// `PayPal-Request-Id` of every capture request, replays included.
         var captureKeys: [String] = []
+        /// Request ids of captures PayPal performed → order id: a repeated id is answered with the order as it is
+        /// now and captures nothing ("returns the latest status of the previous request", PayPal's idempotency guide).
+        var capturedByKey: [String: String] = [:]
         /// Per order: COMPLETED (default), PENDING, DECLINED, INSTRUMENT_DECLINED, EXPIRED, ALREADY_CAPTURED,
-        /// 5XX (fail before capturing), 5XX_AFTER (capture, then answer 500), or a different `VALUE:<decimal>`.
+        /// 5XX (fail once before capturing), 5XX_ALWAYS (fail before capturing, every time), 5XX_AFTER (capture,
+        /// then answer 500), or a different `VALUE:<decimal>`.
         var modes: [String: String] = [:]
         var failNext: [String: Int] = [:]
         var echoOverride: String?
@@ -167,10 +172,14 @@ final class FakePayPal: Sendable {
 
     static func capture(_ s: inout State, _ id: String, _ request: HTTPRequest) -> HTTPResponse {
         guard let order = s.orders[id] else { return notFound() }
-        if let key = request.header("PayPal-Request-Id") { s.captureKeys.append(key) }
+        let key = request.header("PayPal-Request-Id")
+        if let key { s.captureKeys.append(key) }
+        if let key, s.capturedByKey[key] == id {
+            return .init(status: 200, body: Array(order.serialized().utf8))
+        }
         let mode = s.modes[id] ?? "COMPLETED"
-        if mode == "5XX" {
-            s.modes[id] = "COMPLETED"
+        if mode == "5XX" || mode == "5XX_ALWAYS" {
+            if mode == "5XX" { s.modes[id] = "COMPLETED" }
             return FakeTransport.json(500, #"{"name":"INTERNAL_SERVER_ERROR"}"#)
         }
         switch order["status"]?.stringValue {
@@ -197,6 +206,7 @@ final class FakePayPal: Sendable {
         s.captures[captureID] = capture
         let completed = withCaptures(order, [capture]).setting("status", .string("COMPLETED"))
         s.orders[id] = completed
+        if let key { s.capturedByKey[key] = id }
         if mode == "ALREADY_CAPTURED" { return issue("ORDER_ALREADY_CAPTURED") }
         if mode == "5XX_AFTER" { return FakeTransport.json(500, #"{"name":"INTERNAL_SERVER_ERROR"}"#) }
         return .init(status: 201, body: Array(completed.serialized().utf8))

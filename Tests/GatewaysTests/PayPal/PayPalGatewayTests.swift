@@ -184,7 +184,7 @@ final class PayPalHarness {
         #expect(first.status == 200 && String(decoding: first.body, as: UTF8.self) == #"{"result":"success"}"#)
         #expect(first.newLedgerRowIDs.count == 1)
         let session = try #require(h.ledger.sessions.first)
-        #expect(h.paypal.state.withLock { $0.captureKeys } == ["capture-\(session.publicID)"])
+        #expect(h.paypal.state.withLock { $0.captureKeys } == ["capture-\(session.publicID)-1"])
         #expect(h.ledger.rows.map(\.paymentID) == ["CAP\(id)"] && h.ledger.rows.first?.amount == Money(cents: 2500))
         #expect(h.ledger.sessions.first?.status == .paid)
         // Earlier credit: 200 again, no second row, no second capture call.
@@ -207,7 +207,7 @@ final class PayPalHarness {
 
     @Test(arguments: [
         ("PENDING", 202), ("DECLINED", 402), ("INSTRUMENT_DECLINED", 402), ("EXPIRED", 409), ("VALUE:99.00", 409),
-        ("ALREADY_CAPTURED", 200), ("5XX_AFTER", 200), ("5XX", 502),
+        ("ALREADY_CAPTURED", 200), ("5XX_AFTER", 200), ("5XX", 200), ("5XX_ALWAYS", 502),
     ])
     func captureAnswers(mode: String, expected: Int) throws {
         let h = try PayPalHarness()
@@ -222,10 +222,50 @@ final class PayPalHarness {
         if mode == "PENDING" {
             #expect(String(decoding: try h.capture(id).body, as: UTF8.self) == #"{"result":"pending"}"#)
         }
-        if mode == "5XX" {
-            // Still uncaptured after the failure: the retry captures under the same request id.
-            #expect(try h.capture(id).status == 200 && h.ledger.rows.count == 1)
-        }
+    }
+
+    /// DESIGN §1.3: after a lost or 5xx capture answer the order is re-read; captured meanwhile, it is credited
+    /// without a second capture call; still APPROVED, the capture is retried under a new request id suffix (a
+    /// repeated id would be answered with the first request's outcome); at most three attempts per call.
+    @Test(arguments: [
+        ("5XX_AFTER", 1, 1), ("5XX", 2, 1), ("5XX_ALWAYS", 3, 0),
+    ])
+    func aLostOrFailedCaptureAnswerIsReReadBeforeAnyRetry(mode: String, calls: Int, rows: Int) throws {
+        let failedCalls = rows == 1 && mode != "5XX_AFTER" ? calls - 1 : calls
+        let h = try PayPalHarness()
+        let id = try h.createOrder(amount: 1500)
+        h.paypal.approve(id)
+        h.paypal.setMode(id, mode)
+        let answer = clientError { try h.capture(id) }
+        #expect(answer == (rows == 1 ? nil : .gatewayUnavailable))
+        let publicID = try #require(h.ledger.sessions.first?.publicID)
+        #expect(h.paypal.state.withLock { $0.captureKeys } == (1...calls).map { "capture-\(publicID)-\($0)" })
+        let reads = h.transport.requests.filter { $0.method == "GET" && $0.url.hasSuffix("/v2/checkout/orders/\(id)") }
+        #expect(reads.count == failedCalls + 1, "a re-read before the first capture and after each failed one")
+        #expect(h.paypal.state.withLock { $0.captures.count } == rows)
+        #expect(h.ledger.rows.map(\.paymentID) == (rows == 1 ? ["CAP\(id)"] : []))
+        #expect(h.ledger.sessions.first?.status == (rows == 1 ? .paid : .pending))
+    }
+
+    /// PayPal answers a repeated `PayPal-Request-Id` with the latest status of that request, and the double does too:
+    /// a capture repeated under the same id captures nothing more, even after a refund changed the capture.
+    @Test func aRepeatedCaptureRequestIDIsAnsweredWithTheOrderAsItIsNow() throws {
+        let h = try PayPalHarness()
+        let id = try h.createOrder(amount: 1500)
+        h.paypal.approve(id)
+        #expect(try h.capture(id).status == 200)
+        h.paypal.setCaptureStatus("CAP\(id)", "REFUNDED")
+        let token = try #require(h.paypal.state.withLock { $0.tokens.first })
+        let publicID = try #require(h.ledger.sessions.first?.publicID)
+        let replay = try h.paypal.answer(
+            HTTPRequest(
+                method: "POST", url: "\(FakePayPal.base)/v2/checkout/orders/\(id)/capture",
+                headers: [("Authorization", "Bearer \(token)"), ("PayPal-Request-Id", "capture-\(publicID)-1")],
+                body: Array("{}".utf8)))
+        #expect(replay.status == 200)
+        let captures = replay.json?.at("purchase_units")?.arrayValue?.first?.at("payments.captures")?.arrayValue ?? []
+        #expect(captures.map { $0["status"]?.stringValue } == ["REFUNDED"])
+        #expect(h.paypal.state.withLock { $0.captures.count } == 1)
     }
 
     @Test func anUnapprovedOrderIs409WithoutACaptureCall() throws {
