@@ -97,6 +97,7 @@ extension Integration {
             #expect(answer.status == 200, "over-refund delivery: \(answer)")
             #expect(try stack.db.ledgerRow(paymentID: overID) == nil, "an over-refund was booked")
             #expect(try stack.db.operatorItemReasons(reference: overID) == ["over-refund"])
+            #expect(try stack.db.operatorItemReasons(reference: intentID) == [], "an item about the payment itself")
 
             let rows = try stack.db.ledgerRows(uid: uid)
             let credit = try #require(rows.first { $0.paymentID == intentID })

@@ -144,6 +144,19 @@ struct LedgerDatabase: Sendable {
                 + "WHERE uid = ? AND sync_state = 'pending'", [.text(uid)])
     }
 
+    /// Kills every other connection of the stack's database user (the responder's workers and pushers) and answers
+    /// how many: their next statement fails as after a lost connection. For private stacks only.
+    func killOtherConnections() throws -> Int {
+        try with { connection in
+            let ids = try connection.query(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND USER = ?",
+                [.text(env.dbUser)]
+            ).map { try $0.int64(0) }
+            for id in ids { try connection.executeText("KILL CONNECTION \(id)") }
+            return ids.count
+        }
+    }
+
     // MARK: - payment_sessions
 
     private static let sessionColumns = "id, public_id, gateway, external_id, uid, amount, currency, status"

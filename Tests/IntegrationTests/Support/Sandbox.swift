@@ -68,6 +68,10 @@ struct Sandbox: Sendable {
         _ = try post("/control/stripe/pay", .object(body))
     }
 
+    func expire(_ intentID: String) throws {
+        _ = try post("/control/stripe/expire", .object([("id", .string(intentID))]))
+    }
+
     func closeReview(_ intentID: String, reason: String, deliver: Bool = true) throws {
         _ = try post(
             "/control/stripe/close-review",
@@ -148,11 +152,43 @@ struct Sandbox: Sendable {
     /// The Stripe event envelope inside a record (the record may be the event itself).
     static func event(ofRecord record: JSONValue) -> JSONValue { record["event"] ?? record }
 
-    /// Makes Stripe endpoint calls fail (`capture`, `create`, `retrieve`) `times` times with `status`.
-    func failStripe(endpoint: String, times: Int, status: Int = 500) throws {
+    /// Makes Stripe endpoint calls fail (`capture`, `create`, `retrieve`) `times` times with `status` (0: the
+    /// connection is closed unanswered), only for PaymentIntent `intentID` when given; with `after`, each call is
+    /// performed (and stored under its idempotency key) before its answer is lost.
+    func failStripe(endpoint: String, times: Int, status: Int = 500, after: Bool = false, intentID: String? = nil)
+        throws
+    {
+        var body: [(String, JSONValue)] = [
+            ("endpoint", .string(endpoint)), ("times", .int(Int64(times))), ("status", .int(Int64(status))),
+            ("mode", .string(after ? "after" : "before")),
+        ]
+        if let intentID { body.append(("id", .string(intentID))) }
+        _ = try post("/control/stripe/fail", .object(body))
+    }
+
+    /// Makes the next `times` calls of a Stripe endpoint for `intentID` wait `milliseconds` before they are performed.
+    func stripeLatency(endpoint: String, milliseconds: Int, intentID: String, times: Int = 1) throws {
         _ = try post(
-            "/control/stripe/fail",
-            .object([("endpoint", .string(endpoint)), ("times", .int(times)), ("status", .int(status))]))
+            "/control/stripe/latency",
+            .object([
+                ("endpoint", .string(endpoint)), ("ms", .int(Int64(milliseconds))), ("times", .int(Int64(times))),
+                ("id", .string(intentID)),
+            ]))
+    }
+
+    /// Holds the PaymentIntent's events back (recorded, not delivered) until `release`.
+    func hold(_ intentID: String) throws {
+        _ = try post("/control/stripe/hold", .object([("id", .string(intentID))]))
+    }
+
+    /// Delivers the held events of the PaymentIntent in `order` (`reverse`, `shuffle`, `in-order`), each on its own;
+    /// answers (type, first HTTP status) per event in delivery order.
+    func release(_ intentID: String, order: String = "reverse") throws -> [(type: String, firstStatus: Int64?)] {
+        let answer = try post(
+            "/control/stripe/release", .object([("id", .string(intentID)), ("order", .string(order))]))
+        return (answer["released"]?.arrayValue ?? []).map {
+            ($0["type"]?.stringValue ?? "", $0["first_http_status"]?.int64Value)
+        }
     }
 
     /// GET on the sandbox's Stripe API with the secret key (what the backend sees).
