@@ -56,13 +56,13 @@ import Testing
     @Test func anInvoiceForAnotherOrderOrAFailureMarksTheSessionFailed() throws {
         let h = try CryptomusHarness()
         h.cryptomus.state.withLock { $0.orderOverride = "someone-else" }
-        #expect(throws: APIError.self) { try h.create() }
+        #expect(clientError { try h.create() } == .gatewayUnavailable)
         #expect(h.ledger.sessions.first?.status == .failed && h.ledger.sessions.first?.externalID == nil)
         h.cryptomus.state.withLock {
             $0.orderOverride = nil
             $0.failNext["/v1/payment"] = 1
         }
-        #expect(throws: APIError.self) { try h.create() }
+        #expect(clientError { try h.create() } == .gatewayUnavailable)
         #expect(h.ledger.sessions.last?.status == .failed)
     }
 

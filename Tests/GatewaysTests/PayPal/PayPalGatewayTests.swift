@@ -160,14 +160,14 @@ final class PayPalHarness {
     ])
     func badInputIs400AndCreatesNothing(body: String) throws {
         let h = try PayPalHarness()
-        #expect(throws: APIError.self) { try h.call("createOrder", body: body) }
+        #expect(clientError { try h.call("createOrder", body: body) } == .badRequest)
         #expect(h.ledger.sessions.isEmpty && h.transport.requests.isEmpty)
     }
 
     @Test func createFailuresMarkTheSessionFailed() throws {
         let h = try PayPalHarness()
         h.paypal.state.withLock { $0.failNext["/v2/checkout/orders"] = 1 }
-        #expect(throws: APIError.self) { try h.createOrder() }
+        #expect(clientError { try h.createOrder() } == .gatewayUnavailable)
         #expect(h.ledger.sessions.last?.status == .failed)
         h.paypal.state.withLock { $0.echoOverride = "someone-else:user-1" }
         let error = #expect(throws: APIError.self) { try h.createOrder() }

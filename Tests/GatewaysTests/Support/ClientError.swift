@@ -2,7 +2,7 @@ import PaymentsCore
 
 /// The status and `errorName` a route's failure reaches the client with, through the pipeline's own error mapping
 /// (DESIGN §3); nil when the route answered.
-func clientError(_ body: () throws -> APIResponse) -> APIError.Code? {
+func clientError<Answer>(_ body: () throws -> Answer) -> APIError.Code? {
     do {
         _ = try body()
         return nil
