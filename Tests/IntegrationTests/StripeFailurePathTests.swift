@@ -71,8 +71,9 @@ extension Integration {
 
         /// The capture succeeds at Stripe, and while its answer is on the way the responder's database connections
         /// are killed (a private stack, so nothing else loses its connection): the ledger transaction fails, the call
-        /// answers 503 and writes nothing; the next call (and Stripe's retried webhook) credit it once.
-        @Test("captured, commit failed: 503 and nothing written, then credited once by the next call")
+        /// answers 503 and writes nothing. Stripe's `payment_intent.succeeded` (held back until then, so the check
+        /// of "nothing written" cannot race it) is the next delivery and credits it once; the next call answers paid.
+        @Test("captured, commit failed: 503 and nothing written, then credited once by the next delivery")
         func capturedCommitFailed() throws {
             let own = try PrivateStack.start("commitfail", from: try Stack.connect())
             defer { own.stop() }
@@ -80,6 +81,7 @@ extension Integration {
             let (uid, token) = try stack.newUser("commit-failed")
             let intentID = try stack.createIntent(token: token, amount: 1900)
             try stack.sandbox.pay(intentID, deliver: false)
+            try stack.sandbox.hold(intentID)
             try stack.sandbox.stripeLatency(endpoint: "capture", milliseconds: 3000, intentID: intentID)
 
             let call = BackgroundCall { try stack.api.intentStatus(intentID, token: token) }
@@ -93,19 +95,14 @@ extension Integration {
             #expect(try stack.db.ledgerCount(uid: uid) == 0)
             #expect(try stack.db.session(externalID: intentID)?.status == "pending")
 
-            // Each worker may answer one more 503 while it drops its dead connection; then the call credits.
-            var answer: HTTPResult?
-            try eventually(timeout: 30, interval: 0.1) {
-                answer = try stack.api.intentStatus(intentID, token: token)
-                return answer?.status == 200
-            }
-            #expect(answer?.json?["status"]?.stringValue == "paid", "\(String(describing: answer))")
-            // Stripe's payment_intent.succeeded from the capture may have met only dead connections and run out of
-            // retries; Stripe would go on retrying, so deliver it again until it is taken.
+            let released = try stack.sandbox.release(intentID, order: "in-order")
+            #expect(released.map(\.type) == ["payment_intent.succeeded"], "\(released)")
             let succeeded = try #require(
                 try stack.sandbox.events(intentID: intentID).first {
                     Sandbox.event(ofRecord: $0)["type"]?.stringValue == "payment_intent.succeeded"
                 }?["id"]?.stringValue)
+            // Each worker may answer one 503 while it drops its dead connection, and the sandbox gives up after six
+            // attempts where Stripe retries for days: deliver it again until it is taken.
             try eventually(timeout: 40, interval: 0.2) {
                 let record = try stack.sandbox.events(intentID: intentID).first { $0["id"]?.stringValue == succeeded }
                 let status = record?["delivery_status"]?.stringValue
@@ -113,6 +110,14 @@ extension Integration {
                 return status == "delivered"
             }
             #expect(try stack.db.webhookEvent(eventID: succeeded)?.outcome == "credited")
+            #expect(try stack.db.ledgerRows(uid: uid).map(\.amount) == [1900])
+
+            var answer: HTTPResult?
+            try eventually(timeout: 30, interval: 0.1) {
+                answer = try stack.api.intentStatus(intentID, token: token)
+                return answer?.status == 200
+            }
+            #expect(answer?.json?["status"]?.stringValue == "paid", "\(String(describing: answer))")
             let captures = try Self.captures(stack, intentID)
             #expect(captures.performed == 1 && captures.attempts == 1, "\(captures)")
             #expect(try stack.db.ledgerRows(uid: uid).map(\.amount) == [1900])
