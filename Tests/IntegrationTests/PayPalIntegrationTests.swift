@@ -224,36 +224,6 @@ extension Integration {
             #expect(try stack.db.webhookEvent(eventID: eventID, gateway: "paypal")?.outcome == "credited")
         }
 
-        @Test(
-            "missed webhooks are recovered by payments-sync reconcile: an approved order is captured, a pending capture re-read"
-        )
-        func reconcileMissed() throws {
-            let (stack, paypal) = try PayPalSandboxControl.connect()
-            let (uid, _, approved) = try paypal.approvedOrder(amount: 1300, tag: "pp-recon")
-            var result = try paypal.reconcile(approved)
-            #expect(result.status == 0, "\(result)")
-            #expect(try stack.db.ledgerRow(paymentID: paypal.captureID(approved))?.amount == 1300)
-            #expect(
-                try paypal.captureCalls(approved) == 1
-                    && stack.db.session(externalID: approved, gateway: "paypal")?.status == "paid")
-
-            let (pendingUID, token, pending) = try paypal.approvedOrder(
-                amount: 1400, tag: "pp-recon-pending", mode: "PENDING")
-            #expect(try paypal.capture(pending, token: token).status == 202)
-            try paypal.act("complete", pending, deliver: false)
-            result = try paypal.reconcile(pending)
-            #expect(result.status == 0, "\(result)")
-            #expect(try stack.db.ledgerRow(paymentID: paypal.captureID(pending))?.uid == pendingUID)
-
-            let (_, voidToken) = try stack.newUser("pp-recon-void")
-            let voided = try paypal.createOrder(token: voidToken, amount: 900)
-            try paypal.act("void", voided)
-            result = try paypal.reconcile(voided)
-            #expect(result.status == 0, "\(result)")
-            #expect(try stack.db.session(externalID: voided, gateway: "paypal")?.status == "canceled")
-            #expect(try stack.db.ledgerCount(uid: uid) == 1)
-        }
-
         @Test("a token PayPal stopped accepting is refreshed once on 401 and the call succeeds")
         func tokenRefreshOn401() throws {
             let (stack, paypal) = try PayPalSandboxControl.connect()

@@ -21,7 +21,7 @@ extension Integration {
         func retailDownThenRecovered() throws {
             let stack = try PrivateStack.fresh()
             try stack.sandbox.retailMode("fail")
-            defer { try? stack.sandbox.retailMode("ok") }
+            defer { restoring("Retail mode") { try stack.sandbox.retailMode("ok") } }
             let (uid, _, intentID) = try stack.paidIntent(amount: 1800, tag: "retail-down")
             #expect(try Self.waitForFailedPush(stack, intentID), "the responder never attempted the push")
             let row = try #require(try stack.db.ledgerRow(paymentID: intentID))
@@ -48,7 +48,7 @@ extension Integration {
             let (uid, token, firstID) = try stack.paidIntent(amount: 600, tag: "retail-lost")
             #expect(try stack.waitForSync(firstID, uid: uid))
             try stack.sandbox.retailMode("lose-answer")
-            defer { try? stack.sandbox.retailMode("ok") }
+            defer { restoring("Retail mode") { try stack.sandbox.retailMode("ok") } }
             let intentID = try stack.createIntent(token: token, amount: 1900)
             try stack.sandbox.pay(intentID)
             _ = try stack.waitForRow(intentID)

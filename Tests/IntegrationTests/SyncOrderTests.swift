@@ -128,7 +128,7 @@ extension Integration {
         func refundOfFailedPaymentBecomesOperatorItem() throws {
             let stack = try PrivateStack.fresh()
             let (uid, intentID) = try Self.intentRefusedByRetail(stack, amount: 3000, tag: "depfail")
-            defer { try? stack.sandbox.retailReject(intentID, status: 0) }
+            defer { restoring("Retail reject switch") { try stack.sandbox.retailReject(intentID, status: 0) } }
             try stack.sandbox.pay(intentID)
             try #require(
                 try eventually { try stack.db.ledgerRow(paymentID: intentID)?.syncState == "failed" },
@@ -160,7 +160,7 @@ extension Integration {
             let stack = try PrivateStack.fresh()
             let (uid, intentID, refundID) = try Self.refusedRefund(
                 stack, amount: 4000, refundAmount: 900, refusal: 503, tag: "compwait")
-            defer { try? stack.sandbox.retailReject(refundID, status: 0) }
+            defer { restoring("Retail reject switch") { try stack.sandbox.retailReject(refundID, status: 0) } }
             #expect(try stack.db.ledgerRow(paymentID: refundID)?.syncState == "pending")
             let reversedID = try Self.reverseUnpushed(stack, uid: uid, refundID: refundID, amount: 900)
 
@@ -180,7 +180,7 @@ extension Integration {
             let stack = try PrivateStack.fresh()
             let (uid, intentID, refundID) = try Self.refusedRefund(
                 stack, amount: 2500, refundAmount: 700, refusal: 422, tag: "compfail")
-            defer { try? stack.sandbox.retailReject(refundID, status: 0) }
+            defer { restoring("Retail reject switch") { try stack.sandbox.retailReject(refundID, status: 0) } }
             #expect(try stack.db.ledgerRow(paymentID: refundID)?.syncState == "failed")
             #expect(try Self.operatorItems(stack, refundID, reason: "sync-failed") == 1)
             let reversedID = try Self.reverseUnpushed(stack, uid: uid, refundID: refundID, amount: 700)
@@ -198,9 +198,9 @@ extension Integration {
             let stack = try PrivateStack.fresh()
             // The responder's push is refused for good, but the answer takes 6 s to come back.
             let (uid, intentID) = try Self.intentRefusedByRetail(stack, amount: 1500, tag: "stale")
-            defer { try? stack.sandbox.retailReject(intentID, status: 0) }
+            defer { restoring("Retail reject switch") { try stack.sandbox.retailReject(intentID, status: 0) } }
             try stack.sandbox.retailMode("ok", latencyMilliseconds: 6000)
-            defer { try? stack.sandbox.retailMode("ok") }
+            defer { restoring("Retail mode") { try stack.sandbox.retailMode("ok") } }
             try stack.sandbox.pay(intentID)
             try #require(
                 try eventually { try stack.sandbox.retailRejections(intentID) == 1 },
