@@ -1,7 +1,6 @@
+import PaymentsApp
 import PaymentsCore
 import Testing
-
-@testable import PaymentsServer
 
 struct APIRequestDecoderTests {
     @Test func buildsTheRequestFromNginxParameters() {
