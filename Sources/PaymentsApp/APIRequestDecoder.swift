@@ -60,19 +60,7 @@ public enum APIRequestDecoder {
 
     /// Percent-decodes a URL path (`+` stays a plus; malformed escapes are kept literally).
     public static func percentDecode(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "%"), input.count >= 2,
-                let decoded = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(decoded)
-                input = input.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        FormEncoding.decode(text, plusAsSpace: false)
     }
 
     private static func path(_ parameters: [(name: String, value: String)]) -> String {
