@@ -10,7 +10,7 @@ export SWIFTPM_FLAGS
 WERROR ?= -Xswiftc -warnings-as-errors
 
 .PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
-	migrate clean
+	fuzz fuzz-smoke migrate clean
 
 all: build
 
@@ -37,7 +37,7 @@ migrate:
 ## Unit tests, config checks, then integration tests against a fresh test stack (free loopback ports).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
-	$(MAKE) --no-print-directory test-unit check
+	$(MAKE) --no-print-directory test-unit check fuzz-smoke
 	scripts/test-integration.sh
 
 test-unit:
@@ -45,6 +45,15 @@ test-unit:
 
 test-integration:
 	scripts/test-integration.sh
+
+## libFuzzer harnesses of Fuzz/ one after another: FUZZ_RUNS executions each (1000000), or FUZZ_SECONDS each when set;
+## prints executions, coverage and crashes per target. `make fuzz FUZZ_TARGETS="json form"` runs some only.
+fuzz:
+	scripts/fuzz.sh full $(FUZZ_TARGETS)
+
+## The committed corpus replayed, then FUZZ_SMOKE_SECONDS (5) of fuzzing per target; fails on any new crash.
+fuzz-smoke:
+	scripts/fuzz.sh smoke $(FUZZ_TARGETS)
 
 ## nginx -t on both sites and systemd-analyze verify on the units.
 check: nginx-check systemd-check lint
@@ -56,10 +65,10 @@ systemd-check:
 	@scripts/systemd-check.sh
 
 fmt:
-	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
 ## Load benchmarks (bench/webhooks, bench/sync); they build what they need.
 bench: build

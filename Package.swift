@@ -13,6 +13,12 @@ let package = Package(
         .executable(name: "payments-fcgi", targets: ["PaymentsServer"]),
         .executable(name: "payments-sync", targets: ["PaymentsSyncCLI"]),
         .executable(name: "payments-sandbox", targets: ["PaymentsSandbox"]),
+        // The parsing libraries, for the libFuzzer harnesses in Fuzz/ (a package of its own).
+        .library(
+            name: "PaymentsLibraries",
+            targets: [
+                "FastCGI", "Signing", "PaymentsCore", "PaymentsStore", "Gateways", "PaymentsApp",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -83,7 +89,6 @@ let package = Package(
         .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PaymentsServerTests", dependencies: ["PaymentsServer", "PaymentsCore"]),
         .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
         .testTarget(
             name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "PaymentsTestSupport", "Signing"],

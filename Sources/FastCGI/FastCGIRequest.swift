@@ -75,19 +75,23 @@ public final class FastCGIRequest {
         var result: [(name: String, value: String)] = []
         guard var cursor = request.pointee.envp else { return result }
         while let entry = cursor.pointee {
-            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
-            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                result.append(
-                    (
-                        String(decoding: bytes[..<equals], as: UTF8.self),
-                        String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-                    ))
-            } else {
-                result.append((String(decoding: bytes, as: UTF8.self), ""))
-            }
+            result.append(Self.parameter(entry: UnsafeRawBufferPointer(start: entry, count: strlen(entry))))
             cursor += 1
         }
         return result
+    }
+
+    /// Splits one `NAME=VALUE` entry of libfcgi's parameter list at its first `=`, each side decoded as UTF-8.
+    ///
+    /// - Parameter entry: the entry's bytes, without the terminating NUL.
+    /// - Returns: the name and value; an entry without `=` is all name, with an empty value.
+    public static func parameter(entry bytes: UnsafeRawBufferPointer) -> (name: String, value: String) {
+        guard let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else {
+            return (String(decoding: bytes, as: UTF8.self), "")
+        }
+        return (
+            String(decoding: bytes[..<equals], as: UTF8.self), String(decoding: bytes[(equals + 1)...], as: UTF8.self)
+        )
     }
 
     /// Reads exactly `length` bytes of the request body, byte for byte (signatures are computed over them).

@@ -1,12 +1,13 @@
 import Foundation
 
-/// Reads a systemd `EnvironmentFile=`-style file: `KEY=VALUE`, `#` comments, single or double quotes.
+/// Reads a systemd `EnvironmentFile=`-style file: `KEY=VALUE` lines (LF, CRLF or CR), `#` comments, single or double
+/// quotes.
 public enum EnvironmentFile {
     /// Parses the file's text; malformed lines are reported by line number.
     public static func parse(_ text: String) throws(ConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(rawLine).trimmingCharacters(in: .whitespaces)[...]
+        for (number, rawLine) in lines(of: text).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)[...]
             if line.hasPrefix("export ") { line = line.dropFirst(7) }
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             guard let equals = line.firstIndex(of: "=") else {
@@ -27,6 +28,26 @@ public enum EnvironmentFile {
             values[key] = value
         }
         return values
+    }
+
+    /// The lines of `text`, ended by LF, CRLF or CR as systemd reads them. Split by Unicode scalar: "\r\n" is one
+    /// Character, and so is a CR followed by a combining mark, so a split by Character would miss line ends.
+    private static func lines(of text: String) -> [String] {
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            if scalar == "\n" && afterCR { continue }
+            if scalar == "\n" || scalar == "\r" {
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        lines.append(String(current))
+        return lines
     }
 
     /// Loads the file (when it exists) and overlays the process environment, which wins (DESIGN §9).

@@ -1,3 +1,5 @@
+import Signing
+
 /// `application/x-www-form-urlencoded` encoding, as Stripe and reCAPTCHA expect.
 public enum FormEncoding {
     /// Encodes pairs in order; keys like `metadata[uid]` are written as given, bracket characters escaped.
@@ -22,15 +24,17 @@ public enum FormEncoding {
         return out
     }
 
-    /// Decodes `+` and `%XX`; malformed escapes are kept literally.
-    public static func decode(_ s: String) -> String {
+    /// Decodes `%XX` (two hex digits) and, unless `plusAsSpace` is false (URL paths), `+` as a space; malformed escapes,
+    /// signed ones like `%+D` included, are kept literally.
+    public static func decode(_ s: String, plusAsSpace: Bool = true) -> String {
         var bytes: [UInt8] = []
         var utf8 = Array(s.utf8)[...]
         while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "+") {
+            if byte == UInt8(ascii: "+"), plusAsSpace {
                 bytes.append(0x20)
             } else if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+                // `Hex` takes digits only; `UInt8(_:radix:)` would also take a sign (`%+D` → CR).
+                let value = Hex.decode(String(decoding: utf8.prefix(2), as: UTF8.self))?.first
             {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)

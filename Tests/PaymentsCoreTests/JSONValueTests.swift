@@ -90,6 +90,24 @@ import Testing
         #expect(values == ["A": "1", "B": "two words", "C": "x", "D": "4"])
     }
 
+    /// Fuzz finding F3 (Fuzz/README.md): "\r\n" is one Character, so a file saved with CRLF line endings was one line
+    /// and its first value swallowed the rest of the file.
+    @Test func crlfAndCRLineEndingsSeparateLines() throws {
+        let values = try EnvironmentFile.parse("# c\r\nA=1\r\nB=\"two words\"\r\n\r\nexport D=4\rE=5\r\n")
+        #expect(values == ["A": "1", "B": "two words", "D": "4", "E": "5"])
+        #expect {
+            try EnvironmentFile.parse("A=1\r\nnot an assignment\r\n")
+        } throws: { error in
+            (error as? ConfigurationError)?.description.contains("line 2") == true
+        }
+        // A CR followed by a combining mark is one Character, but still ends the line.
+        #expect {
+            try EnvironmentFile.parse("A=1\r\u{301}B=2")
+        } throws: { error in
+            (error as? ConfigurationError)?.description.contains("line 2") == true
+        }
+    }
+
     @Test func configReaderNamesTheMissingVariable() {
         #expect {
             try ConfigReader([:]).string("STRIPE_SECRET_KEY")

@@ -3,12 +3,12 @@ import PaymentsCore
 
 /// Turns FastCGI parameters and the body into the `APIRequest` the router understands.
 ///
-/// Kept apart from the FastCGI target so that target knows nothing of the domain, and pure so it is testable without
-/// a socket.
-enum APIRequestDecoder {
+/// Kept apart from the FastCGI target so that target knows nothing of the domain, and pure so it is testable (and
+/// fuzzed, `Fuzz/`) without a socket.
+public enum APIRequestDecoder {
     /// The request body length nginx announced (`CONTENT_LENGTH`); absent, empty or malformed counts as 0, and digits
     /// beyond Int count as `Int.max` (over any body limit: 413).
-    static func contentLength(_ parameters: [(name: String, value: String)]) -> Int {
+    public static func contentLength(_ parameters: [(name: String, value: String)]) -> Int {
         guard let text = value("CONTENT_LENGTH", in: parameters), !text.isEmpty, text.allSatisfy(\.isASCIIDigit) else {
             return 0
         }
@@ -21,7 +21,7 @@ enum APIRequestDecoder {
     ///   percent-decoded, else `SCRIPT_NAME`); a path outside `/api/` is kept whole so the router answers 404.
     /// - Headers: every `HTTP_*` parameter lower-cased with `_` as `-`, plus `content-type` and `content-length`.
     /// - Request id: nginx's `REQUEST_ID`, or a random one when absent.
-    static func makeRequest(parameters: [(name: String, value: String)], body: [UInt8]) -> APIRequest {
+    public static func makeRequest(parameters: [(name: String, value: String)], body: [UInt8]) -> APIRequest {
         var headers: [String: String] = [:]
         for (name, value) in parameters where name.utf8.count > 5 && name.hasPrefix("HTTP_") {
             let key = headerName(fromParameter: name)
@@ -41,7 +41,7 @@ enum APIRequestDecoder {
     }
 
     /// `HTTP_STRIPE_SIGNATURE` → `stripe-signature`: the prefix dropped, ASCII lower-cased, `_` as `-`.
-    static func headerName(fromParameter name: String) -> String {
+    public static func headerName(fromParameter name: String) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(name.utf8.count - 5)
         for byte in name.utf8.dropFirst(5) {
@@ -55,27 +55,15 @@ enum APIRequestDecoder {
     }
 
     /// The segment after `/api/`; `/api` and `/api/` give the empty route, other paths stay whole.
-    static func route(fromPath path: String) -> String {
+    public static func route(fromPath path: String) -> String {
         if path.hasPrefix("/api/") { return String(path.dropFirst(5)) }
         if path == "/api" { return "" }
         return path
     }
 
     /// Percent-decodes a URL path (`+` stays a plus; malformed escapes are kept literally).
-    static func percentDecode(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "%"), input.count >= 2,
-                let decoded = UInt8(String(decoding: input.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(decoded)
-                input = input.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+    public static func percentDecode(_ text: String) -> String {
+        FormEncoding.decode(text, plusAsSpace: false)
     }
 
     private static func path(_ parameters: [(name: String, value: String)]) -> String {

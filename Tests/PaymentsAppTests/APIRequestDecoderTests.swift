@@ -1,7 +1,6 @@
+import PaymentsApp
 import PaymentsCore
 import Testing
-
-@testable import PaymentsServer
 
 struct APIRequestDecoderTests {
     @Test func buildsTheRequestFromNginxParameters() {
@@ -42,6 +41,14 @@ struct APIRequestDecoderTests {
             parameters: [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/api/app%2DgetBalance?x=%20")], body: [])
         #expect(request.route == "app-getBalance")
         #expect(APIRequestDecoder.percentDecode("a+b%2Fc%zz") == "a+b/c%zz")
+    }
+
+    /// Fuzz finding F2 (Fuzz/README.md): a sign after `%` was taken as part of the hex number (`%+D` gave CR).
+    @Test(arguments: ["/api/a%+D", "/api/a%-0", "/api/a%+", "/api/a%-1x"])
+    func signedEscapesStayLiteral(path: String) {
+        #expect(APIRequestDecoder.percentDecode(path) == path)
+        let request = APIRequestDecoder.makeRequest(parameters: [("REQUEST_URI", path + "?q=1")], body: [])
+        #expect(request.route == String(path.dropFirst(5)))
     }
 
     @Test func generatesARequestIDWhenNginxSentNone() {
