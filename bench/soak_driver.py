@@ -175,15 +175,14 @@ class Soak:
         self.lock = threading.Lock()
         self.deliveries = []
         self.payments = {}          # payment_id -> {gateway, uid, amount}
-        self.forged = []            # {gateway, variant, payment_id, event_id, external_id, status}
-        self.replay_pool = []       # (gateway, payment_id, uid, amount, headers, body) of answered deliveries
+        self.forged = []            # {gateway, variant, payment_id, event_id, external_id}
+        self.replay_pool = []       # (gateway, payment_id, event_id, uid, amount, headers, body) answered 2xx
         self.faults = []            # (time, kind, detail, ok)
         self.rss = []               # (time, pid, rss_kb, hwm_kb)
-        self.timer_runs = []        # (time, exit code, summary line)
+        self.timer_runs = []        # (time, "timer" or "drain", exit code, seconds)
         self.tokens = {}
         self.seq = 0
         self.rate_next = time.monotonic()
-        self.load_end = args.seconds
         self.stop_load = threading.Event()
         self.stop_all = threading.Event()
         # Once the load phase ends, no retry runs past this (monotonic) time.
