@@ -8,9 +8,11 @@ SWIFTPM_FLAGS ?=
 export SWIFTPM_FLAGS
 # The house rule: code compiles without warnings; make test enforces it (WERROR= to relax locally).
 WERROR ?= -Xswiftc -warnings-as-errors
+# Length of `make soak`'s load phase in seconds (bench/soak).
+SOAK_SECONDS ?= 600
 
 .PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
-	fuzz fuzz-smoke migrate clean
+	fuzz fuzz-smoke soak soak-short migrate clean
 
 all: build
 
@@ -34,11 +36,13 @@ stop:
 migrate:
 	@scripts/migrate.sh dev
 
-## Unit tests, config checks, then integration tests against a fresh test stack (free loopback ports).
+## Unit tests, config checks, a fuzz smoke pass, integration tests against a fresh test stack (free loopback ports),
+## then the 2-minute soak.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
 	$(MAKE) --no-print-directory test-unit check fuzz-smoke
 	scripts/test-integration.sh
+	$(MAKE) --no-print-directory soak-short
 
 test-unit:
 	$(SWIFT) test --skip-build $(SWIFTPM_FLAGS) --skip 'MariaDBTests|IntegrationTests'
@@ -75,7 +79,17 @@ bench: build
 	bench/webhooks
 	bench/sync
 
+## Fault soak on its own stack (free loopback ports): SOAK_SECONDS (600) of signed load while the responder is killed,
+## MariaDB restarted and Retail flaps, then the ledger/Retail/RSS checks (bench/soak; release build).
+soak: build
+	TN_BIN_DIR="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)" bench/soak --seconds $(SOAK_SECONDS)
+
+## The 2-minute soak `make test` runs, against the debug build the tests use.
+soak-short:
+	TN_BIN_DIR="$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)" bench/soak --seconds 120
+
 clean:
 	@scripts/stack-stop.sh dev || true
 	@scripts/stack-stop.sh test || true
+	@scripts/stack-stop.sh soak || true
 	rm -rf .run

@@ -333,9 +333,13 @@ class StripeSigner:
         self.t = t
 
     def render(self, row, rng):
-        body = event_body(row, self.t, rng)
-        mac = hmac.new(self.key, f"{self.t}.{body}".encode(), hashlib.sha256).hexdigest()
-        return [f"t={self.t},v1={mac}"], body.encode()
+        body = event_body(row, self.t, rng).encode()
+        return [stripe_signature(self.key, self.t, body)], body
+
+
+def stripe_signature(key, t, body):
+    """The Stripe-Signature value for BODY (bytes) at unix time T: t=…,v1=HMAC-SHA256(key, "t.body")."""
+    return f"t={t},v1={hmac.new(key, str(t).encode() + b'.' + body, hashlib.sha256).hexdigest()}"
 
 
 class RSASigner:
@@ -415,18 +419,23 @@ class PayPalSigner:
             ],
         }
         body = json.dumps(event, separators=(",", ":")).encode()
+        return [f"{name}: {value}" for name, value in self.headers(body, rng, now)], body
+
+    def headers(self, body, rng, now=None):
+        """The PAYPAL-* header fields of one transmission of BODY (bytes), as (name, value) pairs."""
+        now = time.time() if now is None else now
         transmission_id = str(uuid.UUID(int=rng.getrandbits(128), version=1))
         transmission_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
         message = f"{transmission_id}|{transmission_time}|{self.webhook_id}|{zlib.crc32(body)}".encode()
         signature = base64.b64encode(self.rsa.sign(message)).decode()
         return [
-            f"PAYPAL-TRANSMISSION-ID: {transmission_id}",
-            f"PAYPAL-TRANSMISSION-TIME: {transmission_time}",
-            f"PAYPAL-TRANSMISSION-SIG: {signature}",
-            f"PAYPAL-CERT-URL: {self.cert_url}",
-            "PAYPAL-AUTH-ALGO: SHA256withRSA",
-            "PAYPAL-AUTH-VERSION: v2",
-        ], body
+            ("PAYPAL-TRANSMISSION-ID", transmission_id),
+            ("PAYPAL-TRANSMISSION-TIME", transmission_time),
+            ("PAYPAL-TRANSMISSION-SIG", signature),
+            ("PAYPAL-CERT-URL", self.cert_url),
+            ("PAYPAL-AUTH-ALGO", "SHA256withRSA"),
+            ("PAYPAL-AUTH-VERSION", "v2"),
+        ]
 
 
 def php_json(value):

@@ -1,5 +1,6 @@
 # Shared helpers for the scripts in this folder; sourced, never run. Defines the paths of a local stack (`dev` for
-# make run, `test` for make test, `test-NAME` for a test's private stack) and small process helpers.
+# make run, `test` for make test, `test-NAME` for a test's private stack, `soak` for bench/soak) and small process
+# helpers.
 # shellcheck shell=bash
 
 TN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,14 +15,16 @@ tn_stack() {
         dev) TN_DEFAULT_HTTP_PORT=8080 TN_DEFAULT_HTTPS_PORT=8443 TN_DEFAULT_SANDBOX_BASE=8100 ;;
         # test-NAME: a private stack an integration test starts for itself (its ports are picked free, as test's).
         test | test-[a-z0-9]*) TN_DEFAULT_HTTP_PORT=18080 TN_DEFAULT_HTTPS_PORT=18443 TN_DEFAULT_SANDBOX_BASE=18100 ;;
-        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test or test-NAME)" ;;
+        soak) TN_DEFAULT_HTTP_PORT=19080 TN_DEFAULT_HTTPS_PORT=19443 TN_DEFAULT_SANDBOX_BASE=19100 ;;
+        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME or soak)" ;;
     esac
     TN_RUN_DIR="$TN_REPO/.run/$TN_STACK"
     TN_ENV_FILE="$TN_RUN_DIR/payments.env"
     TN_NGINX_PREFIX="$TN_RUN_DIR/nginx"
     TN_FCGI_DIR="$TN_RUN_DIR/fcgi"
     TN_DB_SOCKET="$TN_RUN_DIR/mariadb/mysqld.sock"
-    # dev runs the release build (make run), test the debug build that `swift build --build-tests` made.
+    # dev and soak run the release build (make run, make soak), test the debug build that `swift build --build-tests`
+    # made.
     if [[ -z "${TN_BIN_DIR:-}" ]]; then
         if [[ "$TN_STACK" == test* ]]; then TN_BIN_DIR="$TN_REPO/.build/debug"; else TN_BIN_DIR="$TN_REPO/.build/release"; fi
     fi

@@ -18,7 +18,8 @@ rm -f "$socket"
 tn_start_bg "$pidfile" "$logfile" "$binary" --env-file "$TN_ENV_FILE" --sql-dir "$TN_REPO/sql"
 for ((i = 0; i < 300; i++)); do
     [[ -S "$socket" ]] && { tn_log "payments-fcgi ($TN_STACK) listening on $socket (pid $(cat "$pidfile"))"; exit 0; }
-    tn_pid_alive "$pidfile" payments-fcgi || break
+    # Just the pid: until the background subshell has exec'd, its command line is still this script's.
+    tn_proc_running "$(cat "$pidfile")" || break
     sleep 0.1
 done
 tail -n 30 "$logfile" >&2 || true

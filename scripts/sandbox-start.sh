@@ -19,7 +19,8 @@ for ((i = 0; i < 300; i++)); do
         tn_log "payments-sandbox ($TN_STACK) answering on 127.0.0.1:$base..$((base + 4)) (pid $(cat "$pidfile"))"
         exit 0
     fi
-    tn_pid_alive "$pidfile" payments-sandbox || break
+    # Just the pid: until the background subshell has exec'd, its command line is still this script's.
+    tn_proc_running "$(cat "$pidfile")" || break
     sleep 0.1
 done
 tail -n 30 "$logfile" >&2 || true

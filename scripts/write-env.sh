@@ -6,9 +6,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack "${1:-dev}"
 
-# The test stack takes a free block of ports unless told otherwise (RUN_HTTP_PORT etc. in the environment, or an env
-# file written earlier), so two checkouts can run `make test` at once; the dev stack keeps its documented ports.
-if [[ "$TN_STACK" == test* && ! -f "$TN_ENV_FILE" && -z "${RUN_HTTP_PORT:-}${SANDBOX_PORT_BASE:-}" ]]; then
+# The test, test-NAME and soak stacks take a free block of ports unless told otherwise (RUN_HTTP_PORT etc. in the
+# environment, or ports in an env file written earlier), so two checkouts can run `make test` (which soaks too) at
+# once; the dev stack keeps its documented ports.
+if [[ "$TN_STACK" != dev && -z "${RUN_HTTP_PORT:-}${SANDBOX_PORT_BASE:-}" ]] \
+    && ! grep -qE '^[[:space:]]*RUN_HTTP_PORT=' "$TN_ENV_FILE" 2>/dev/null; then
     block="$(tn_free_port_block)"
     TN_DEFAULT_HTTP_PORT="$block" TN_DEFAULT_HTTPS_PORT=$((block + 43)) TN_DEFAULT_SANDBOX_BASE=$((block + 50))
 fi
