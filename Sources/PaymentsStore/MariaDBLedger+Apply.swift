@@ -80,12 +80,8 @@ extension MariaDBLedger {
         }
         let originalID = try original.int64(0)
         let originalAmount = try original.int64(1)
-        if try original.string(2) != entry.uid {
-            throw LedgerError(.integrity, "\(entry.paymentID) names another uid than payment \(refundOf)")
-        }
-        if try original.string(3) != entry.gateway {
-            throw LedgerError(.integrity, "\(entry.paymentID) arrived through another gateway than payment \(refundOf)")
-        }
+        try AdjustmentRules.checkTarget(
+            entry, refundOf: refundOf, paymentUID: try original.string(2), paymentGateway: try original.string(3))
         if let existing = try connection.queryOne(
             "SELECT gateway, uid, amount FROM tn_payments WHERE payment_id = ?", [.text(entry.paymentID)])
         {
@@ -96,17 +92,9 @@ extension MariaDBLedger {
         let netRow = try connection.queryOne(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) FROM tn_payments WHERE refund_of = ?", [.int(originalID)])
         let net = try netRow?.int64(0) ?? 0
-        // Refunds may take back at most the payment; compensations may give back at most what was taken.
-        let (after, overflow) = net.addingReportingOverflow(entry.amount.cents)
-        let reason: String?
-        if overflow {
-            reason = entry.amount.cents < 0 ? "over-refund" : "over-compensation"
-        } else if after < Saturating.subtract(0, originalAmount) {
-            reason = "over-refund"
-        } else {
-            reason = after > 0 ? "over-compensation" : nil
-        }
-        if let reason {
+        if let reason = AdjustmentRules.capViolation(
+            adjustedBefore: net, amount: entry.amount.cents, paymentAmount: originalAmount)
+        {
             let payload = JSONValue.object([
                 ("payment_id", .string(entry.paymentID)), ("refund_of", .string(refundOf)),
                 ("amount", .int(entry.amount.cents)), ("adjusted_before", .int(net)),

@@ -67,35 +67,24 @@ struct InMemoryLedgerState: Sendable {
         return outcome
     }
 
-    /// A row with `refundOf`, capped by its payment exactly as MariaDBLedger caps it.
+    /// A row with `refundOf`, checked and capped by the same `AdjustmentRules` as MariaDBLedger.
     private mutating func applyAdjustment(_ entry: LedgerEntry, refundOf: String, _ outcome: inout LedgerOutcome)
         throws(LedgerError)
     {
         guard let original = rows.first(where: { $0.paymentID == refundOf }) else {
             throw LedgerError(.refundTargetMissing, "payment \(refundOf) is not in the ledger yet")
         }
-        if original.uid != entry.uid {
-            throw LedgerError(.integrity, "\(entry.paymentID) names another uid than payment \(refundOf)")
-        }
-        if original.gateway != entry.gateway {
-            throw LedgerError(.integrity, "\(entry.paymentID) arrived through another gateway than payment \(refundOf)")
-        }
+        try AdjustmentRules.checkTarget(
+            entry, refundOf: refundOf, paymentUID: original.uid, paymentGateway: original.gateway)
         if let existing = rows.first(where: { $0.paymentID == entry.paymentID }) {
             try requireSame(existing, as: entry)
             outcome.alreadyPresent.append(entry.paymentID)
             return
         }
         let net = adjustments(of: original.id)
-        let (after, overflow) = net.addingReportingOverflow(entry.amount.cents)
-        let reason: String?
-        if overflow {
-            reason = entry.amount.cents < 0 ? "over-refund" : "over-compensation"
-        } else if after < Saturating.subtract(0, original.amount.cents) {
-            reason = "over-refund"
-        } else {
-            reason = after > 0 ? "over-compensation" : nil
-        }
-        if let reason {
+        if let reason = AdjustmentRules.capViolation(
+            adjustedBefore: net, amount: entry.amount.cents, paymentAmount: original.amount.cents)
+        {
             let payload = "refund_of=\(refundOf) amount=\(entry.amount.cents) before=\(net) of=\(original.amount.cents)"
             addItem(OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload))
             outcome.overRefunds.append(entry.paymentID)
