@@ -40,6 +40,8 @@ let package = Package(
             name: "PaymentsCore",
             dependencies: ["Signing", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // The outbound HTTP clients behind PaymentsCore's `HTTPTransport` seam (sockets for loopback, URLSession).
+        .target(name: "OutboundHTTP", dependencies: ["PaymentsCore"], swiftSettings: strict),
         .target(
             name: "PaymentsStore",
             dependencies: ["PaymentsCore", "MariaDB", .product(name: "Logging", package: "swift-log")],
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "PaymentsApp",
             dependencies: [
-                "PaymentsCore", "PaymentsStore", "Gateways", "Signing", "MariaDB",
+                "PaymentsCore", "PaymentsStore", "Gateways", "Signing", "MariaDB", "OutboundHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -70,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "PaymentsSyncCLI",
             dependencies: [
-                "PaymentsApp", "PaymentsCore", "PaymentsStore", "MariaDB",
+                "PaymentsApp", "PaymentsCore", "PaymentsStore", "MariaDB", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,7 +91,10 @@ let package = Package(
         .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PaymentsAppTests", dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore"]),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "PaymentsCore"]),
+        .testTarget(
+            name: "PaymentsAppTests",
+            dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore", "PaymentsTestSupport"]),
         .testTarget(
             name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "PaymentsTestSupport", "Signing"],
             exclude: ["Fixtures"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MariaDB
+import OutboundHTTP
 import PaymentsCore
 import PaymentsStore
 
@@ -15,6 +16,7 @@ public final class Application: Sendable {
     /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
     public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
         try MariaDBLibrary.initialize()
+        // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it.
         let transport = OutboundTransport()
         assembly = try ServiceAssembly(configuration: configuration, transport: transport)
         self.logger = logger

@@ -11,13 +11,13 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var closed = 0
     public var unchanged = 0
     public var failed = 0
-    public var configurationError: String?
 
-    public var exitCode: Int32 { configurationError != nil ? ConfigurationError.exitCode : failed > 0 ? 1 : 0 }
+    /// 0 when nothing failed, 1 when some session failed and waits for the next pass; configuration problems never
+    /// reach a summary (they stop the pass before it starts, exit 78).
+    public var exitCode: Int32 { failed > 0 ? 1 : 0 }
 
     public var description: String {
         "reconcile: examined=\(examined) credited=\(credited) closed=\(closed) unchanged=\(unchanged) failed=\(failed)"
-            + (configurationError.map { " configuration-error=\($0)" } ?? "")
     }
 }
 
@@ -27,9 +27,11 @@ public final class Reconciler {
     let assembly: ServiceAssembly
     let logger: Logger
 
-    public init(configuration: ConfigReader, logger: Logger) throws {
+    /// - Parameter transport: the process's outbound HTTP transport, shared with the Retail client.
+    /// - Throws: `ConfigurationError` naming the variable, or libmariadb's initialisation error.
+    public init(configuration: ConfigReader, transport: any HTTPTransport, logger: Logger) throws {
         try MariaDBLibrary.initialize()
-        assembly = try ServiceAssembly(configuration: configuration, transport: OutboundTransport())
+        assembly = try ServiceAssembly(configuration: configuration, transport: transport)
         self.logger = logger
     }
 

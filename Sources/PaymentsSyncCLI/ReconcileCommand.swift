@@ -22,7 +22,8 @@ struct ReconcileCommand: ParsableCommand {
     static func reconcile(_ environment: SyncEnvironment, dryRun: Bool) throws -> Int32 {
         let reconciler: Reconciler
         do {
-            reconciler = try Reconciler(configuration: environment.config, logger: environment.logger)
+            reconciler = try Reconciler(
+                configuration: environment.config, transport: environment.transport, logger: environment.logger)
         } catch let error as ConfigurationError {
             throw SyncEnvironment.fail(error)
         } catch {

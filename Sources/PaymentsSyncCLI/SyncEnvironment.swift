@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 import Logging
 import MariaDB
+import OutboundHTTP
 import PaymentsApp
 import PaymentsCore
 import PaymentsStore
 
-/// The configuration and logger a subcommand works with, loaded once per process.
+/// The configuration, logger and outbound transport a subcommand works with, made once per process.
 struct SyncEnvironment {
     let config: ConfigReader
     let database: DatabaseConfiguration
     let sync: SyncConfiguration
     let logger: Logger
+    /// The one outbound HTTP transport of the process: the reconciler's gateway calls and the Retail pushes share it.
+    let transport: any HTTPTransport
 
     /// Loads the env file and environment, bootstraps swift-log (once, here) and initialises libmariadb.
     /// - Throws: `ExitCode(78)` (`EX_CONFIG`) after printing `payments-sync: <problem>` when the configuration is unusable.
@@ -44,13 +47,15 @@ struct SyncEnvironment {
             SyncEnvironment.printError("cannot initialise libmariadb: \(error)")
             throw ExitCode(1)
         }
-        return SyncEnvironment(config: config, database: database, sync: sync, logger: Logger(label: "payments-sync"))
+        return SyncEnvironment(
+            config: config, database: database, sync: sync, logger: Logger(label: "payments-sync"),
+            transport: OutboundTransport())
     }
 
     /// The Retail client; needs `RETAIL_API_URL`, `RETAIL_API_KEY` and the core settings.
     func retailClient() throws -> RetailClient {
         do {
-            return RetailClient(configuration: try CoreConfiguration(config), transport: OutboundTransport())
+            return RetailClient(configuration: try CoreConfiguration(config), transport: transport)
         } catch {
             throw SyncEnvironment.fail(error)
         }

@@ -1,7 +1,7 @@
 import PaymentsCore
 import PaymentsStore
 
-/// Talks to the Retail API: pushes ledger rows as customer transactions and reads balances (DESIGN §7, §2).
+/// Talks to the Retail API: pushes ledger rows as customer transactions (DESIGN §7).
 ///
 /// Stateless and `Sendable`: one instance is shared by every sync thread and worker; the transport carries the
 /// per-thread keep-alive sessions. Nothing it logs or returns contains the API key or a body.
@@ -15,7 +15,7 @@ public struct RetailClient: Sendable {
     /// Creates a client from the shared configuration (`RETAIL_API_URL`, `RETAIL_API_KEY`, `HTTP_TIMEOUT_SECONDS`).
     /// - Parameters:
     ///   - configuration: supplies the base URL, the key and the per-call timeout.
-    ///   - transport: the outbound HTTP seam (an `OutboundTransport` in production, a fake in tests).
+    ///   - transport: the outbound HTTP seam (the process's one production transport, or a fake in tests).
     public init(configuration core: CoreConfiguration, transport: any HTTPTransport) {
         var base = core.retailAPIURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -65,7 +65,7 @@ public struct RetailClient: Sendable {
     func sendTransaction(paymentID: String, uid: String, amount: Money) -> TransactionAnswer {
         let body = JSONValue.object([("transaction_id", .string(paymentID)), ("amount", .int(amount.cents))])
         let request = makeRequest(
-            "POST", "\(baseURL)/m/customer/\(RetailClient.pathSegment(uid))/transaction", body: body)
+            "POST", "\(baseURL)/m/customer/\(FormEncoding.escape(uid))/transaction", body: body)
         let response: HTTPResponse
         do {
             response = try transport.send(request)
@@ -116,12 +116,8 @@ public struct RetailClient: Sendable {
 }
 
 extension RetailClient {
-    /// Frees the calling thread's keep-alive session; sync threads call it as they end.
+    /// Frees what the calling thread holds in the transport (its keep-alive session); sync threads call it as they end.
     public func releaseThreadResources() {
-        if let outbound = transport as? OutboundTransport {
-            outbound.releaseCurrentThreadSession()
-        } else if let session = transport as? URLSessionTransport {
-            session.releaseCurrentThreadSession()
-        }
+        transport.releaseThreadResources()
     }
 }

@@ -1,3 +1,5 @@
+import PaymentsCore
+
 #if canImport(Glibc)
     import Glibc
 #endif

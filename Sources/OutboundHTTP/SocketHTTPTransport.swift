@@ -1,3 +1,4 @@
+import PaymentsCore
 import Synchronization
 
 /// HTTP/1.1 for plain `http://` URLs over POSIX sockets, with keep-alive connections shared by all threads.
@@ -8,7 +9,7 @@ import Synchronization
 /// interim 1xx answers skipped, no redirects followed, no compression asked for, one deadline per call
 /// (`HTTPRequest.timeout`) covering connect, send and receive. Idle connections wait in a small pool per
 /// `host:port`; a pooled connection that turns out stale before any answer byte arrived is replaced once.
-/// `https://` is refused (`.invalidURL`): `OutboundTransport` sends those through URLSession.
+/// `https://` is refused (`.invalidURL`); `OutboundTransport` sends only loopback `http://` here.
 public final class SocketHTTPTransport: HTTPTransport {
     /// Answers larger than this are abandoned with `HTTPTransportError(.tooLarge)`.
     public let maxResponseBytes: Int

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where a plain `http://` URL points: host, port and the request target, parsed without Foundation.
 struct PlainHTTPTarget: Equatable {
     /// The host as given (brackets of an IPv6 literal removed), for name resolution.
@@ -46,5 +50,15 @@ struct PlainHTTPTarget: Equatable {
         self.port = port
         self.hostHeader = String(authority)
         self.pathAndQuery = target
+    }
+
+    /// True when the host is a loopback address: `localhost`, an IPv4 address in 127.0.0.0/8, or `::1`.
+    var isLoopback: Bool {
+        if host.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import PaymentsCore
 import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
-/// The production `HTTPTransport`: FoundationNetworking's `URLSession`, called synchronously.
+/// An `HTTPTransport` over FoundationNetworking's `URLSession`, called synchronously: the HTTPS half of
+/// `OutboundTransport`.
 ///
 /// Each calling thread gets its own `URLSession` (DESIGN §12: one session per outbound thread), kept for the
 /// thread's life so connections stay alive between calls. A call blocks its thread on a semaphore until the
@@ -55,7 +57,7 @@ public final class URLSessionTransport: HTTPTransport {
     }
 
     /// Invalidates the calling thread's session, if any; call it when a thread that used the transport ends.
-    public func releaseCurrentThreadSession() {
+    public func releaseThreadResources() {
         let dictionary = Thread.current.threadDictionary
         if let bundle = dictionary[threadKey] as? SessionBundle {
             bundle.session.finishTasksAndInvalidate()

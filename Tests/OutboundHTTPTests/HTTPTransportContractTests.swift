@@ -1,4 +1,5 @@
 import Foundation
+import OutboundHTTP
 import PaymentsCore
 import Synchronization
 import Testing
@@ -111,7 +112,7 @@ struct HTTPTransportContractTests {
                         HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
                     if answer?.body != body { failures.add() }
                 }
-                (transport as? URLSessionTransport)?.releaseCurrentThreadSession()
+                transport.releaseThreadResources()
                 group.leave()
             }
             thread.start()
