@@ -7,7 +7,8 @@ public enum FormEncoding {
         pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
-    /// Percent-escapes everything but unreserved characters (RFC 3986).
+    /// Percent-escapes everything but unreserved characters (RFC 3986); also the one escaper of URL path segments
+    /// (a uid in a Retail URL).
     public static func escape(_ s: String) -> String {
         var out = ""
         for byte in s.utf8 {

@@ -21,7 +21,10 @@ public struct AppRoutes: PaymentGateway {
         ]
     }
 
-    /// `{total, reserved}` from the Retail API; a customer Retail does not know yet has a zero balance.
+    /// `{total, reserved}` from the Retail API's `GET {RETAIL_API_URL}/a/customer/{uid}/balance` (the backend's one
+    /// balance read); a customer Retail does not know yet (404) has a zero balance.
+    ///
+    /// Any other answer, a timeout or a refusal is 502 `GatewayUnavailableException`; 503 while the circuit is open.
     func balance(_ context: RequestContext) throws -> APIResponse {
         let user = try context.requireUser()
         let core = services.core

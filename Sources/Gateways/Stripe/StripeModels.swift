@@ -8,13 +8,11 @@ public struct StripePaymentIntent: Sendable, Equatable {
     public var status: String
     public var amount: Int64
     public var amountReceived: Int64
-    public var amountCapturable: Int64
     public var currency: String
     public var metadataUID: String?
     public var metadataSessionID: String?
     /// `prv_…` while Radar holds the payment for manual review.
     public var review: String?
-    public var latestCharge: String?
     public var clientSecret: String?
 
     public init?(_ json: JSONValue) {
@@ -25,12 +23,10 @@ public struct StripePaymentIntent: Sendable, Equatable {
         self.status = status
         amount = json["amount"]?.int64Value ?? 0
         amountReceived = json["amount_received"]?.int64Value ?? 0
-        amountCapturable = json["amount_capturable"]?.int64Value ?? 0
         currency = json["currency"]?.stringValue ?? ""
         metadataUID = json.at("metadata.uid")?.stringValue
         metadataSessionID = json.at("metadata.session_id")?.stringValue
         review = StripePaymentIntent.expandableID(json["review"])
-        latestCharge = StripePaymentIntent.expandableID(json["latest_charge"])
         clientSecret = json["client_secret"]?.stringValue
     }
 

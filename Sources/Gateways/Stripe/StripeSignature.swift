@@ -65,10 +65,4 @@ public struct StripeSignature: Sendable {
         else { return "" }
         return String(text[first...last])
     }
-
-    /// Builds a header for `body` at `timestamp` (the sandbox and tests sign with it).
-    public static func header(secret: String, timestamp: Int64, body: [UInt8]) -> String {
-        let mac = HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).".utf8) + body)
-        return "t=\(timestamp),v1=\(Hex.encode(mac))"
-    }
 }
