@@ -5,6 +5,11 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
+extension JSONParseError: APIErrorConvertible {
+    /// A client's malformed body: 400, without the parser's detail.
+    public var apiError: APIError { APIError(.badRequest, "body is not valid JSON") }
+}
+
 extension JSONValue {
     /// Parses UTF-8 JSON text (RFC 8259), rejecting trailing garbage and nesting deeper than 64 levels.
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
