@@ -20,20 +20,11 @@ struct ServiceAssembly: Sendable {
         sync = try SyncConfiguration(config)
         let firebase = try FirebaseConfiguration(config)
         let recaptcha = try RecaptchaConfiguration(config)
-        let timeout = core.httpTimeoutSeconds
-        let firebaseBreaker = CircuitBreaker(service: "firebase")
-        let recaptchaBreaker = CircuitBreaker(service: "recaptcha")
-        let authenticator = FirebaseAuthenticator(
-            configuration: firebase,
-            service: OutboundService(name: "firebase", transport: transport, breaker: firebaseBreaker, timeout: timeout)
-        )
-        let recaptchaVerifier = RecaptchaVerifier(
-            configuration: recaptcha,
-            service: OutboundService(
-                name: "recaptcha", transport: transport, breaker: recaptchaBreaker, timeout: timeout))
+        // Firebase and reCAPTCHA get their outbound services (and circuit breakers) from the services' one table.
         services = GatewayServices(
-            core: core, transport: transport, authenticator: authenticator, recaptcha: recaptchaVerifier,
-            breakers: [firebaseBreaker, recaptchaBreaker])
+            core: core, transport: transport,
+            authenticator: { FirebaseAuthenticator(configuration: firebase, service: $0) },
+            recaptcha: { RecaptchaVerifier(configuration: recaptcha, service: $0) })
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The shared, immutable dependencies every gateway and core route receives at start-up.
 public final class GatewayServices: Sendable {
@@ -8,37 +7,48 @@ public final class GatewayServices: Sendable {
     public let authenticator: any Authenticator
     public let recaptcha: any RecaptchaChecking
     public let metrics: Metrics
-    private let breakers: Mutex<[String: CircuitBreaker]>
+    private let breakers: CircuitBreakerTable
 
-    /// - Parameter breakers: breakers of services called outside `outbound(_:)` (Firebase, reCAPTCHA), listed on
-    ///   the metrics page with the others.
+    /// Makes the breaker table first, then the authenticator and the reCAPTCHA verifier from their outbound services
+    /// in it (`firebase`, `recaptcha`), so their circuits are listed on the metrics page like every other.
+    /// - Parameters:
+    ///   - authenticator: builds the authenticator from the `firebase` outbound service.
+    ///   - recaptcha: builds the verifier from the `recaptcha` outbound service.
+    public init(
+        core: CoreConfiguration, transport: any HTTPTransport, metrics: Metrics = Metrics(),
+        authenticator makeAuthenticator: (OutboundService) -> any Authenticator,
+        recaptcha makeRecaptcha: (OutboundService) -> any RecaptchaChecking
+    ) {
+        let breakers = CircuitBreakerTable()
+        let timeout = core.httpTimeoutSeconds
+        self.core = core
+        self.transport = transport
+        self.metrics = metrics
+        self.breakers = breakers
+        authenticator = makeAuthenticator(breakers.outbound("firebase", transport: transport, timeout: timeout))
+        recaptcha = makeRecaptcha(breakers.outbound("recaptcha", transport: transport, timeout: timeout))
+    }
+
+    /// Takes an authenticator and a verifier that make no outbound calls through this table (tests' fakes).
     public init(
         core: CoreConfiguration, transport: any HTTPTransport, authenticator: any Authenticator,
-        recaptcha: any RecaptchaChecking, metrics: Metrics = Metrics(), breakers: [CircuitBreaker] = []
+        recaptcha: any RecaptchaChecking, metrics: Metrics = Metrics()
     ) {
         self.core = core
         self.transport = transport
         self.authenticator = authenticator
         self.recaptcha = recaptcha
         self.metrics = metrics
-        self.breakers = Mutex(Dictionary(breakers.map { ($0.service, $0) }) { first, _ in first })
+        self.breakers = CircuitBreakerTable()
     }
 
     /// The outbound client for a named service, sharing one circuit breaker per name.
     public func outbound(_ name: String) -> OutboundService {
-        let breaker = breakers.withLock { table in
-            if let existing = table[name] { return existing }
-            let created = CircuitBreaker(service: name)
-            table[name] = created
-            return created
-        }
-        return OutboundService(name: name, transport: transport, breaker: breaker, timeout: core.httpTimeoutSeconds)
+        breakers.outbound(name, transport: transport, timeout: core.httpTimeoutSeconds)
     }
 
     /// Circuit states for the metrics page.
-    public var circuitStates: [(String, CircuitBreaker.State)] {
-        breakers.withLock { table in table.map { ($0.key, $0.value.state) }.sorted { $0.0 < $1.0 } }
-    }
+    public var circuitStates: [(String, CircuitBreaker.State)] { breakers.states }
 
     /// Unix seconds now.
     public var now: Int64 { Int64(Date().timeIntervalSince1970) }
