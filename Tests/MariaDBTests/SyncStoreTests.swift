@@ -87,7 +87,7 @@ import Testing
                 LedgerEntry(
                     paymentID: "re_p", uid: "u1", gateway: "stripe", amount: Money(cents: -100), refundOf: "pi_p")
             ]))
-        let refundID = try #require(refund.insertedRowIDs.first)
+        let refundID = try #require(refund.insertedRows.first?.id)
         let store = SyncStore(configuration: database.configuration)
 
         #expect(try store.claim(rowID: refundID) == nil)
