@@ -11,7 +11,8 @@ struct RequestPipeline: Sendable {
     let rateLimiter: RateLimiter
     let logger: Logger
 
-    func handle(_ request: APIRequest, bodyTooLarge: Bool, ledger: any Ledger) -> APIResponse {
+    /// Answers one request; never throws. Rows the handler writes are collected in `push` (see `PushHandoff`).
+    func handle(_ request: APIRequest, bodyTooLarge: Bool, ledger: any Ledger, push: PushHandoff) -> APIResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(request.requestID)"
@@ -32,7 +33,8 @@ struct RequestPipeline: Sendable {
                 }
                 routeLabel = entry.name
                 if !entry.prefix.isEmpty { logger[metadataKey: "gateway.id"] = "\(entry.prefix)" }
-                var context = RequestContext(request: request, logger: logger, ledger: ledger, services: services)
+                var context = RequestContext(
+                    request: request, logger: logger, ledger: ledger, services: services, push: push)
                 annotations = context.annotations
                 if entry.route.access == .client { context.user = try authorize(request) }
                 response = try entry.route.handler(context)

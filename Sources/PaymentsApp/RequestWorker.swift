@@ -17,31 +17,33 @@ public final class RequestWorker {
 
     /// Answers one request; never throws.
     ///
-    /// While the push queue has room, credits this request writes are written already claimed for the immediate
-    /// Retail push (in the same transaction), so the push thread needs no claim transaction of its own.
-    public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> APIResponse {
-        ledger.claimsNewCreditsForPush = syncQueue.hasRoom
-        return pipeline.handle(request, bodyTooLarge: bodyTooLarge, ledger: ledger)
+    /// While the push queue has room, the request's hand-off says so, and credits written through
+    /// `RequestContext.apply` are written already claimed for the immediate Retail push (in the same transaction),
+    /// so the push thread needs no claim transaction of its own.
+    /// - Returns: the answer, and the rows the request wrote, for `didFinish` once the answer is out.
+    public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> (response: APIResponse, push: PushHandoff) {
+        let push = PushHandoff(claimsCredits: syncQueue.hasRoom)
+        return (pipeline.handle(request, bodyTooLarge: bodyTooLarge, ledger: ledger, push: push), push)
     }
 
-    /// After the answer is out: hand new ledger rows to the Retail push threads.
+    /// After the answer is out: hand the request's new ledger rows to the Retail push threads.
     ///
-    /// Claimed credits go as rows; any other new row (a refund) goes as an id and is claimed by the push thread.
-    /// Claimed rows the queue cannot take have their claims released here so `payments-sync` takes them when due.
-    public func didFinish(_ response: APIResponse) {
-        let claimed = ledger.takeRowsClaimedForPush()
-        var others = response.newLedgerRowIDs
-        if !claimed.isEmpty {
-            let claimedIDs = Set(claimed.map(\.id))
-            others.removeAll { claimedIDs.contains($0) }
-            let rejected = syncQueue.enqueue(claimed: claimed)
-            if !rejected.isEmpty {
-                do {
-                    try ledger.releasePushClaims(rejected)
-                } catch {
-                    pipeline.logger.warning(
-                        "push claims not released; they expire on their own", metadata: ["error": "\(error)"])
-                }
+    /// Claimed rows (credits) go as rows; unclaimed ones (refunds, or credits written while the queue was full) go
+    /// as ids and are claimed by the push thread. Claimed rows the queue cannot take have their claims released
+    /// here, so `payments-sync` takes them when due.
+    public func didFinish(_ push: PushHandoff) {
+        var claimed: [SyncRow] = []
+        var others: [Int64] = []
+        for row in push.rows {
+            if row.claim == nil { others.append(row.id) } else { claimed.append(SyncRow(row)) }
+        }
+        let rejected = syncQueue.enqueue(claimed: claimed)
+        if !rejected.isEmpty {
+            do {
+                try ledger.releasePushClaims(rejected)
+            } catch {
+                pipeline.logger.warning(
+                    "push claims not released; they expire on their own", metadata: ["error": "\(error)"])
             }
         }
         if !others.isEmpty { syncQueue.enqueue(others) }

@@ -5,8 +5,6 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// Ledger rows written by this request, pushed to Retail after the response is finished.
-    public var newLedgerRowIDs: [Int64] = []
 
     public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -16,8 +16,19 @@ public protocol Ledger: AnyObject {
     func session(publicID: String) throws -> PaymentSession?
     func session(gateway: String, externalID: String) throws -> PaymentSession?
 
-    /// Applies one confirmation atomically (event row, ledger rows, session updates, operator items).
-    func apply(_ effect: LedgerEffect) throws -> LedgerOutcome
+    /// Applies one confirmation atomically (event row, ledger rows, session updates, operator items) and returns
+    /// what it wrote.
+    ///
+    /// - Parameters:
+    ///   - effect: everything the confirmation changes.
+    ///   - claimingCreditsForPush: write the credits it inserts (rows without `refundOf`) already claimed for the
+    ///     immediate Retail push, in the same transaction, and return them with their `PushClaim`; refunds and
+    ///     other adjustments are always written unclaimed. Only a caller that hands the rows to a push queue with
+    ///     room passes true (`RequestContext.apply`); a claim nobody pushes under keeps the row from
+    ///     `payments-sync` until its lease ends.
+    /// - Returns: the rows inserted now (none for a duplicate event or rows already present), `alreadyPresent`
+    ///   and `overRefunds`.
+    func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws -> LedgerOutcome
 
     /// Whether an event id has been processed (a fast path only; `apply` is the authority).
     func eventExists(gateway: String, eventID: String) throws -> Bool
@@ -35,4 +46,12 @@ public protocol Ledger: AnyObject {
 
     /// Cheap liveness check for `health`.
     func ping() throws
+}
+
+extension Ledger {
+    /// Applies `effect` with every row written unclaimed (callers that do not push: `payments-sync`,
+    /// reconciliation, tests).
+    public func apply(_ effect: LedgerEffect) throws -> LedgerOutcome {
+        try apply(effect, claimingCreditsForPush: false)
+    }
 }

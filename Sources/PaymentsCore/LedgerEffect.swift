@@ -24,19 +24,19 @@ public struct LedgerEffect: Sendable {
 public struct LedgerOutcome: Sendable, Equatable {
     /// The event id was already recorded: nothing was changed.
     public var duplicateEvent: Bool
-    /// Ids of rows inserted now (to push to Retail).
-    public var insertedRowIDs: [Int64]
+    /// Rows inserted now, in order, with the push claim of those written claimed (to push to Retail).
+    public var insertedRows: [InsertedRow]
     /// `payment_id`s that already existed with the same values.
     public var alreadyPresent: [String]
     /// Negative rows that would exceed their payment and were stored as operator items instead.
     public var overRefunds: [String]
 
     public init(
-        duplicateEvent: Bool = false, insertedRowIDs: [Int64] = [], alreadyPresent: [String] = [],
+        duplicateEvent: Bool = false, insertedRows: [InsertedRow] = [], alreadyPresent: [String] = [],
         overRefunds: [String] = []
     ) {
         self.duplicateEvent = duplicateEvent
-        self.insertedRowIDs = insertedRowIDs
+        self.insertedRows = insertedRows
         self.alreadyPresent = alreadyPresent
         self.overRefunds = overRefunds
     }

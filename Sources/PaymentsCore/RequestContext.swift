@@ -11,16 +11,30 @@ public struct RequestContext {
     public var user: AuthenticatedUser?
     /// What the handler adds to the request's log line.
     public let annotations = RequestAnnotations()
+    /// The ledger rows this request wrote, pushed to Retail by the worker after the answer is finished.
+    public let push: PushHandoff
 
+    /// - Parameter push: the worker's hand-off for this request; a fresh one (credits unclaimed) by default.
     public init(
         request: APIRequest, logger: Logger, ledger: any Ledger, services: GatewayServices,
-        user: AuthenticatedUser? = nil
+        user: AuthenticatedUser? = nil, push: PushHandoff = PushHandoff()
     ) {
         self.request = request
         self.logger = logger
         self.ledger = ledger
         self.services = services
         self.user = user
+        self.push = push
+    }
+
+    /// Applies `effect` through the worker's ledger and hands the rows it wrote to the Retail push; while the push
+    /// queue has room, credits are written already claimed in the same transaction, so pushing them costs no claim
+    /// transaction.
+    /// - Throws: `LedgerError` from the ledger; nothing is handed over then.
+    public func apply(_ effect: LedgerEffect) throws -> LedgerOutcome {
+        let outcome = try ledger.apply(effect, claimingCreditsForPush: push.claimsCredits)
+        push.take(outcome)
+        return outcome
     }
 
     /// The authenticated uid; only `.client` routes have one.

@@ -36,12 +36,11 @@ public struct WebhookIntake {
             headers: signatureHeaders, outcome: "recorded")
     }
 
-    /// Counts the outcome and answers with `response`, carrying new rows to the Retail push.
+    /// Counts the outcome, hands its new rows to the Retail push and answers with `response`.
     public func acknowledge(_ outcome: LedgerOutcome, response: APIResponse = .received) -> APIResponse {
         context.services.metrics.countWebhook(
             gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
-        var response = response
-        response.newLedgerRowIDs = outcome.insertedRowIDs
+        context.push.take(outcome)
         return response
     }
 }

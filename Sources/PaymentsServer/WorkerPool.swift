@@ -118,7 +118,7 @@ final class WorkerPool: Sendable {
                 return
             }
         }
-        let response = worker.handle(request, bodyTooLarge: tooLarge)
+        let (response, push) = worker.handle(request, bodyTooLarge: tooLarge)
         do {
             try slot.respond(status: response.status, headers: response.headers, body: response.body)
         } catch {
@@ -126,6 +126,6 @@ final class WorkerPool: Sendable {
                 "response not delivered", metadata: ["request.id": "\(request.requestID)", "error": "\(error)"])
         }
         slot.finish()
-        worker.didFinish(response)
+        worker.didFinish(push)
     }
 }

@@ -8,12 +8,12 @@ extension MariaDBLedger {
     /// A duplicate event id (a concurrent duplicate waits on the unique key until the first commits) rolls back
     /// and answers `duplicateEvent`. A `payment_id` already stored with the same gateway, uid and amount is
     /// reported in `alreadyPresent`; with other values it is `LedgerError(.integrity)`. A refund whose payment
-    /// is missing is `LedgerError(.refundTargetMissing)`.
-    public func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
-        let claim = claimsNewCreditsForPush ? SyncClaim.begin() : nil
-        var claimed: [SyncRow] = []
-        let outcome = try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
-            claimed = []
+    /// is missing is `LedgerError(.refundTargetMissing)`. With `claimingCreditsForPush` every credit inserted is
+    /// written under one new `PushClaim` (taken before the transaction, so its lease is never longer than the one
+    /// written) and returned with it.
+    public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws(LedgerError) -> LedgerOutcome {
+        let claim = claimingCreditsForPush ? PushClaim.begin() : nil
+        return try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
             if let event = effect.event {
                 do {
                     try insertEvent(event, connection)
@@ -25,14 +25,8 @@ extension MariaDBLedger {
             for entry in effect.entries {
                 if let refundOf = entry.refundOf {
                     try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
-                } else if let id = try insertEntry(entry, refundOfRowID: nil, claim: claim, connection, &outcome) {
-                    outcome.insertedRowIDs.append(id)
-                    if let claim {
-                        claimed.append(
-                            SyncRow(
-                                id: id, paymentID: entry.paymentID, uid: entry.uid, gateway: entry.gateway,
-                                amount: entry.amount, attempts: 0, claim: claim))
-                    }
+                } else if let row = try insertEntry(entry, refundOfRowID: nil, claim: claim, connection, &outcome) {
+                    outcome.insertedRows.append(row)
                 }
             }
             for update in effect.sessionUpdates {
@@ -45,8 +39,6 @@ extension MariaDBLedger {
             }
             return .commit(outcome)
         }
-        rowsClaimedForPush += claimed
-        return outcome
     }
 
     private func insertEvent(_ event: WebhookEventRecord, _ connection: Connection) throws(MariaDBError) {
@@ -106,20 +98,21 @@ extension MariaDBLedger {
             outcome.overRefunds.append(entry.paymentID)
             return
         }
-        if let id = try insertEntry(entry, refundOfRowID: originalID, claim: nil, connection, &outcome) {
-            outcome.insertedRowIDs.append(id)
+        if let row = try insertEntry(entry, refundOfRowID: originalID, claim: nil, connection, &outcome) {
+            outcome.insertedRows.append(row)
         }
     }
 
-    /// Inserts a ledger row; a `payment_id` that exists is checked and reported instead (nil is returned).
+    /// Inserts a ledger row and returns it; a `payment_id` that exists is checked and reported instead (nil is
+    /// returned, and the existing row is not claimed).
     ///
     /// With a `claim` the row is written already claimed (`sync_claimed_until` = now + the claim lease and the
     /// claim's token, DESIGN §7) in this same transaction, so the responder's push thread can push it without a
     /// claim transaction of its own; no other pusher can take it until the outcome is recorded or the lease expires.
     private func insertEntry(
-        _ entry: LedgerEntry, refundOfRowID: Int64?, claim: SyncClaim?, _ connection: Connection,
+        _ entry: LedgerEntry, refundOfRowID: Int64?, claim: PushClaim?, _ connection: Connection,
         _ outcome: inout LedgerOutcome
-    ) throws -> Int64? {
+    ) throws -> InsertedRow? {
         do {
             let result = try connection.execute(
                 """
@@ -131,9 +124,9 @@ extension MariaDBLedger {
                 [
                     .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
                     SQLValue(entry.sessionID), SQLValue(refundOfRowID),
-                    claim == nil ? .null : SQLValue(SyncStore.claimSeconds), SQLValue(claim?.token),
+                    claim == nil ? .null : SQLValue(PushClaim.leaseSeconds), SQLValue(claim?.token),
                 ])
-            return result.lastInsertID
+            return InsertedRow(entry, id: result.lastInsertID, claim: claim)
         } catch let error where error.isDuplicateKey {
             guard
                 let existing = try connection.queryOne(

@@ -21,22 +21,9 @@ public final class MariaDBLedger: Ledger {
         self.reconcileAfterSeconds = reconcileAfterSeconds
     }
 
-    /// When true, credits (rows without `refund_of`) that `apply` inserts are written already claimed for the
-    /// responder's immediate Retail push and collected for `takeRowsClaimedForPush()`. Off by default
-    /// (`payments-sync`, tests); the responder's worker turns it on while its push queue has room.
-    public var claimsNewCreditsForPush = false
-    /// Rows committed claimed since the last `takeRowsClaimedForPush()`.
-    var rowsClaimedForPush: [SyncRow] = []
-
-    /// The rows committed already claimed for the push since the last call, in insertion order; the caller must
-    /// push them (and record their outcomes) or release them with `releasePushClaims`.
-    public func takeRowsClaimedForPush() -> [SyncRow] {
-        defer { rowsClaimedForPush = [] }
-        return rowsClaimedForPush
-    }
-
-    /// Releases push claims that will not be used (the push queue was full), so `payments-sync` can take the rows
-    /// as soon as they are due rather than when the lease expires; a claim already taken over is left alone.
+    /// Releases push claims that will not be used (`apply(_:claimingCreditsForPush:)` wrote them but the push queue
+    /// turned the rows away), so `payments-sync` can take the rows as soon as they are due rather than when the
+    /// lease expires; a claim already taken over is left alone.
     public func releasePushClaims(_ rows: [SyncRow]) throws(LedgerError) {
         guard !rows.isEmpty else { return }
         try database.run { connection in _ = try SyncStore.release(rows, connection) }

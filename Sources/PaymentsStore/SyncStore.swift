@@ -13,8 +13,6 @@ import PaymentsCore
 /// database is gone; the next call reconnects). Not Sendable: one thread uses an instance at a time.
 public final class SyncStore {
     let database: DatabaseSession
-    /// How long a claim keeps other pushers away.
-    public static let claimSeconds = 60
     /// Longest automatic backoff between pushes of one row.
     public static let maximumBackoffSeconds = 3600
 
@@ -37,7 +35,7 @@ public final class SyncStore {
     /// Claims one row for an immediate push (the worker's hand-off after the response).
     /// - Returns: the row, or nil when it is synced, failed, claimed by someone else or waits for another row.
     public func claim(rowID: Int64) throws(LedgerError) -> SyncRow? {
-        let claim = SyncClaim.begin()
+        let claim = PushClaim.begin()
         return try database.transaction { connection throws -> TransactionEnd<SyncRow?> in
             guard
                 let row = try connection.queryOne(
@@ -59,7 +57,7 @@ public final class SyncStore {
     /// nothing can be pushed now.
     public func claimDue(limit: Int) throws(LedgerError) -> [SyncRow] {
         guard limit > 0 else { return [] }
-        let claim = SyncClaim.begin()
+        let claim = PushClaim.begin()
         return try database.transaction { connection throws -> TransactionEnd<[SyncRow]> in
             let rows = try connection.query(
                 """
@@ -151,10 +149,19 @@ public final class SyncStore {
     /// - Returns: false when the row no longer carries this claim (nothing to release).
     @discardableResult
     public func release(_ row: SyncRow) throws(LedgerError) -> Bool {
-        try database.run { connection in try Self.release([row], connection) } == 1
+        try release([row]) == 1
     }
 
-    /// Releases the claims of `rows` that still carry them; returns how many did.
+    /// Releases the claims of `rows` that still carry them (rows without a claim are skipped).
+    /// - Returns: how many were released.
+    @discardableResult
+    public func release(_ rows: [SyncRow]) throws(LedgerError) -> Int {
+        guard rows.contains(where: { $0.claim != nil }) else { return 0 }
+        return try database.run { connection in try Self.release(rows, connection) }
+    }
+
+    /// Releases the claims of `rows` that still carry them; returns how many did. The one statement that lets a
+    /// claim go without recording an outcome, used by this store and by `MariaDBLedger.releasePushClaims`.
     static func release(_ rows: [SyncRow], _ connection: Connection) throws -> Int {
         var released = 0
         for row in rows {
@@ -170,17 +177,17 @@ public final class SyncStore {
     }
 
     /// Writes the lease and the token of `claim` on rows locked by the caller's transaction.
-    static func setClaim(_ ids: [Int64], _ claim: SyncClaim, _ connection: Connection) throws {
+    static func setClaim(_ ids: [Int64], _ claim: PushClaim, _ connection: Connection) throws {
         guard !ids.isEmpty else { return }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         try connection.execute(
             """
             UPDATE tn_payments SET sync_claimed_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, sync_claim_token = ? \
             WHERE id IN (\(placeholders))
-            """, [SQLValue(claimSeconds), .int(claim.token)] + ids.map { SQLValue.int($0) })
+            """, [SQLValue(PushClaim.leaseSeconds), .int(claim.token)] + ids.map { SQLValue.int($0) })
     }
 
-    static func syncRow(_ row: Row, claim: SyncClaim? = nil) throws -> SyncRow {
+    static func syncRow(_ row: Row, claim: PushClaim? = nil) throws -> SyncRow {
         SyncRow(
             id: try row.int64(0), paymentID: try row.string(1), uid: try row.string(2), gateway: try row.string(3),
             amount: Money(cents: try row.int64(4)), attempts: try row.int(5), claim: claim)

@@ -103,8 +103,9 @@ public final class InMemoryLedger: Ledger, Sendable {
         store.state.withLock { $0.sessions.first { $0.gateway == gateway && $0.externalID == externalID } }
     }
 
-    public func apply(_ effect: LedgerEffect) throws -> LedgerOutcome {
-        try store.state.withLock { state throws(LedgerError) in try state.apply(effect) }
+    public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws -> LedgerOutcome {
+        let claim = claimingCreditsForPush ? PushClaim.begin() : nil
+        return try store.state.withLock { state throws(LedgerError) in try state.apply(effect, claim: claim) }
     }
 
     public func eventExists(gateway: String, eventID: String) throws -> Bool {

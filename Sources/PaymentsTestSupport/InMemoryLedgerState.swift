@@ -12,6 +12,8 @@ struct InMemoryLedgerState: Sendable {
     var rows: [StoredLedgerEntry] = []
     var events: [String: WebhookEventRecord] = [:]
     var operatorItems: [OperatorItem] = []
+    /// The push claim token each claimed row was written with, by row id (`sync_claim_token`).
+    var pushClaims: [Int64: Int64] = [:]
     var injected: [InjectedFailure] = []
     var applyCalls = 0
     private var nextID: Int64 = 1
@@ -28,21 +30,22 @@ struct InMemoryLedgerState: Sendable {
     }
 
     /// Applies one effect atomically, with MariaDBLedger's rules (see `MariaDBLedger.apply`): the effect is worked
-    /// out on a copy and the copy replaces the state only when everything succeeded.
-    mutating func apply(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
+    /// out on a copy and the copy replaces the state only when everything succeeded. Credits are written under
+    /// `claim` when one is given.
+    mutating func apply(_ effect: LedgerEffect, claim: PushClaim?) throws(LedgerError) -> LedgerOutcome {
         applyCalls += 1
         let failure = injected.isEmpty ? nil : injected.removeFirst()
         if let failure, !(failure.kind == .unknownOutcome && failure.committed) {
             throw LedgerError(failure.kind, "injected by the test")
         }
         var draft = self
-        let outcome = try draft.work(effect)
+        let outcome = try draft.work(effect, claim: claim)
         if !outcome.duplicateEvent { self = draft }
         if let failure { throw LedgerError(failure.kind, "injected by the test after the effect was committed") }
         return outcome
     }
 
-    private mutating func work(_ effect: LedgerEffect) throws(LedgerError) -> LedgerOutcome {
+    private mutating func work(_ effect: LedgerEffect, claim: PushClaim?) throws(LedgerError) -> LedgerOutcome {
         if let event = effect.event {
             let key = InMemoryLedgerStore.eventKey(event.gateway, event.eventID)
             if events[key] != nil { return LedgerOutcome(duplicateEvent: true) }
@@ -55,7 +58,8 @@ struct InMemoryLedgerState: Sendable {
             if let target = entry.refundOf {
                 try applyAdjustment(entry, refundOf: target, &outcome)
             } else if let id = try insert(entry, refundOfRowID: nil, &outcome) {
-                outcome.insertedRowIDs.append(id)
+                if let claim { pushClaims[id] = claim.token }
+                outcome.insertedRows.append(InsertedRow(entry, id: id, claim: claim))
             }
         }
         for update in effect.sessionUpdates {
@@ -90,7 +94,9 @@ struct InMemoryLedgerState: Sendable {
             outcome.overRefunds.append(entry.paymentID)
             return
         }
-        if let id = try insert(entry, refundOfRowID: original.id, &outcome) { outcome.insertedRowIDs.append(id) }
+        if let id = try insert(entry, refundOfRowID: original.id, &outcome) {
+            outcome.insertedRows.append(InsertedRow(entry, id: id))
+        }
     }
 
     /// Inserts a row; a `payment_id` that exists is checked and reported instead (nil is returned).

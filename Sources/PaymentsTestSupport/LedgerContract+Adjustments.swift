@@ -15,7 +15,7 @@ extension LedgerContract {
         try book(ledger, credit("pi_later"))
         let retried = try ledger.apply(
             LedgerEffect(event: refund, entries: [adjustment("re_1", of: "pi_later", cents: -500)]))
-        try expectEqual(retried.insertedRowIDs.count, 1, "the retried refund")
+        try expectEqual(retried.insertedRows.count, 1, "the retried refund")
         try expectEqual(try ledger.refundedTotal(of: "pi_later"), Money(cents: 500), "refunded total")
     }
 
@@ -23,7 +23,7 @@ extension LedgerContract {
         let ledger = try subject.makeLedger()
         let paymentRow = try book(ledger, credit("pi_cap", cents: 1000))
         let first = try ledger.apply(LedgerEffect(entries: [adjustment("re_1", of: "pi_cap", cents: -400)]))
-        try expectEqual(first.insertedRowIDs.count, 1, "first refund")
+        try expectEqual(first.insertedRows.count, 1, "first refund")
         try expectEqual(try ledger.entry(paymentID: "re_1")?.refundOf, paymentRow, "refund_of is the payment's row id")
         try book(ledger, adjustment("re_2", of: "pi_cap", cents: -600))
         try expectEqual(try ledger.refundedTotal(of: "pi_cap"), Money(cents: 1000), "refunded up to the payment")
@@ -31,7 +31,7 @@ extension LedgerContract {
         try expectEqual(replay.alreadyPresent, ["re_2"], "a booked refund again")
         try expect(replay.overRefunds.isEmpty, "a booked refund again is no over-refund")
         let over = try ledger.apply(LedgerEffect(entries: [adjustment("re_3", of: "pi_cap", cents: -1)]))
-        try expect(over.insertedRowIDs.isEmpty, "an over-refund was booked")
+        try expect(over.insertedRows.isEmpty, "an over-refund was booked")
         try expectEqual(over.overRefunds, ["re_3"], "over-refunds")
         try expectEqual(try ledger.entry(paymentID: "re_3"), nil, "row of the over-refund")
         try expectEqual(try ledger.refundedTotal(of: "pi_cap"), Money(cents: 1000), "refunded total")
@@ -55,7 +55,7 @@ extension LedgerContract {
         // Giving back more than was taken would create money: it goes to an operator instead.
         let extra = try ledger.apply(LedgerEffect(entries: [adjustment("extra-reinstated", of: "pi_c", cents: 1)]))
         try expectEqual(extra.overRefunds, ["extra-reinstated"], "over-compensations")
-        try expect(extra.insertedRowIDs.isEmpty, "an over-compensation was booked")
+        try expect(extra.insertedRows.isEmpty, "an over-compensation was booked")
         try expectEqual(try ledger.entry(paymentID: "extra-reinstated"), nil, "row of the over-compensation")
         try expectEqual(try items(subject, reference: "extra-reinstated"), ["over-compensation"], "operator item")
         // A compensation before anything was taken back is refused the same way.

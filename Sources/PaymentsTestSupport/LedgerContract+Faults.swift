@@ -34,7 +34,7 @@ extension LedgerContract {
 
             // The gateway's retry finds nothing done and applies the whole effect, once.
             let retried = try ledger.apply(effect)
-            try expectEqual(retried.insertedRowIDs.count, 2, "\(tag): rows of the retry")
+            try expectEqual(retried.insertedRows.count, 2, "\(tag): rows of the retry")
             try expectEqual(try ledger.session(publicID: session.publicID)?.status, .paid, "\(tag): session")
             try expectEqual(try items(subject, reference: "pi_fault_\(tag)"), ["fault-check"], "\(tag): items")
             try expectEqual(try ledger.apply(effect), LedgerOutcome(duplicateEvent: true), "\(tag): a second retry")
@@ -49,7 +49,7 @@ extension LedgerContract {
         let outcomes = try results.map { result in try result.get() }
         let applied = outcomes.filter { !$0.duplicateEvent }
         try expectEqual(applied.count, 1, "deliveries that applied")
-        try expectEqual(applied.first?.insertedRowIDs.count, 1, "rows the first delivery inserted")
+        try expectEqual(applied.first?.insertedRows.count, 1, "rows the first delivery inserted")
         try expectEqual(outcomes.filter(\.duplicateEvent).count, threads - 1, "deliveries found duplicate")
         try expectCounts(subject, rows: 1, events: 1, "rows and events")
     }
@@ -61,7 +61,7 @@ extension LedgerContract {
             try ledger.apply(LedgerEffect(entries: [adjustment("re_\(index)", of: "pi_many", cents: -300)]))
         }
         let outcomes = try results.map { result in try result.get() }
-        try expectEqual(outcomes.filter { $0.insertedRowIDs.count == 1 }.count, 3, "refunds booked")
+        try expectEqual(outcomes.filter { $0.insertedRows.count == 1 }.count, 3, "refunds booked")
         try expectEqual(outcomes.filter { $0.overRefunds.count == 1 }.count, 3, "refunds refused")
         try expectEqual(try ledger.refundedTotal(of: "pi_many"), Money(cents: 900), "refunded total")
         try expectEqual(

@@ -11,10 +11,10 @@ extension LedgerContract {
                 sessionUpdates: [(session.id, .paid)],
                 operatorItems: [OperatorItem(gateway: "stripe", reference: "pi_1", reason: "amount-mismatch")]))
         try expect(!outcome.duplicateEvent, "a first delivery is not a duplicate")
-        try expectEqual(outcome.insertedRowIDs.count, 1, "rows inserted")
+        try expectEqual(outcome.insertedRows.count, 1, "rows inserted")
         try expect(outcome.alreadyPresent.isEmpty && outcome.overRefunds.isEmpty, "clean outcome: \(outcome)")
         guard let entry = try ledger.entry(paymentID: "pi_1") else { throw LedgerContractViolation("pi_1 missing") }
-        try expectEqual(entry.id, outcome.insertedRowIDs.first ?? -1, "row id")
+        try expectEqual(entry.id, outcome.insertedRows.first?.id ?? -1, "row id")
         try expectEqual(entry.amount, Money(cents: 1000), "amount")
         try expectEqual(entry.sessionID, session.id, "session id")
         try expectEqual(entry.refundOf, nil, "refund_of of a credit")
@@ -48,13 +48,13 @@ extension LedgerContract {
         let ledger = try subject.makeLedger()
         _ = try ledger.apply(LedgerEffect(event: event("evt_a"), entries: [credit("pi_same")]))
         let second = try ledger.apply(LedgerEffect(event: event("evt_b"), entries: [credit("pi_same")]))
-        try expect(!second.duplicateEvent && second.insertedRowIDs.isEmpty, "second outcome: \(second)")
+        try expect(!second.duplicateEvent && second.insertedRows.isEmpty, "second outcome: \(second)")
         try expectEqual(second.alreadyPresent, ["pi_same"], "already present")
         try expectCounts(subject, rows: 1, events: 2, "rows and events")
         // Without an event the rows still deduplicate.
         let mixed = try ledger.apply(LedgerEffect(entries: [credit("pi_same"), credit("pi_new")]))
         try expectEqual(mixed.alreadyPresent, ["pi_same"], "already present without an event")
-        try expectEqual(mixed.insertedRowIDs.count, 1, "new rows without an event")
+        try expectEqual(mixed.insertedRows.count, 1, "new rows without an event")
     }
 
     static func differingValuesAreIntegrity(_ subject: any LedgerContractSubject) throws {

@@ -34,6 +34,11 @@ public enum LedgerContract {
         Check(name: "a failed apply leaves nothing behind", body: failedApplyLeavesNothing),
         Check(name: "concurrent duplicate deliveries write one row", body: concurrentDuplicates),
         Check(name: "concurrent refunds never exceed the payment", body: concurrentRefunds),
+        Check(name: "the rows written come back with their ids and values", body: rowsComeBackWithIDs),
+        Check(
+            name: "claiming for the push: credits come back claimed, refunds not", body: claimedCreditsUnclaimedRefunds),
+        Check(name: "without claiming for the push nothing is claimed", body: nothingClaimedWithoutAsking),
+        Check(name: "a duplicate event or a payment present already returns no rows", body: duplicatesReturnNoRows),
     ]
 
     // MARK: - building blocks
@@ -61,8 +66,8 @@ public enum LedgerContract {
     @discardableResult
     static func book(_ ledger: any Ledger, _ entry: LedgerEntry) throws -> Int64 {
         let outcome = try ledger.apply(LedgerEffect(entries: [entry]))
-        guard let id = outcome.insertedRowIDs.first, outcome.insertedRowIDs.count == 1 else {
-            throw LedgerContractViolation("booking \(entry.paymentID) inserted \(outcome.insertedRowIDs)")
+        guard let id = outcome.insertedRows.first?.id, outcome.insertedRows.count == 1 else {
+            throw LedgerContractViolation("booking \(entry.paymentID) inserted \(outcome.insertedRows.map(\.id))")
         }
         return id
     }

@@ -14,6 +14,10 @@ public protocol LedgerContractSubject: AnyObject, Sendable {
     /// How many ledger rows and recorded events the store holds.
     func counts() throws -> (rows: Int, events: Int)
 
+    /// The push claim token the row of `paymentID` carries (`sync_claim_token` under a set `sync_claimed_until`),
+    /// nil when it is unclaimed or missing.
+    func pushClaimToken(paymentID: String) throws -> Int64?
+
     /// Makes the next `apply` on any of the subject's ledgers fail with `kind` after it has written part of the
     /// effect (the event and the rows), the way the database fails in the middle of a transaction.
     ///
@@ -44,6 +48,12 @@ public final class InMemoryLedgerSubject: LedgerContractSubject {
 
     public func counts() throws -> (rows: Int, events: Int) {
         store.state.withLock { ($0.rows.count, $0.events.count) }
+    }
+
+    public func pushClaimToken(paymentID: String) throws -> Int64? {
+        store.state.withLock { state in
+            state.rows.first { $0.paymentID == paymentID }.flatMap { state.pushClaims[$0.id] }
+        }
     }
 
     public func failNextApply(_ kind: LedgerError.Kind) throws {

@@ -33,11 +33,11 @@ import Testing
                     OperatorItem(gateway: "stripe", reference: "pi_1", reason: "amount-mismatch", payload: "x")
                 ]))
         #expect(!outcome.duplicateEvent)
-        #expect(outcome.insertedRowIDs.count == 1)
+        #expect(outcome.insertedRows.count == 1)
         #expect(outcome.alreadyPresent.isEmpty && outcome.overRefunds.isEmpty)
 
         let entry = try #require(try ledger.entry(paymentID: "pi_1"))
-        #expect(entry.id == outcome.insertedRowIDs.first)
+        #expect(entry.id == outcome.insertedRows.first?.id)
         #expect(entry.amount == Money(cents: 1000))
         #expect(entry.sessionID == session.id)
         #expect(entry.refundOf == nil)

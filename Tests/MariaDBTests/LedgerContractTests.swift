@@ -42,6 +42,15 @@ final class MariaDBLedgerSubject: LedgerContractSubject, @unchecked Sendable {
         )
     }
 
+    func pushClaimToken(paymentID: String) throws -> Int64? {
+        try database.admin.queryOne(
+            """
+            SELECT sync_claim_token FROM tn_payments \
+            WHERE payment_id = ? AND sync_claimed_until > UTC_TIMESTAMP(6)
+            """, [.text(paymentID)]
+        )?.optionalInt64(0)
+    }
+
     func failNextApply(_ kind: LedgerError.Kind) throws {
         try installFaults()
         switch kind {

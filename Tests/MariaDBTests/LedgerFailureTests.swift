@@ -113,7 +113,7 @@ import Testing
         #expect(done.wait(timeout: .now() + 30) == .success)
         let outcome = try #require(try result.value?.get())
         #expect(!outcome.duplicateEvent)
-        #expect(outcome.insertedRowIDs.count == 1)
+        #expect(outcome.insertedRows.count == 1)
         #expect(try database.count("SELECT COUNT(*) FROM tn_payments WHERE payment_id = 're_deadlock'") == 1)
         #expect(try database.count("SELECT amount FROM tn_payments WHERE payment_id = 're_deadlock'") == -300)
         #expect(try database.count("SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_deadlock'") == 1)
@@ -169,9 +169,9 @@ import Testing
 
         // The gateway's retry goes through the same unique keys: booked once, and a replay changes nothing.
         let retried = try ledger.apply(effect)
-        #expect(!retried.duplicateEvent && retried.insertedRowIDs.count == 1)
+        #expect(!retried.duplicateEvent && retried.insertedRows.count == 1)
         let replayed = try ledger.apply(effect)
-        #expect(replayed.duplicateEvent && replayed.insertedRowIDs.isEmpty)
+        #expect(replayed.duplicateEvent && replayed.insertedRows.isEmpty)
         #expect(try database.count("SELECT COUNT(*) FROM tn_payments WHERE payment_id = 're_lostcommit'") == 1)
         #expect(try database.count("SELECT COUNT(*) FROM webhook_events WHERE event_id = 'evt_lostcommit'") == 1)
         #expect(try database.count("SELECT CAST(SUM(amount) AS SIGNED) FROM tn_payments") == 600)

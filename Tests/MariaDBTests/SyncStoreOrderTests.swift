@@ -23,7 +23,7 @@ import Testing
                 LedgerEntry(
                     paymentID: paymentID, uid: "u1", gateway: "stripe", amount: Money(cents: cents), refundOf: payment)
             ]))
-        return try #require(outcome.insertedRowIDs.first)
+        return try #require(outcome.insertedRows.first?.id)
     }
 
     private func syncState(_ id: Int64) throws -> String {

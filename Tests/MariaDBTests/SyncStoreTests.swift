@@ -79,6 +79,32 @@ import Testing
         #expect(try store.stats().unsynced == 0)
     }
 
+    @Test func aCreditWrittenClaimedIsRecordedUnderItsClaimOrReleased() throws {
+        let ledger = database.ledger()
+        let store = SyncStore(configuration: database.configuration)
+        let written = try ledger.apply(
+            LedgerEffect(entries: [
+                LedgerEntry(paymentID: "pi_fast", uid: "u1", gateway: "stripe", amount: Money(cents: 900)),
+                LedgerEntry(paymentID: "pi_kept", uid: "u1", gateway: "stripe", amount: Money(cents: 300)),
+            ]), claimingCreditsForPush: true
+        ).insertedRows.map(SyncRow.init)
+        #expect(written.count == 2 && written.allSatisfy { $0.claim != nil && $0.attempts == 0 })
+        let fast = try #require(written.first)
+        let kept = try #require(written.last)
+        // Written claimed: no other pusher can take them, and the writer's claim records the outcome.
+        #expect(try store.claim(rowID: fast.id) == nil && store.claim(rowID: kept.id) == nil)
+        #expect(try token(fast.id) == fast.claim?.token)
+        #expect(try store.markSynced(fast))
+        #expect(try state(fast.id).string(0) == "synced")
+        // A claimed row the push queue turns away is released at once and claimable again.
+        try ledger.releasePushClaims([kept])
+        #expect(try token(kept.id) == nil && !state(kept.id).bool(3))
+        #expect(try store.claim(rowID: kept.id)?.id == kept.id)
+        // Releasing again changes nothing: the row now carries the new claim.
+        try ledger.releasePushClaims([kept])
+        #expect(try state(kept.id).bool(3))
+    }
+
     @Test func refundIsNotClaimableBeforeItsPaymentIsSynced() throws {
         let ledger = database.ledger()
         let paymentID = try database.credit(ledger, "pi_p", cents: 1000)
@@ -87,7 +113,7 @@ import Testing
                 LedgerEntry(
                     paymentID: "re_p", uid: "u1", gateway: "stripe", amount: Money(cents: -100), refundOf: "pi_p")
             ]))
-        let refundID = try #require(refund.insertedRowIDs.first)
+        let refundID = try #require(refund.insertedRows.first?.id)
         let store = SyncStore(configuration: database.configuration)
 
         #expect(try store.claim(rowID: refundID) == nil)

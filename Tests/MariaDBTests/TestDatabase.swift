@@ -77,6 +77,6 @@ final class TestDatabase {
             LedgerEffect(entries: [
                 LedgerEntry(paymentID: paymentID, uid: uid, gateway: gateway, amount: Money(cents: cents))
             ]))
-        return try #require(outcome.insertedRowIDs.first)
+        return try #require(outcome.insertedRows.first?.id)
     }
 }

@@ -15,7 +15,7 @@ private final class UnusedLedger: Ledger, @unchecked Sendable {
     func updateSessionStatus(sessionID: Int64, status: SessionStatus) throws { throw Touched() }
     func session(publicID: String) throws -> PaymentSession? { throw Touched() }
     func session(gateway: String, externalID: String) throws -> PaymentSession? { throw Touched() }
-    func apply(_ effect: LedgerEffect) throws -> LedgerOutcome { throw Touched() }
+    func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws -> LedgerOutcome { throw Touched() }
     func eventExists(gateway: String, eventID: String) throws -> Bool { throw Touched() }
     func entry(paymentID: String) throws -> StoredLedgerEntry? { throw Touched() }
     func refundedTotal(of paymentID: String) throws -> Money { throw Touched() }
@@ -77,7 +77,7 @@ private func errorName(_ response: APIResponse) -> String? {
     ) -> APIResponse {
         pipeline.handle(
             APIRequest(method: method, route: route, headers: headers, body: Array("{}".utf8)),
-            bodyTooLarge: tooLarge, ledger: UnusedLedger())
+            bodyTooLarge: tooLarge, ledger: UnusedLedger(), push: PushHandoff())
     }
 
     @Test func unknownRoutesAndMethodsAre404() throws {

@@ -69,9 +69,8 @@ public struct PayPalGateway: PaymentGateway {
             orderID: orderID, session: session, event: nil, ledger: context.ledger, logger: context.logger)
         switch outcome {
         case .credited:
-            var response = APIResponse.success
-            response.newLedgerRowIDs = ledgerOutcome.insertedRowIDs
-            return response
+            context.push.take(ledgerOutcome)
+            return .success
         case .pending:
             return .json(.object([("result", .string("pending"))]), status: 202)
         case .declined:

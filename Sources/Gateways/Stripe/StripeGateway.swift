@@ -59,12 +59,11 @@ public struct StripeGateway: PaymentGateway {
             session.uid == user.uid
         else { throw APIError(.notFound, "payment intent not found") }
         let status: String
-        var newRows: [Int64] = []
         do {
             let intent = try settlement.api.retrievePaymentIntent(intentID)
             let (outcome, ledgerOutcome) = try settlement.settle(
                 intent, session: session, event: nil, ledger: context.ledger, logger: context.logger)
-            newRows = ledgerOutcome.insertedRowIDs
+            context.push.take(ledgerOutcome)
             switch outcome {
             case .credited: status = try isFullyRefunded(intentID, ledger: context.ledger) ? "refunded" : "paid"
             case .review: status = "review"
@@ -73,9 +72,7 @@ public struct StripeGateway: PaymentGateway {
         } catch let error as APIError where error.code.status == 502 || error.code.status == 503 {
             status = try statusFromLedger(session, ledger: context.ledger)
         }
-        var response = APIResponse.json(.object([("status", .string(status))]))
-        response.newLedgerRowIDs = newRows
-        return response
+        return .json(.object([("status", .string(status))]))
     }
 
     private func isFullyRefunded(_ intentID: String, ledger: any Ledger) throws -> Bool {

@@ -75,7 +75,7 @@ public final class SyncPusher {
     /// How much of a claim must be left for a push to start: one Retail call's timeout, at most a third of the
     /// lease (a push is one call, or three when the customer must be created first).
     public static func leaseMargin(timeoutSeconds: Double) -> Duration {
-        .seconds(min(max(timeoutSeconds, 0), Double(SyncStore.claimSeconds) / 3))
+        .seconds(min(max(timeoutSeconds, 0), Double(PushClaim.leaseSeconds) / 3))
     }
 
     /// Releases a claim too old to push under (it stays due); logs one line.

@@ -8,10 +8,10 @@ import Synchronization
 
 /// The responder's bounded in-process push queue, drained by `SYNC_THREADS` threads (DESIGN §7).
 ///
-/// Workers hand it new ledger rows after `FCGX_Finish_r`, so a push never holds a worker: credits arrive already
-/// claimed (written claimed in the worker's own transaction, `MariaDBLedger.claimsNewCreditsForPush`) and are
+/// Workers hand it new ledger rows after `FCGX_Finish_r` (`RequestWorker.didFinish`), so a push never holds a
+/// worker: credits arrive already claimed (written claimed in the worker's own transaction, `PushHandoff`) and are
 /// pushed at once; other rows (refunds) arrive as ids and are claimed first. `enqueue` never blocks: when the queue
-/// is full the row is dropped and counted, and the row (written with `next_sync_at` 30 s ahead) is left to
+/// is full the row is dropped and logged, and the row (written with `next_sync_at` 30 s ahead) is left to
 /// `payments-sync` (claimed rows are handed back so the worker can release their claims). A claimed row whose lease
 /// ran (nearly) out while it waited is never pushed under that claim: it is released and claimed anew. Outcomes are
 /// recorded under the claim's token, so a push thread that was overtaken records nothing. A drain thread records
@@ -31,8 +31,6 @@ public final class SyncQueue: Sendable {
         var buffer: [Item]
         var head = 0
         var count = 0
-        var dropped = 0
-        var pushed = 0
         var started = false
         var stopping = false
         var abandoned = false
@@ -91,12 +89,12 @@ public final class SyncQueue: Sendable {
     }
 
     /// Queues row ids for an immediate push (each is claimed first); never blocks. Ids that do not fit are dropped
-    /// and counted.
+    /// (and logged).
     public func enqueue(_ ids: [Int64]) {
         _ = enqueue(items: ids.map { .id($0) })
     }
 
-    /// Queues rows their writer already claimed (`MariaDBLedger.takeRowsClaimedForPush()`); never blocks.
+    /// Queues rows their writer already claimed (`InsertedRow.claim` set); never blocks.
     /// - Returns: the rows that did not fit (queue full or stopping); the caller should release their claims.
     public func enqueue(claimed rows: [SyncRow]) -> [SyncRow] {
         enqueue(items: rows.map { .claimed($0) }).compactMap { item in
@@ -114,14 +112,10 @@ public final class SyncQueue: Sendable {
     private func enqueue(items: [Item]) -> [Item] {
         guard !items.isEmpty else { return [] }
         let rejected: [Item] = state.withLock { s in
-            guard !s.stopping else {
-                s.dropped += items.count
-                return items
-            }
+            guard !s.stopping else { return items }
             var rejected: [Item] = []
             for item in items {
                 if s.count == s.buffer.count {
-                    s.dropped += 1
                     rejected.append(item)
                     continue
                 }
@@ -137,13 +131,6 @@ public final class SyncQueue: Sendable {
         }
         return rejected
     }
-
-    /// Ids dropped because the queue was full or stopping, since start.
-    public var droppedCount: Int { state.withLock { $0.dropped } }
-    /// Ids waiting in the queue now.
-    public var pendingCount: Int { state.withLock { $0.count } }
-    /// Rows pushed with a recorded outcome, since start.
-    public var pushedCount: Int { state.withLock { $0.pushed } }
 
     /// Stops accepting ids, lets the threads finish what is queued until `deadlineSeconds` have passed, then
     /// tells them to leave the rest (it stays due for `payments-sync`) and returns.
@@ -182,7 +169,7 @@ public final class SyncQueue: Sendable {
         do {
             let store = try makeStore()
             defer { store.close() }
-            for row in rows { try store.release(row) }
+            try store.release(rows)
         } catch {
             logger.warning("sync claims not released; they expire on their own", metadata: ["error": "\(error)"])
         }
@@ -240,17 +227,17 @@ public final class SyncQueue: Sendable {
                 guard let pusher else { continue }
                 switch item {
                 case let .id(id):
-                    if case .pushed = pusher.push(rowID: id) { state.withLock { $0.pushed += 1 } }
+                    _ = pusher.push(rowID: id)
                 case let .claimed(row) where !pusher.mayPush(row):
                     // It waited in the queue until its lease (nearly) ran out: never push under it; claim it anew.
                     pusher.releaseLapsed(row)
-                    if case .pushed = pusher.push(rowID: row.id) { state.withLock { $0.pushed += 1 } }
+                    _ = pusher.push(rowID: row.id)
                 case let .claimed(row):
                     let outcome = client.push(row)
                     if outcome == .synced {
                         synced.append(row)
-                    } else if case .pushed = pusher.record(outcome, for: row) {
-                        state.withLock { $0.pushed += 1 }
+                    } else {
+                        _ = pusher.record(outcome, for: row)
                     }
                 }
                 if !more || synced.count >= Self.syncedBatchLimit { flush(&synced, pusher) }
@@ -258,12 +245,11 @@ public final class SyncQueue: Sendable {
         }
     }
 
-    /// Records the waiting successes (one statement) and counts them.
+    /// Records the waiting successes (one statement).
     private func flush(_ synced: inout [SyncRow], _ pusher: SyncPusher?) {
         guard !synced.isEmpty, let pusher else { return }
-        let recorded = pusher.recordSynced(synced)
+        _ = pusher.recordSynced(synced)
         synced = []
-        if recorded > 0 { state.withLock { $0.pushed += recorded } }
     }
 
     private static func rowID(_ item: Item) -> Int64 {

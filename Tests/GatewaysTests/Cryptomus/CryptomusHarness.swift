@@ -14,6 +14,10 @@ final class CryptomusHarness {
     let gateway: CryptomusGateway
     let router: Router
     let user = AuthenticatedUser(uid: "user-1", emailVerified: true, signInProvider: "google.com")
+    /// The Retail push hand-off of the last request `call` made.
+    private(set) var lastPush = PushHandoff()
+    /// Ids of the ledger rows the last request handed to the Retail push.
+    var pushedRowIDs: [Int64] { lastPush.rows.map(\.id) }
 
     init(_ extra: [String: String] = [:]) throws {
         transport = cryptomus.makeTransport()
@@ -42,9 +46,10 @@ final class CryptomusHarness {
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(
             method: "POST", route: name, headers: headers, body: Array(body.utf8), remoteAddress: remote)
+        lastPush = PushHandoff()
         let context = RequestContext(
             request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-            user: asUser ? user : nil)
+            user: asUser ? user : nil, push: lastPush)
         return try entry.route.handler(context)
     }
 

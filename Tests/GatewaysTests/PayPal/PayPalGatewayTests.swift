@@ -19,6 +19,10 @@ final class PayPalHarness {
     let clock = TestClock()
     let user = AuthenticatedUser(uid: "user-1", emailVerified: true, signInProvider: "google.com")
     let chain = PayPalTestChain.shared
+    /// The Retail push hand-off of the last request `call` made.
+    private(set) var lastPush = PushHandoff()
+    /// Ids of the ledger rows the last request handed to the Retail push.
+    var pushedRowIDs: [Int64] { lastPush.rows.map(\.id) }
 
     init(extra: [String: String] = [:]) throws {
         transport = paypal.makeTransport()
@@ -50,9 +54,10 @@ final class PayPalHarness {
         let name = Router.name(prefix: "paypal", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8))
+        lastPush = PushHandoff()
         let context = RequestContext(
             request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-            user: anonymous ? nil : (caller ?? user))
+            user: anonymous ? nil : (caller ?? user), push: lastPush)
         return try entry.route.handler(context)
     }
 
@@ -182,14 +187,14 @@ final class PayPalHarness {
         h.paypal.approve(id)
         let first = try h.capture(id)
         #expect(first.status == 200 && String(decoding: first.body, as: UTF8.self) == #"{"result":"success"}"#)
-        #expect(first.newLedgerRowIDs.count == 1)
+        #expect(h.pushedRowIDs.count == 1)
         let session = try #require(h.ledger.sessions.first)
         #expect(h.paypal.state.withLock { $0.captureKeys } == ["capture-\(session.publicID)-1"])
         #expect(h.ledger.rows.map(\.paymentID) == ["CAP\(id)"] && h.ledger.rows.first?.amount == Money(cents: 2500))
         #expect(h.ledger.sessions.first?.status == .paid)
         // Earlier credit: 200 again, no second row, no second capture call.
         let again = try h.capture(id)
-        #expect(again.status == 200 && again.newLedgerRowIDs.isEmpty && h.ledger.rows.count == 1)
+        #expect(again.status == 200 && h.pushedRowIDs.isEmpty && h.ledger.rows.count == 1)
         #expect(h.paypal.state.withLock { $0.captureKeys }.count == 1)
     }
 
@@ -285,7 +290,7 @@ final class PayPalHarness {
         #expect(h.ledger.rows.isEmpty && h.ledger.events["paypal|WH-1"]?.outcome == "pending")
         h.paypal.setCaptureStatus(captureID, "COMPLETED")
         let response = try h.deliver("PAYMENT.CAPTURE.COMPLETED", resource: signed, eventID: "WH-2")
-        #expect(response.status == 200 && response.newLedgerRowIDs.count == 1)
+        #expect(response.status == 200 && h.pushedRowIDs.count == 1)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"received":true}"#)
         #expect(h.ledger.rows.map(\.paymentID) == [captureID] && h.ledger.sessions.first?.status == .paid)
         // Duplicate and a later capture call: still one row.

@@ -14,6 +14,10 @@ final class StripeHarness {
     let gateway: StripeGateway
     let router: Router
     let user = AuthenticatedUser(uid: "user-1", emailVerified: true, signInProvider: "google.com")
+    /// The Retail push hand-off of the last request `call` made.
+    private(set) var lastPush = PushHandoff()
+    /// Ids of the ledger rows the last request handed to the Retail push.
+    var pushedRowIDs: [Int64] { lastPush.rows.map(\.id) }
 
     init() throws {
         transport = stripe.makeTransport()
@@ -38,9 +42,10 @@ final class StripeHarness {
         let name = Router.name(prefix: "stripe", action: action)
         let entry = try #require(router.resolve(method: "POST", name: name))
         let request = APIRequest(method: "POST", route: name, headers: headers, body: Array(body.utf8))
+        lastPush = PushHandoff()
         let context = RequestContext(
             request: request, logger: Logger(label: "test"), ledger: ledger, services: services,
-            user: asUser ? caller ?? user : nil)
+            user: asUser ? caller ?? user : nil, push: lastPush)
         return try entry.route.handler(context)
     }
 
@@ -124,7 +129,7 @@ final class StripeHarness {
         h.stripe.authorize(id)
         let object = h.stripe.intent(id).json
         let response = try h.deliver(type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_1")
-        #expect(response.status == 200 && response.newLedgerRowIDs.count == 1)
+        #expect(response.status == 200 && h.pushedRowIDs.count == 1)
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_1")
         _ = try h.deliver(type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_2")
         #expect(h.stripe.state.withLock { $0.captureKeys } == ["pi-capture-\(id)-1"])
@@ -141,7 +146,7 @@ final class StripeHarness {
         h.stripe.authorize(id)
         h.stripe.fault("/v1/payment_intents/\(id)/capture", .answerLost)
         let answer = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
-        #expect(answer.status == 200 && answer.newLedgerRowIDs.count == 1)
+        #expect(answer.status == 200 && h.pushedRowIDs.count == 1)
         let (attempts, captures) = h.stripe.state.withLock { ($0.captureAttempts, $0.captureKeys) }
         #expect(attempts == ["pi-capture-\(id)-1"] && captures == ["pi-capture-\(id)-1"])
         #expect(h.stripe.intent(id).status == "succeeded")
@@ -151,7 +156,7 @@ final class StripeHarness {
         #expect(h.ledger.sessions.first?.status == .paid && h.ledger.events.count == 1)
         // Stripe's own payment_intent.succeeded then finds the credit in place.
         let succeeded = try h.deliver(type: "payment_intent.succeeded", object: h.stripe.intent(id).json)
-        #expect(succeeded.status == 200 && succeeded.newLedgerRowIDs.isEmpty && h.ledger.rows.count == 1)
+        #expect(succeeded.status == 200 && h.pushedRowIDs.isEmpty && h.ledger.rows.count == 1)
     }
 
     /// A capture that failed without capturing — before Stripe, or inside Stripe, which then stores the 500 under
@@ -163,7 +168,7 @@ final class StripeHarness {
         h.stripe.authorize(id)
         h.stripe.fault("/v1/payment_intents/\(id)/capture", fault)
         let answer = try h.deliver(type: "payment_intent.amount_capturable_updated", object: h.stripe.intent(id).json)
-        #expect(answer.status == 200 && answer.newLedgerRowIDs.count == 1)
+        #expect(answer.status == 200 && h.pushedRowIDs.count == 1)
         let (attempts, captures) = h.stripe.state.withLock { ($0.captureAttempts, $0.captureKeys) }
         #expect(attempts == ["pi-capture-\(id)-1", "pi-capture-\(id)-2"] && captures == ["pi-capture-\(id)-2"])
         #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
@@ -185,7 +190,7 @@ final class StripeHarness {
         #expect(h.ledger.rows.isEmpty && h.ledger.events.isEmpty && h.ledger.sessions.first?.status == .pending)
         let retried = try h.deliver(
             type: "payment_intent.amount_capturable_updated", object: object, eventID: "evt_cap")
-        #expect(retried.status == 200 && retried.newLedgerRowIDs.count == 1)
+        #expect(retried.status == 200 && h.pushedRowIDs.count == 1)
         #expect(h.stripe.state.withLock { $0.captureAttempts } == ["pi-capture-\(id)-1"])
         #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
         #expect(h.ledger.events["stripe|evt_cap"]?.outcome == "credited")
@@ -203,7 +208,7 @@ final class StripeHarness {
         #expect(h.ledger.rows.count == (committed ? 1 : 0))
         let next = try h.status(id)
         #expect(try JSONValue.parse(next.body)["status"]?.stringValue == "paid")
-        #expect(next.newLedgerRowIDs.count == (committed ? 0 : 1))
+        #expect(h.pushedRowIDs.count == (committed ? 0 : 1))
         #expect(h.stripe.state.withLock { $0.captureAttempts } == ["pi-capture-\(id)-1"])
         #expect(h.ledger.rows.map(\.paymentID) == [id] && h.ledger.sessions.first?.status == .paid)
     }
@@ -404,7 +409,7 @@ final class StripeHarness {
         h.stripe.authorize(id)
         let paid = try h.call(
             "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)
-        #expect(try JSONValue.parse(paid.body)["status"]?.stringValue == "paid" && paid.newLedgerRowIDs.count == 1)
+        #expect(try JSONValue.parse(paid.body)["status"]?.stringValue == "paid" && h.pushedRowIDs.count == 1)
         h.stripe.state.withLock { $0.failNext["/v1/payment_intents/\(id)"] = 10 }
         let fromLedger = try h.call(
             "getPaymentIntentStatus", body: #"{"payment_intent_id":"\#(id)","recaptcha_token":"pass"}"#)

@@ -27,7 +27,7 @@ import Testing
         #expect(error.kind == .unknownOutcome)
         #expect(ledger.rows.count == (committed ? 1 : 0) && ledger.events.count == (committed ? 1 : 0))
         let retry = try ledger.apply(credit("evt_1"))
-        #expect(retry.duplicateEvent == committed && retry.insertedRowIDs.count == (committed ? 0 : 1))
+        #expect(retry.duplicateEvent == committed && retry.insertedRows.count == (committed ? 0 : 1))
         #expect(ledger.rows.map(\.paymentID) == ["pi_1"] && ledger.applyCalls == 2)
     }
 
@@ -38,7 +38,7 @@ import Testing
             let error = try #require(throws: LedgerError.self) { try ledger.apply(credit("evt_2")) }
             #expect(error.kind == .unavailable && ledger.rows.isEmpty && ledger.events.isEmpty)
         }
-        #expect(try ledger.apply(credit("evt_2")).insertedRowIDs.count == 1)
+        #expect(try ledger.apply(credit("evt_2")).insertedRows.count == 1)
         #expect(ledger.applyCalls == 3)
     }
 }

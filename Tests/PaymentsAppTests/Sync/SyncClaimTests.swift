@@ -7,14 +7,14 @@ import Testing
 struct SyncClaimTests {
     let start = ContinuousClock.now
 
-    func row(claim: SyncClaim?) -> SyncRow {
+    func row(claim: PushClaim?) -> SyncRow {
         SyncRow(
             id: 1, paymentID: "pi_1", uid: "u", gateway: "stripe", amount: Money(cents: 500), attempts: 0, claim: claim)
     }
 
     @Test("a 60 s lease with a 10 s call timeout: pushes start until 10 s before it ends, never after")
     func leaseWithTimeout() {
-        let claimed = row(claim: SyncClaim.begin(now: start))
+        let claimed = row(claim: PushClaim.begin(now: start))
         #expect(SyncPusher.mayPush(claimed, timeoutSeconds: 10, now: start))
         #expect(SyncPusher.mayPush(claimed, timeoutSeconds: 10, now: start + .seconds(49)))
         #expect(!SyncPusher.mayPush(claimed, timeoutSeconds: 10, now: start + .seconds(50)))
@@ -26,7 +26,7 @@ struct SyncClaimTests {
     func longTimeout() {
         #expect(SyncPusher.leaseMargin(timeoutSeconds: 300) == .seconds(20))
         #expect(SyncPusher.leaseMargin(timeoutSeconds: 7) == .seconds(7))
-        let claimed = row(claim: SyncClaim.begin(now: start))
+        let claimed = row(claim: PushClaim.begin(now: start))
         #expect(SyncPusher.mayPush(claimed, timeoutSeconds: 300, now: start + .seconds(39)))
         #expect(!SyncPusher.mayPush(claimed, timeoutSeconds: 300, now: start + .seconds(40)))
     }
@@ -34,7 +34,7 @@ struct SyncClaimTests {
     @Test("a row without a claim (listed, never claimed) is never pushed; every claim has its own token")
     func unclaimedAndTokens() {
         #expect(!SyncPusher.mayPush(row(claim: nil), timeoutSeconds: 10, now: start))
-        let tokens = Set((0..<100).map { _ in SyncClaim.begin().token })
+        let tokens = Set((0..<100).map { _ in PushClaim.begin().token })
         #expect(tokens.count == 100)
         #expect(tokens.allSatisfy { $0 > 0 })
     }
