@@ -21,6 +21,8 @@ static inline void COpenSSLShim_OPENSSL_free(void *p) { OPENSSL_free(p); }
 static inline STACK_OF(X509) *COpenSSLShim_sk_X509_new_null(void) { return sk_X509_new_null(); }
 /// Replaces the sk_X509_push macro; the stack does not take a reference, the caller keeps the certificate alive.
 static inline int COpenSSLShim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
+/// Replaces the sk_X509_num macro; 0 for a NULL stack.
+static inline int COpenSSLShim_sk_X509_num(const STACK_OF(X509) *stack) { return stack ? sk_X509_num(stack) : 0; }
 /// Replaces the sk_X509_free macro; frees the stack only, not the certificates in it.
 static inline void COpenSSLShim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
 #endif

@@ -17,6 +17,14 @@ struct SandboxConfiguration: Sendable {
     let paypalTrustRoots: String?
     let cryptomusMerchantID: String
     let cryptomusPaymentKey: String
+    let appStoreBundleID: String
+    let appStoreAppAppleID: Int64
+    let appStoreIssuerID: String
+    let appStoreKeyID: String
+    /// Where the App Store emulator writes its test Apple root (`APPSTORE_ROOT_CERTS`); nil keeps it in memory.
+    let appStoreRootCerts: String?
+    /// Where it writes (or finds) the App Store Server API key (`APPSTORE_PRIVATE_KEY_FILE`); nil keeps it in memory.
+    let appStorePrivateKeyFile: String?
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -40,6 +48,12 @@ struct SandboxConfiguration: Sendable {
         paypalTrustRoots = reader.optional("PAYPAL_TRUST_ROOTS")
         cryptomusMerchantID = reader.string("CRYPTOMUS_MERCHANT_ID", default: "sandbox-merchant")
         cryptomusPaymentKey = reader.string("CRYPTOMUS_PAYMENT_KEY", default: "cryptomus_sandbox_payment_key")
+        appStoreBundleID = reader.string("APPSTORE_BUNDLE_ID", default: "com.example.tnpayments")
+        appStoreAppAppleID = Int64(try reader.int("APPSTORE_APP_APPLE_ID", default: 1_234_567_890, range: 1...Int.max))
+        appStoreIssuerID = reader.string("APPSTORE_ISSUER_ID", default: "57246542-96fe-1a63-e053-0824d011072a")
+        appStoreKeyID = reader.string("APPSTORE_KEY_ID", default: "SANDBOXKEY1")
+        appStoreRootCerts = reader.optional("APPSTORE_ROOT_CERTS")
+        appStorePrivateKeyFile = reader.optional("APPSTORE_PRIVATE_KEY_FILE")
     }
 
     var controlPort: Int { portBase }
@@ -47,4 +61,5 @@ struct SandboxConfiguration: Sendable {
     var paypalPort: Int { portBase + 2 }
     var cryptomusPort: Int { portBase + 3 }
     var retailPort: Int { portBase + 4 }
+    var appStorePort: Int { portBase + 5 }
 }

@@ -4,7 +4,7 @@ extension Certificate {
     /// Issues a certificate for `subjectKey` signed by `issuerKey` (self-signed when `issuer` is nil), for the
     /// sandbox's test chains and for tests.
     ///
-    /// SHA-256, a random positive 128-bit serial, validity [now - 1 h, now + `days`], a critical basicConstraints
+    /// SHA-256 (SHA-384 when `issuerKey` is a P-384 key, as Apple's CAs sign), a random positive 128-bit serial, validity [now - 1 h, now + `days`], a critical basicConstraints
     /// (`CA:TRUE`/`CA:FALSE`), a critical keyUsage (certificate and CRL signing for a CA, digital signature for a
     /// leaf), subject and authority key identifiers, plus `extraExtensions` as (dotted OID, DER value) pairs,
     /// non-critical.
@@ -41,7 +41,9 @@ extension Certificate {
         try addExtension(x509, &context, NID_authority_key_identifier, "keyid:always")
         for extra in extraExtensions { try addExtension(x509, oid: extra.oid, der: extra.der) }
 
-        guard X509_sign(x509, issuerKey.key.pointer, EVP_sha256()) > 0 else { throw OpenSSLError("X509_sign") }
+        let digest =
+            issuerKey.key.type == EVPKeyType.ec && issuerKey.key.componentSize > 32 ? EVP_sha384() : EVP_sha256()
+        guard X509_sign(x509, issuerKey.key.pointer, digest) > 0 else { throw OpenSSLError("X509_sign") }
         return certificate
     }
 

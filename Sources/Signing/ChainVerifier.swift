@@ -10,11 +10,13 @@ public enum ChainVerifier {
     ///   - partialChain: accept an anchor that is not self-signed, e.g. a configured intermediate
     ///     (`X509_V_FLAG_PARTIAL_CHAIN`); without it the path must end at a self-signed anchor.
     ///   - strict: apply RFC 5280 encoding checks (`X509_V_FLAG_X509_STRICT`).
+    /// - Returns: the number of certificates in the verified path, leaf and anchor included.
     /// - Throws: `OpenSSLError` naming OpenSSL's verification error (expired, untrusted, bad signature, …).
+    @discardableResult
     public static func verify(
         leaf: Certificate, intermediates: [Certificate], trustAnchors: [Certificate], at time: Int64,
         partialChain: Bool, strict: Bool
-    ) throws {
+    ) throws -> Int {
         guard !trustAnchors.isEmpty else { throw OpenSSLError("no trust anchor configured") }
         guard let store = X509_STORE_new() else { throw OpenSSLError("X509_STORE_new") }
         defer { X509_STORE_free(store) }
@@ -52,5 +54,6 @@ public enum ChainVerifier {
             OpenSSLError.clearQueue()
             throw OpenSSLError("certificate chain rejected: \(reason)")
         }
+        return Int(COpenSSLShim_sk_X509_num(X509_STORE_CTX_get0_chain(context)))
     }
 }

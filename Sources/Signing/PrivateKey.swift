@@ -1,6 +1,6 @@
 import COpenSSL
 
-/// A private key (RSA or EC P-256) that signs: JWTs for Google and the App Store, and the sandbox's test chains.
+/// A private key (RSA, EC P-256 or EC P-384) that signs: JWTs for Google and the App Store, and the sandbox's test chains.
 public final class PrivateKey: Sendable {
     let key: EVPKey
     /// The matching public key, sharing the same `EVP_PKEY`.
@@ -23,6 +23,12 @@ public final class PrivateKey: Sendable {
     /// - Throws: `OpenSSLError` when generation fails.
     public static func generateP256() throws -> PrivateKey {
         try generate(type: "EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, "P-256") }
+    }
+
+    /// A fresh EC key on P-384 (secp384r1), the curve of Apple's root and intermediate CAs; for test chains.
+    /// - Throws: `OpenSSLError` when generation fails.
+    public static func generateP384() throws -> PrivateKey {
+        try generate(type: "EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, "P-384") }
     }
 
     private static func generate(type: String, configure: (OpaquePointer) -> Int32) throws(OpenSSLError) -> PrivateKey {

@@ -34,6 +34,24 @@ public final class PublicKey: Sendable {
         }
     }
 
+    /// The EC curve's OpenSSL short name (`prime256v1` for P-256, `secp384r1` for P-384); nil for RSA keys.
+    ///
+    /// JWS `ES256` is defined on P-256 only (RFC 7518 §3.4), so a verifier that must refuse other curves, as Apple's
+    /// library does for its signing leaf, checks this.
+    public var curveName: String? {
+        guard key.type == EVPKeyType.ec else { return nil }
+        var buffer = [CChar](repeating: 0, count: 64)
+        var length = 0
+        let ok = buffer.withUnsafeMutableBufferPointer { raw in
+            EVP_PKEY_get_group_name(key.pointer, raw.baseAddress, raw.count, &length)
+        }
+        guard ok == 1, length > 0, length < buffer.count else {
+            OpenSSLError.clearQueue()
+            return nil
+        }
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The key as a `BEGIN PUBLIC KEY` PEM block (empty only if OpenSSL cannot allocate).
     public var pem: String {
         guard let bio = try? MemoryBIO(), PEM_write_bio_PUBKEY(bio.pointer, key.pointer) == 1 else {

@@ -20,8 +20,6 @@ public enum SecureRandom {
         var raw = bytes(16)
         raw[6] = raw[6] & 0x0f | 0x40
         raw[8] = raw[8] & 0x3f | 0x80
-        let hex = Array(Hex.encode(raw))
-        let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32]
-        return groups.map { String(hex[$0]) }.joined(separator: "-")
+        return UUIDv5.format(raw)
     }
 }
