@@ -93,8 +93,9 @@ public struct FirebaseAuthenticator: Authenticator {
         return uid
     }
 
-    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 7235).
-    private static func bearerToken(_ header: String?) throws(APIError) -> String {
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); Pub/Sub push verification reads it too.
+    /// - Throws: `APIError` 401 when the header is missing or is not a bearer token.
+    public static func bearerToken(_ header: String?) throws(APIError) -> String {
         guard let header else { throw APIError(.unauthorized, "missing bearer token") }
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard let space = trimmed.firstIndex(of: " "), trimmed[..<space].lowercased() == "bearer" else {
