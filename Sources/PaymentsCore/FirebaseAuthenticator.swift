@@ -57,15 +57,8 @@ public struct FirebaseAuthenticator: Authenticator {
     /// - Throws: `APIError` 401 for a missing, malformed, forged or expired token; 503 when the certificates cannot
     ///   be had.
     public func authenticate(authorizationHeader: String?) throws(APIError) -> AuthenticatedUser {
-        let token = try Self.bearerToken(authorizationHeader)
-        let jwt = try JSONWebToken.parse(token)
-        guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
-        else { throw Self.invalid }
         let current = now()
-        let key = try certificates.key(for: kid, now: current)
-        guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
-            throw Self.invalid
-        }
+        let jwt = try certificates.verifiedToken(try Self.bearerToken(authorizationHeader), now: current)
         let uid = try checkClaims(jwt.payload, now: current)
         return AuthenticatedUser(
             uid: uid,

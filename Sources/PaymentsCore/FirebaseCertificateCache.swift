@@ -82,6 +82,22 @@ public final class FirebaseCertificateCache: Sendable {
         }
     }
 
+    /// Parses a compact token and checks that it is RS256 (exactly), names a `kid`, and carries a valid signature by
+    /// that key of this map; its claims are left to the caller, who must read none before this returns.
+    ///
+    /// - Throws: `APIError` 401 for a malformed, unsigned or forged token, or one of another algorithm; as
+    ///   `key(for:now:)` when the key cannot be had.
+    public func verifiedToken(_ compact: String, now: Int64) throws(APIError) -> JSONWebToken {
+        let jwt = try JSONWebToken.parse(compact)
+        guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
+        else { throw APIError(.unauthorized, "invalid token") }
+        let key = try key(for: kid, now: now)
+        guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
+            throw APIError(.unauthorized, "invalid token")
+        }
+        return jwt
+    }
+
     /// Fetches the set once before the first token needs it, so the requests that reach a freshly started responder
     /// find it cached instead of answering 503 while one first fetch is in flight. Does nothing when a set is cached
     /// or a fetch is running; a failure is left for the first token to retry.
