@@ -17,6 +17,8 @@ struct SandboxConfiguration: Sendable {
     let paypalTrustRoots: String?
     let cryptomusMerchantID: String
     let cryptomusPaymentKey: String
+    /// Google Play's service account, package and push settings.
+    let google: GoogleSandboxSettings
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -40,6 +42,7 @@ struct SandboxConfiguration: Sendable {
         paypalTrustRoots = reader.optional("PAYPAL_TRUST_ROOTS")
         cryptomusMerchantID = reader.string("CRYPTOMUS_MERCHANT_ID", default: "sandbox-merchant")
         cryptomusPaymentKey = reader.string("CRYPTOMUS_PAYMENT_KEY", default: "cryptomus_sandbox_payment_key")
+        google = try GoogleSandboxSettings(reader)
     }
 
     var controlPort: Int { portBase }
@@ -47,4 +50,6 @@ struct SandboxConfiguration: Sendable {
     var paypalPort: Int { portBase + 2 }
     var cryptomusPort: Int { portBase + 3 }
     var retailPort: Int { portBase + 4 }
+    /// Google: OAuth token endpoint, OIDC certificates and Android Publisher.
+    var googlePort: Int { portBase + 6 }
 }

@@ -8,6 +8,7 @@ struct ControlService: SandboxService {
     let retail: RetailEmulator
     let cryptomus: CryptomusEmulator
     let paypal: PayPalEmulator
+    let googlePlay: GooglePlayEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -50,6 +51,8 @@ struct ControlService: SandboxService {
             return cryptomus.control(request, Array(path.dropFirst()))
         case (_, "paypal"):
             return paypal.control(request, Array(path.dropFirst()))
+        case (_, "googleplay"):
+            return googlePlay.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }
