@@ -72,4 +72,16 @@ import Testing
         let error = #expect(throws: ConfigurationError.self) { try GooglePlayConfiguration(ConfigReader(environment)) }
         #expect(error?.variable == "GOOGLE_PLAY_PRODUCTS")
     }
+
+    /// The key JSON as scripts/write-env.sh writes it: one single-quoted line, the PEM's line ends as JSON `\n`.
+    @Test func theKeyFileReadsFromASingleQuotedEnvLine() throws {
+        let key = try #require(GooglePlayFixtures.serviceKey)
+        let line = "GOOGLE_PLAY_SECRET_FILE='" + GooglePlayFixtures.secretJSON(key: key) + "'\n"
+        #expect(!line.dropLast().contains("\n"))
+        let values = try EnvironmentFile.parse(line)
+        var environment = GooglePlayFixtures.environment(key: key)
+        environment["GOOGLE_PLAY_SECRET_FILE"] = values["GOOGLE_PLAY_SECRET_FILE"]
+        let configuration = try GooglePlayConfiguration(ConfigReader(environment))
+        #expect(configuration.serviceAccount.privateKey.publicKey.pem == key.publicKey.pem)
+    }
 }
