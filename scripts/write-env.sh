@@ -19,6 +19,14 @@ https_port="${RUN_HTTPS_PORT:-$TN_DEFAULT_HTTPS_PORT}"
 sandbox="${SANDBOX_PORT_BASE:-$TN_DEFAULT_SANDBOX_BASE}"
 log_level=info
 
+# Google Play's service-account key is the JSON itself (DESIGN §9), so a test key is made once per stack: the sandbox
+# reads the same value to check the RS256 assertions of its token endpoint.
+google_secret=""
+if ! grep -qE '^[[:space:]]*(export[[:space:]]+)?GOOGLE_PLAY_SECRET_FILE=' "$TN_ENV_FILE" 2>/dev/null; then
+    google_key="$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | awk '{printf "%s\\n", $0}')"
+    google_secret="{\"type\":\"service_account\",\"project_id\":\"tn-sandbox\",\"private_key_id\":\"$(openssl rand -hex 20)\",\"private_key\":\"$google_key\",\"client_email\":\"play-api@tn-sandbox.iam.gserviceaccount.com\",\"client_id\":\"100000000000000000001\",\"token_uri\":\"http://127.0.0.1:$((sandbox + 6))/token\"}"
+fi
+
 defaults="$(cat <<EOF_DEFAULTS
 RUN_HTTP_PORT=$http_port
 RUN_HTTPS_PORT=$https_port
@@ -73,6 +81,14 @@ APPSTORE_ISSUER_ID=57246542-96fe-1a63-e053-0824d011072a
 APPSTORE_KEY_ID=SANDBOXKEY1
 APPSTORE_PRIVATE_KEY_FILE=$TN_RUN_DIR/appstore/api-key.p8
 APPSTORE_API_BASE=http://127.0.0.1:$((sandbox + 5))
+GOOGLE_PLAY_ENABLED=false
+GOOGLE_PLAY_PACKAGE_NAME=com.tempnumber.sandbox
+GOOGLE_PLAY_SECRET_FILE='$google_secret'
+GOOGLE_PLAY_PRODUCTS=coins_500=499,coins_1200=999
+GOOGLE_PUBSUB_AUDIENCE=http://127.0.0.1:$http_port/api/googleplay-handleWebhookEvents
+GOOGLE_PUBSUB_SERVICE_ACCOUNT=pubsub-push@tn-sandbox.iam.gserviceaccount.com
+GOOGLE_OIDC_CERTS_URL=http://127.0.0.1:$((sandbox + 6))/oauth2/v1/certs
+GOOGLE_PLAY_API_BASE=http://127.0.0.1:$((sandbox + 6))
 SANDBOX_PORT_BASE=$sandbox
 SANDBOX_WEBHOOK_TARGET=http://127.0.0.1:$http_port/api
 EOF_DEFAULTS

@@ -57,15 +57,8 @@ public struct FirebaseAuthenticator: Authenticator {
     /// - Throws: `APIError` 401 for a missing, malformed, forged or expired token; 503 when the certificates cannot
     ///   be had.
     public func authenticate(authorizationHeader: String?) throws(APIError) -> AuthenticatedUser {
-        let token = try Self.bearerToken(authorizationHeader)
-        let jwt = try JSONWebToken.parse(token)
-        guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
-        else { throw Self.invalid }
         let current = now()
-        let key = try certificates.key(for: kid, now: current)
-        guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
-            throw Self.invalid
-        }
+        let jwt = try certificates.verifiedToken(try Self.bearerToken(authorizationHeader), now: current)
         let uid = try checkClaims(jwt.payload, now: current)
         return AuthenticatedUser(
             uid: uid,
@@ -93,8 +86,9 @@ public struct FirebaseAuthenticator: Authenticator {
         return uid
     }
 
-    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 7235).
-    private static func bearerToken(_ header: String?) throws(APIError) -> String {
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 7235); Pub/Sub push verification reads it too.
+    /// - Throws: `APIError` 401 when the header is missing or is not a bearer token.
+    public static func bearerToken(_ header: String?) throws(APIError) -> String {
         guard let header else { throw APIError(.unauthorized, "missing bearer token") }
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard let space = trimmed.firstIndex(of: " "), trimmed[..<space].lowercased() == "bearer" else {

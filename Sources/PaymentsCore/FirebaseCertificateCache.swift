@@ -2,7 +2,8 @@ import Foundation
 import Signing
 import Synchronization
 
-/// Firebase's token-signing keys by `kid`, fetched from the x509 certificate endpoint and cached (DESIGN §4).
+/// Google's token-signing keys by `kid`, fetched from an x509-map certificate endpoint (`{kid: PEM certificate}`) and
+/// cached: Firebase's ID-token keys (DESIGN §4), and the OIDC keys of Google Play's Pub/Sub pushes.
 ///
 /// The set is kept for the response's `Cache-Control: max-age`. A `kid` missing from a fresh set triggers at most
 /// one refetch per `unknownKeyRefetchInterval`, so forged key ids cannot make the responder hammer Google. When a
@@ -35,14 +36,18 @@ public final class FirebaseCertificateCache: Sendable {
 
     private let url: String
     private let service: OutboundService
+    /// Names the endpoint in error messages (`firebase`, `google oidc`).
+    private let source: String
     private let state = Mutex(State())
 
     /// - Parameters:
-    ///   - url: `FIREBASE_CERTS_URL`.
-    ///   - service: the outbound client, with the `firebase` circuit breaker.
-    public init(url: String, service: OutboundService) {
+    ///   - url: `FIREBASE_CERTS_URL` (or `GOOGLE_OIDC_CERTS_URL`).
+    ///   - service: the outbound client, with its own circuit breaker (`firebase`, …).
+    ///   - source: names the endpoint in error messages.
+    public init(url: String, service: OutboundService, source: String = "firebase") {
         self.url = url
         self.service = service
+        self.source = source
     }
 
     /// The key that signs tokens with `kid`.
@@ -75,6 +80,22 @@ public final class FirebaseCertificateCache: Sendable {
         case let .fetch(unknownKey, previousRefetchAt):
             return try refresh(kid: kid, now: now, unknownKey: unknownKey, previousRefetchAt: previousRefetchAt)
         }
+    }
+
+    /// Parses a compact token and checks that it is RS256 (exactly), names a `kid`, and carries a valid signature by
+    /// that key of this map; its claims are left to the caller, who must read none before this returns.
+    ///
+    /// - Throws: `APIError` 401 for a malformed, unsigned or forged token, or one of another algorithm; as
+    ///   `key(for:now:)` when the key cannot be had.
+    public func verifiedToken(_ compact: String, now: Int64) throws(APIError) -> JSONWebToken {
+        let jwt = try JSONWebToken.parse(compact)
+        guard jwt.header["alg"]?.stringValue == "RS256", let kid = jwt.header["kid"]?.stringValue, !kid.isEmpty
+        else { throw APIError(.unauthorized, "invalid token") }
+        let key = try key(for: kid, now: now)
+        guard key.verify(signature: jwt.signature, message: jwt.signingInput, algorithm: .rsaPKCS1SHA256) else {
+            throw APIError(.unauthorized, "invalid token")
+        }
+        return jwt
     }
 
     /// Fetches the set once before the first token needs it, so the requests that reach a freshly started responder
@@ -127,7 +148,7 @@ public final class FirebaseCertificateCache: Sendable {
     private func fetch() throws(APIError) -> (keys: [String: PublicKey], maxAge: Int64) {
         let response = try service.send(HTTPRequest(method: "GET", url: url, headers: [("Accept", "application/json")]))
         guard response.status == 200, case let .object(members)? = response.json else {
-            throw APIError(.gatewayUnavailable, "firebase certificates answered \(response.status)")
+            throw APIError(.gatewayUnavailable, "\(source) certificates answered \(response.status)")
         }
         var keys: [String: PublicKey] = [:]
         for (kid, value) in members {
@@ -136,7 +157,7 @@ public final class FirebaseCertificateCache: Sendable {
             else { continue }
             keys[kid] = key
         }
-        guard !keys.isEmpty else { throw APIError(.gatewayUnavailable, "firebase certificates held no usable key") }
+        guard !keys.isEmpty else { throw APIError(.gatewayUnavailable, "\(source) certificates held no usable key") }
         return (keys, Self.maxAge(response.headers["cache-control"]))
     }
 

@@ -25,6 +25,8 @@ struct SandboxConfiguration: Sendable {
     let appStoreRootCerts: String?
     /// Where it writes (or finds) the App Store Server API key (`APPSTORE_PRIVATE_KEY_FILE`); nil keeps it in memory.
     let appStorePrivateKeyFile: String?
+    /// Google Play's service account, package and push settings.
+    let google: GoogleSandboxSettings
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -54,6 +56,7 @@ struct SandboxConfiguration: Sendable {
         appStoreKeyID = reader.string("APPSTORE_KEY_ID", default: "SANDBOXKEY1")
         appStoreRootCerts = reader.optional("APPSTORE_ROOT_CERTS")
         appStorePrivateKeyFile = reader.optional("APPSTORE_PRIVATE_KEY_FILE")
+        google = try GoogleSandboxSettings(reader)
     }
 
     var controlPort: Int { portBase }
@@ -62,4 +65,6 @@ struct SandboxConfiguration: Sendable {
     var cryptomusPort: Int { portBase + 3 }
     var retailPort: Int { portBase + 4 }
     var appStorePort: Int { portBase + 5 }
+    /// Google: OAuth token endpoint, OIDC certificates and Android Publisher.
+    var googlePort: Int { portBase + 6 }
 }

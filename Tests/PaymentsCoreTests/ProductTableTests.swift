@@ -4,10 +4,10 @@ import Testing
 @Suite struct ProductTableTests {
     @Test func parsesPairsAndTrimsBlanks() throws {
         let table = try ProductTable(parsing: " coins_500=499 , coins_1200 = 999,", variable: "X_PRODUCTS")
-        #expect(table.cents == ["coins_500": 499, "coins_1200": 999])
-        #expect(table.amount(for: "coins_500") == Money(cents: 499))
-        #expect(table.amount(for: "Coins_500") == nil)
-        #expect(table.amount(for: "coins") == nil)
+        #expect(table.prices == ["coins_500": Money(cents: 499), "coins_1200": Money(cents: 999)])
+        #expect(table.price(of: "coins_500") == Money(cents: 499))
+        #expect(table.price(of: "Coins_500") == nil)
+        #expect(table.price(of: "coins") == nil)
     }
 
     @Test(arguments: ["", ",", "coins", "coins=", "=499", "coins=4.99", "coins=-1", "coins=0", "a=1,a=2", "a=+5"])

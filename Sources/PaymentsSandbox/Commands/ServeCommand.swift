@@ -45,9 +45,11 @@ struct ServeCommand: ParsableCommand {
             issuerID: configuration.appStoreIssuerID, keyID: configuration.appStoreKeyID,
             rootsPath: configuration.appStoreRootCerts, privateKeyPath: configuration.appStorePrivateKeyFile,
             webhookTarget: configuration.webhookTarget, logger: logger)
+        let googlePlay = try GooglePlayEmulator(
+            settings: configuration.google, webhookTarget: configuration.webhookTarget, logger: logger)
         let control = ControlService(
             firebase: firebase, recaptcha: RecaptchaEmulator(secret: configuration.recaptchaSecret), stripe: stripe,
-            retail: retail, cryptomus: cryptomus, paypal: paypal, appStore: appStore)
+            retail: retail, cryptomus: cryptomus, paypal: paypal, appStore: appStore, googlePlay: googlePlay)
         let servers = [
             try HTTPServer(name: "control", port: configuration.controlPort, service: control, logger: logger),
             try HTTPServer(name: "stripe", port: configuration.stripePort, service: stripe, logger: logger),
@@ -55,10 +57,11 @@ struct ServeCommand: ParsableCommand {
             try HTTPServer(name: "cryptomus", port: configuration.cryptomusPort, service: cryptomus, logger: logger),
             try HTTPServer(name: "retail", port: configuration.retailPort, service: retail, logger: logger),
             try HTTPServer(name: "appstore", port: configuration.appStorePort, service: appStore, logger: logger),
+            try HTTPServer(name: "google", port: configuration.googlePort, service: googlePlay, logger: logger),
         ]
         for server in servers { server.start() }
         logger.warning(
-            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), paypal \(configuration.paypalPort), cryptomus \(configuration.cryptomusPort), retail \(configuration.retailPort), appstore \(configuration.appStorePort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
+            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), paypal \(configuration.paypalPort), cryptomus \(configuration.cryptomusPort), retail \(configuration.retailPort), appstore \(configuration.appStorePort), google \(configuration.googlePort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
         )
 
         var received: Int32 = 0

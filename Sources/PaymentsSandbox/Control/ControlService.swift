@@ -9,6 +9,7 @@ struct ControlService: SandboxService {
     let cryptomus: CryptomusEmulator
     let paypal: PayPalEmulator
     let appStore: AppStoreEmulator
+    let googlePlay: GooglePlayEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -53,6 +54,8 @@ struct ControlService: SandboxService {
             return paypal.control(request, Array(path.dropFirst()))
         case (_, "appstore"):
             return appStore.control(request, Array(path.dropFirst()))
+        case (_, "googleplay"):
+            return googlePlay.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }

@@ -12,7 +12,8 @@ import Testing
         let pki = try AppStoreTestPKI.make()
         return try AppStoreConfiguration(
             bundleID: AppStoreTestPKI.bundleID, appAppleID: AppStoreTestPKI.appAppleID, environments: [.production],
-            rootCertificates: [pki.root], products: ProductTable(["coins_500": 499]), issuerID: "issuer-uuid",
+            rootCertificates: [pki.root], products: ProductTable(["coins_500": Money(cents: 499)]),
+            issuerID: "issuer-uuid",
             keyID: "KEY123ABCD", privateKey: key, apiBase: apiBase)
     }
 

@@ -41,9 +41,9 @@ import Testing
         #expect(configuration.appAppleID == 1_234_567_890)
         #expect(configuration.environments == [.production, .sandbox])
         #expect(configuration.rootCertificates.count == 2)
-        #expect(configuration.products.amount(for: "coins_1200") == Money(cents: 999))
-        #expect(configuration.products.amount(for: "coins_500") == Money(cents: 499))
-        #expect(configuration.products.amount(for: "COINS_500") == nil)
+        #expect(configuration.products.price(of: "coins_1200") == Money(cents: 999))
+        #expect(configuration.products.price(of: "coins_500") == Money(cents: 499))
+        #expect(configuration.products.price(of: "COINS_500") == nil)
         #expect(configuration.apiBase == AppStoreConfiguration.productionAPIBase)
     }
 
