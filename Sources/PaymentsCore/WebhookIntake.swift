@@ -13,7 +13,7 @@ public struct WebhookIntake {
     }
 
     /// A failed verification: logged and counted, never stored, answered 401.
-    public func rejected(_ reason: Any) -> APIError {
+    public func rejected(_ reason: WebhookRejection) -> APIError {
         context.logger.notice("\(gateway) webhook rejected", metadata: ["webhook.rejection": "\(reason)"])
         context.services.metrics.countWebhook(gateway: gateway, outcome: "rejected")
         return APIError(.unauthorized, "webhook signature verification failed")
