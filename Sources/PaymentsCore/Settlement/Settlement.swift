@@ -27,7 +27,11 @@ public struct Settlement {
 
     /// Books `facts` and records `event` (if any) with their outcome, in one transaction.
     ///
-    /// Nothing is written when there is no event and nothing to change (a client route re-reading an open payment).
+    /// The event's outcome (`webhook_events.outcome`) is its one fact's: `credited`, `refunded`, `reversed`,
+    /// `withdrawn`, `reinstated`, `refund-reversed`, `already-credited`, `non-usd` or the operator reason, or the
+    /// reason an open, review, closed or ignored fact gives. Several facts record `booked`; facts that wrote nothing
+    /// record `no-change`. Nothing is written when there is no event and nothing to change (a client route re-reading
+    /// an open payment).
     /// - Throws: `LedgerError` from the ledger; `.refundTargetMissing` when money is taken back from a payment not
     ///   booked yet; `.integrity` when it names another gateway's payment.
     public func settle(_ facts: [SettlementFact], event: WebhookEventRecord? = nil) throws -> SettlementResult {
@@ -43,7 +47,7 @@ public struct Settlement {
         }
         var effect = booking.effect
         effect.event = event.map { $0.withOutcome(outcome) }
-        let verdict = booking.verdict ?? (facts.isEmpty ? .ignored : .open)
+        let verdict = booking.verdict ?? .ignored
         guard
             effect.event != nil || !effect.entries.isEmpty || !effect.sessionUpdates.isEmpty
                 || !effect.operatorItems.isEmpty
