@@ -72,29 +72,24 @@ public struct PayPalGateway: PaymentGateway {
             session.uid == user.uid
         else { throw APIError(.notFound, "order not found") }
         let settlement = Settlement(ledger: context.ledger, gateway: PayPalGateway.ledgerID, logger: context.logger)
-        let answer = try orders.captureAndSettle(
+        switch try orders.captureAndSettle(
             orderID: orderID, session: session, settlement: settlement, logger: context.logger)
-        guard case .settled(let result) = answer else {
-            switch answer {
-            case .declined: throw APIError(.paymentDeclined, "paypal declined the payment")
-            case .expired: throw APIError(.conflict, "the order has expired")
-            default: throw APIError(.conflict, "the order is not approved by the buyer")
-            }
-        }
-        switch result.verdict {
-        case .credited:
+        {
+        case .credited(let result):
             return result.answer(.success)
-        case .open, .review:
+        case .pending:
             return .json(.object([("result", .string("pending"))]), status: 202)
-        case .closed(.failed):
+        case .declined:
             throw APIError(.paymentDeclined, "paypal declined the payment")
-        case .closed(.expired):
+        case .notApproved:
+            throw APIError(.conflict, "the order is not approved by the buyer")
+        case .expired:
             throw APIError(.conflict, "the order has expired")
-        case .closed:
+        case .voided:
             throw APIError(.conflict, "the order was voided")
-        case .operator, .refunded:
+        case .referred:
             throw APIError(.conflict, "the payment does not match the order and was referred to an operator")
-        case .ignored, .duplicate:
+        case .notOurs:
             throw APIError(.gatewayUnavailable, "paypal answered an order that is not this session's")
         }
     }
@@ -114,11 +109,11 @@ public struct PayPalGateway: PaymentGateway {
         guard let orderID = current.externalID else { return .unchanged }
         let settlement = Settlement(ledger: ledger, gateway: PayPalGateway.ledgerID, logger: logger)
         switch try orders.captureAndSettle(orderID: orderID, session: current, settlement: settlement, logger: logger) {
-        case .settled(let result) where result.verdict == .ignored: return .closed(.failed)
-        case .settled(let result): return result.reconcileResult
-        case .notApproved: return .unchanged
-        case .declined: return .closed(.failed)
+        case .credited: return .credited
+        case .pending, .notApproved: return .unchanged
+        case .declined, .notOurs, .referred: return .closed(.failed)
         case .expired: return .closed(.expired)
+        case .voided: return .closed(.canceled)
         }
     }
 }

@@ -5,16 +5,36 @@ import PaymentsCore
 /// reconciliation, so capture happens the same way whoever gets there first. Capturing from APPROVED is PayPal's
 /// mechanics; what gets booked is the engine's.
 struct PayPalOrders: Sendable {
-    /// How a capture attempt ended.
+    /// How a capture attempt ended, in the terms `paypal-captureOrder` and reconciliation answer with.
     enum CaptureAnswer: Sendable, Equatable {
-        /// Settled through the engine (credited, pending, closed, handed to an operator, not ours).
-        case settled(SettlementResult)
-        /// `ORDER_NOT_APPROVED`, or an order still waiting for the buyer: nothing written.
-        case notApproved
-        /// `ORDER_EXPIRED`, or an order PayPal no longer knows: nothing written.
-        case expired
-        /// PayPal refused the capture (`INSTRUMENT_DECLINED`): nothing written, the buyer may pay again.
+        /// Credited now or earlier; the result carries the rows written now.
+        case credited(SettlementResult)
+        /// The capture is PENDING, or the order is not captured yet.
+        case pending
+        /// The capture was DECLINED / FAILED, or PayPal refused it (`INSTRUMENT_DECLINED`).
         case declined
+        /// `ORDER_NOT_APPROVED`: the buyer has not approved the order.
+        case notApproved
+        /// `ORDER_EXPIRED`, or an order PayPal no longer knows.
+        case expired
+        case voided
+        /// Captured, but not as the session expects: handed to an operator, not credited.
+        case referred
+        /// The order or capture does not name this session.
+        case notOurs
+
+        /// The answer for what the engine decided.
+        init(_ result: SettlementResult) {
+            switch result.verdict {
+            case .credited: self = .credited(result)
+            case .open, .review: self = .pending
+            case .closed(.failed): self = .declined
+            case .closed(.expired): self = .expired
+            case .closed: self = .voided
+            case .operator, .refunded: self = .referred
+            case .ignored, .duplicate: self = .notOurs
+            }
+        }
     }
 
     let api: PayPalAPI
@@ -75,10 +95,10 @@ struct PayPalOrders: Sendable {
                 }
             }
         }
-        let ours = isOurs(order, session: session)
-        if ours && order.captures.isEmpty && Self.awaitingBuyer.contains(order.status) { return .notApproved }
-        return .settled(
-            try settlement.settle(ours ? try facts(order, session: session) : [.ignored(reason: "not-ours")]))
+        // Nothing is written for an order that is not this session's or still waits for the buyer.
+        guard isOurs(order, session: session) else { return .notOurs }
+        if order.captures.isEmpty && Self.awaitingBuyer.contains(order.status) { return .notApproved }
+        return CaptureAnswer(try settlement.settle(try facts(order, session: session)))
     }
 
     func isOurs(_ order: PayPalOrder, session: PaymentSession) -> Bool {
