@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "PaymentsTestSupport", dependencies: ["PaymentsCore"], swiftSettings: strict),
 
         .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
-        .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "Signing"]),
+        .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "PaymentsTestSupport", "Signing"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "PaymentsCore"]),
         .testTarget(

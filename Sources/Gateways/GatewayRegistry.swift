@@ -14,7 +14,8 @@ public struct GatewayContext: Sendable {
     }
 }
 
-/// One line of the registry: a route prefix, the ledger id its rows carry, and how to build it.
+/// One line of the registry: a route prefix, the ledger id its rows carry, and how to build it; each gateway owns its
+/// own (`StripeGateway.registration`), so these values are spelled once.
 public struct GatewayRegistration: Sendable {
     /// Routes are `<prefix>-<action>`; the empty prefix is the bare core group (`health`, `metrics`).
     public let prefix: String
@@ -28,12 +29,9 @@ public struct GatewayRegistration: Sendable {
 /// The one table of gateways and core route groups. Adding a gateway means adding a folder and one line here.
 public enum GatewayRegistry {
     public static let all: [GatewayRegistration] = [
-        GatewayRegistration(
-            prefix: "stripe", ledgerID: "stripe", enabledKey: "STRIPE_ENABLED", make: StripeGateway.init),
-        GatewayRegistration(
-            prefix: "paypal", ledgerID: "paypal", enabledKey: "PAYPAL_ENABLED", make: PayPalGateway.init),
-        GatewayRegistration(
-            prefix: "cryptomus", ledgerID: "cryptomus", enabledKey: "CRYPTOMUS_ENABLED", make: CryptomusGateway.init),
+        StripeGateway.registration,
+        PayPalGateway.registration,
+        CryptomusGateway.registration,
         // Core groups come last so they see the enabled gateways' public keys.
         GatewayRegistration(prefix: "app", ledgerID: nil, enabledKey: nil, make: AppRoutes.init),
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),

@@ -18,7 +18,7 @@ public final class RequestWorker {
     /// Answers one request; never throws.
     ///
     /// While the push queue has room, the request's hand-off says so, and credits written through
-    /// `RequestContext.apply` are written already claimed for the immediate Retail push (in the same transaction),
+    /// the settlement engine are written already claimed for the immediate Retail push (in the same transaction),
     /// so the push thread needs no claim transaction of its own.
     /// - Returns: the answer, and the rows the request wrote, for `didFinish` once the answer is out.
     public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> (response: APIResponse, push: PushHandoff) {

@@ -24,7 +24,7 @@ public protocol Ledger: AnyObject {
     ///   - claimingCreditsForPush: write the credits it inserts (rows without `refundOf`) already claimed for the
     ///     immediate Retail push, in the same transaction, and return them with their `PushClaim`; refunds and
     ///     other adjustments are always written unclaimed. Only a caller that hands the rows to a push queue with
-    ///     room passes true (`RequestContext.apply`); a claim nobody pushes under keeps the row from
+    ///     room passes true (the settlement engine of a request); a claim nobody pushes under keeps the row from
     ///     `payments-sync` until its lease ends.
     /// - Returns: the rows inserted now (none for a duplicate event or rows already present), `alreadyPresent`
     ///   and `overRefunds`.

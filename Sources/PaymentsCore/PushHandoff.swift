@@ -1,7 +1,7 @@
 /// The ledger rows one request wrote, handed to the Retail push once its answer is finished (DESIGN §7).
 ///
 /// The worker makes one per request and reads it after `FCGX_Finish_r`; handlers and the settlement code add each
-/// `LedgerOutcome` they get (`take`, or `RequestContext.apply`, which also writes credits claimed). A class so the
+/// `LedgerOutcome` they get (the settlement engine of the request writes credits claimed while `claimsCredits` and takes its outcome). A class so the
 /// handler's copy of the context shares it with the worker; used by the request's thread only.
 public final class PushHandoff {
     /// Whether credits are to be written already claimed for the immediate push: true while the push queue has

@@ -27,16 +27,6 @@ public struct RequestContext {
         self.push = push
     }
 
-    /// Applies `effect` through the worker's ledger and hands the rows it wrote to the Retail push; while the push
-    /// queue has room, credits are written already claimed in the same transaction, so pushing them costs no claim
-    /// transaction.
-    /// - Throws: `LedgerError` from the ledger; nothing is handed over then.
-    public func apply(_ effect: LedgerEffect) throws -> LedgerOutcome {
-        let outcome = try ledger.apply(effect, claimingCreditsForPush: push.claimsCredits)
-        push.take(outcome)
-        return outcome
-    }
-
     /// The authenticated uid; only `.client` routes have one.
     public func requireUser() throws(APIError) -> AuthenticatedUser {
         guard let user else { throw APIError(.unauthorized, "authentication required") }

@@ -13,7 +13,7 @@ public struct WebhookIntake {
     }
 
     /// A failed verification: logged and counted, never stored, answered 401.
-    public func rejected(_ reason: Any) -> APIError {
+    public func rejected(_ reason: WebhookRejection) -> APIError {
         context.logger.notice("\(gateway) webhook rejected", metadata: ["webhook.rejection": "\(reason)"])
         context.services.metrics.countWebhook(gateway: gateway, outcome: "rejected")
         return APIError(.unauthorized, "webhook signature verification failed")
@@ -36,11 +36,10 @@ public struct WebhookIntake {
             headers: signatureHeaders, outcome: "recorded")
     }
 
-    /// Counts the outcome, hands its new rows to the Retail push and answers with `response`.
+    /// Counts the outcome and answers with `response` (the engine has already handed the new rows to the push).
     public func acknowledge(_ outcome: LedgerOutcome, response: APIResponse = .received) -> APIResponse {
         context.services.metrics.countWebhook(
             gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
-        context.push.take(outcome)
         return response
     }
 }

@@ -3,19 +3,25 @@ import PaymentsCore
 
 /// Cryptomus: USD invoices paid in crypto, PHP-signed webhooks confirmed by re-reading the invoice, refunds.
 public struct CryptomusGateway: PaymentGateway {
+    /// The `gateway` value of Cryptomus's ledger rows, sessions and events.
+    static let ledgerID = "cryptomus"
+    /// Cryptomus's line in `GatewayRegistry`.
+    public static let registration = GatewayRegistration(
+        prefix: "cryptomus", ledgerID: ledgerID, enabledKey: "CRYPTOMUS_ENABLED", make: CryptomusGateway.init)
+
     let configuration: CryptomusConfiguration
     let services: GatewayServices
-    let settlement: CryptomusSettlement
+    let invoices: CryptomusInvoices
     let webhook: CryptomusWebhook
 
     public init(_ context: GatewayContext) throws {
         configuration = try CryptomusConfiguration(context.config)
         services = context.services
         let api = CryptomusAPI(configuration: configuration, service: services.outbound("cryptomus"))
-        settlement = CryptomusSettlement(api: api, creditOverpayment: configuration.creditOverpayment)
+        invoices = CryptomusInvoices(api: api, creditOverpayment: configuration.creditOverpayment)
         webhook = CryptomusWebhook(
             configuration: configuration, signature: CryptomusSignature(paymentKey: configuration.paymentKey),
-            settlement: settlement)
+            invoices: invoices)
     }
 
     public var publicKeys: [(String, String)] { [("cryptomusMerchantId", configuration.merchantID)] }
@@ -35,10 +41,10 @@ public struct CryptomusGateway: PaymentGateway {
         let urlSuccess = try returnURL(body, "url_success")
         let callback =
             services.core.publicBaseURL + "/"
-            + Router.name(prefix: CryptomusSettlement.ledgerID, action: "handleWebhookEvents")
-        return try SessionCreation.run(context, gateway: CryptomusSettlement.ledgerID, uid: user.uid, amount: amount) {
+            + Router.name(prefix: CryptomusGateway.registration.prefix, action: "handleWebhookEvents")
+        return try SessionCreation.run(context, gateway: CryptomusGateway.ledgerID, uid: user.uid, amount: amount) {
             session in
-            let invoice = try settlement.api.createInvoice(
+            let invoice = try invoices.api.createInvoice(
                 session: session, urlCallback: callback, urlReturn: urlReturn, urlSuccess: urlSuccess)
             guard let url = invoice.url, invoice.currency?.uppercased() == "USD",
                 invoice.amount.flatMap({ Money.exactCents(fromDecimal: $0) }) == amount
@@ -64,10 +70,10 @@ public struct CryptomusGateway: PaymentGateway {
         var current = session
         let invoice: CryptomusInvoice
         if let externalID = session.externalID {
-            invoice = try settlement.api.paymentInfo(uuid: externalID)
+            invoice = try invoices.api.paymentInfo(uuid: externalID)
         } else {
             do {
-                invoice = try settlement.api.paymentInfo(orderID: session.publicID)
+                invoice = try invoices.api.paymentInfo(orderID: session.publicID)
             } catch let failure as CryptomusAPI.Failure where failure.isNotFound {
                 return .closed(.failed)
             }
@@ -76,12 +82,7 @@ public struct CryptomusGateway: PaymentGateway {
             current.externalID = invoice.uuid
             current.status = .pending
         }
-        let (outcome, _) = try settlement.apply(invoice, session: current, event: nil, ledger: ledger, logger: logger)
-        switch outcome {
-        case .credited: return .credited
-        case .refunded: return .closed(.refunded)
-        case .closed(let status): return .closed(status)
-        case .open, .ignored: return .unchanged
-        }
+        let settlement = Settlement(ledger: ledger, gateway: CryptomusGateway.ledgerID, logger: logger)
+        return try settlement.settle([invoices.fact(invoice, session: current)]).reconcileResult
     }
 }

@@ -4,9 +4,15 @@ import PaymentsCore
 
 /// PayPal: Orders v2 created and captured for the web client, offline-verified webhooks, refunds and reversals.
 public struct PayPalGateway: PaymentGateway {
+    /// The `gateway` value of PayPal's ledger rows, sessions and events.
+    static let ledgerID = "paypal"
+    /// PayPal's line in `GatewayRegistry`.
+    public static let registration = GatewayRegistration(
+        prefix: "paypal", ledgerID: ledgerID, enabledKey: "PAYPAL_ENABLED", make: PayPalGateway.init)
+
     let configuration: PayPalConfiguration
     let services: GatewayServices
-    let settlement: PayPalSettlement
+    let orders: PayPalOrders
     let webhook: PayPalWebhook
     /// The OAuth token shared by every worker.
     public let tokens: PayPalTokenProvider
@@ -21,13 +27,13 @@ public struct PayPalGateway: PaymentGateway {
         services = context.services
         let service = services.outbound("paypal")
         tokens = PayPalTokenProvider(configuration: configuration, service: service, clock: clock)
-        settlement = PayPalSettlement(api: PayPalAPI(configuration: configuration, service: service, tokens: tokens))
+        orders = PayPalOrders(api: PayPalAPI(configuration: configuration, service: service, tokens: tokens))
         let certificates = PayPalCertificateStore(
             allowedHosts: configuration.certHosts, commonNameSuffix: configuration.certCommonNameSuffix,
             trustRoots: configuration.trustRoots, service: services.outbound("paypal-certs"))
         webhook = PayPalWebhook(
             signature: PayPalSignature(webhookID: configuration.webhookID, certificates: certificates),
-            settlement: settlement,
+            orders: orders,
             clock: clock)
     }
 
@@ -44,9 +50,9 @@ public struct PayPalGateway: PaymentGateway {
     /// `paypal-createOrder`: session first, then the order, then the link (DESIGN §1.1); answers `{id, status, links}`.
     func createOrder(_ context: RequestContext) throws -> APIResponse {
         let (user, _, amount) = try context.paymentRequest(recaptchaActions: [RecaptchaAction.paypalPayment])
-        return try SessionCreation.run(context, gateway: PayPalSettlement.ledgerID, uid: user.uid, amount: amount) {
+        return try SessionCreation.run(context, gateway: PayPalGateway.ledgerID, uid: user.uid, amount: amount) {
             session in
-            let (order, _) = try settlement.api.createOrder(session: session)
+            let (order, _) = try orders.api.createOrder(session: session)
             let answer = APIResponse.json(
                 .object([
                     ("id", .string(order.id)), ("status", .string(order.status)), ("links", order.links),
@@ -62,14 +68,14 @@ public struct PayPalGateway: PaymentGateway {
         let user = try context.requireUser()
         let body = try context.jsonBody()
         let orderID = try PaymentInput.string(body, "order_id", maxLength: 64)
-        guard let session = try context.ledger.session(gateway: PayPalSettlement.ledgerID, externalID: orderID),
+        guard let session = try context.ledger.session(gateway: PayPalGateway.ledgerID, externalID: orderID),
             session.uid == user.uid
         else { throw APIError(.notFound, "order not found") }
-        let (outcome, ledgerOutcome) = try settlement.captureAndSettle(
-            orderID: orderID, session: session, event: nil, ledger: context.ledger, logger: context.logger)
-        switch outcome {
-        case .credited:
-            context.push.take(ledgerOutcome)
+        let settlement = Settlement(context, gateway: PayPalGateway.ledgerID)
+        switch try orders.captureAndSettle(
+            orderID: orderID, session: session, settlement: settlement, logger: context.logger)
+        {
+        case .credited(let result):
             return .success
         case .pending:
             return .json(.object([("result", .string("pending"))]), status: 202)
@@ -81,7 +87,7 @@ public struct PayPalGateway: PaymentGateway {
             throw APIError(.conflict, "the order has expired")
         case .voided:
             throw APIError(.conflict, "the order was voided")
-        case .mismatch:
+        case .referred:
             throw APIError(.conflict, "the payment does not match the order and was referred to an operator")
         case .notOurs:
             throw APIError(.gatewayUnavailable, "paypal answered an order that is not this session's")
@@ -93,7 +99,7 @@ public struct PayPalGateway: PaymentGateway {
     public func reconcile(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> ReconcileResult {
         var current = session
         if current.externalID == nil {
-            let (order, _) = try settlement.api.createOrder(session: session)
+            let (order, _) = try orders.api.createOrder(session: session)
             guard PayPalOrder.publicID(fromCustomID: order.customID) == session.publicID else {
                 return .closed(.failed)
             }
@@ -101,13 +107,11 @@ public struct PayPalGateway: PaymentGateway {
             current.externalID = order.id
         }
         guard let orderID = current.externalID else { return .unchanged }
-        let (outcome, _) = try settlement.captureAndSettle(
-            orderID: orderID, session: current, event: nil, ledger: ledger,
-            logger: logger)
-        switch outcome {
+        let settlement = Settlement(ledger: ledger, gateway: PayPalGateway.ledgerID, logger: logger)
+        switch try orders.captureAndSettle(orderID: orderID, session: current, settlement: settlement, logger: logger) {
         case .credited: return .credited
         case .pending, .notApproved: return .unchanged
-        case .declined, .notOurs, .mismatch: return .closed(.failed)
+        case .declined, .notOurs, .referred: return .closed(.failed)
         case .expired: return .closed(.expired)
         case .voided: return .closed(.canceled)
         }

@@ -3,20 +3,25 @@ import PaymentsCore
 
 /// Stripe: manual-capture PaymentIntents for the web client, verified webhooks, refunds and disputes.
 public struct StripeGateway: PaymentGateway {
+    /// The `gateway` value of Stripe's ledger rows, sessions and events.
+    static let ledgerID = "stripe"
+    /// Stripe's line in `GatewayRegistry`.
+    public static let registration = GatewayRegistration(
+        prefix: "stripe", ledgerID: ledgerID, enabledKey: "STRIPE_ENABLED", make: StripeGateway.init)
+
     let configuration: StripeConfiguration
     let services: GatewayServices
-    let settlement: StripeSettlement
+    let intents: StripeIntents
     let webhook: StripeWebhook
 
     public init(_ context: GatewayContext) throws {
         configuration = try StripeConfiguration(context.config)
         services = context.services
-        settlement = StripeSettlement(
-            api: StripeAPI(configuration: configuration, service: services.outbound("stripe")))
+        intents = StripeIntents(api: StripeAPI(configuration: configuration, service: services.outbound("stripe")))
         webhook = StripeWebhook(
             signature: StripeSignature(
                 secrets: configuration.webhookSecrets, tolerance: configuration.webhookToleranceSeconds),
-            settlement: settlement)
+            intents: intents)
     }
 
     public var publicKeys: [(String, String)] { [("stripePublishableKey", configuration.publishableKey)] }
@@ -32,9 +37,9 @@ public struct StripeGateway: PaymentGateway {
     /// `stripe-getPaymentIntent`: session first, then the PaymentIntent, then the link (DESIGN §1.1).
     func createIntent(_ context: RequestContext) throws -> APIResponse {
         let (user, _, amount) = try context.paymentRequest(recaptchaActions: [RecaptchaAction.stripePayment])
-        return try SessionCreation.run(context, gateway: StripeSettlement.ledgerID, uid: user.uid, amount: amount) {
+        return try SessionCreation.run(context, gateway: StripeGateway.ledgerID, uid: user.uid, amount: amount) {
             session in
-            let intent = try settlement.api.createPaymentIntent(session: session)
+            let intent = try intents.api.createPaymentIntent(session: session)
             guard intent.amount == amount.cents, let clientSecret = intent.clientSecret else {
                 throw APIError(.gatewayUnavailable, "stripe answered an incomplete payment intent")
             }
@@ -55,19 +60,19 @@ public struct StripeGateway: PaymentGateway {
         let body = try context.jsonBody()
         let intentID = try PaymentInput.string(body, "payment_intent_id")
         try context.checkRecaptcha(body, actions: [RecaptchaAction.stripePayment])
-        guard let session = try context.ledger.session(gateway: StripeSettlement.ledgerID, externalID: intentID),
+        guard let session = try context.ledger.session(gateway: StripeGateway.ledgerID, externalID: intentID),
             session.uid == user.uid
         else { throw APIError(.notFound, "payment intent not found") }
         let status: String
+        var result = SettlementResult(verdict: .open)
         do {
-            let intent = try settlement.api.retrievePaymentIntent(intentID)
-            let (outcome, ledgerOutcome) = try settlement.settle(
-                intent, session: session, event: nil, ledger: context.ledger, logger: context.logger)
-            context.push.take(ledgerOutcome)
-            switch outcome {
+            let intent = try intents.api.retrievePaymentIntent(intentID)
+            let settlement = Settlement(context, gateway: StripeGateway.ledgerID)
+            result = try settlement.settle(intents.facts(intent, session: session, logger: context.logger))
+            switch result.verdict {
             case .credited: status = try isFullyRefunded(intentID, ledger: context.ledger) ? "refunded" : "paid"
             case .review: status = "review"
-            case .unpaid, .canceled, .ignored: status = "unpaid"
+            default: status = "unpaid"
             }
         } catch let error as APIError where error.code.status == 502 || error.code.status == 503 {
             status = try statusFromLedger(session, ledger: context.ledger)
@@ -93,17 +98,13 @@ public struct StripeGateway: PaymentGateway {
     public func reconcile(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> ReconcileResult {
         let intent: StripePaymentIntent
         if let externalID = session.externalID {
-            intent = try settlement.api.retrievePaymentIntent(externalID)
+            intent = try intents.api.retrievePaymentIntent(externalID)
         } else {
-            intent = try settlement.api.createPaymentIntent(session: session)
+            intent = try intents.api.createPaymentIntent(session: session)
             guard intent.metadataSessionID == session.publicID else { return .closed(.failed) }
             try ledger.attachExternalID(sessionID: session.id, externalID: intent.id, status: .pending)
         }
-        let (outcome, _) = try settlement.settle(intent, session: session, event: nil, ledger: ledger, logger: logger)
-        switch outcome {
-        case .credited: return .credited
-        case .canceled: return .closed(.canceled)
-        case .review, .unpaid, .ignored: return .unchanged
-        }
+        let settlement = Settlement(ledger: ledger, gateway: StripeGateway.ledgerID, logger: logger)
+        return try settlement.settle(intents.facts(intent, session: session, logger: logger)).reconcileResult
     }
 }

@@ -264,6 +264,22 @@ final class StripeHarness {
         #expect(h.ledger.rows.count == 1)
     }
 
+    /// `payment_intent.succeeded` is settled from the signed payload: no Stripe call and one ledger transaction, so a
+    /// delivery costs no more than before the settlement engine; its replay is a duplicate and writes nothing.
+    @Test func aSucceededIntentIsOneTransactionWithoutAStripeCall() throws {
+        let h = try StripeHarness()
+        let id = try h.createIntent()
+        let paid = h.stripe.intent(id).json.setting("status", .string("succeeded")).setting(
+            "amount_received", .int(1500))
+        let callsBefore = h.transport.requests.count
+        let answer = try h.deliver(type: "payment_intent.succeeded", object: paid, eventID: "evt_ok")
+        #expect(answer.status == 200 && h.pushedRowIDs.count == 1)
+        #expect(h.transport.requests.count == callsBefore && h.ledger.applyCalls == 1)
+        let replay = try h.deliver(type: "payment_intent.succeeded", object: paid, eventID: "evt_ok")
+        #expect(replay.status == 200 && h.pushedRowIDs.isEmpty && h.ledger.rows.count == 1)
+        #expect(h.ledger.events["stripe|evt_ok"]?.outcome == "credited" && h.ledger.applyCalls == 2)
+    }
+
     @Test func forgedDeliveriesAre401AndRecordNothing() throws {
         let h = try StripeHarness()
         let body = #"{"id":"evt_forged","object":"event","type":"payment_intent.succeeded","data":{"object":{}}}"#

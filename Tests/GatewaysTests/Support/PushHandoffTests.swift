@@ -3,7 +3,7 @@ import PaymentsCore
 import PaymentsTestSupport
 import Testing
 
-/// The per-request hand-off of new ledger rows to the Retail push, and `RequestContext.apply`, which fills it.
+/// The per-request hand-off of new ledger rows to the Retail push, and the settlement engine, which fills it.
 @Suite struct PushHandoffTests {
     let ledger = InMemoryLedger()
 
@@ -41,27 +41,44 @@ import Testing
         #expect(push.rows == first.insertedRows + second.insertedRows)
     }
 
+    /// A credit of 7.00 to `u` through the engine of a request whose hand-off is `push`.
+    func settleCredit(_ push: PushHandoff, _ paymentID: String, event: String? = nil) throws -> SettlementResult {
+        let payment = SettlementFact.Payment(
+            id: paymentID, payer: .user(uid: "u"), amount: ReportedMoney(cents: 700, currency: "USD"), rule: .reported)
+        let record = event.map {
+            WebhookEventRecord(
+                gateway: "stripe", eventID: $0, eventType: "payment_intent.succeeded", payload: [], headers: [],
+                outcome: "recorded")
+        }
+        return try Settlement(context(push), gateway: "stripe").settle([.paid(payment)], event: record)
+    }
+
     @Test(
-        "context.apply claims credits exactly when the queue has room, and hands the rows over",
+        "the engine of a request claims credits exactly when the queue has room, and hands the rows over",
         arguments: [true, false])
-    func applyFollowsTheHandoff(_ room: Bool) throws {
+    func settlementFollowsTheHandoff(_ room: Bool) throws {
         let push = PushHandoff(claimsCredits: room)
-        let context = context(push)
-        let outcome = try context.apply(credit("pi_ctx", event: "evt_ctx"))
+        let outcome = try settleCredit(push, "pi_ctx", event: "evt_ctx").ledger
         #expect(outcome.insertedRows.count == 1)
         #expect((outcome.insertedRows.first?.claim != nil) == room)
         #expect(push.rows == outcome.insertedRows)
-        // The acknowledgement taking the same outcome again hands nothing twice.
-        _ = WebhookIntake(context, gateway: "stripe").acknowledge(outcome)
-        #expect(push.rows == outcome.insertedRows)
-        let duplicate = try context.apply(credit("pi_ctx", event: "evt_ctx"))
-        #expect(duplicate.duplicateEvent && push.rows.count == 1)
+        let duplicate = try settleCredit(push, "pi_ctx", event: "evt_ctx")
+        #expect(duplicate.verdict == .duplicate && push.rows.count == 1)
     }
 
-    @Test func aFailedApplyHandsNothingOver() throws {
+    @Test func theEngineOutsideARequestClaimsNothing() throws {
+        let payment = SettlementFact.Payment(
+            id: "pi_rec", payer: .user(uid: "u"), amount: ReportedMoney(cents: 700, currency: "USD"), rule: .reported)
+        let result = try Settlement(ledger: ledger, gateway: "stripe", logger: Logger(label: "test")).settle([
+            .paid(payment)
+        ])
+        #expect(result.ledger.insertedRows.count == 1 && result.ledger.insertedRows.first?.claim == nil)
+    }
+
+    @Test func aFailedSettlementHandsNothingOver() throws {
         let push = PushHandoff(claimsCredits: true)
         ledger.failNextApply(.unavailable)
-        #expect(throws: LedgerError.self) { try context(push).apply(credit("pi_fail")) }
+        #expect(throws: LedgerError.self) { try settleCredit(push, "pi_fail") }
         #expect(push.rows.isEmpty)
     }
 }

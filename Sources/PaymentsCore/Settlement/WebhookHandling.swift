@@ -1,0 +1,80 @@
+import Logging
+
+/// A gateway's webhook, as the settlement engine drives it: verify and identify the delivery, state its facts,
+/// answer the way the gateway expects. The bookkeeping between (duplicate fast path, the event record, one ledger
+/// transaction, metrics) is `handle`'s, shared by every gateway.
+public protocol WebhookHandling: Sendable {
+    /// The gateway's parsed event.
+    associatedtype Event
+
+    /// The ledger id events and rows are recorded under.
+    var ledgerID: String { get }
+
+    /// Checks that the delivery is the gateway's own and reads its event.
+    ///
+    /// Called first, before anything is read or stored.
+    /// - Throws: `WebhookRejection` when it is not the gateway's (answered 401, never stored); `APIError` 400 when
+    ///   the verified body is not an event.
+    func verifiedDelivery(_ context: RequestContext) throws -> WebhookDelivery<Event>
+
+    /// The facts the event states, re-read from the gateway where the body alone cannot be trusted.
+    ///
+    /// Called once per new event (not for duplicates found by the fast path).
+    /// - Throws: `WebhookRejection` when the gateway's API contradicts the body (401, nothing stored); any other
+    ///   error (gateway unreachable, not confirmed yet) is answered 5xx so the gateway retries.
+    func facts(for event: Event, settlement: Settlement, logger: Logger) throws -> [SettlementFact]
+
+    /// The body the gateway expects once the delivery is settled or found to be a duplicate (`.received` unless the
+    /// gateway wants another text, such as `<m_orderid>|success` or `OK`).
+    func acknowledgement(for event: Event, result: SettlementResult) -> APIResponse
+}
+
+/// A verified delivery: its event, the identity it is deduplicated by, and the headers kept for audit.
+public struct WebhookDelivery<Event> {
+    public var event: Event
+    /// Unique per gateway; a second delivery with the same id changes nothing.
+    public var eventID: String
+    public var eventType: String
+    /// Signature headers only, never `Authorization`.
+    public var signatureHeaders: [(String, String)]
+    /// Look the event id up before translating; false for events handled from the signed payload alone (no
+    /// gateway call), whose duplicates the applying transaction's unique key turns into no-ops one query cheaper.
+    public var checkFirst: Bool
+
+    public init(
+        event: Event, eventID: String, eventType: String, signatureHeaders: [(String, String)] = [],
+        checkFirst: Bool = true
+    ) {
+        self.event = event
+        self.eventID = eventID
+        self.eventType = eventType
+        self.signatureHeaders = signatureHeaders
+        self.checkFirst = checkFirst
+    }
+}
+
+extension WebhookHandling {
+    public func acknowledgement(for event: Event, result: SettlementResult) -> APIResponse { .received }
+
+    /// The webhook route: verify, skip duplicates, translate into facts, settle them with the event in one
+    /// transaction, acknowledge (DESIGN §1.2).
+    public func handle(_ context: RequestContext) throws -> APIResponse {
+        let intake = WebhookIntake(context, gateway: ledgerID)
+        do {
+            let delivery = try verifiedDelivery(context)
+            var logger = context.logger
+            logger[metadataKey: "event.id"] = "\(delivery.eventID)"
+            guard
+                let record = try intake.record(
+                    eventID: delivery.eventID, eventType: delivery.eventType,
+                    signatureHeaders: delivery.signatureHeaders, checkFirst: delivery.checkFirst)
+            else { return acknowledgement(for: delivery.event, result: SettlementResult(verdict: .duplicate)) }
+            let settlement = Settlement(context, gateway: ledgerID, logger: logger)
+            let facts = try facts(for: delivery.event, settlement: settlement, logger: logger)
+            let result = try settlement.settle(facts, event: record)
+            return intake.acknowledge(result.ledger, response: acknowledgement(for: delivery.event, result: result))
+        } catch let rejection as WebhookRejection {
+            throw intake.rejected(rejection)
+        }
+    }
+}
