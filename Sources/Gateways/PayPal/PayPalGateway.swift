@@ -75,7 +75,7 @@ public struct PayPalGateway: PaymentGateway {
         switch try orders.captureAndSettle(
             orderID: orderID, session: session, settlement: settlement, logger: context.logger)
         {
-        case .credited(let result):
+        case .credited:
             return .success
         case .pending:
             return .json(.object([("result", .string("pending"))]), status: 202)

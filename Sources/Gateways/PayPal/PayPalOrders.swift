@@ -7,8 +7,8 @@ import PaymentsCore
 struct PayPalOrders: Sendable {
     /// How a capture attempt ended, in the terms `paypal-captureOrder` and reconciliation answer with.
     enum CaptureAnswer: Sendable, Equatable {
-        /// Credited now or earlier; the result carries the rows written now.
-        case credited(SettlementResult)
+        /// Credited now or earlier.
+        case credited
         /// The capture is PENDING, or the order is not captured yet.
         case pending
         /// The capture was DECLINED / FAILED, or PayPal refused it (`INSTRUMENT_DECLINED`).
@@ -26,7 +26,7 @@ struct PayPalOrders: Sendable {
         /// The answer for what the engine decided.
         init(_ result: SettlementResult) {
             switch result.verdict {
-            case .credited: self = .credited(result)
+            case .credited: self = .credited
             case .open, .review: self = .pending
             case .closed(.failed): self = .declined
             case .closed(.expired): self = .expired
