@@ -54,4 +54,17 @@ import Testing
         #expect(try JSONPointer("/id/x").setting(.int(1), in: start) == nil)
         #expect(try JSONPointer("").setting(.int(1), in: start) == nil)
     }
+
+    @Test func configReaderNamesTheVariable() throws {
+        let reader = ConfigReader(["GOOD": "/a/b", "BAD": "a/b", "EMPTY": ""])
+        #expect(try reader.pointer("GOOD", default: "/x").tokens == ["a", "b"])
+        #expect(try reader.pointer("EMPTY", default: "/x").tokens == ["x"])
+        #expect(try reader.pointer("UNSET", default: "/x").tokens == ["x"])
+        do {
+            _ = try reader.pointer("BAD", default: "/x")
+            Issue.record("accepted a pointer without a leading slash")
+        } catch {
+            #expect(error.variable == "BAD")
+        }
+    }
 }

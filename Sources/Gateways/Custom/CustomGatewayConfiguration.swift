@@ -81,15 +81,15 @@ public struct CustomGatewayConfiguration: Sendable {
         if scheme == .standard, config.optional(name("EVENT_ID")) == nil {
             eventID = .webhookIDHeader
         } else {
-            eventID = .pointer(try CustomGatewayConfiguration.pointer(config, name("EVENT_ID"), "/id"))
+            eventID = .pointer(try config.pointer(name("EVENT_ID"), default: "/id"))
         }
-        sessionRef = try CustomGatewayConfiguration.pointer(config, name("SESSION_REF"), "/data/reference")
-        paymentID = try CustomGatewayConfiguration.pointer(config, name("PAYMENT_ID"), "/data/id")
-        amount = try CustomGatewayConfiguration.pointer(config, name("AMOUNT"), "/data/amount")
-        currency = try CustomGatewayConfiguration.pointer(config, name("CURRENCY"), "/data/currency")
-        status = try CustomGatewayConfiguration.pointer(config, name("STATUS"), "/data/status")
-        refundID = try CustomGatewayConfiguration.pointer(config, name("REFUND_ID"), "/data/refund_id")
-        refundAmount = try CustomGatewayConfiguration.pointer(config, name("REFUND_AMOUNT"), "/data/refund_amount")
+        sessionRef = try config.pointer(name("SESSION_REF"), default: "/data/reference")
+        paymentID = try config.pointer(name("PAYMENT_ID"), default: "/data/id")
+        amount = try config.pointer(name("AMOUNT"), default: "/data/amount")
+        currency = try config.pointer(name("CURRENCY"), default: "/data/currency")
+        status = try config.pointer(name("STATUS"), default: "/data/status")
+        refundID = try config.pointer(name("REFUND_ID"), default: "/data/refund_id")
+        refundAmount = try config.pointer(name("REFUND_AMOUNT"), default: "/data/refund_amount")
         let formatText = config.string(name("AMOUNT_FORMAT"), default: "cents")
         guard let format = CustomAmountFormat(rawValue: formatText) else {
             throw ConfigurationError(
@@ -112,18 +112,6 @@ public struct CustomGatewayConfiguration: Sendable {
     /// Whether a webhook from `address` (nginx's `REMOTE_ADDR`) may be processed.
     public func isAllowedSource(_ address: String) -> Bool {
         allowedIPs.isEmpty || allowedIPs.contains(CryptomusConfiguration.normalizedIP(address))
-    }
-
-    /// A pointer variable, its default when unset or empty.
-    private static func pointer(_ config: ConfigReader, _ variable: String, _ fallback: String)
-        throws(ConfigurationError) -> JSONPointer
-    {
-        // An empty value counts as unset, so the pointer always names a field, never the whole body.
-        do {
-            return try JSONPointer(config.string(variable, default: fallback))
-        } catch {
-            throw ConfigurationError(variable: variable, problem: "is not a JSON pointer: \(error.problem)")
-        }
     }
 
     /// The three status lists; a status in two lists is refused, naming the later list.
