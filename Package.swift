@@ -100,7 +100,9 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore", "PaymentsTestSupport"]),
-        .testTarget(name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing"]),
+        // Gateways: the custom-gateway emulator's deliveries are checked with the responder's own verifier.
+        .testTarget(
+            name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing", "Gateways"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PaymentsCore", "Signing", "MariaDB"]),

@@ -27,6 +27,8 @@ if ! grep -qE '^[[:space:]]*(export[[:space:]]+)?GOOGLE_PLAY_SECRET_FILE=' "$TN_
     google_secret="{\"type\":\"service_account\",\"project_id\":\"tn-sandbox\",\"private_key_id\":\"$(openssl rand -hex 20)\",\"private_key\":\"$google_key\",\"client_email\":\"play-api@tn-sandbox.iam.gserviceaccount.com\",\"client_id\":\"100000000000000000001\",\"token_uri\":\"http://127.0.0.1:$((sandbox + 6))/token\"}"
 fi
 
+# The example operator-configured gateway `acme` (GW_ACME_*) is written for the sandbox to play; it stays off until
+# CUSTOM_GATEWAYS lists it.
 defaults="$(cat <<EOF_DEFAULTS
 RUN_HTTP_PORT=$http_port
 RUN_HTTPS_PORT=$https_port
@@ -91,6 +93,10 @@ GOOGLE_OIDC_CERTS_URL=http://127.0.0.1:$((sandbox + 6))/oauth2/v1/certs
 GOOGLE_PLAY_API_BASE=http://127.0.0.1:$((sandbox + 6))
 SANDBOX_PORT_BASE=$sandbox
 SANDBOX_WEBHOOK_TARGET=http://127.0.0.1:$http_port/api
+GW_ACME_SCHEME=sha256
+GW_ACME_SECRET=acme_sandbox_secret
+GW_ACME_ALLOWED_IPS=127.0.0.1
+GW_ACME_CHECKOUT_URL='http://127.0.0.1:$((sandbox + 9))/checkout/acme?session_id={session_id}&amount={amount}&success_url={success_url}&cancel_url={cancel_url}'
 EOF_DEFAULTS
 )"
 

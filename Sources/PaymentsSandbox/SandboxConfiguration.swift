@@ -27,6 +27,8 @@ struct SandboxConfiguration: Sendable {
     let appStorePrivateKeyFile: String?
     /// Google Play's service account, package and push settings.
     let google: GoogleSandboxSettings
+    /// The operator-configured gateways to play (`CUSTOM_GATEWAYS` and every `GW_<ID>_SECRET`).
+    let custom: [CustomSandboxGateway]
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -57,6 +59,7 @@ struct SandboxConfiguration: Sendable {
         appStoreRootCerts = reader.optional("APPSTORE_ROOT_CERTS")
         appStorePrivateKeyFile = reader.optional("APPSTORE_PRIVATE_KEY_FILE")
         google = try GoogleSandboxSettings(reader)
+        custom = try CustomSandboxGateway.all(reader)
     }
 
     var controlPort: Int { portBase }
@@ -67,4 +70,6 @@ struct SandboxConfiguration: Sendable {
     var appStorePort: Int { portBase + 5 }
     /// Google: OAuth token endpoint, OIDC certificates and Android Publisher.
     var googlePort: Int { portBase + 6 }
+    /// Operator-configured gateways' checkout pages.
+    var customPort: Int { portBase + 9 }
 }

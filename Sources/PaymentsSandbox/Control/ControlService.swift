@@ -10,6 +10,7 @@ struct ControlService: SandboxService {
     let paypal: PayPalEmulator
     let appStore: AppStoreEmulator
     let googlePlay: GooglePlayEmulator
+    let custom: CustomGatewayEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -56,6 +57,8 @@ struct ControlService: SandboxService {
             return appStore.control(request, Array(path.dropFirst()))
         case (_, "googleplay"):
             return googlePlay.control(request, Array(path.dropFirst()))
+        case (_, "custom"):
+            return custom.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }
