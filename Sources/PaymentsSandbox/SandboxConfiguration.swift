@@ -27,6 +27,11 @@ struct SandboxConfiguration: Sendable {
     let appStorePrivateKeyFile: String?
     /// Google Play's service account, package and push settings.
     let google: GoogleSandboxSettings
+    let payeerShopID: String
+    let payeerSecretKey: String
+    let payeerParamsKey: String
+    let anypayMerchantID: String
+    let anypaySecretKey: String
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -57,6 +62,11 @@ struct SandboxConfiguration: Sendable {
         appStoreRootCerts = reader.optional("APPSTORE_ROOT_CERTS")
         appStorePrivateKeyFile = reader.optional("APPSTORE_PRIVATE_KEY_FILE")
         google = try GoogleSandboxSettings(reader)
+        payeerShopID = reader.string("PAYEER_SHOP_ID", default: "287402376")
+        payeerSecretKey = reader.string("PAYEER_SECRET_KEY", default: "payeer_sandbox_secret")
+        payeerParamsKey = reader.string("PAYEER_PARAMS_KEY", default: "payeer_sandbox_params_key")
+        anypayMerchantID = reader.string("ANYPAY_MERCHANT_ID", default: "13990")
+        anypaySecretKey = reader.string("ANYPAY_SECRET_KEY", default: "anypay_sandbox_secret")
     }
 
     var controlPort: Int { portBase }
@@ -67,4 +77,8 @@ struct SandboxConfiguration: Sendable {
     var appStorePort: Int { portBase + 5 }
     /// Google: OAuth token endpoint, OIDC certificates and Android Publisher.
     var googlePort: Int { portBase + 6 }
+    /// Payeer's merchant page.
+    var payeerPort: Int { portBase + 7 }
+    /// Anypay's merchant page.
+    var anypayPort: Int { portBase + 8 }
 }

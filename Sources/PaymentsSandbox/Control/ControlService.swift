@@ -10,6 +10,8 @@ struct ControlService: SandboxService {
     let paypal: PayPalEmulator
     let appStore: AppStoreEmulator
     let googlePlay: GooglePlayEmulator
+    let payeer: PayeerEmulator
+    let anypay: AnypayEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -56,6 +58,10 @@ struct ControlService: SandboxService {
             return appStore.control(request, Array(path.dropFirst()))
         case (_, "googleplay"):
             return googlePlay.control(request, Array(path.dropFirst()))
+        case (_, "payeer"):
+            return payeer.control(request, Array(path.dropFirst()))
+        case (_, "anypay"):
+            return anypay.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }
