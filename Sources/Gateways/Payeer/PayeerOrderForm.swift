@@ -48,20 +48,21 @@ public struct PayeerOrderForm: Sendable, Equatable {
         if let successURL { parameters.append(("success_url", .string(successURL))) }
         if let failURL { parameters.append(("fail_url", .string(failURL))) }
         if let key = configuration.paramsKey, !parameters.isEmpty {
-            params = try PayeerOrderForm.encryptParams(.object(parameters), key: key, orderID: orderID)
+            params = try PayeerOrderForm.encryptParams(
+                JSONValue.object(parameters).serialized(), key: key, orderID: orderID)
         }
         sign = PayeerSignature(secretKey: configuration.secretKey).formSign(
             shop: shop, orderID: orderID, amount: self.amount, currency: currency, description: self.description,
             params: params)
     }
 
-    /// `openssl_encrypt(json, 'AES-256-CBC', md5(key . m_orderid))` as Payeer's PHP plugins call it: the key is the
+    /// `openssl_encrypt($json, 'AES-256-CBC', md5(key . m_orderid))` as Payeer's PHP plugins call it: the key is the
     /// 32 ASCII characters of the lowercase md5 hex, the IV sixteen zero bytes; then base64, then PHP `urlencode`.
-    static func encryptParams(_ parameters: JSONValue, key: Secret, orderID: String) throws(Failure) -> String {
+    static func encryptParams(_ json: String, key: Secret, orderID: String) throws(Failure) -> String {
         let aesKey = Array(Hex.encode(Digest.md5(Array((key.value + orderID).utf8))).utf8)
         do {
             let sealed = try AES.encrypt256CBC(
-                Array(parameters.serialized().utf8), key: aesKey, iv: [UInt8](repeating: 0, count: 16))
+                Array(json.utf8), key: aesKey, iv: [UInt8](repeating: 0, count: 16))
             // Base64 text holds only letters, digits, `+`, `/` and `=`, where PHP's urlencode and FormEncoding agree.
             return FormEncoding.escape(Base64.encode(sealed))
         } catch {

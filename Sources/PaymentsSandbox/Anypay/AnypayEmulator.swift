@@ -5,7 +5,7 @@ import Signing
 /// Emulates Anypay's merchant page and notifications (research §3.5) on its own port: `/merchant` takes the payment
 /// form (GET query or POST form) and checks its SHA-256 `sign`; `pay` control calls send the signed notification to
 /// `<SANDBOX_WEBHOOK_TARGET>/anypay-handleWebhookEvents` as a POST form or a GET query, genuine or forged.
-final class AnypayEmulator: SandboxService {
+final class AnypayEmulator: MerchantPage {
     let merchantID: String
     let secretKey: String
     /// Where notifications go; nil when delivery is disabled.
@@ -18,15 +18,6 @@ final class AnypayEmulator: SandboxService {
         self.secretKey = secretKey
         resultURL = webhookTarget.map { $0 + "/anypay-handleWebhookEvents" }
         self.logger = logger
-    }
-
-    func handle(_ request: SandboxRequest) -> SandboxResponse {
-        guard request.path == "/merchant" || request.path == "/merchant/" else { return .text(404, "Not found") }
-        switch request.method {
-        case "POST": return acceptForm(FormDecoding.parse(request.body))
-        case "GET": return acceptForm(request.query)
-        default: return .text(405, "Method not allowed")
-        }
     }
 
     /// Checks a payment form as Anypay's merchant page does (SHA-256 sign type) and records the payment.

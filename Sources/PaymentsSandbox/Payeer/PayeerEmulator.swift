@@ -5,7 +5,7 @@ import Signing
 /// Emulates Payeer's merchant page and status notifications (research §2.5) on its own port: `/merchant/` takes the
 /// payment form (POST form or GET query), checks `m_sign` and decrypts `m_params`; `pay` control calls send the
 /// signed notification to `<SANDBOX_WEBHOOK_TARGET>/payeer-handleWebhookEvents`, genuine or forged.
-final class PayeerEmulator: SandboxService {
+final class PayeerEmulator: MerchantPage {
     let shopID: String
     let secretKey: String
     let paramsKey: String
@@ -20,15 +20,6 @@ final class PayeerEmulator: SandboxService {
         self.paramsKey = paramsKey
         statusURL = webhookTarget.map { $0 + "/payeer-handleWebhookEvents" }
         self.logger = logger
-    }
-
-    func handle(_ request: SandboxRequest) -> SandboxResponse {
-        guard request.path == "/merchant" || request.path == "/merchant/" else { return .text(404, "Not found") }
-        switch request.method {
-        case "POST": return acceptForm(FormDecoding.parse(request.body))
-        case "GET": return acceptForm(request.query)
-        default: return .text(405, "Method not allowed")
-        }
     }
 
     /// Checks a payment form as Payeer's merchant page does and records the order.
