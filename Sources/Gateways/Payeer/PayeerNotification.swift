@@ -19,6 +19,10 @@ public struct PayeerNotification: Sendable, Equatable {
         "m_amount", "m_curr", "m_desc", "m_status",
     ]
 
+    /// The fields that must hold a value; the others (payment system, dates, description) are signed as received,
+    /// empty included, since an unpaid operation may carry no pay date.
+    public static let requiredFields = ["m_operation_id", "m_shop", "m_orderid", "m_amount", "m_curr", "m_status"]
+
     /// Payeer's operation id: the event id, and `payeer-<id>` is the ledger's `payment_id` (DESIGN §5).
     public var operationID: String { values["m_operation_id"] ?? "" }
     /// Our `m_orderid`, the session reference.
@@ -65,7 +69,7 @@ public struct PayeerNotification: Sendable, Equatable {
             guard values[name] == nil else { throw .duplicateField(name) }
             values[name] = value
         }
-        for name in PayeerNotification.signedFields where name != "m_desc" && (values[name] ?? "").isEmpty {
+        for name in PayeerNotification.requiredFields where (values[name] ?? "").isEmpty {
             throw .missingField(name)
         }
         let operationID = values["m_operation_id"] ?? ""

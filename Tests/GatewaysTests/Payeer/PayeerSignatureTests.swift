@@ -114,11 +114,22 @@ import Testing
         #expect(throws: PayeerSignature.Failure.mismatch) { try Self.signature.verify(try Self.notification(forged)) }
     }
 
-    @Test(arguments: PayeerNotification.signedFields.filter { $0 != "m_desc" })
+    @Test(arguments: PayeerNotification.requiredFields)
     func missingFieldIsRefused(name: String) {
         #expect(throws: PayeerNotification.Failure.missingField(name)) {
             try PayeerNotification(fields: Self.vectorFields.filter { $0.0 != name })
         }
+    }
+
+    /// Optional-valued signed fields are signed as empty when absent, so dropping one breaks the signature.
+    @Test(arguments: ["m_operation_ps", "m_operation_date", "m_operation_pay_date", "m_desc"])
+    func absentOptionalFieldIsSignedEmpty(name: String) throws {
+        let notification = try Self.notification(Self.vectorFields.filter { $0.0 != name })
+        #expect(throws: PayeerSignature.Failure.mismatch) { try Self.signature.verify(notification) }
+        let fields = Self.replacing(name, with: "")
+        let text = fields.dropLast().map(\.1).joined(separator: ":") + ":TEST_SECRET"
+        let resigned = Self.replacing("m_sign", with: Hex.encode(Digest.sha256(Array(text.utf8))), in: fields)
+        try Self.signature.verify(try Self.notification(resigned))
     }
 
     @Test(arguments: ["m_amount", "m_status", "m_sign", "m_params"])
