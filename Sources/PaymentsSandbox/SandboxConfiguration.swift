@@ -29,6 +29,11 @@ struct SandboxConfiguration: Sendable {
     let google: GoogleSandboxSettings
     /// The operator-configured gateways to play (`CUSTOM_GATEWAYS` and every `GW_<ID>_SECRET`).
     let custom: [CustomSandboxGateway]
+    let payeerShopID: String
+    let payeerSecretKey: String
+    let payeerParamsKey: String
+    let anypayMerchantID: String
+    let anypaySecretKey: String
 
     /// Reads and checks every value; a missing secret falls back to the documented test value.
     init(_ reader: ConfigReader) throws(ConfigurationError) {
@@ -60,6 +65,11 @@ struct SandboxConfiguration: Sendable {
         appStorePrivateKeyFile = reader.optional("APPSTORE_PRIVATE_KEY_FILE")
         google = try GoogleSandboxSettings(reader)
         custom = try CustomSandboxGateway.all(reader)
+        payeerShopID = reader.string("PAYEER_SHOP_ID", default: "287402376")
+        payeerSecretKey = reader.string("PAYEER_SECRET_KEY", default: "payeer_sandbox_secret")
+        payeerParamsKey = reader.string("PAYEER_PARAMS_KEY", default: "payeer_sandbox_params_key")
+        anypayMerchantID = reader.string("ANYPAY_MERCHANT_ID", default: "13990")
+        anypaySecretKey = reader.string("ANYPAY_SECRET_KEY", default: "anypay_sandbox_secret")
     }
 
     var controlPort: Int { portBase }
@@ -72,4 +82,8 @@ struct SandboxConfiguration: Sendable {
     var googlePort: Int { portBase + 6 }
     /// Operator-configured gateways' checkout pages.
     var customPort: Int { portBase + 9 }
+    /// Payeer's merchant page.
+    var payeerPort: Int { portBase + 7 }
+    /// Anypay's merchant page.
+    var anypayPort: Int { portBase + 8 }
 }

@@ -11,12 +11,13 @@ public struct CryptomusConfiguration: Sendable {
     /// Credit the whole USD value of a `paid_over` payment instead of the invoice amount.
     public var creditOverpayment: Bool
     /// Webhook source addresses; empty accepts any.
-    public var allowedIPs: Set<String>
+    public var allowedIPs: SourceAllowList
     public var apiBase: String
 
     public init(
         merchantID: String, paymentKey: Secret, returnOrigins: Set<String>, invoiceLifetimeSeconds: Int = 3600,
-        creditOverpayment: Bool = false, allowedIPs: Set<String> = [], apiBase: String = "https://api.cryptomus.com"
+        creditOverpayment: Bool = false, allowedIPs: SourceAllowList = .init([]),
+        apiBase: String = "https://api.cryptomus.com"
     ) {
         self.merchantID = merchantID
         self.paymentKey = paymentKey
@@ -52,7 +53,7 @@ public struct CryptomusConfiguration: Sendable {
             invoiceLifetimeSeconds: try config.int(
                 "CRYPTOMUS_INVOICE_LIFETIME_SECONDS", default: 3600, range: 300...43_200),
             creditOverpayment: try config.bool("CRYPTOMUS_CREDIT_OVERPAYMENT", default: false),
-            allowedIPs: Set(config.list("CRYPTOMUS_ALLOWED_IPS").map(CryptomusConfiguration.normalizedIP)),
+            allowedIPs: SourceAllowList(config, variable: "CRYPTOMUS_ALLOWED_IPS"),
             apiBase: try config.baseURL("CRYPTOMUS_API_BASE", default: "https://api.cryptomus.com"))
     }
 
@@ -63,9 +64,7 @@ public struct CryptomusConfiguration: Sendable {
     }
 
     /// Whether a webhook from `address` (nginx's `REMOTE_ADDR`) may be processed.
-    public func isAllowedSource(_ address: String) -> Bool {
-        allowedIPs.isEmpty || allowedIPs.contains(CryptomusConfiguration.normalizedIP(address))
-    }
+    public func isAllowedSource(_ address: String) -> Bool { allowedIPs.permits(address) }
 
     /// Splits an absolute https URL into its normalised origin (`https://host[:port]`, host lower-cased, `:443`
     /// dropped) and the rest; nil for anything else (other schemes, user info, blanks, control characters,
@@ -91,11 +90,5 @@ public struct CryptomusConfiguration: Sendable {
         guard !host.isEmpty else { return nil }
         let origin = "https://" + host + (port.isEmpty ? "" : ":" + port)
         return (origin, String(rest[authorityEnd...]))
-    }
-
-    /// An address as compared with the allow-list (`::ffff:a.b.c.d` is the IPv4 address).
-    static func normalizedIP(_ address: String) -> String {
-        let lowered = address.lowercased()
-        return lowered.hasPrefix("::ffff:") && lowered.contains(".") ? String(lowered.dropFirst(7)) : lowered
     }
 }

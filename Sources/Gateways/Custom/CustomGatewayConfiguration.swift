@@ -27,7 +27,7 @@ public struct CustomGatewayConfiguration: Sendable {
     /// Read in `amountFormat` too.
     public let refundAmount: JSONPointer
     /// Webhook source addresses; empty accepts any.
-    public let allowedIPs: Set<String>
+    public let allowedIPs: SourceAllowList
     /// The hosted-checkout link; nil leaves `url` out of the create answer.
     public let checkoutURL: CustomCheckoutURL?
 
@@ -97,7 +97,7 @@ public struct CustomGatewayConfiguration: Sendable {
         }
         amountFormat = format
         statuses = try CustomGatewayConfiguration.statusTable(config, id: id)
-        allowedIPs = Set(config.list(name("ALLOWED_IPS")).map(CryptomusConfiguration.normalizedIP))
+        allowedIPs = SourceAllowList(config, variable: name("ALLOWED_IPS"))
         if let template = config.optional(name("CHECKOUT_URL")) {
             do {
                 checkoutURL = try CustomCheckoutURL(template: template)
@@ -110,9 +110,7 @@ public struct CustomGatewayConfiguration: Sendable {
     }
 
     /// Whether a webhook from `address` (nginx's `REMOTE_ADDR`) may be processed.
-    public func isAllowedSource(_ address: String) -> Bool {
-        allowedIPs.isEmpty || allowedIPs.contains(CryptomusConfiguration.normalizedIP(address))
-    }
+    public func isAllowedSource(_ address: String) -> Bool { allowedIPs.permits(address) }
 
     /// The three status lists; a status in two lists is refused, naming the later list.
     private static func statusTable(_ config: ConfigReader, id: String) throws(ConfigurationError)

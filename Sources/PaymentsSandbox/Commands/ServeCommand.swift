@@ -49,10 +49,16 @@ struct ServeCommand: ParsableCommand {
             settings: configuration.google, webhookTarget: configuration.webhookTarget, logger: logger)
         let custom = CustomGatewayEmulator(
             gateways: configuration.custom, webhookTarget: configuration.webhookTarget, logger: logger)
+        let payeer = PayeerEmulator(
+            shopID: configuration.payeerShopID, secretKey: configuration.payeerSecretKey,
+            paramsKey: configuration.payeerParamsKey, webhookTarget: configuration.webhookTarget, logger: logger)
+        let anypay = AnypayEmulator(
+            merchantID: configuration.anypayMerchantID, secretKey: configuration.anypaySecretKey,
+            webhookTarget: configuration.webhookTarget, logger: logger)
         let control = ControlService(
             firebase: firebase, recaptcha: RecaptchaEmulator(secret: configuration.recaptchaSecret), stripe: stripe,
             retail: retail, cryptomus: cryptomus, paypal: paypal, appStore: appStore, googlePlay: googlePlay,
-            custom: custom)
+            custom: custom, payeer: payeer, anypay: anypay)
         let servers = [
             try HTTPServer(name: "control", port: configuration.controlPort, service: control, logger: logger),
             try HTTPServer(name: "stripe", port: configuration.stripePort, service: stripe, logger: logger),
@@ -62,10 +68,12 @@ struct ServeCommand: ParsableCommand {
             try HTTPServer(name: "appstore", port: configuration.appStorePort, service: appStore, logger: logger),
             try HTTPServer(name: "google", port: configuration.googlePort, service: googlePlay, logger: logger),
             try HTTPServer(name: "custom", port: configuration.customPort, service: custom, logger: logger),
+            try HTTPServer(name: "payeer", port: configuration.payeerPort, service: payeer, logger: logger),
+            try HTTPServer(name: "anypay", port: configuration.anypayPort, service: anypay, logger: logger),
         ]
         for server in servers { server.start() }
         logger.warning(
-            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), paypal \(configuration.paypalPort), cryptomus \(configuration.cryptomusPort), retail \(configuration.retailPort), appstore \(configuration.appStorePort), google \(configuration.googlePort), custom \(configuration.customPort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
+            "payments-sandbox listening on 127.0.0.1: control \(configuration.controlPort), stripe \(configuration.stripePort), paypal \(configuration.paypalPort), cryptomus \(configuration.cryptomusPort), retail \(configuration.retailPort), appstore \(configuration.appStorePort), google \(configuration.googlePort), payeer \(configuration.payeerPort), anypay \(configuration.anypayPort), custom \(configuration.customPort); webhooks → \(configuration.webhookTarget ?? "(disabled)")"
         )
 
         var received: Int32 = 0

@@ -11,6 +11,8 @@ struct ControlService: SandboxService {
     let appStore: AppStoreEmulator
     let googlePlay: GooglePlayEmulator
     let custom: CustomGatewayEmulator
+    let payeer: PayeerEmulator
+    let anypay: AnypayEmulator
 
     func handle(_ request: SandboxRequest) -> SandboxResponse {
         let segments = request.segments
@@ -59,6 +61,10 @@ struct ControlService: SandboxService {
             return googlePlay.control(request, Array(path.dropFirst()))
         case (_, "custom"):
             return custom.control(request, Array(path.dropFirst()))
+        case (_, "payeer"):
+            return payeer.control(request, Array(path.dropFirst()))
+        case (_, "anypay"):
+            return anypay.control(request, Array(path.dropFirst()))
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }

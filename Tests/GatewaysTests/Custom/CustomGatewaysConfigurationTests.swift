@@ -28,7 +28,7 @@ import Testing
         #expect(
             acme.statuses
                 == CustomStatusTable(paid: ["paid"], failed: ["failed", "expired", "canceled"], refund: ["refunded"]))
-        #expect(acme.allowedIPs.isEmpty)
+        #expect(acme.allowedIPs.addresses.isEmpty)
         #expect(acme.isAllowedSource("203.0.113.9"))
         #expect(acme.checkoutURL == nil)
     }
