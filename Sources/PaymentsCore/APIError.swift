@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         public static let unauthorized = Code(401, "UnauthorizedException")
         public static let paymentDeclined = Code(402, "PaymentDeclinedException")
         public static let emailNotVerified = Code(403, "EmailNotVerifiedException")
+        /// A webhook from a source address outside the gateway's allow-list (never on client routes).
+        public static let forbidden = Code(403, "ForbiddenException")
         public static let notFound = Code(404, "NotFoundException")
         public static let conflict = Code(409, "ConflictException")
         public static let payloadTooLarge = Code(413, "PayloadTooLargeException")

@@ -12,11 +12,15 @@ public struct WebhookIntake {
         self.gateway = gateway
     }
 
-    /// A failed verification: logged and counted, never stored, answered 401.
+    /// A refused delivery: logged and counted, never stored, answered 401 (or 403 for a source outside the
+    /// allow-list).
     public func rejected(_ reason: WebhookRejection) -> APIError {
         context.logger.notice("\(gateway) webhook rejected", metadata: ["webhook.rejection": "\(reason)"])
         context.services.metrics.countWebhook(gateway: gateway, outcome: "rejected")
-        return APIError(.unauthorized, "webhook signature verification failed")
+        switch reason.kind {
+        case .unverified: return APIError(.unauthorized, "webhook signature verification failed")
+        case .forbiddenSource: return APIError(.forbidden, "webhook source address is not allowed")
+        }
     }
 
     /// The record to store with the event's effect, or nil when the event was already processed.

@@ -18,8 +18,7 @@ struct CryptomusWebhook: WebhookHandling {
 
     func verifiedDelivery(_ context: RequestContext) throws -> WebhookDelivery<CryptomusInvoice> {
         guard configuration.isAllowedSource(context.request.remoteAddress) else {
-            throw WebhookRejection(
-                "source address \(context.request.remoteAddress) is not in CRYPTOMUS_ALLOWED_IPS")
+            throw WebhookRejection.forbiddenSource(context.request.remoteAddress, variable: "CRYPTOMUS_ALLOWED_IPS")
         }
         let payload: JSONValue
         do {

@@ -27,6 +27,10 @@ public protocol WebhookHandling: Sendable {
     /// The body the gateway expects once the delivery is settled or found to be a duplicate (`.received` unless the
     /// gateway wants another text, such as `<m_orderid>|success` or `OK`).
     func acknowledgement(for event: Event, result: SettlementResult) -> APIResponse
+
+    /// How a refused delivery is answered: by default the JSON error (`error`: 401, or 403 for the allow-list) is
+    /// thrown; a gateway that expects another body (Payeer's `<m_orderid>|error`) returns it with `error`'s status.
+    func rejectionResponse(_ error: APIError, context: RequestContext) throws -> APIResponse
 }
 
 /// A verified delivery: its event, the identity it is deduplicated by, and the headers kept for audit.
@@ -56,6 +60,8 @@ public struct WebhookDelivery<Event> {
 extension WebhookHandling {
     public func acknowledgement(for event: Event, result: SettlementResult) -> APIResponse { .received }
 
+    public func rejectionResponse(_ error: APIError, context: RequestContext) throws -> APIResponse { throw error }
+
     /// The webhook route: verify, skip duplicates, translate into facts, settle them with the event in one
     /// transaction, acknowledge (DESIGN §1.2).
     public func handle(_ context: RequestContext) throws -> APIResponse {
@@ -74,7 +80,7 @@ extension WebhookHandling {
             let result = try settlement.settle(facts, event: record)
             return intake.acknowledge(result.ledger, response: acknowledgement(for: delivery.event, result: result))
         } catch let rejection as WebhookRejection {
-            throw intake.rejected(rejection)
+            return try rejectionResponse(intake.rejected(rejection), context: context)
         }
     }
 }

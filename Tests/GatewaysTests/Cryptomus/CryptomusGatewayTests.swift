@@ -179,7 +179,7 @@ import Testing
                     "handleWebhookEvents", body: body,
                     headers: ["x-forwarded-for": "91.227.144.54", "x-real-ip": "91.227.144.54"],
                     asUser: false)
-            } == 401)
+            } == 403)
         #expect(h.ledger.events.isEmpty && h.transport.requests.count == 1)
         #expect(
             try h.call("handleWebhookEvents", body: body, remote: "::ffff:91.227.144.54", asUser: false).status == 200)
