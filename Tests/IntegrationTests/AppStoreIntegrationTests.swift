@@ -211,18 +211,24 @@ extension Integration {
             #expect(try stack.db.ledgerCount(uid: uid) == 3)
         }
 
-        @Test("a refund of a purchase never credited here is recorded and writes nothing")
+        @Test(
+            "a refund of a purchase never credited here is recorded, writes nothing, and the purchase can no longer be credited"
+        )
         func refundNeverCredited() throws {
             let (stack, store) = try Self.connect()
             let (uid, token) = try stack.newUser("as-nocredit")
-            let (id, _) = try store.purchase(uid: uid)
+            // Signed 20 minutes ago: an app redeeming late presents the copy StoreKit signed before the refund.
+            let signedDate = Int64(Date().timeIntervalSince1970 * 1000) - 1_200_000
+            let (id, signed) = try store.purchase(uid: uid, extra: [("signedDate", .int(signedDate))])
             let refund = try store.notify("REFUND", transactionID: id)
             #expect(refund["status"]?.int64Value == 200, "\(refund)")
             let uuid = try #require(refund["notificationUUID"]?.stringValue)
             #expect(try stack.db.webhookEvent(eventID: uuid, gateway: "appstore")?.outcome == "not-credited")
             #expect(try stack.db.ledgerCount(paymentID: "\(id)-refund") == 0)
-            // The refunded purchase, looked up now, is revoked: it credits nothing either.
+            // The refunded purchase, read again from the App Store, is revoked: it credits nothing either.
             #expect(try store.redeem(transactionID: id, token: token).status == 409)
+            let late = try store.redeem(signed, token: token)
+            #expect(late.status == 409 && late.errorName == "ConflictException", "\(late)")
             #expect(try stack.db.ledgerCount(uid: uid) == 0)
         }
 

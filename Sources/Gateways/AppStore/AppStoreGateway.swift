@@ -14,6 +14,8 @@ public struct AppStoreGateway: PaymentGateway {
     let verifier: AppStoreSignedDataVerifier
     let api: AppStoreAPI
     let webhook: AppStoreWebhook
+    /// Unix seconds now.
+    let now: @Sendable () -> Int64
 
     public init(_ context: GatewayContext) throws {
         try self.init(configuration: AppStoreConfiguration(context.config), services: context.services)
@@ -26,6 +28,7 @@ public struct AppStoreGateway: PaymentGateway {
         let tokens = AppStoreTokenProvider(configuration: configuration, clock: { services.now })
         api = AppStoreAPI(configuration: configuration, service: services.outbound("appstore"), tokens: tokens)
         webhook = AppStoreWebhook(verifier: verifier)
+        now = { services.now }
     }
 
     public var routes: [Route] {
@@ -76,20 +79,39 @@ public struct AppStoreGateway: PaymentGateway {
 
     /// The transaction the body names: a `signedTransaction` verified here, or a `transactionId` looked up with
     /// the App Store Server API and then verified the same way.
+    ///
+    /// A signed transaction older than `freshSeconds` is read again from the Server API, so that a purchase Apple
+    /// refunded after signing it (its `REFUND` arriving before any credit, and so booking nothing) cannot be credited
+    /// from the old copy. A Server API that does not know it (another environment's service) leaves the signed copy
+    /// in force; its outages answer 502/503 and the client tries again.
     func verifiedTransaction(_ body: JSONValue) throws -> AppStoreTransaction {
         if let signed = try PaymentInput.optionalString(body, "signedTransaction") {
             guard !signed.isEmpty, signed.utf8.count <= Self.maxSignedLength else {
                 throw APIError.badField("signedTransaction")
             }
-            return try verifier.verifyTransaction(signed)
+            let transaction = try verifier.verifyTransaction(signed)
+            guard let signedDate = transaction.signedDate, now() - signedDate / 1000 > Self.freshSeconds else {
+                return transaction
+            }
+            do {
+                return try lookUp(transaction.transactionID)
+            } catch let failure as AppStoreAPI.Failure where failure.status == 404 {
+                return transaction
+            }
         }
         guard let id = try PaymentInput.optionalString(body, "transactionId") else {
             throw APIError.badField("signedTransaction", "or transactionId is required")
         }
-        guard (1...64).contains(id.utf8.count),
-            id.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) })
-        else { throw APIError.badField("transactionId") }
-        let signed = try api.signedTransactionInfo(transactionID: id)
+        // Apple's ids are decimal digits; letters are let through, anything that could change the URL is not.
+        guard (1...64).contains(id.utf8.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw APIError.badField("transactionId")
+        }
+        return try lookUp(id)
+    }
+
+    /// `transactionID` as the App Store Server API reports it now, verified like a client's signed transaction.
+    func lookUp(_ transactionID: String) throws -> AppStoreTransaction {
+        let signed = try api.signedTransactionInfo(transactionID: transactionID)
         let transaction: AppStoreTransaction
         do {
             transaction = try verifier.verifyTransaction(signed)
@@ -97,11 +119,15 @@ public struct AppStoreGateway: PaymentGateway {
             throw APIError(
                 .gatewayUnavailable, "the App Store answered a transaction that does not verify", cause: error)
         }
-        guard transaction.transactionID == id else {
+        guard transaction.transactionID == transactionID else {
             throw APIError(.gatewayUnavailable, "the App Store answered another transaction than the one asked for")
         }
         return transaction
     }
+
+    /// Seconds a client's signed transaction is taken as current; StoreKit signs it when the purchase completes and
+    /// the app redeems it at once.
+    static let freshSeconds: Int64 = 600
 
     /// A StoreKit JWS is a few kilobytes (three certificates); anything far larger is not one.
     static let maxSignedLength = 65_536

@@ -119,6 +119,35 @@ import Testing
         #expect(h.row(id) != nil)
     }
 
+    @Test func anOldSignedTransactionIsReadAgainSoARefundBeforeTheCreditHolds() throws {
+        let h = try AppStoreHarness()
+        let old: [(String, JSONValue)] = [("signedDate", .int(AppStoreTestPKI.nowMilliseconds - 1_200_000))]
+        let (refunded, refundedCopy) = try h.purchase(old)
+        #expect(try h.notify("REFUND", id: refunded).status == 200)
+        try h.revokeAtServer(refunded)
+        #expect(clientError { try h.redeem(refundedCopy) } == .conflict)
+        #expect(h.transport.requests.count == 1)
+        let (kept, keptCopy) = try h.purchase(old)
+        #expect(try h.redeem(keptCopy).status == 200)
+        #expect(h.row(kept) != nil && h.transport.requests.count == 2)
+        let (fresh, freshCopy) = try h.purchase()
+        try h.revokeAtServer(fresh)
+        #expect(try h.redeem(freshCopy).status == 200, "a fresh copy is taken as signed")
+        #expect(h.transport.requests.count == 2)
+        let (_, outage) = try h.purchase(old)
+        h.setServerFailing(true)
+        #expect(clientError { try h.redeem(outage) } == .gatewayUnavailable)
+        #expect(h.ledger.rows.count == 2 && h.ledger.rows.allSatisfy { $0.paymentID != refunded })
+    }
+
+    @Test func anOldSignedTransactionAppleDoesNotServeHereStandsAsSigned() throws {
+        let h = try AppStoreHarness()
+        let id = h.nextID()
+        let payload = AppStoreTestPKI.transaction(id: id, signedDate: AppStoreTestPKI.nowMilliseconds - 1_200_000)
+        #expect(try h.redeem(try h.pki.sign(payload)).status == 200)
+        #expect(h.row(id) != nil && h.transport.requests.count == 1)
+    }
+
     // MARK: - handleWebhookEvents
 
     @Test func refundWritesOneNegativeRowWhateverTheNumberOfNotifications() throws {

@@ -13,12 +13,12 @@ final class AppStoreHarness: Sendable {
     static let apiBase = "https://api.storekit.test"
 
     /// The fake Server API's state: signed transactions by id, and whether it fails with 500.
-    private struct ServerState {
+    fileprivate struct ServerState {
         var signed: [String: String] = [:]
         var failing = false
     }
 
-    private final class Server: Sendable {
+    fileprivate final class Server: Sendable {
         let state = Mutex(ServerState())
     }
 
@@ -28,7 +28,7 @@ final class AppStoreHarness: Sendable {
     let services: GatewayServices
     let gateway: AppStoreGateway
     let router: Router
-    private let server = Server()
+    fileprivate let server = Server()
     private let counter = Mutex<Int64>(2_000_000_000_000_000)
 
     init() throws {
@@ -125,4 +125,12 @@ final class AppStoreHarness: Sendable {
 
 extension APIResponse {
     var json: JSONValue? { try? JSONValue.parse(body) }
+}
+
+extension AppStoreHarness {
+    /// Apple refunds purchase `id`: the Server API answers it revoked from now on.
+    func revokeAtServer(_ id: String, uid: String = "user-1") throws {
+        let signed = try pki.sign(AppStoreTestPKI.transaction(id: id, uid: uid, revoked: true))
+        server.state.withLock { $0.signed[id] = signed }
+    }
 }
