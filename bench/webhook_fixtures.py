@@ -10,6 +10,9 @@ create  create N payment sessions through the gateway's real create route (Fireb
                      the capture is COMPLETED at PayPal; the capture objects go to --out (JSON lines)
           cryptomus  POST <api>/cryptomus-createPayment (return URLs on the first CRYPTOMUS_RETURN_ORIGINS origin);
                      POST /control/cryptomus/status {uuid, status:paid, deliver:false}; the invoices go to --out
+          appstore   POST /control/appstore/transactions {productId (the first of APPSTORE_PRODUCTS), uid}; the
+                     purchase redeemed (credited) through POST <api>/appstore-createTransaction; then
+                     POST /control/appstore/notify {transactionId, REFUND, deliver:false}; the payloads go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -19,6 +22,7 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
                      sandbox's certificate URL
           cryptomus  the payment webhook fields in the documented order, sign = md5(base64(PHP-style JSON without
                      sign) + CRYPTOMUS_PAYMENT_KEY) appended last
+          appstore   {"signedPayload"}: the V2 REFUND notification the sandbox signed with its Apple PKI
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -203,7 +207,46 @@ class CryptomusMaker:
         return None, data, invoice
 
 
-MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker}
+def token_uid(token):
+    """The uid (`sub`) of a Firebase ID token the sandbox minted."""
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))["sub"]
+
+
+class AppStoreMaker:
+    """A purchase at the sandbox's App Store (bound to the uid), redeemed through appstore-createTransaction (the
+    credit), then its REFUND notification signed by the sandbox's Apple PKI without delivery."""
+
+    def __init__(self, args, env):
+        self.path = loopback(args.api).path.rstrip("/") + "/appstore-createTransaction"
+        self.control = loopback(args.control)
+        self.product = require(env, "APPSTORE_PRODUCTS").split(",")[0].partition("=")[0].strip()
+
+    def connections(self):
+        return {"control": self.control}
+
+    def make(self, i, api, conns, token):
+        status, data = post_json(conns["control"], "/control/appstore/transactions",
+                                 {"productId": self.product, "uid": token_uid(token)})
+        if status != 200:
+            return f"purchase {status}", data, None
+        purchase = json.loads(data)
+        status, data = post_json(api, self.path, {"signedTransaction": purchase["signedTransaction"]},
+                                 {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"redeem {status}", data, None
+        status, data = post_json(conns["control"], "/control/appstore/notify",
+                                 {"transactionId": purchase["transactionId"], "notificationType": "REFUND",
+                                  "deliver": False})
+        if status != 200:
+            return f"notify {status}", data, None
+        signed = json.loads(data).get("signedPayload")
+        if not signed:
+            return "notify without signedPayload", data, None
+        return None, data, {"transactionId": purchase["transactionId"], "signedPayload": signed}
+
+
+MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "appstore": AppStoreMaker}
 
 
 def create(args):
@@ -487,6 +530,14 @@ class CryptomusSigner:
         return [], php_json(fields).encode()
 
 
+class AppStoreSigner:
+    """The REFUND notification the sandbox signed for a credited purchase, as App Store Server Notifications V2
+    posts it: `{"signedPayload"}` (ES256 JWS with an x5c chain to APPSTORE_ROOT_CERTS, a signed transaction inside)."""
+
+    def render(self, row, rng):
+        return [], json.dumps({"signedPayload": row["signedPayload"]}, separators=(",", ":")).encode()
+
+
 def write_slices(rows, args, signer):
     """Signs every row once and writes the slices; no event or payment appears twice. The first --preflight rows
     go to <prefix>-preflight.txt instead (sent one by one before the load)."""
@@ -537,6 +588,8 @@ def signer_for(args):
         if not args.cert_url or not args.key_file:
             sys.exit("fixtures: paypal needs --cert-url and --key-file")
         return PayPalSigner(env, args.cert_url, args.key_file)
+    if args.gateway == "appstore":
+        return AppStoreSigner()
     return CryptomusSigner(env)
 
 

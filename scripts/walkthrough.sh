@@ -17,7 +17,7 @@ cat <<TEXT
 URL: $api/
 
 The '$TN_STACK' stack is running: nginx on 127.0.0.1:$port (and https://127.0.0.1:$https_port, self-signed),
-payments-fcgi, the sandbox on 127.0.0.1:$sandbox..$((sandbox + 4)) and MariaDB on $db_socket.
+payments-fcgi, the sandbox on 127.0.0.1:$sandbox..$((sandbox + 6)) and MariaDB on $db_socket.
 Configuration: $TN_ENV_FILE   Logs: $TN_RUN_DIR/*.log   Stop everything: make stop
 
 Walk-through (paste into a shell):
@@ -42,4 +42,14 @@ sleep 1; mariadb --socket $db_socket $db_name -e "select payment_id, uid, gatewa
 # 5. Its sync to the Retail API (pushed right after the response; payments-sync run catches up anything missed)
 curl -s http://127.0.0.1:$((sandbox + 4))/api/v1/retail/a/customer/demo-user/balance -H 'X-Api-Key: $retail_key'; echo
 curl -s $api/app-getTransactions -H "Authorization: Bearer \$TOKEN"; echo
+
+# App Store: the sandbox sells coins_500 to demo-user (a StoreKit transaction signed by its test Apple PKI, bound to the
+# uid by appAccountToken); redeem it (499 cents), replay it by id (success, nothing written), then refund it (a signed
+# REFUND notification: one negative row)
+PURCHASE=\$(curl -s -X POST http://127.0.0.1:$sandbox/control/appstore/transactions -d '{"productId":"coins_500","uid":"demo-user"}')
+TX=\$(echo "\$PURCHASE" | sed -E 's/.*"transactionId":"([^"]+)".*/\1/'); JWS=\$(echo "\$PURCHASE" | sed -E 's/.*"signedTransaction":"([^"]+)".*/\1/'); echo "\$TX"
+curl -s -X POST $api/appstore-createTransaction -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"signedTransaction\":\"\$JWS\"}"; echo
+curl -s -X POST $api/appstore-createTransaction -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"transactionId\":\"\$TX\"}"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/appstore/notify -d "{\"transactionId\":\"\$TX\",\"notificationType\":\"REFUND\"}" | sed -E 's/"signedPayload":"[^"]+",?//'; echo
+mariadb --socket $db_socket $db_name -e "select payment_id, gateway, amount from tn_payments where gateway = 'appstore' and uid = 'demo-user' order by id desc limit 4"
 TEXT
