@@ -32,6 +32,7 @@ public enum GatewayRegistry {
         StripeGateway.registration,
         PayPalGateway.registration,
         CryptomusGateway.registration,
+        GooglePlayGateway.registration,
         // Core groups come last so they see the enabled gateways' public keys.
         GatewayRegistration(prefix: "app", ledgerID: nil, enabledKey: nil, make: AppRoutes.init),
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),
