@@ -30,7 +30,10 @@ struct GooglePlayPurchases: Sendable {
         }
         var logger = logger
         logger[metadataKey: "payment.id"] = "\(orderID)"
-        if try settlement.isBooked(orderID) {
+        if let booked = try settlement.ledger.entry(paymentID: orderID) {
+            guard booked.uid == uid, booked.gateway == settlement.gateway else {
+                throw LedgerError(.integrity, "google play order \(orderID) is booked for another user or gateway")
+            }
             if purchase.state == .purchased {
                 try consume(purchase, productID: productID, purchaseToken: purchaseToken, logger: logger)
             }

@@ -186,6 +186,17 @@ final class GooglePlayHarness {
         #expect(h.google.calls == ["get", "consume", "get", "consume"])
     }
 
+    @Test func anOrderBookedForAnotherUserIsAnIntegrityErrorAndIsNotConsumed() throws {
+        let h = try GooglePlayHarness()
+        h.google.buy("tok-11", orderID: "GPA.shared")
+        let other = SettlementFact.Payment(
+            id: "GPA.shared", payer: .user(uid: "someone-else"), amount: ReportedMoney(cents: 499, currency: "USD"),
+            rule: .reported)
+        _ = try Settlement(ledger: h.ledger, gateway: "gplay", logger: Logger(label: "test")).settle([.paid(other)])
+        #expect(clientError { try h.redeem("tok-11") } == .internalError)
+        #expect(h.ledger.rows.count == 1 && h.google.purchase("tok-11")?.consumed == false)
+    }
+
     @Test func aConsumeRefusedAfterTheCreditAcknowledgesThePurchase() throws {
         let h = try GooglePlayHarness()
         h.google.buy("tok-10")
