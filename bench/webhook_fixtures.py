@@ -13,6 +13,9 @@ create  create N payment sessions through the gateway's real create route (Fireb
           appstore   POST /control/appstore/transactions {productId (the first of APPSTORE_PRODUCTS), uid}; the
                      purchase redeemed (credited) through POST <api>/appstore-createTransaction; then
                      POST /control/appstore/notify {transactionId, REFUND, deliver:false}; the payloads go to --out
+          gplay      POST /control/googleplay/purchases {productId, uid} (the first GOOGLE_PLAY_PRODUCTS product), then
+                     POST <api>/googleplay-createTransaction, which credits and consumes it; {orderId, purchaseToken}
+                     of each credited purchase go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -23,6 +26,9 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
           cryptomus  the payment webhook fields in the documented order, sign = md5(base64(PHP-style JSON without
                      sign) + CRYPTOMUS_PAYMENT_KEY) appended last
           appstore   {"signedPayload"}: the V2 REFUND notification the sandbox signed with its Apple PKI
+          gplay      a Pub/Sub push of a voidedPurchaseNotification for the credited order (one refund row each),
+                     a fresh messageId each, with Authorization: Bearer <an OIDC token minted by the sandbox's
+                     /control/googleplay/mint, valid for an hour, shared by every delivery>
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -246,7 +252,37 @@ class AppStoreMaker:
         return None, data, {"transactionId": purchase["transactionId"], "signedPayload": signed}
 
 
-MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "appstore": AppStoreMaker}
+class GooglePlayMaker:
+    """A purchase made at the sandbox's Google Play for the uid, then redeemed through googleplay-createTransaction."""
+
+    def __init__(self, args, env):
+        self.path = loopback(args.api).path.rstrip("/") + "/googleplay-createTransaction"
+        self.control = loopback(args.control)
+        self.product = require(env, "GOOGLE_PLAY_PRODUCTS").split(",")[0].partition("=")[0].strip()
+        self.uid_prefix, self.uids = args.uid_prefix, args.uids
+
+    def connections(self):
+        return {"control": self.control}
+
+    def make(self, i, api, conns, token):
+        # The purchase is bound to the uid whose token create() hands over for row i (the same rotation).
+        uid = f"{self.uid_prefix}{i % self.uids:04d}"
+        status, data = post_json(conns["control"], "/control/googleplay/purchases",
+                                 {"productId": self.product, "uid": uid})
+        if status != 200:
+            return f"purchase {status}", data, None
+        purchase = json.loads(data)
+        payload = {"productId": self.product, "purchaseToken": purchase["purchaseToken"]}
+        status, data = post_json(api, self.path, payload, {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"redeem {status}", data, None
+        return None, data, {"orderId": purchase["orderId"], "purchaseToken": purchase["purchaseToken"]}
+
+
+MAKERS = {
+    "stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "appstore": AppStoreMaker,
+    "gplay": GooglePlayMaker,
+}
 
 
 def create(args):
@@ -538,6 +574,43 @@ class AppStoreSigner:
         return [], json.dumps({"signedPayload": row["signedPayload"]}, separators=(",", ":")).encode()
 
 
+class GooglePlaySigner:
+    """A Pub/Sub push of a voidedPurchaseNotification for a credited order, as Google Play publishes it and Pub/Sub
+    pushes it, with one OIDC token minted by the sandbox (its signing keys live only in the sandbox)."""
+
+    def __init__(self, env, control):
+        if not control:
+            sys.exit("fixtures: gplay needs --control (the sandbox mints the push token)")
+        self.package = require(env, "GOOGLE_PLAY_PACKAGE_NAME")
+        parts = loopback(control)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        status, data = post_json(conn, "/control/googleplay/mint", {})
+        conn.close()
+        if status != 200:
+            sys.exit(f"fixtures: the sandbox did not mint a push token: HTTP {status} {data[:200]!r}")
+        self.authorization = "Authorization: Bearer " + json.loads(data)["token"]
+
+    def render(self, purchase, rng):
+        notification = {
+            "version": "1.0",
+            "packageName": self.package,
+            "eventTimeMillis": str(int(time.time() * 1000)),
+            "voidedPurchaseNotification": {
+                "purchaseToken": purchase["purchaseToken"], "orderId": purchase["orderId"], "productType": 2,
+                "refundType": 1,
+            },
+        }
+        data = base64.b64encode(json.dumps(notification, separators=(",", ":")).encode()).decode()
+        message_id = str(rng.randrange(10**15, 10**16))
+        publish_time = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        body = {
+            "message": {"attributes": {}, "data": data, "messageId": message_id, "message_id": message_id,
+                        "publishTime": publish_time, "publish_time": publish_time},
+            "subscription": "projects/tn-sandbox/subscriptions/play-rtdn-push",
+        }
+        return [self.authorization], json.dumps(body, separators=(",", ":")).encode()
+
+
 def write_slices(rows, args, signer):
     """Signs every row once and writes the slices; no event or payment appears twice. The first --preflight rows
     go to <prefix>-preflight.txt instead (sent one by one before the load)."""
@@ -590,6 +663,8 @@ def signer_for(args):
         return PayPalSigner(env, args.cert_url, args.key_file)
     if args.gateway == "appstore":
         return AppStoreSigner()
+    if args.gateway == "gplay":
+        return GooglePlaySigner(env, args.control)
     return CryptomusSigner(env)
 
 
@@ -656,7 +731,7 @@ def main():
     p.add_argument("--api", required=True, help="http://127.0.0.1:<port>/api")
     p.add_argument("--control", required=True, help="sandbox control base, http://127.0.0.1:<port>")
     p.add_argument("--env-file", help="the stack's payments.env (PayPal credentials, return origins)")
-    p.add_argument("--out", help="paypal/cryptomus: JSON lines of the paid captures / invoices")
+    p.add_argument("--out", help="paypal/cryptomus/gplay: JSON lines of the paid captures / invoices / purchases")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--uids", type=int, default=400)
     p.add_argument("--uid-prefix", default="bench-u")
@@ -678,9 +753,10 @@ def main():
             p.add_argument("--gateway", choices=sorted(MAKERS), default="stripe")
             p.add_argument("--env-file", help="the stack's payments.env (webhook id, keys)")
             p.add_argument("--sessions", required=True,
-                           help="stripe: TSV external_id public_id uid amount; paypal/cryptomus: create's --out")
+                           help="stripe: TSV external_id public_id uid amount; others: create's --out")
             p.add_argument("--cert-url", help="paypal: the sandbox's leaf certificate URL")
             p.add_argument("--key-file", help="paypal: the sandbox's leaf private key (PEM)")
+            p.add_argument("--control", help="gplay: sandbox control base, http://127.0.0.1:<port>")
         else:
             p.add_argument("--count", type=int, required=True)
             p.add_argument("--uid-prefix", default="bench-u")

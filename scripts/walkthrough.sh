@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the URL of a running local stack and a copy-pasteable curl walk-through: mint a test token, create a Stripe
-# PaymentIntent, pay it in the sandbox, see the ledger row and its sync to the Retail API.
+# PaymentIntent, pay it in the sandbox, see the ledger row and its sync to the Retail API; redeem and refund a Google
+# Play purchase.
 # Usage: scripts/walkthrough.sh dev|test
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,4 +53,11 @@ curl -s -X POST $api/appstore-createTransaction -H "Authorization: Bearer \$TOKE
 curl -s -X POST $api/appstore-createTransaction -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"transactionId\":\"\$TX\"}"; echo
 curl -s -X POST http://127.0.0.1:$sandbox/control/appstore/notify -d "{\"transactionId\":\"\$TX\",\"notificationType\":\"REFUND\"}" | sed -E 's/"signedPayload":"[^"]+",?//'; echo
 mariadb --socket $db_socket $db_name -e "select payment_id, gateway, amount from tn_payments where gateway = 'appstore' and uid = 'demo-user' order by id desc limit 4"
+
+# Google Play: buy coins_500 (\$4.99) as demo-user in the sandbox, redeem it, then refund it with a voided push
+PLAY=\$(curl -s -X POST http://127.0.0.1:$sandbox/control/googleplay/purchases -d '{"productId":"coins_500","uid":"demo-user"}'); echo "\$PLAY"
+PTOKEN=\$(echo "\$PLAY" | sed -E 's/.*"purchaseToken":"([^"]+)".*/\1/')
+curl -s -X POST $api/googleplay-createTransaction -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"productId\":\"coins_500\",\"purchaseToken\":\"\$PTOKEN\"}"; echo
+curl -s http://127.0.0.1:$sandbox/control/googleplay/purchases/\$PTOKEN; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/googleplay/notify -d "{\"kind\":\"voided\",\"purchaseToken\":\"\$PTOKEN\"}"; echo
 TEXT

@@ -33,6 +33,7 @@ public enum GatewayRegistry {
         PayPalGateway.registration,
         CryptomusGateway.registration,
         AppStoreGateway.registration,
+        GooglePlayGateway.registration,
         // Core groups come last so they see the enabled gateways' public keys.
         GatewayRegistration(prefix: "app", ledgerID: nil, enabledKey: nil, make: AppRoutes.init),
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),
