@@ -28,6 +28,9 @@ expected="${FUZZ_EXPECTED_CRASHES-}"
 scratch=.build-fuzz
 build_log="$scratch/build.log"
 mkdir -p "$scratch"
+# SwiftPM does not notice files added to or removed from the path dependency (the main package) when it reuses its
+# cached build manifest: drop the manifest so the plan is remade from the current tree (compiled objects are kept).
+rm -f "$scratch/release.yaml"
 started=$SECONDS
 if ! swift build -c release --package-path Fuzz --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address \
     -Xswiftc -parse-as-library -Xswiftc -use-ld=lld >"$build_log" 2>&1; then
