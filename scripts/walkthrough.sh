@@ -42,4 +42,11 @@ sleep 1; mariadb --socket $db_socket $db_name -e "select payment_id, uid, gatewa
 # 5. Its sync to the Retail API (pushed right after the response; payments-sync run catches up anything missed)
 curl -s http://127.0.0.1:$((sandbox + 4))/api/v1/retail/a/customer/demo-user/balance -H 'X-Api-Key: $retail_key'; echo
 curl -s $api/app-getTransactions -H "Authorization: Bearer \$TOKEN"; echo
+
+# 6. The operator-configured gateway 'acme' (CUSTOM_GATEWAYS=acme, GW_ACME_* in $TN_ENV_FILE): a session, its checkout
+#    page in the sandbox, then the sandbox delivers the signed 'paid' notification (try "secret":"wrong" for a 401)
+ACME=\$(curl -s -X POST $api/acme-createPayment -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"amount":1500,"success_url":"https://localhost:5173/ok"}'); echo "\$ACME"
+SID=\$(echo "\$ACME" | sed -E 's/.*"session_id":"([^"]+)".*/\1/'); curl -s "\$(echo "\$ACME" | sed -E 's/.*"url":"([^"]+)".*/\1/')"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/pay -d "{\"session_id\":\"\$SID\"}"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/refund -d "{\"session_id\":\"\$SID\",\"refund_amount\":500}"; echo
 TEXT
