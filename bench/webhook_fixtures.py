@@ -10,6 +10,8 @@ create  create N payment sessions through the gateway's real create route (Fireb
                      the capture is COMPLETED at PayPal; the capture objects go to --out (JSON lines)
           cryptomus  POST <api>/cryptomus-createPayment (return URLs on the first CRYPTOMUS_RETURN_ORIGINS origin);
                      POST /control/cryptomus/status {uuid, status:paid, deliver:false}; the invoices go to --out
+          acme       POST <api>/acme-createPayment (the operator-configured example gateway: no gateway call; its
+                     hosted checkout would take the payment); {session_id, amount} go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -19,6 +21,8 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
                      sandbox's certificate URL
           cryptomus  the payment webhook fields in the documented order, sign = md5(base64(PHP-style JSON without
                      sign) + CRYPTOMUS_PAYMENT_KEY) appended last
+          acme       a paid notification in the default GW_ACME_* field layout, <GW_ACME_SIGNATURE_HEADER>:
+                     sha256=<hex HMAC-SHA256 of the body keyed with the first GW_ACME_SECRET> (GW_ACME_SCHEME=sha256)
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -203,7 +207,24 @@ class CryptomusMaker:
         return None, data, invoice
 
 
-MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker}
+class AcmeMaker:
+    """acme-createPayment: a session of the operator-configured gateway `acme`, which its checkout page would pay."""
+
+    def __init__(self, args, env):
+        self.path = loopback(args.api).path.rstrip("/") + "/acme-createPayment"
+
+    def connections(self):
+        return {}
+
+    def make(self, i, api, conns, token):
+        status, data = post_json(api, self.path, {"amount": amount_cents(i)}, {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"create {status}", data, None
+        answer = json.loads(data)
+        return None, data, {"session_id": answer["session_id"], "amount": answer["amount"]}
+
+
+MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "acme": AcmeMaker}
 
 
 def create(args):
@@ -487,6 +508,27 @@ class CryptomusSigner:
         return [], php_json(fields).encode()
 
 
+class AcmeSigner:
+    """A paid notification of an `acme` session in the default field layout (DESIGN §2), signed under the sha256
+    scheme: the signature header holds sha256=<hex HMAC-SHA256 of the raw body> keyed with the first secret."""
+
+    def __init__(self, env):
+        if env.get("GW_ACME_SCHEME") != "sha256":
+            sys.exit("fixtures: acme deliveries are signed under GW_ACME_SCHEME=sha256")
+        self.key = require(env, "GW_ACME_SECRET").split(",")[0].strip().encode()
+        self.header = env.get("GW_ACME_SIGNATURE_HEADER") or "X-Gateway-Signature"
+
+    def render(self, session, rng):
+        event = {
+            "id": rand_id("evt_", rng=rng),
+            "type": "payment",
+            "data": {"id": rand_id("pay_", rng=rng), "reference": session["session_id"],
+                     "amount": session["amount"], "currency": "USD", "status": "paid"},
+        }
+        body = json.dumps(event, separators=(",", ":")).encode()
+        return [f"{self.header}: sha256={hmac.new(self.key, body, hashlib.sha256).hexdigest()}"], body
+
+
 def write_slices(rows, args, signer):
     """Signs every row once and writes the slices; no event or payment appears twice. The first --preflight rows
     go to <prefix>-preflight.txt instead (sent one by one before the load)."""
@@ -537,6 +579,8 @@ def signer_for(args):
         if not args.cert_url or not args.key_file:
             sys.exit("fixtures: paypal needs --cert-url and --key-file")
         return PayPalSigner(env, args.cert_url, args.key_file)
+    if args.gateway == "acme":
+        return AcmeSigner(env)
     return CryptomusSigner(env)
 
 
@@ -603,7 +647,7 @@ def main():
     p.add_argument("--api", required=True, help="http://127.0.0.1:<port>/api")
     p.add_argument("--control", required=True, help="sandbox control base, http://127.0.0.1:<port>")
     p.add_argument("--env-file", help="the stack's payments.env (PayPal credentials, return origins)")
-    p.add_argument("--out", help="paypal/cryptomus: JSON lines of the paid captures / invoices")
+    p.add_argument("--out", help="paypal/cryptomus/acme: JSON lines of the paid captures / invoices / sessions")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--uids", type=int, default=400)
     p.add_argument("--uid-prefix", default="bench-u")

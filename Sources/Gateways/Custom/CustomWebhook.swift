@@ -110,6 +110,13 @@ struct CustomWebhook: WebhookHandling {
                     reference: refundID, reason: "unknown-refund",
                     detail: "payment=\(paymentID) is not session=\(session.publicID)"))
         }
+        // A closed session that was never credited will not be: no retry can book this refund.
+        if booked == nil, !session.status.isOpen, session.status != .paid, session.status != .refunded {
+            return .needsOperator(
+                .init(
+                    reference: refundID, reason: "refund-without-credit",
+                    detail: "payment=\(paymentID) session=\(session.publicID) status=\(session.status.rawValue)"))
+        }
         // A refund of exactly what was credited also marks the session refunded.
         let whole = booked != nil && money.isUSD && money.cents == booked?.amount.cents
         return .refunded(

@@ -218,6 +218,16 @@ import Testing
         #expect(h.ledger.operatorItems.count == 1 && h.ledger.operatorItems.first?.reference == "acme-rf_2")
     }
 
+    @Test func aRefundOfAnUncreditedClosedSessionIsAnOperatorItemNotARetry() throws {
+        let h = try CustomGatewayHarness()
+        let ref = try session(h)
+        _ = try h.deliver(CustomGatewayHarness.body(event: "evt_1", session: ref, amount: 900))
+        let refund = try h.deliver(
+            CustomGatewayHarness.body(event: "evt_r", session: ref, status: "refunded", refund: ("rf_1", 900)))
+        #expect(refund.status == 200 && h.ledger.rows.isEmpty)
+        #expect(h.ledger.operatorItems.map(\.reason) == ["underpayment", "refund-without-credit"])
+    }
+
     // MARK: - forgeries
 
     @Test(arguments: ["hex", "sha256", "standard"])
