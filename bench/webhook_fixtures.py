@@ -16,6 +16,8 @@ create  create N payment sessions through the gateway's real create route (Fireb
           gplay      POST /control/googleplay/purchases {productId, uid} (the first GOOGLE_PLAY_PRODUCTS product), then
                      POST <api>/googleplay-createTransaction, which credits and consumes it; {orderId, purchaseToken}
                      of each credited purchase go to --out
+          acme       POST <api>/acme-createPayment (the operator-configured example gateway: no gateway call; its
+                     hosted checkout would take the payment); {session_id, amount} go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -29,6 +31,8 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
           gplay      a Pub/Sub push of a voidedPurchaseNotification for the credited order (one refund row each),
                      a fresh messageId each, with Authorization: Bearer <an OIDC token minted by the sandbox's
                      /control/googleplay/mint, valid for an hour, shared by every delivery>
+          acme       a paid notification in the default GW_ACME_* field layout, <GW_ACME_SIGNATURE_HEADER>:
+                     sha256=<hex HMAC-SHA256 of the body keyed with the first GW_ACME_SECRET> (GW_ACME_SCHEME=sha256)
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -279,9 +283,26 @@ class GooglePlayMaker:
         return None, data, {"orderId": purchase["orderId"], "purchaseToken": purchase["purchaseToken"]}
 
 
+class AcmeMaker:
+    """acme-createPayment: a session of the operator-configured gateway `acme`, which its checkout page would pay."""
+
+    def __init__(self, args, env):
+        self.path = loopback(args.api).path.rstrip("/") + "/acme-createPayment"
+
+    def connections(self):
+        return {}
+
+    def make(self, i, api, conns, token):
+        status, data = post_json(api, self.path, {"amount": amount_cents(i)}, {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"create {status}", data, None
+        answer = json.loads(data)
+        return None, data, {"session_id": answer["session_id"], "amount": answer["amount"]}
+
+
 MAKERS = {
     "stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "appstore": AppStoreMaker,
-    "gplay": GooglePlayMaker,
+    "gplay": GooglePlayMaker, "acme": AcmeMaker,
 }
 
 
@@ -611,6 +632,27 @@ class GooglePlaySigner:
         return [self.authorization], json.dumps(body, separators=(",", ":")).encode()
 
 
+class AcmeSigner:
+    """A paid notification of an `acme` session in the default field layout (DESIGN §2), signed under the sha256
+    scheme: the signature header holds sha256=<hex HMAC-SHA256 of the raw body> keyed with the first secret."""
+
+    def __init__(self, env):
+        if env.get("GW_ACME_SCHEME") != "sha256":
+            sys.exit("fixtures: acme deliveries are signed under GW_ACME_SCHEME=sha256")
+        self.key = require(env, "GW_ACME_SECRET").split(",")[0].strip().encode()
+        self.header = env.get("GW_ACME_SIGNATURE_HEADER") or "X-Gateway-Signature"
+
+    def render(self, session, rng):
+        event = {
+            "id": rand_id("evt_", rng=rng),
+            "type": "payment",
+            "data": {"id": rand_id("pay_", rng=rng), "reference": session["session_id"],
+                     "amount": session["amount"], "currency": "USD", "status": "paid"},
+        }
+        body = json.dumps(event, separators=(",", ":")).encode()
+        return [f"{self.header}: sha256={hmac.new(self.key, body, hashlib.sha256).hexdigest()}"], body
+
+
 def write_slices(rows, args, signer):
     """Signs every row once and writes the slices; no event or payment appears twice. The first --preflight rows
     go to <prefix>-preflight.txt instead (sent one by one before the load)."""
@@ -665,6 +707,8 @@ def signer_for(args):
         return AppStoreSigner()
     if args.gateway == "gplay":
         return GooglePlaySigner(env, args.control)
+    if args.gateway == "acme":
+        return AcmeSigner(env)
     return CryptomusSigner(env)
 
 
@@ -732,6 +776,7 @@ def main():
     p.add_argument("--control", required=True, help="sandbox control base, http://127.0.0.1:<port>")
     p.add_argument("--env-file", help="the stack's payments.env (PayPal credentials, return origins)")
     p.add_argument("--out", help="paypal/cryptomus/gplay: JSON lines of the paid captures / invoices / purchases")
+    p.add_argument("--out", help="paypal/cryptomus/acme: JSON lines of the paid captures / invoices / sessions")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--uids", type=int, default=400)
     p.add_argument("--uid-prefix", default="bench-u")

@@ -60,4 +60,11 @@ PTOKEN=\$(echo "\$PLAY" | sed -E 's/.*"purchaseToken":"([^"]+)".*/\1/')
 curl -s -X POST $api/googleplay-createTransaction -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"productId\":\"coins_500\",\"purchaseToken\":\"\$PTOKEN\"}"; echo
 curl -s http://127.0.0.1:$sandbox/control/googleplay/purchases/\$PTOKEN; echo
 curl -s -X POST http://127.0.0.1:$sandbox/control/googleplay/notify -d "{\"kind\":\"voided\",\"purchaseToken\":\"\$PTOKEN\"}"; echo
+
+# 6. The operator-configured gateway 'acme' (CUSTOM_GATEWAYS=acme, GW_ACME_* in $TN_ENV_FILE): a session, its checkout
+#    page in the sandbox, then the sandbox delivers the signed 'paid' notification (try "secret":"wrong" for a 401)
+ACME=\$(curl -s -X POST $api/acme-createPayment -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"amount":1500,"success_url":"https://localhost:5173/ok"}'); echo "\$ACME"
+SID=\$(echo "\$ACME" | sed -E 's/.*"session_id":"([^"]+)".*/\1/'); curl -s "\$(echo "\$ACME" | sed -E 's/.*"url":"([^"]+)".*/\1/')"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/pay -d "{\"session_id\":\"\$SID\"}"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/refund -d "{\"session_id\":\"\$SID\",\"refund_amount\":500}"; echo
 TEXT

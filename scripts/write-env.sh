@@ -27,8 +27,23 @@ if ! grep -qE '^[[:space:]]*(export[[:space:]]+)?GOOGLE_PLAY_SECRET_FILE=' "$TN_
     google_secret="{\"type\":\"service_account\",\"project_id\":\"tn-sandbox\",\"private_key_id\":\"$(openssl rand -hex 20)\",\"private_key\":\"$google_key\",\"client_email\":\"play-api@tn-sandbox.iam.gserviceaccount.com\",\"client_id\":\"100000000000000000001\",\"token_uri\":\"http://127.0.0.1:$((sandbox + 6))/token\"}"
 fi
 
-# The example operator-configured gateway `acme` (GW_ACME_*) is written for the sandbox to play; it stays off until
-# CUSTOM_GATEWAYS lists it.
+# The example operator-configured gateway `acme` (GW_ACME_*, sha256 scheme, cents) is on and the sandbox plays it.
+# Test stacks also list `hexpay` (hex scheme, decimal amounts, its own header) and `stdpay` (Standard Webhooks), so
+# every scheme is tested end to end through nginx.
+custom_gateways=acme
+custom_extra=""
+if [[ "$TN_STACK" != dev ]]; then
+    custom_gateways=acme,hexpay,stdpay
+    custom_extra="GW_HEXPAY_SCHEME=hex
+GW_HEXPAY_SECRET=hexpay_sandbox_secret
+GW_HEXPAY_SIGNATURE_HEADER=X-Hexpay-Signature
+GW_HEXPAY_AMOUNT_FORMAT=decimal
+GW_HEXPAY_ALLOWED_IPS=127.0.0.1
+GW_STDPAY_SCHEME=standard
+GW_STDPAY_SECRET=whsec_c3RkcGF5X3NhbmRib3hfc2lnbmluZ19rZXlfMzJieQ==
+GW_STDPAY_TOLERANCE_SECONDS=300
+GW_STDPAY_ALLOWED_IPS=127.0.0.1"
+fi
 defaults="$(cat <<EOF_DEFAULTS
 RUN_HTTP_PORT=$http_port
 RUN_HTTPS_PORT=$https_port
@@ -109,8 +124,10 @@ GW_ACME_SCHEME=sha256
 GW_ACME_SECRET=acme_sandbox_secret
 GW_ACME_ALLOWED_IPS=127.0.0.1
 GW_ACME_CHECKOUT_URL='http://127.0.0.1:$((sandbox + 9))/checkout/acme?session_id={session_id}&amount={amount}&success_url={success_url}&cancel_url={cancel_url}'
+CUSTOM_GATEWAYS=$custom_gateways
 EOF_DEFAULTS
 )"
+if [[ -n "$custom_extra" ]]; then defaults+=$'\n'"$custom_extra"; fi
 
 mkdir -p "$TN_RUN_DIR"
 if [[ ! -f "$TN_ENV_FILE" ]]; then

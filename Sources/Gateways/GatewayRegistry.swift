@@ -39,13 +39,17 @@ public enum GatewayRegistry {
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),
     ]
 
-    /// The registrations enabled by configuration, in table order.
+    /// The registrations enabled by configuration, in table order, with one registration per operator-configured
+    /// gateway (`CUSTOM_GATEWAYS`) after the code-level gateways and before the core groups.
     public static func enabled(in config: ConfigReader) throws(ConfigurationError) -> [GatewayRegistration] {
         var result: [GatewayRegistration] = []
         for registration in all {
             if let key = registration.enabledKey, !(try config.bool(key, default: false)) { continue }
             result.append(registration)
         }
+        let taken = Set(all.flatMap { [$0.prefix] + ($0.ledgerID.map { [$0] } ?? []) })
+        let configured = try CustomGateway.registrations(in: config, taken: taken)
+        result.insert(contentsOf: configured, at: result.firstIndex { $0.ledgerID == nil } ?? result.endIndex)
         return result
     }
 

@@ -2,9 +2,9 @@ import PaymentsCore
 
 /// The operator-configured gateways listed in `CUSTOM_GATEWAYS` (DESIGN §2, §9), each with its `GW_<ID>_*` settings.
 public struct CustomGatewaysConfiguration: Sendable {
-    /// Ids a custom gateway may not take: the built-in gateways' route prefixes and `app`.
+    /// Ids a custom gateway may not take: the built-in gateways' route prefixes and ledger ids (DESIGN §2) and `app`.
     public static let reservedIDs: Set<String> = [
-        "stripe", "paypal", "cryptomus", "appstore", "googleplay", "payeer", "anypay", "app",
+        "stripe", "paypal", "cryptomus", "appstore", "googleplay", "gplay", "payeer", "anypay", "app",
     ]
     /// The width of the `gateway` columns.
     public static let maximumIDLength = 32

@@ -38,6 +38,15 @@ extension Settlement {
                     into: &booking)
             }
             amount = overpaymentAllowed ? Money(cents: cents) : min(session.amount, Money(cents: cents))
+        case (.atLeastSession, let session?):
+            guard let cents = payment.amount.usableCents, cents >= session.amount.cents else {
+                return handOver(
+                    reference: payment.id, reason: "underpayment", detail: detail, closing: session, into: &booking)
+            }
+            if cents > session.amount.cents {
+                handOver(reference: payment.id, reason: "overpayment", detail: detail, closing: nil, into: &booking)
+            }
+            amount = session.amount
         }
         booking.effect.entries.append(
             LedgerEntry(

@@ -16,6 +16,9 @@ extension SettlementFact {
             /// The amount floored to the cent, capped at the session's amount unless overpayments are credited;
             /// an unreadable amount goes to an operator (`unusable-payment`).
             case upToSession(overpaymentAllowed: Bool)
+            /// The session's amount is credited once at least that much was received: less credits nothing
+            /// (`underpayment`), more credits the session's amount and hands the excess to an operator (`overpayment`).
+            case atLeastSession
         }
 
         /// The ledger `payment_id`: the gateway's id of the payment.

@@ -107,6 +107,24 @@ import Testing
         #expect(ledger.rows.isEmpty && ledger.sessions.first?.status == .failed)
     }
 
+    @Test(arguments: [
+        (Int64?.some(1500), [Int64(1500)], [String](), SessionStatus.paid, "credited"),
+        (1501, [1500], ["overpayment"], .paid, "overpayment"),
+        (1499, [], ["underpayment"], .failed, "underpayment"),
+        (nil, [], ["underpayment"], .failed, "underpayment"),
+    ])
+    func atLeastTheSessionCreditsTheSessionAmountAndHandsOverTheDifference(
+        cents: Int64?, rows: [Int64], reasons: [String], status: SessionStatus, outcome: String
+    ) throws {
+        let session = try session()
+        let result = try engine.settle(
+            [Self.paid("pay-1", session, cents: cents, rule: .atLeastSession)], event: event())
+        #expect(result.verdict == (rows.isEmpty ? .operator : .credited))
+        #expect(ledger.rows.map(\.amount.cents) == rows && ledger.operatorItems.map(\.reason) == reasons)
+        #expect(ledger.operatorItems.allSatisfy { $0.reference == "pay-1" })
+        #expect(ledger.sessions.first?.status == status && ledger.events["gw|evt-1"]?.outcome == outcome)
+    }
+
     @Test func aStorePurchaseCreditsTheVerifiedUidWithoutASession() throws {
         let fact = SettlementFact.paid(
             SettlementFact.Payment(
