@@ -30,15 +30,19 @@ public struct LedgerOutcome: Sendable, Equatable {
     public var alreadyPresent: [String]
     /// Negative rows that would exceed their payment and were stored as operator items instead.
     public var overRefunds: [String]
+    /// Credits of a payment session that already holds a credit under another `payment_id` (a second payment for one
+    /// order): stored as `second-payment` operator items instead, so a session is never credited twice.
+    public var secondPayments: [String]
 
     public init(
         duplicateEvent: Bool = false, insertedRows: [InsertedRow] = [], alreadyPresent: [String] = [],
-        overRefunds: [String] = []
+        overRefunds: [String] = [], secondPayments: [String] = []
     ) {
         self.duplicateEvent = duplicateEvent
         self.insertedRows = insertedRows
         self.alreadyPresent = alreadyPresent
         self.overRefunds = overRefunds
+        self.secondPayments = secondPayments
     }
 }
 

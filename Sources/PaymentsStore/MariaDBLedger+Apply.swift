@@ -25,6 +25,12 @@ extension MariaDBLedger {
             for entry in effect.entries {
                 if let refundOf = entry.refundOf {
                     try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
+                } else if try isSecondPayment(entry, connection) {
+                    try insertOperatorItem(
+                        OperatorItem(
+                            gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
+                            payload: "session=\(entry.sessionID ?? 0) amount=\(entry.amount.cents)"), connection)
+                    outcome.secondPayments.append(entry.paymentID)
                 } else if let row = try insertEntry(entry, refundOfRowID: nil, claim: claim, connection, &outcome) {
                     outcome.insertedRows.append(row)
                 }
@@ -39,6 +45,18 @@ extension MariaDBLedger {
             }
             return .commit(outcome)
         }
+    }
+
+    /// Whether a credit's session already holds a credit under another `payment_id`. The session row is locked
+    /// first, so two different payments for one session arriving at once are decided one after the other.
+    private func isSecondPayment(_ entry: LedgerEntry, _ connection: Connection) throws -> Bool {
+        guard let sessionID = entry.sessionID else { return false }
+        let row = try connection.queryOne(
+            """
+            SELECT (SELECT payment_id FROM tn_payments WHERE session_id = s.id AND refund_of IS NULL \
+            AND payment_id <> ? LIMIT 1) FROM payment_sessions s WHERE s.id = ? FOR UPDATE
+            """, [.text(entry.paymentID), .int(sessionID)])
+        return try row?.optionalString(0) != nil
     }
 
     private func insertEvent(_ event: WebhookEventRecord, _ connection: Connection) throws(MariaDBError) {

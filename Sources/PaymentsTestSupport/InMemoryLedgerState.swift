@@ -57,6 +57,16 @@ struct InMemoryLedgerState: Sendable {
         for entry in effect.entries {
             if let target = entry.refundOf {
                 try applyAdjustment(entry, refundOf: target, &outcome)
+            } else if let sessionID = entry.sessionID,
+                rows.contains(where: {
+                    $0.sessionID == sessionID && $0.refundOf == nil && $0.paymentID != entry.paymentID
+                })
+            {
+                addItem(
+                    OperatorItem(
+                        gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
+                        payload: "session=\(sessionID) amount=\(entry.amount.cents)"))
+                outcome.secondPayments.append(entry.paymentID)
             } else if let id = try insert(entry, refundOfRowID: nil, &outcome) {
                 if let claim { pushClaims[id] = claim.token }
                 outcome.insertedRows.append(InsertedRow(entry, id: id, claim: claim))

@@ -68,6 +68,32 @@ extension LedgerContract {
             try subject.operatorItems().map(\.reason), Array(repeating: "over-refund", count: 3), "operator items")
     }
 
+    static func secondPayments(_ subject: any LedgerContractSubject) throws {
+        let ledger = try subject.makeLedger()
+        let session = try ledger.createSession(
+            gateway: "payeer", uid: "u1", amount: Money(cents: 1000), currency: "USD")
+        let first = try ledger.apply(
+            LedgerEffect(entries: [credit("payeer-1", gateway: "payeer", session: session.id)]))
+        try expectEqual(first.insertedRows.count, 1, "the first payment")
+        let again = try ledger.apply(
+            LedgerEffect(entries: [credit("payeer-1", gateway: "payeer", session: session.id)]))
+        try expectEqual(again.alreadyPresent, ["payeer-1"], "the same payment again")
+        let second = try ledger.apply(
+            LedgerEffect(entries: [credit("payeer-2", gateway: "payeer", session: session.id)]))
+        try expect(second.insertedRows.isEmpty, "a second payment was credited")
+        try expectEqual(second.secondPayments, ["payeer-2"], "second payments")
+        try expectEqual(try items(subject, reference: "payeer-2"), ["second-payment"], "operator item")
+        // Different payments of one session at the same moment: one is credited, the others go to an operator.
+        let racing = try ledger.createSession(gateway: "payeer", uid: "u1", amount: Money(cents: 700), currency: "USD")
+        let results = try onThreads(subject, count: 5) { ledger, index in
+            try ledger.apply(
+                LedgerEffect(entries: [credit("payeer-r\(index)", cents: 700, gateway: "payeer", session: racing.id)]))
+        }
+        let outcomes = try results.map { result in try result.get() }
+        try expectEqual(outcomes.filter { $0.insertedRows.count == 1 }.count, 1, "racing payments credited")
+        try expectEqual(outcomes.filter { $0.secondPayments.count == 1 }.count, 4, "racing payments refused")
+    }
+
     /// Runs `body` on `count` threads at once, each with a ledger of its own, and gives each thread's result.
     static func onThreads(
         _ subject: any LedgerContractSubject, count: Int,

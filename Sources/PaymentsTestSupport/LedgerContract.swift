@@ -34,6 +34,7 @@ public enum LedgerContract {
         Check(name: "a failed apply leaves nothing behind", body: failedApplyLeavesNothing),
         Check(name: "concurrent duplicate deliveries write one row", body: concurrentDuplicates),
         Check(name: "concurrent refunds never exceed the payment", body: concurrentRefunds),
+        Check(name: "a session is credited once; another payment for it goes to an operator", body: secondPayments),
         Check(name: "the rows written come back with their ids and values", body: rowsComeBackWithIDs),
         Check(
             name: "claiming for the push: credits come back claimed, refunds not", body: claimedCreditsUnclaimedRefunds),

@@ -67,7 +67,10 @@ public struct Settlement {
         else { return SettlementResult(verdict: verdict) }
         let written = try ledger.apply(effect, claimingCreditsForPush: push?.claimsCredits ?? false)
         push?.take(written)
-        return SettlementResult(verdict: written.duplicateEvent ? .duplicate : verdict, ledger: written)
+        if written.duplicateEvent { return SettlementResult(verdict: .duplicate, ledger: written) }
+        // The ledger found the session credited meanwhile under another payment (two payments of one order at once).
+        let settled = !written.secondPayments.isEmpty && written.insertedRows.isEmpty ? .operator : verdict
+        return SettlementResult(verdict: settled, ledger: written)
     }
 
     /// One fact's contribution to the effect.
