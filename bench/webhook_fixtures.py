@@ -10,6 +10,7 @@ create  create N payment sessions through the gateway's real create route (Fireb
                      the capture is COMPLETED at PayPal; the capture objects go to --out (JSON lines)
           cryptomus  POST <api>/cryptomus-createPayment (return URLs on the first CRYPTOMUS_RETURN_ORIGINS origin);
                      POST /control/cryptomus/status {uuid, status:paid, deliver:false}; the invoices go to --out
+          payeer     POST <api>/payeer-createOrder, anypay POST <api>/anypay-createPayment; the forms go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -19,6 +20,8 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
                      sandbox's certificate URL
           cryptomus  the payment webhook fields in the documented order, sign = md5(base64(PHP-style JSON without
                      sign) + CRYPTOMUS_PAYMENT_KEY) appended last
+          payeer     the status notification (m_status success, a fresh m_operation_id), form-encoded, m_sign last
+          anypay     the notification (status paid, a fresh transaction_id), form-encoded, sign last
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -203,7 +206,27 @@ class CryptomusMaker:
         return None, data, invoice
 
 
-MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker}
+class FormMaker:
+    """payeer-createOrder / anypay-createPayment: the session exists once the signed form is answered (there is no
+    gateway call); the form goes to --out, and the signer builds the notification from it."""
+
+    def __init__(self, args, env):
+        self.route = {"payeer": "/payeer-createOrder", "anypay": "/anypay-createPayment"}[args.gateway]
+        self.path = loopback(args.api).path.rstrip("/") + self.route
+        self.urls = {"success_url": "https://shop.sandbox.test/ok", "fail_url": "https://shop.sandbox.test/fail"}
+        self.gateway = args.gateway
+
+    def connections(self):
+        return {}
+
+    def make(self, i, api, conns, token):
+        payload = {"amount": amount_cents(i), **(self.urls if self.gateway == "payeer" else {})}
+        status, data = post_json(api, self.path, payload, {"Authorization": f"Bearer {token}"})
+        return (None if status == 200 else f"create {status}"), data, json.loads(data) if status == 200 else None
+
+
+MAKERS = {"stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "payeer": FormMaker,
+          "anypay": FormMaker}
 
 
 def create(args):
@@ -487,6 +510,45 @@ class CryptomusSigner:
         return [], php_json(fields).encode()
 
 
+FORM_TYPE = "Content-Type: application/x-www-form-urlencoded"
+
+
+class PayeerSigner:
+    """Payeer's status notification for an order form: a fresh m_operation_id, m_status success, m_sign = uppercase
+    sha256 of the ten fields joined with ':' and PAYEER_SECRET_KEY (research §2.2); a form body."""
+
+    def __init__(self, env):
+        self.shop = require(env, "PAYEER_SHOP_ID")
+        self.key = require(env, "PAYEER_SECRET_KEY")
+
+    def render(self, form, rng):
+        date = time.strftime("%d.%m.%Y %H:%M:%S", time.gmtime())
+        fields = [("m_operation_id", str(rng.randrange(10**11, 10**12))), ("m_operation_ps", "2609"),
+                  ("m_operation_date", date), ("m_operation_pay_date", date), ("m_shop", self.shop),
+                  ("m_orderid", form["m_orderid"]), ("m_amount", form["m_amount"]), ("m_curr", "USD"),
+                  ("m_desc", form["m_desc"]), ("m_status", "success")]
+        signed = ":".join([value for _, value in fields] + [self.key])
+        fields.append(("m_sign", hashlib.sha256(signed.encode()).hexdigest().upper()))
+        return [FORM_TYPE], urllib.parse.urlencode(fields).encode()
+
+
+class AnypaySigner:
+    """Anypay's notification for a payment form: a fresh transaction_id, status paid, sign = sha256 of
+    currency:amount:pay_id:merchant_id:status:ANYPAY_SECRET_KEY (research §3.3); a form body."""
+
+    def __init__(self, env):
+        self.merchant = require(env, "ANYPAY_MERCHANT_ID")
+        self.key = require(env, "ANYPAY_SECRET_KEY")
+
+    def render(self, form, rng):
+        signed = ":".join(["USD", form["amount"], form["pay_id"], self.merchant, "paid", self.key])
+        fields = [("merchant_id", self.merchant), ("transaction_id", str(rng.randrange(10**9, 10**10))),
+                  ("pay_id", form["pay_id"]), ("amount", form["amount"]), ("currency", "USD"),
+                  ("profit", form["amount"]), ("email", "payer@example.com"), ("method", "card"),
+                  ("status", "paid"), ("test", "0"), ("sign", hashlib.sha256(signed.encode()).hexdigest())]
+        return [FORM_TYPE], urllib.parse.urlencode(fields).encode()
+
+
 def write_slices(rows, args, signer):
     """Signs every row once and writes the slices; no event or payment appears twice. The first --preflight rows
     go to <prefix>-preflight.txt instead (sent one by one before the load)."""
@@ -537,6 +599,10 @@ def signer_for(args):
         if not args.cert_url or not args.key_file:
             sys.exit("fixtures: paypal needs --cert-url and --key-file")
         return PayPalSigner(env, args.cert_url, args.key_file)
+    if args.gateway == "payeer":
+        return PayeerSigner(env)
+    if args.gateway == "anypay":
+        return AnypaySigner(env)
     return CryptomusSigner(env)
 
 
