@@ -18,6 +18,7 @@ create  create N payment sessions through the gateway's real create route (Fireb
                      of each credited purchase go to --out
           acme       POST <api>/acme-createPayment (the operator-configured example gateway: no gateway call; its
                      hosted checkout would take the payment); {session_id, amount} go to --out
+          payeer     POST <api>/payeer-createOrder, anypay POST <api>/anypay-createPayment; the forms go to --out
 sign    turn those rows into distinct genuine deliveries, one per line (tab-separated "Name: value" header fields,
         then the body; a lone first field is a Stripe-Signature), split into named slices (warm-up, measured),
         each cut into one file per wrk thread: <prefix>-<slice>-<n>.txt:
@@ -33,6 +34,8 @@ sign    turn those rows into distinct genuine deliveries, one per line (tab-sepa
                      /control/googleplay/mint, valid for an hour, shared by every delivery>
           acme       a paid notification in the default GW_ACME_* field layout, <GW_ACME_SIGNATURE_HEADER>:
                      sha256=<hex HMAC-SHA256 of the body keyed with the first GW_ACME_SECRET> (GW_ACME_SCHEME=sha256)
+          payeer     the status notification (m_status success, a fresh m_operation_id), form-encoded, m_sign last
+          anypay     the notification (status paid, a fresh transaction_id), form-encoded, sign last
 fake    synthetic Stripe-shaped deliveries (random ids), for the reference responder, which ignores bodies.
 send    POST the deliveries of one file one by one (a preflight: every answer must be 2xx).
 """
@@ -288,6 +291,15 @@ class AcmeMaker:
 
     def __init__(self, args, env):
         self.path = loopback(args.api).path.rstrip("/") + "/acme-createPayment"
+class FormMaker:
+    """payeer-createOrder / anypay-createPayment: the session exists once the signed form is answered (there is no
+    gateway call); the form goes to --out, and the signer builds the notification from it."""
+
+    def __init__(self, args, env):
+        self.route = {"payeer": "/payeer-createOrder", "anypay": "/anypay-createPayment"}[args.gateway]
+        self.path = loopback(args.api).path.rstrip("/") + self.route
+        self.urls = {"success_url": "https://shop.sandbox.test/ok", "fail_url": "https://shop.sandbox.test/fail"}
+        self.gateway = args.gateway
 
     def connections(self):
         return {}
@@ -300,9 +312,14 @@ class AcmeMaker:
         return None, data, {"session_id": answer["session_id"], "amount": answer["amount"]}
 
 
+        payload = {"amount": amount_cents(i), **(self.urls if self.gateway == "payeer" else {})}
+        status, data = post_json(api, self.path, payload, {"Authorization": f"Bearer {token}"})
+        return (None if status == 200 else f"create {status}"), data, json.loads(data) if status == 200 else None
+
+
 MAKERS = {
     "stripe": StripeMaker, "paypal": PayPalMaker, "cryptomus": CryptomusMaker, "appstore": AppStoreMaker,
-    "gplay": GooglePlayMaker, "acme": AcmeMaker,
+    "gplay": GooglePlayMaker, "acme": AcmeMaker, "payeer": FormMaker, "anypay": FormMaker,
 }
 
 
@@ -651,6 +668,43 @@ class AcmeSigner:
         }
         body = json.dumps(event, separators=(",", ":")).encode()
         return [f"{self.header}: sha256={hmac.new(self.key, body, hashlib.sha256).hexdigest()}"], body
+FORM_TYPE = "Content-Type: application/x-www-form-urlencoded"
+
+
+class PayeerSigner:
+    """Payeer's status notification for an order form: a fresh m_operation_id, m_status success, m_sign = uppercase
+    sha256 of the ten fields joined with ':' and PAYEER_SECRET_KEY (research §2.2); a form body."""
+
+    def __init__(self, env):
+        self.shop = require(env, "PAYEER_SHOP_ID")
+        self.key = require(env, "PAYEER_SECRET_KEY")
+
+    def render(self, form, rng):
+        date = time.strftime("%d.%m.%Y %H:%M:%S", time.gmtime())
+        fields = [("m_operation_id", str(rng.randrange(10**11, 10**12))), ("m_operation_ps", "2609"),
+                  ("m_operation_date", date), ("m_operation_pay_date", date), ("m_shop", self.shop),
+                  ("m_orderid", form["m_orderid"]), ("m_amount", form["m_amount"]), ("m_curr", "USD"),
+                  ("m_desc", form["m_desc"]), ("m_status", "success")]
+        signed = ":".join([value for _, value in fields] + [self.key])
+        fields.append(("m_sign", hashlib.sha256(signed.encode()).hexdigest().upper()))
+        return [FORM_TYPE], urllib.parse.urlencode(fields).encode()
+
+
+class AnypaySigner:
+    """Anypay's notification for a payment form: a fresh transaction_id, status paid, sign = sha256 of
+    currency:amount:pay_id:merchant_id:status:ANYPAY_SECRET_KEY (research §3.3); a form body."""
+
+    def __init__(self, env):
+        self.merchant = require(env, "ANYPAY_MERCHANT_ID")
+        self.key = require(env, "ANYPAY_SECRET_KEY")
+
+    def render(self, form, rng):
+        signed = ":".join(["USD", form["amount"], form["pay_id"], self.merchant, "paid", self.key])
+        fields = [("merchant_id", self.merchant), ("transaction_id", str(rng.randrange(10**9, 10**10))),
+                  ("pay_id", form["pay_id"]), ("amount", form["amount"]), ("currency", "USD"),
+                  ("profit", form["amount"]), ("email", "payer@example.com"), ("method", "card"),
+                  ("status", "paid"), ("test", "0"), ("sign", hashlib.sha256(signed.encode()).hexdigest())]
+        return [FORM_TYPE], urllib.parse.urlencode(fields).encode()
 
 
 def write_slices(rows, args, signer):
@@ -709,6 +763,10 @@ def signer_for(args):
         return GooglePlaySigner(env, args.control)
     if args.gateway == "acme":
         return AcmeSigner(env)
+    if args.gateway == "payeer":
+        return PayeerSigner(env)
+    if args.gateway == "anypay":
+        return AnypaySigner(env)
     return CryptomusSigner(env)
 
 

@@ -1,6 +1,6 @@
 -- wrk script for bench/webhooks: each wrk thread walks its own file of signed deliveries.
 --
--- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle> [stripe|paypal|cryptomus|appstore|gplay|acme]
+-- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle> [stripe|paypal|cryptomus|appstore|gplay|acme|payeer|anypay]
 --   thread n reads <file-prefix>-<n>.txt, one delivery per line: tab-separated "Name: value" header fields, then the
 --   JSON body (a first field without ": " is a Stripe-Signature value; a line without tabs is a bare body).
 --   The gateway (default stripe) picks the Content-Type and User-Agent the gateway sends.
@@ -40,6 +40,12 @@ local defaults = {
    },
    acme = {
       ["Content-Type"] = "application/json",
+   },
+   payeer = {
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+   },
+   anypay = {
+      ["Content-Type"] = "application/x-www-form-urlencoded",
    },
 }
 

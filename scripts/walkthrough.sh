@@ -67,4 +67,18 @@ ACME=\$(curl -s -X POST $api/acme-createPayment -H "Authorization: Bearer \$TOKE
 SID=\$(echo "\$ACME" | sed -E 's/.*"session_id":"([^"]+)".*/\1/'); curl -s "\$(echo "\$ACME" | sed -E 's/.*"url":"([^"]+)".*/\1/')"; echo
 curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/pay -d "{\"session_id\":\"\$SID\"}"; echo
 curl -s -X POST http://127.0.0.1:$sandbox/control/custom/acme/refund -d "{\"session_id\":\"\$SID\",\"refund_amount\":500}"; echo
+
+# 7. Payeer: create an order (the signed form), post it to the sandbox's Payeer merchant page (port $((sandbox + 7))) as the
+#    browser would, then pay it there: the sandbox delivers the signed status notification (answered <m_orderid>|success)
+ORDER=\$(curl -s -X POST $api/payeer-createOrder -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"amount":1500,"success_url":"https://shop.sandbox.test/ok","fail_url":"https://shop.sandbox.test/fail"}'); echo "\$ORDER"
+FORM=(); for k in m_shop m_orderid m_amount m_curr m_desc m_sign m_params m_cipher_method; do FORM+=(--data-urlencode "\$k=\$(echo "\$ORDER" | sed -E "s/.*\"\$k\":\"([^\"]*)\".*/\\1/")"); done
+curl -s http://127.0.0.1:$((sandbox + 7))/merchant/ "\${FORM[@]}"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/payeer/pay -d "{\"m_orderid\":\"\$(echo "\$ORDER" | sed -E 's/.*"m_orderid":"([^"]+)".*/\\1/')\"}"; echo
+
+# 8. Anypay: the same with its form (merchant page on port $((sandbox + 8))); its notification is answered OK
+PAYMENT=\$(curl -s -X POST $api/anypay-createPayment -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"amount":2500}'); echo "\$PAYMENT"
+FORM=(); for k in merchant_id pay_id amount currency desc success_url fail_url sign; do FORM+=(--data-urlencode "\$k=\$(echo "\$PAYMENT" | sed -E "s/.*\"\$k\":\"([^\"]*)\".*/\\1/")"); done
+curl -s http://127.0.0.1:$((sandbox + 8))/merchant "\${FORM[@]}"; echo
+curl -s -X POST http://127.0.0.1:$sandbox/control/anypay/pay -d "{\"pay_id\":\"\$(echo "\$PAYMENT" | sed -E 's/.*"pay_id":"([^"]+)".*/\\1/')\"}"; echo
+sleep 1; mariadb --socket $db_socket $db_name -e "select payment_id, gateway, amount, sync_state from tn_payments where uid = 'demo-user' order by id desc limit 3"
 TEXT

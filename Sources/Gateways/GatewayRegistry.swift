@@ -34,6 +34,8 @@ public enum GatewayRegistry {
         CryptomusGateway.registration,
         AppStoreGateway.registration,
         GooglePlayGateway.registration,
+        PayeerGateway.registration,
+        AnypayGateway.registration,
         // Core groups come last so they see the enabled gateways' public keys.
         GatewayRegistration(prefix: "app", ledgerID: nil, enabledKey: nil, make: AppRoutes.init),
         GatewayRegistration(prefix: "", ledgerID: nil, enabledKey: nil, make: OperationsRoutes.init),

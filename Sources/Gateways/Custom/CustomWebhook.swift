@@ -75,12 +75,7 @@ struct CustomWebhook: WebhookHandling {
     {
         let paymentID = "\(configuration.id)-\(notification.paymentID ?? "")"
         let amount = notification.amount
-        if session.status == .paid || session.status == .refunded, !(try settlement.isBooked(paymentID)) {
-            return .needsOperator(
-                .init(
-                    reference: paymentID, reason: "second-payment",
-                    detail: "session=\(session.publicID) amount=\(amount?.decimalString ?? "?")"))
-        }
+        // A second payment for a session already credited is the engine's (and the ledger's) `second-payment`.
         return .paid(
             SettlementFact.Payment(
                 id: paymentID, payer: .session(session),

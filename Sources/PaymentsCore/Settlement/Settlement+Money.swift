@@ -13,6 +13,12 @@ extension Settlement {
             }
             return booking.decide(.credited, outcome: "already-credited")
         }
+        if let session, session.status == .paid || session.status == .refunded, !(try isBooked(payment.id)) {
+            // A session is credited once: another payment for it (a second Payeer operation on one order) is money
+            // a person must return or apply.
+            return handOver(
+                reference: payment.id, reason: "second-payment", detail: detail, closing: nil, into: &booking)
+        }
         guard payment.amount.isUSD else {
             return handOver(
                 reference: payment.id, reason: "non-usd-payment", detail: detail, closing: session, into: &booking)

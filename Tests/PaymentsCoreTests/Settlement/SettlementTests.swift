@@ -76,6 +76,20 @@ import Testing
         #expect(ledger.operatorItems.first?.reference == "pay-1" && ledger.sessions.first?.status == .failed)
     }
 
+    @Test func aSecondPaymentForACreditedSessionGoesToAnOperatorAndCreditsNothing() throws {
+        let session = try credited()
+        let paidSession = try #require(try ledger.session(publicID: session.publicID))
+        #expect(paidSession.status == .paid)
+        let again = try engine.settle([Self.paid("pay-1", paidSession, cents: 1500, rule: .exact)], event: event("e2"))
+        #expect(again.verdict == .credited && ledger.operatorItems.isEmpty)
+        let second = try engine.settle([Self.paid("pay-2", paidSession, cents: 1500, rule: .exact)], event: event("e3"))
+        #expect(second.verdict == .operator && ledger.rows.map(\.paymentID) == ["pay-1"])
+        #expect(
+            ledger.operatorItems.map(\.reason) == ["second-payment"] && ledger.operatorItems.first?.reference == "pay-2"
+        )
+        #expect(ledger.sessions.first?.status == .paid && ledger.events["gw|e3"]?.outcome == "second-payment")
+    }
+
     @Test func usdIsRecognisedInAnyCase() throws {
         let session = try session()
         let result = try engine.settle([Self.paid("pay-1", session, cents: 700, currency: "usd", rule: .reported)])
