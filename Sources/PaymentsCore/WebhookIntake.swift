@@ -28,7 +28,8 @@ public struct WebhookIntake {
     /// `checkFirst: false` skips the look-up for events whose handling calls no gateway: the event's unique key in
     /// the applying transaction still turns a duplicate into a no-op, one query cheaper on the hot path.
     public func record(
-        eventID: String, eventType: String, signatureHeaders: [(String, String)], checkFirst: Bool = true
+        eventID: String, eventType: String, signatureHeaders: [(String, String)], checkFirst: Bool = true,
+        payload: [UInt8]? = nil
     ) throws -> WebhookEventRecord? {
         context.annotations.eventID = eventID
         if checkFirst, try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
@@ -36,7 +37,7 @@ public struct WebhookIntake {
             return nil
         }
         return WebhookEventRecord(
-            gateway: gateway, eventID: eventID, eventType: eventType, payload: context.request.body,
+            gateway: gateway, eventID: eventID, eventType: eventType, payload: payload ?? context.request.body,
             headers: signatureHeaders, outcome: "recorded")
     }
 

@@ -13,8 +13,9 @@ struct AnypayWebhook: WebhookHandling {
     func verifiedDelivery(_ context: RequestContext) throws -> WebhookDelivery<AnypayNotification> {
         try configuration.allowedIPs.admit(context.request.remoteAddress, variable: "ANYPAY_ALLOWED_IPS")
         let notification: AnypayNotification
+        let fields = AnypayWebhook.fields(context.request)
         do {
-            notification = try AnypayNotification(fields: AnypayWebhook.fields(context.request))
+            notification = try AnypayNotification(fields: fields)
             try signature.verify(notification)
         } catch {
             throw WebhookRejection(error)
@@ -22,8 +23,11 @@ struct AnypayWebhook: WebhookHandling {
         // A test notification (Anypay's "send test" button) is recorded apart, so it can never stand in for the
         // genuine notification of the same transaction and status.
         let eventID = notification.isTest ? notification.eventID + ":test" : notification.eventID
+        // A GET notification has no body: its query fields are what is kept for audit.
+        let payload = context.request.body.isEmpty ? Array(FormEncoding.encode(fields).utf8) : nil
         return WebhookDelivery(
-            event: notification, eventID: eventID, eventType: notification.status, checkFirst: false)
+            event: notification, eventID: eventID, eventType: notification.status, checkFirst: false,
+            payload: payload)
     }
 
     /// The payment's fact. `paid` credits the session that `pay_id` names, once, for exactly its amount in USD (a

@@ -44,16 +44,20 @@ public struct WebhookDelivery<Event> {
     /// Look the event id up before translating; false for events handled from the signed payload alone (no
     /// gateway call), whose duplicates the applying transaction's unique key turns into no-ops one query cheaper.
     public var checkFirst: Bool
+    /// What is kept for audit as the delivery's raw payload; nil keeps the request body (a delivery sent as GET
+    /// query fields keeps those fields, form-encoded).
+    public var payload: [UInt8]?
 
     public init(
         event: Event, eventID: String, eventType: String, signatureHeaders: [(String, String)] = [],
-        checkFirst: Bool = true
+        checkFirst: Bool = true, payload: [UInt8]? = nil
     ) {
         self.event = event
         self.eventID = eventID
         self.eventType = eventType
         self.signatureHeaders = signatureHeaders
         self.checkFirst = checkFirst
+        self.payload = payload
     }
 }
 
@@ -73,7 +77,8 @@ extension WebhookHandling {
             guard
                 let record = try intake.record(
                     eventID: delivery.eventID, eventType: delivery.eventType,
-                    signatureHeaders: delivery.signatureHeaders, checkFirst: delivery.checkFirst)
+                    signatureHeaders: delivery.signatureHeaders, checkFirst: delivery.checkFirst,
+                    payload: delivery.payload)
             else { return acknowledgement(for: delivery.event, result: SettlementResult(verdict: .duplicate)) }
             let settlement = Settlement(context, gateway: ledgerID, logger: logger)
             let facts = try facts(for: delivery.event, settlement: settlement, logger: logger)

@@ -72,6 +72,9 @@ import Testing
         #expect(harness.ledger.rows.map(\.paymentID) == ["anypay-5550001"])
         #expect(harness.ledger.rows.first?.amount.cents == 2500 && harness.ledger.sessions.first?.status == .paid)
         #expect(harness.ledger.events["anypay|5550001:paid"]?.outcome == "credited")
+        // The raw notification is kept for audit whichever way it came: a GET's query fields, form-encoded.
+        let kept = String(decoding: harness.ledger.events["anypay|5550001:paid"]?.payload ?? [], as: UTF8.self)
+        #expect(kept.contains("pay_id=\(payID)") && kept.contains("sign="), "\(kept)")
     }
 
     @Test(arguments: ["wrong-secret", "amount", "status", "missing-sign", "swapped", "md5", "merchant"])
