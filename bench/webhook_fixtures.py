@@ -291,6 +291,18 @@ class AcmeMaker:
 
     def __init__(self, args, env):
         self.path = loopback(args.api).path.rstrip("/") + "/acme-createPayment"
+
+    def connections(self):
+        return {}
+
+    def make(self, i, api, conns, token):
+        status, data = post_json(api, self.path, {"amount": amount_cents(i)}, {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"create {status}", data, None
+        answer = json.loads(data)
+        return None, data, {"session_id": answer["session_id"], "amount": answer["amount"]}
+
+
 class FormMaker:
     """payeer-createOrder / anypay-createPayment: the session exists once the signed form is answered (there is no
     gateway call); the form goes to --out, and the signer builds the notification from it."""
@@ -305,13 +317,6 @@ class FormMaker:
         return {}
 
     def make(self, i, api, conns, token):
-        status, data = post_json(api, self.path, {"amount": amount_cents(i)}, {"Authorization": f"Bearer {token}"})
-        if status != 200:
-            return f"create {status}", data, None
-        answer = json.loads(data)
-        return None, data, {"session_id": answer["session_id"], "amount": answer["amount"]}
-
-
         payload = {"amount": amount_cents(i), **(self.urls if self.gateway == "payeer" else {})}
         status, data = post_json(api, self.path, payload, {"Authorization": f"Bearer {token}"})
         return (None if status == 200 else f"create {status}"), data, json.loads(data) if status == 200 else None
@@ -833,8 +838,7 @@ def main():
     p.add_argument("--api", required=True, help="http://127.0.0.1:<port>/api")
     p.add_argument("--control", required=True, help="sandbox control base, http://127.0.0.1:<port>")
     p.add_argument("--env-file", help="the stack's payments.env (PayPal credentials, return origins)")
-    p.add_argument("--out", help="paypal/cryptomus/gplay: JSON lines of the paid captures / invoices / purchases")
-    p.add_argument("--out", help="paypal/cryptomus/acme: JSON lines of the paid captures / invoices / sessions")
+    p.add_argument("--out", help="all but stripe: JSON lines of the paid captures / invoices / purchases / sessions")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--uids", type=int, default=400)
     p.add_argument("--uid-prefix", default="bench-u")
