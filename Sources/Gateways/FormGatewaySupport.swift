@@ -2,14 +2,6 @@ import PaymentsCore
 
 /// What the hosted-form gateways (Payeer, Anypay) share: a signed notification names our order, its amount and its
 /// currency, and nothing is re-read from the gateway.
-extension SourceAllowList {
-    /// Refuses a delivery from `address` (the address nginx saw) unless the list permits it.
-    /// - Throws: `WebhookRejection.forbiddenSource` naming `variable` (answered 403).
-    func admit(_ address: String, variable: String) throws(WebhookRejection) {
-        guard permits(address) else { throw WebhookRejection.forbiddenSource(address, variable: variable) }
-    }
-}
-
 extension SettlementFact {
     /// A notification's payment of `session`: credited once under `id`, only when the notified amount and currency
     /// are exactly the session's (else an operator item).

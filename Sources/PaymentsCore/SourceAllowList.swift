@@ -23,6 +23,12 @@ public struct SourceAllowList: Sendable, Equatable {
         addresses.isEmpty || addresses.contains(SourceAllowList.normalized(address))
     }
 
+    /// Refuses a webhook delivery from `address` (the address nginx saw) unless the list permits it.
+    /// - Throws: `WebhookRejection.forbiddenSource` naming `variable` (answered 403).
+    public func admit(_ address: String, variable: String) throws(WebhookRejection) {
+        guard permits(address) else { throw WebhookRejection.forbiddenSource(address, variable: variable) }
+    }
+
     /// An address as compared: trimmed, lower-cased, and `::ffff:a.b.c.d` read as the IPv4 address it maps.
     static func normalized(_ address: String) -> String {
         let lowered = address.trimmingCharacters(in: .whitespaces).lowercased()

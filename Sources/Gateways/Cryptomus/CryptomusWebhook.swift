@@ -17,9 +17,7 @@ struct CryptomusWebhook: WebhookHandling {
     var ledgerID: String { CryptomusGateway.ledgerID }
 
     func verifiedDelivery(_ context: RequestContext) throws -> WebhookDelivery<CryptomusInvoice> {
-        guard configuration.isAllowedSource(context.request.remoteAddress) else {
-            throw WebhookRejection.forbiddenSource(context.request.remoteAddress, variable: "CRYPTOMUS_ALLOWED_IPS")
-        }
+        try configuration.allowedIPs.admit(context.request.remoteAddress, variable: "CRYPTOMUS_ALLOWED_IPS")
         let payload: JSONValue
         do {
             payload = try JSONValue.parse(context.request.body)

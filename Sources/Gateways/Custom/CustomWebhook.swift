@@ -9,10 +9,8 @@ struct CustomWebhook: WebhookHandling {
 
     func verifiedDelivery(_ context: RequestContext) throws -> WebhookDelivery<CustomNotification> {
         let request = context.request
-        guard configuration.isAllowedSource(request.remoteAddress) else {
-            throw WebhookRejection.forbiddenSource(
-                request.remoteAddress, variable: CustomGatewayConfiguration.variable(configuration.id, "ALLOWED_IPS"))
-        }
+        try configuration.allowedIPs.admit(
+            request.remoteAddress, variable: CustomGatewayConfiguration.variable(configuration.id, "ALLOWED_IPS"))
         let signature = configuration.signature
         let webhookID: String?
         do {
