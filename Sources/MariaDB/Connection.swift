@@ -105,6 +105,17 @@ public final class Connection {
         }
     }
 
+    /// Runs a `CALL` (with `?` placeholders for `binds`) and returns the rows of its first result set.
+    /// - Throws: `MariaDBError`, including what the procedure raises.
+    public func call(_ sql: String, _ binds: [SQLValue] = []) throws(MariaDBError) -> [Row] {
+        let statement = try statement(sql)
+        do {
+            return try statement.call(binds)
+        } catch {
+            throw noting(error, statement: sql)
+        }
+    }
+
     /// The first row of `sql`, or nil when it returns none.
     public func queryOne(_ sql: String, _ binds: [SQLValue] = []) throws(MariaDBError) -> Row? {
         try query(sql, binds).first

@@ -125,6 +125,25 @@ public final class Statement {
         return try readRows()
     }
 
+    /// Runs a `CALL` of a stored procedure: returns its first result set and reads past the others and the
+    /// procedure's final status, so the connection is ready for the next statement.
+    /// - Throws: `MariaDBError` from the server (an error the procedure raises or resignals) or the client library.
+    public func call(_ binds: [SQLValue] = []) throws(MariaDBError) -> [Row] {
+        try bindAndExecute(binds)
+        let rows = try readRows()
+        while mysql_stmt_more_results(stmt) != 0 {
+            let next = mysql_stmt_next_result(stmt)
+            if next > 0 { throw Statement.error(of: stmt, statement: sql) }
+            if next < 0 { break }
+            if mysql_stmt_field_count(stmt) > 0 {
+                // Only the first result set is the procedure's answer; drain any other without keeping it.
+                if mysql_stmt_store_result(stmt) != 0 { throw Statement.error(of: stmt, statement: sql) }
+                mysql_stmt_free_result(stmt)
+            }
+        }
+        return rows
+    }
+
     /// The statement's last error, read at once.
     static func error(of stmt: UnsafeMutablePointer<MYSQL_STMT>, statement: String) -> MariaDBError {
         MariaDBError(

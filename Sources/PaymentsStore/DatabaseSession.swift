@@ -130,6 +130,34 @@ final class DatabaseSession {
         }
     }
 
+    /// Runs `body`, which calls a stored procedure that is a whole transaction (it commits or rolls back inside),
+    /// retrying it after deadlocks and lock-wait timeouts (the procedure rolled back before the error reached us).
+    ///
+    /// A connection lost while the call was in flight is `.unknownOutcome` (the procedure may have committed; the
+    /// retry goes through the unique keys); one that was gone before the call was sent (2006) is `.unavailable`.
+    func procedure<Value>(_ body: (Connection) throws -> Value) throws(LedgerError) -> Value {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try connection()
+            do {
+                return try body(connection)
+            } catch let error as MariaDBError where error.isDeadlock && attempt <= Self.deadlockRetries {
+                logger?.debug(
+                    "retrying procedure", metadata: ["db.error.code": "\(error.code)", "db.attempt": "\(attempt)"])
+                pause(attempt: attempt)
+                continue
+            } catch let error as MariaDBError where error.isConnectionLost && error.code != 2006 {
+                logger?.warning(
+                    "MariaDB connection lost during a transaction's call", metadata: ["db.error.code": "\(error.code)"])
+                drop()
+                throw LedgerError(.unknownOutcome, "procedure outcome unknown: \(error)", cause: error)
+            } catch {
+                throw mapped(error)
+            }
+        }
+    }
+
     /// Converts any error from a body into a `LedgerError`, dropping a connection that is gone.
     func mapped(_ error: any Error) -> LedgerError {
         if let ledgerError = error as? LedgerError { return ledgerError }

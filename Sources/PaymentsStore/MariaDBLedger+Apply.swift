@@ -11,8 +11,13 @@ extension MariaDBLedger {
     /// is missing is `LedgerError(.refundTargetMissing)`. With `claimingCreditsForPush` every credit inserted is
     /// written under one new `PushClaim` (taken before the transaction, so its lease is never longer than the one
     /// written) and returned with it.
+    /// The commonest effect (a recorded event, one credit, at most one session update) takes one round trip: the
+    /// `tn_confirm_credit` procedure does exactly what the statements below do for it, as one transaction.
     public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws(LedgerError) -> LedgerOutcome {
         let claim = claimingCreditsForPush ? PushClaim.begin() : nil
+        if let confirmation = CreditConfirmation(effect) {
+            return try database.procedure { connection in try confirmation.apply(connection, claim: claim) }
+        }
         return try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
             if let event = effect.event {
                 do {
@@ -60,7 +65,6 @@ extension MariaDBLedger {
     }
 
     private func insertEvent(_ event: WebhookEventRecord, _ connection: Connection) throws(MariaDBError) {
-        let headers = JSONValue.object(event.headers.map { ($0.0, JSONValue.string($0.1)) }).serialized()
         try connection.execute(
             """
             INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, \
@@ -68,8 +72,7 @@ extension MariaDBLedger {
             """,
             [
                 .text(event.gateway), .text(event.eventID), .text(event.eventType), .bytes(event.payload),
-                .text(headers),
-                .text(String(event.outcome.prefix(64))),
+                .text(event.headersJSON), .text(String(event.outcome.prefix(64))),
             ])
     }
 
@@ -174,4 +177,9 @@ extension MariaDBLedger {
             """,
             [.text(item.gateway), .text(item.reference), .text(String(item.reason.prefix(64))), .text(item.payload)])
     }
+}
+
+extension WebhookEventRecord {
+    /// The signature headers as the JSON object stored in `webhook_events.headers`.
+    var headersJSON: String { JSONValue.object(headers.map { ($0.0, JSONValue.string($0.1)) }).serialized() }
 }

@@ -34,18 +34,27 @@ struct MigrationFile {
         return files
     }
 
-    /// The statements of the file: split on `;` at line ends, `--` comment lines and blank statements dropped.
+    /// The statements of the file: split on the delimiter (`;`, or what a `DELIMITER` line sets, as the `mariadb`
+    /// client reads it, so a stored procedure's body keeps its own `;`) at line ends; `--` comment lines and blank
+    /// statements dropped.
     var statements: [String] {
         var statements: [String] = []
         var current: [Substring] = []
+        var delimiter = ";"
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("--") || (trimmed.isEmpty && current.isEmpty) { continue }
+            if current.isEmpty, trimmed.uppercased().hasPrefix("DELIMITER ") {
+                let chosen = trimmed.dropFirst("DELIMITER ".count).trimmingCharacters(in: .whitespaces)
+                if !chosen.isEmpty { delimiter = chosen }
+                continue
+            }
             current.append(line)
-            if trimmed.hasSuffix(";") {
+            if trimmed.hasSuffix(delimiter) {
                 var text = current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-                text.removeLast()
-                if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { statements.append(text) }
+                text.removeLast(delimiter.count)
+                text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !text.isEmpty { statements.append(text) }
                 current = []
             }
         }

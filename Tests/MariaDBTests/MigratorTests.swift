@@ -92,4 +92,35 @@ import Testing
         }
         #expect(error.kind == .invalidFile)
     }
+
+    @Test func aDelimiterLineLetsAProcedureBodyKeepItsSemicolons() throws {
+        let directory = NSTemporaryDirectory() + "tn-delimiter-migrations-" + database.name
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = """
+            CREATE TABLE counters (n INT NOT NULL);
+            -- a comment between statements
+            DELIMITER //
+            CREATE PROCEDURE bump()
+            BEGIN
+                INSERT INTO counters VALUES (1);
+                INSERT INTO counters VALUES (2);
+            END //
+            DELIMITER ;
+            INSERT INTO counters VALUES (3);
+
+            """
+        let first = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: TestDatabase.sqlDirectory).first {
+                $0.hasPrefix("0001_")
+            })
+        try FileManager.default.copyItem(
+            atPath: TestDatabase.sqlDirectory + "/" + first, toPath: directory + "/" + first)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/0002_procedure.sql"))
+        #expect(
+            try Migrator(configuration: database.configuration, directory: directory).migrate() == ["0001", "0002"])
+        _ = try database.admin.call("CALL bump()")
+        #expect(try database.count("SELECT COUNT(*) FROM counters") == 3)
+        #expect(try database.count("SELECT COALESCE(SUM(n), 0) FROM counters") == 6)
+    }
 }
