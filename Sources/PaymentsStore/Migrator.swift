@@ -87,6 +87,39 @@ public final class Migrator {
         }
     }
 
+    /// Every file with its state (applied, pending or changed) and checksum, in version order; versions recorded
+    /// in the database without a file are not listed (forward-only: files are never removed).
+    public func status() throws(MigrationError) -> [MigrationStatus] {
+        let files = try MigrationFile.load(directory: directory)
+        let connection = try databaseConnection()
+        let applied = try appliedChecksums(connection)
+        var times: [String: Int64] = [:]
+        if !applied.isEmpty {
+            do {
+                for row in try connection.query("SELECT version, applied_at FROM schema_migrations") {
+                    times[try row.string(0)] = try row.unixSeconds(1)
+                }
+            } catch {
+                throw MigrationError(.database, "cannot read schema_migrations: \(database.mapped(error))")
+            }
+        }
+        var result: [MigrationStatus] = []
+        for file in files {
+            let checksum = try checksum(of: file, connection)
+            let state: MigrationStatus.State =
+                switch applied[file.version] {
+                case nil: .pending
+                case checksum: .applied
+                default: .changed
+                }
+            result.append(
+                MigrationStatus(
+                    version: file.version, file: file.name, checksum: checksum, state: state,
+                    appliedAt: times[file.version]))
+        }
+        return result
+    }
+
     private static func changed(_ file: MigrationFile) -> MigrationError {
         MigrationError(
             .checksumMismatch, version: file.version, "\(file.name) differs from the applied version (checksum)")

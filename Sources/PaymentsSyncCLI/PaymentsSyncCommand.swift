@@ -12,6 +12,6 @@ struct PaymentsSyncCommand: ParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, RunCommand.self, ReconcileCommand.self, RequeueCommand.self, ReportCommand.self,
-            PurgeCommand.self,
+            PurgeCommand.self, ItemsCommand.self, ShowCommand.self,
         ])
 }

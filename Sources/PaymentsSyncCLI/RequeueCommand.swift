@@ -25,16 +25,24 @@ struct RequeueCommand: ParsableCommand {
         let environment = try SyncEnvironment.load(options)
         let store = SyncStore(configuration: environment.database)
         defer { store.close() }
+        let audit = OperatorStore(configuration: environment.database)
+        defer { audit.close() }
+        let target = paymentID ?? "--all-failed"
         do {
+            let result: String
             if let paymentID {
-                guard try store.requeue(paymentID: paymentID) else {
-                    SyncEnvironment.printError("no failed or pending row with payment_id \(paymentID)")
-                    throw ExitCode(1)
-                }
-                print("requeue: \(paymentID) is due")
+                result = try store.requeue(paymentID: paymentID) ? "due" : "not-found"
             } else {
-                print("requeue: \(try store.requeueAllFailed()) row(s) due")
+                result = "\(try store.requeueAllFailed()) row(s) due"
             }
+            try audit.record(
+                OperatorAction(
+                    action: "requeue", target: target, osUser: OperatorIdentity.current(), reason: nil, result: result))
+            guard result != "not-found" else {
+                SyncEnvironment.printError("no failed or pending row with payment_id \(target)")
+                throw ExitCode(1)
+            }
+            print(paymentID == nil ? "requeue: \(result)" : "requeue: \(target) is due")
         } catch let error as LedgerError {
             SyncEnvironment.printError("\(error)")
             throw ExitCode(1)
