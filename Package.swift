@@ -60,11 +60,15 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The version and git commit `--version` prints (the commit is written before each build by the plugin).
+        .target(name: "BuildInfo", swiftSettings: strict, plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
         // Executables: wiring only.
         .executableTarget(
             name: "PaymentsServer",
             dependencies: [
-                "PaymentsApp", "PaymentsCore", "FastCGI",
+                "BuildInfo", "PaymentsApp", "PaymentsCore", "FastCGI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "PaymentsSyncCLI",
             dependencies: [
-                "PaymentsApp", "PaymentsCore", "PaymentsStore", "MariaDB", "OutboundHTTP",
+                "BuildInfo", "PaymentsApp", "PaymentsCore", "PaymentsStore", "MariaDB", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "PaymentsSandbox",
             dependencies: [
-                "Signing", "PaymentsCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BuildInfo", "Signing", "PaymentsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import FastCGI
 import Foundation
 import Logging
@@ -13,7 +14,8 @@ import PaymentsCore
 struct PaymentsFCGICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments-fcgi",
-        abstract: "The tn-payments FastCGI responder (a fixed pool of worker threads behind nginx).")
+        abstract: "The tn-payments FastCGI responder (a fixed pool of worker threads behind nginx).",
+        version: BuildInfo.description)
 
     static let defaultEnvFile = "/etc/tn-payments/payments.env"
     static let installedSQLDirectory = "/usr/share/tn-payments/sql"

@@ -111,6 +111,20 @@ extension Integration {
             #expect(try stack.paymentsSync(["show"]).status != 0)
         }
 
+        @Test("every executable answers --version with the version and the git commit it was built from")
+        func versions() throws {
+            let stack = try PrivateStack.fresh()
+            let head = try Command.run("/usr/bin/git", ["-C", stack.env.repo, "rev-parse", "--short=12", "HEAD"])
+            try #require(head.status == 0, "\(head)")
+            let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            for name in ["payments-fcgi", "payments-sync", "payments-sandbox"] {
+                let result = try Command.run(stack.env.executable(name), ["--version"])
+                #expect(result.status == 0, "\(name): \(result)")
+                #expect(result.output.hasPrefix("0."), "\(name): \(result)")
+                #expect(result.output.contains("(commit \(commit)"), "\(name) --version: \(result)")
+            }
+        }
+
         @Test("migrate --status lists every sql/ file as applied with the checksum the database recorded")
         func migrateStatus() throws {
             let stack = try PrivateStack.fresh()
