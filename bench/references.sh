@@ -26,7 +26,7 @@ CONTRACT_PORT="$((PORT_BASE + 2))"
 PHP_PORT="$((PORT_BASE + 3))"
 REFS_NAMES=(contract php php-lite)
 declare -A RF_rate RF_p50 RF_p99 RF_done RF_sent RF_non2xx RF_errors RF_rows RF_events RF_ok RF_sync RF_cpu_ms \
-    RF_exhausted RF_skip RF_count
+    RF_exhausted RF_skip RF_count RF_db_ms
 contract_pid=""
 php_pid=""
 php_fpm=""
@@ -125,10 +125,13 @@ refs_pids() {
     esac
 }
 
+# refs_ms_per TICKS N: milliseconds of CPU per delivery.
+refs_ms_per() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1000 / n : 0) }'; }
+
 # refs_pass NAME COUNT: one reference pass on fresh deliveries (warm-up, then measured) and its checks.
 refs_pass() {
     local name="$1" count="$2" port route rows="$out/rows-ref-$1.txt" prefix="$out/deliveries-ref-$1"
-    local rows_before_warmup rows_before events_before ticks hz
+    local rows_before_warmup rows_before events_before ticks db_ticks n
     port="$CONTRACT_PORT"; route=/api/stripe-handleWebhookEvents
     [[ "$name" == php ]] && port="$PHP_PORT"
     [[ "$name" == php-lite ]] && { port="$PHP_PORT"; route=/lite/stripe-handleWebhookEvents; }
@@ -148,13 +151,14 @@ refs_pass() {
     sleep 1
     rows_before="$(max_row tn_payments)"
     events_before="$(max_row webhook_events)"
-    hz="$(getconf CLK_TCK)"
     # shellcheck disable=SC2046
     ticks="$(cpu_ticks $(refs_pids "$name"))"
+    db_ticks="$(cpu_ticks "$db_pid")"
     wrk_pass "ref-$name" "$port" "$route" "$prefix-measured" once "$DURATION" stripe
+    n="$(field "ref-$name" requests)"
     # shellcheck disable=SC2046
-    RF_cpu_ms[$name]="$(awk -v t="$(($(cpu_ticks $(refs_pids "$name")) - ticks))" -v hz="$hz" \
-        -v n="$(field "ref-$name" requests)" 'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1000 / n : 0) }')"
+    RF_cpu_ms[$name]="$(refs_ms_per "$(($(cpu_ticks $(refs_pids "$name")) - ticks))" "$n")"
+    RF_db_ms[$name]="$(refs_ms_per "$(($(cpu_ticks "$db_pid") - db_ticks))" "$n")"
     sleep 2
     RF_rows[$name]="$(sql "SELECT COUNT(*) FROM tn_payments WHERE id > $rows_before AND gateway = 'stripe'")"
     RF_events[$name]="$(sql "SELECT COUNT(*) FROM webhook_events WHERE id > $events_before AND gateway = 'stripe'")"
@@ -200,7 +204,11 @@ refs_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 
 # refs_summary: the reference lines of the summary.
 refs_summary() {
     [[ "$REFS_ENABLED" == 1 ]] || { echo "references: not run (BENCH_REFERENCES=0)"; return 0; }
-    local name label
+    local name label db_s
+    if [[ -n "${R_rate[stripe]:-}" ]]; then
+        db_s="$(sed -n 's/.*mariadbd \([0-9.]*\) s.*/\1/p' <<<"${R_cpu[stripe]}")"
+        echo "project[stripe], to compare with the references: CPU per answered delivery: payments-fcgi ${R_fcgi_ms[stripe]} ms, mariadbd $(awk -v s="${db_s:-0}" -v n="${R_done[stripe]}" 'BEGIN { printf "%.2f", (n > 0 ? s * 1000 / n : 0) }') ms"
+    fi
     for name in "${REFS_NAMES[@]}"; do
         case "$name" in
             contract) label="contract reference (contract.c: the project's statements, round trips and COMMIT; push after the answer)" ;;
@@ -212,7 +220,8 @@ refs_summary() {
             continue
         fi
         echo "$name: rate=${RF_rate[$name]} req/s p50=${RF_p50[$name]} ms p99=${RF_p99[$name]} ms — $label"
-        echo "          non-2xx=${RF_non2xx[$name]} socket-errors=${RF_errors[$name]}; answered=${RF_done[$name]} sent=${RF_sent[$name]}; ledger rows=${RF_rows[$name]}, webhook_events=${RF_events[$name]} (${RF_ok[$name]}); ${RF_count[$name]} deliveries made; sync states: ${RF_sync[$name]:-none}; responder CPU per delivery ${RF_cpu_ms[$name]} ms"
+        echo "          non-2xx=${RF_non2xx[$name]} socket-errors=${RF_errors[$name]}; answered=${RF_done[$name]} sent=${RF_sent[$name]}; ledger rows=${RF_rows[$name]}, webhook_events=${RF_events[$name]} (${RF_ok[$name]}); ${RF_count[$name]} deliveries made; sync states: ${RF_sync[$name]:-none}"
+        echo "          CPU per answered delivery: responder ${RF_cpu_ms[$name]} ms, mariadbd ${RF_db_ms[$name]} ms"
         if ((RF_exhausted[$name] > 0)); then
             echo "          warning: its delivery files ran out (raise BENCH_REF_INTENTS); its rate is understated"
         fi
