@@ -82,7 +82,8 @@ static const char SQL_CREDIT[] =
 static const char SQL_OPERATOR_ITEM[] =
     "INSERT INTO operator_items (gateway, reference, reason, payload, created_at) "
     "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))";
-static const char SQL_SESSION_PAID[] = "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+static const char SQL_SESSION_PAID[] =
+    "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SYNCED_HEAD[] =
@@ -667,7 +668,8 @@ static int confirm(Worker *w, const Event *e, const char *body, unsigned long bo
         if (st == NULL) return rollback_for(w, 0);
         bind_text(&b[0], "paid", &l[0]);
         bind_int(&b[1], &session_id);
-        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) return rollback_for(w, mysql_stmt_errno(st));
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return rollback_for(w, mysql_stmt_errno(st));
     }
     /* 7. */
     if (mysql_query(w->db, SQL_COMMIT) != 0) return FAILED;
@@ -774,12 +776,12 @@ static int parse_retail(void) {
     const char *host = url + 7;
     const char *slash = strchr(host, '/');
     const char *colon = strchr(host, ':');
-    size_t host_len = (size_t)((colon != NULL && (slash == NULL || colon < slash)) ? colon - host
-                                                                                  : (slash ? slash - host : (long)strlen(host)));
+    int has_port = colon != NULL && (slash == NULL || colon < slash);
+    size_t host_len = has_port ? (size_t)(colon - host) : slash ? (size_t)(slash - host) : strlen(host);
     if (host_len == 0 || host_len >= sizeof retail_host) return -1;
     memcpy(retail_host, host, host_len);
     retail_host[host_len] = 0;
-    if (colon != NULL && (slash == NULL || colon < slash)) retail_port = atoi(colon + 1);
+    if (has_port) retail_port = atoi(colon + 1);
     snprintf(retail_path, sizeof retail_path, "%s", slash ? slash : "");
     size_t path_len = strlen(retail_path);
     while (path_len > 0 && retail_path[path_len - 1] == '/') retail_path[--path_len] = 0;
