@@ -74,9 +74,10 @@ fmt:
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
 
-## Load benchmarks (bench/webhooks, bench/sync); they build what they need.
+## Load benchmarks (bench/webhooks, bench/sync); they build what they need. bench/webhooks installs php-fpm for its
+## PHP-FPM reference when missing (BENCH_INSTALL_PHP=1).
 bench: build
-	bench/webhooks
+	BENCH_INSTALL_PHP=1 bench/webhooks
 	bench/sync
 
 ## Fault soak on its own stack (free loopback ports): SOAK_SECONDS (600) of signed load while the responder is killed,

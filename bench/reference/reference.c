@@ -22,35 +22,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int listen_fd = -1;
-static const char *db_socket;
-static const char *db_name;
-static pthread_mutex_t accept_mutex = PTHREAD_MUTEX_INITIALIZER;
+#include "responder.h"
 
-static MYSQL *connect_db(void) {
-    MYSQL *db = mysql_init(NULL);
-    if (db == NULL) return NULL;
-    if (mysql_real_connect(db, NULL, "root", NULL, db_name, 0, db_socket, 0) == NULL) {
-        fprintf(stderr, "reference: connect failed: %s\n", mysql_error(db));
-        mysql_close(db);
-        return NULL;
-    }
-    return db;
-}
 
 static void *worker(void *arg) {
     (void)arg;
     mysql_thread_init();
-    MYSQL *db = connect_db();
+    MYSQL *db = responder_connect("reference");
     FCGX_Request request;
     FCGX_InitRequest(&request, listen_fd, 0);
     char body[65536];
     char query[256];
     for (;;) {
-        pthread_mutex_lock(&accept_mutex);
-        int rc = FCGX_Accept_r(&request);
-        pthread_mutex_unlock(&accept_mutex);
-        if (rc < 0) break;
+        if (responder_accept(&request) < 0) break;
 
         /* Read the whole body, as a real responder must before answering. */
         long total = 0;
@@ -58,7 +42,7 @@ static void *worker(void *arg) {
         while ((n = FCGX_GetStr(body, sizeof body, request.in)) > 0) total += n;
 
         int ok = 0;
-        if (db == NULL) db = connect_db();
+        if (db == NULL) db = responder_connect("reference");
         if (db != NULL) {
             snprintf(query, sizeof query,
                      "INSERT INTO bench_reference (body_len, created_at) VALUES (%ld, UTC_TIMESTAMP(6))", total);
@@ -87,24 +71,11 @@ static void *worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: %s <fcgi-socket> <mariadb-socket> <database> [threads]\n", argv[0]);
-        return 64;
-    }
-    const char *fcgi_path = argv[1];
-    db_socket = argv[2];
-    db_name = argv[3];
-    int threads = argc == 5 ? atoi(argv[4]) : 16;
-    if (threads < 1 || threads > 256) {
-        fprintf(stderr, "reference: threads must be 1..256\n");
-        return 64;
-    }
-
-    if (mysql_library_init(0, NULL, NULL) != 0) {
-        fprintf(stderr, "reference: mysql_library_init failed\n");
-        return 1;
-    }
-    MYSQL *setup = connect_db();
+    const char *fcgi_path;
+    int threads;
+    int status = responder_start("reference", argc, argv, &fcgi_path, &threads);
+    if (status != 0) return status;
+    MYSQL *setup = responder_connect("reference");
     if (setup == NULL) return 1;
     const char *ddl = "CREATE TABLE IF NOT EXISTS bench_reference ("
                       " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
@@ -117,23 +88,10 @@ int main(int argc, char **argv) {
     }
     mysql_close(setup);
 
-    if (FCGX_Init() != 0) {
-        fprintf(stderr, "reference: FCGX_Init failed\n");
-        return 1;
-    }
-    unlink(fcgi_path);
-    listen_fd = FCGX_OpenSocket(fcgi_path, 1024);
-    if (listen_fd < 0) {
-        fprintf(stderr, "reference: cannot listen on %s: %s\n", fcgi_path, strerror(errno));
-        return 1;
-    }
-    chmod(fcgi_path, 0666);
-
+    listen_fd = responder_listen("reference", fcgi_path);
+    if (listen_fd < 0) return 1;
     sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    responder_block_stop_signals(&stop_signals);
 
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);
     if (ids == NULL) return 1;
@@ -144,8 +102,7 @@ int main(int argc, char **argv) {
         }
     }
     fprintf(stderr, "reference: %d threads on %s\n", threads, fcgi_path);
-    int received = 0;
-    sigwait(&stop_signals, &received);
+    int received = responder_wait_stop(&stop_signals);
     fprintf(stderr, "reference: signal %d, exiting\n", received);
     unlink(fcgi_path);
     _exit(0);

@@ -1,0 +1,833 @@
+/*
+ * bench/reference/contract.c — the contract reference for bench/webhooks: the project's per-delivery SQL, in C.
+ *
+ * For each Stripe `payment_intent.succeeded` delivery it sends MariaDB exactly what payments-fcgi sends today for
+ * that delivery (read from the MariaDB general log of one delivery and from Sources/PaymentsStore): the same
+ * statements, in the same order, as server-side prepared statements prepared once per connection (payments-fcgi
+ * keeps a per-connection statement cache), START TRANSACTION and COMMIT as plain queries, the same session
+ * settings at connect. After the answer (FCGX_Finish_r) the credit, written already claimed for push, goes to an
+ * in-process queue drained by SYNC_THREADS (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
+ * `POST {RETAIL_API_URL}/m/customer/{uid}/transaction` over its own plain HTTP/1.1 keep-alive socket (a 404 makes it
+ * create the customer, then send the transaction again, as RetailClient does) and records successes with ONE
+ * batched UPDATE per batch (up to 32 rows, or fewer when the queue runs dry), one prepared statement per batch size.
+ * So the project's rate divided by this one's is what the responder costs beyond the database's work.
+ *
+ * What it does NOT do: verify the Stripe-Signature (it only reads the header to store it, as the project does);
+ * refunds, other event types, deadlock retries beyond three reruns, Retail failures (a failed push leaves the row
+ * claimed until its lease runs out, for payments-sync). The JSON extraction is real: a small parser walks the body
+ * to the event id and type, data.object.id, status, amount_received, currency and metadata.session_id/uid.
+ * Session checks as StripeIntents.session: gateway 'stripe', metadata uid = session uid, external id absent or the
+ * intent's. Unknown/mismatched session: the event row alone is recorded (outcome 'ignored').
+ *
+ * usage: contract <fcgi-socket> <mariadb-socket> <database> [threads=16]
+ *   environment: RETAIL_API_URL (http://host:port/path), RETAIL_API_KEY, SYNC_THREADS (4)
+ * Build: bench/reference/build.sh [out] contract   (gcc -O2 ... -lfcgi -lmariadb -lpthread).
+ * Stops on SIGTERM/SIGINT like reference.c (requests in flight and queued pushes are dropped: a bench tool).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <mysql.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "responder.h"
+
+/* ================================================================================================================
+ * THE STATEMENTS — today's per-delivery shape of payments-fcgi (keep in step with Sources/PaymentsStore).
+ * Order per delivery, each one round trip:
+ *   1. SQL_SESSION         autocommit, prepared     (StripeIntents.session -> MariaDBLedger.session(publicID:))
+ *   2. SQL_BEGIN           plain query               (DatabaseSession.transaction -> Connection.begin)
+ *   3. SQL_EVENT           prepared; 1062 = duplicate delivery -> SQL_ROLLBACK, answer 200
+ *   4. SQL_SECOND_PAYMENT  prepared, locks the session row (MariaDBLedger.isSecondPayment)
+ *   5. SQL_CREDIT          prepared, the row written claimed for push (MariaDBLedger.insertEntry with a PushClaim)
+ *      (or SQL_OPERATOR_ITEM when step 4 found another payment for the session)
+ *   6. SQL_SESSION_PAID    prepared (LedgerEffect.sessionUpdates)
+ *   7. SQL_COMMIT          plain query
+ *   after FCGX_Finish_r, on a sync thread: the Retail push, then SQL_SYNCED_HEAD + n x SQL_SYNCED_MATCH joined by
+ *   SQL_SYNCED_JOIN (SyncStore.markSynced, one statement per batch).
+ * When the confirmation becomes one CALL, replace steps 2-7 here and in confirm() below.
+ * ================================================================================================================ */
+static const char *const SQL_SESSION_SETUP[] = {
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    "SET SESSION time_zone = '+00:00', innodb_lock_wait_timeout = 20, "
+    "sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+};
+static const char SQL_SESSION[] =
+    "SELECT id, public_id, gateway, external_id, uid, amount, currency, status, created_at, reconcile_attempts "
+    "FROM payment_sessions WHERE public_id = ?";
+static const char SQL_BEGIN[] = "START TRANSACTION";
+static const char SQL_EVENT[] =
+    "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
+    "outcome) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)";
+static const char SQL_SECOND_PAYMENT[] =
+    "SELECT (SELECT payment_id FROM tn_payments WHERE session_id = s.id AND refund_of IS NULL "
+    "AND payment_id <> ? LIMIT 1) FROM payment_sessions s WHERE s.id = ? FOR UPDATE";
+static const char SQL_CREDIT[] =
+    "INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, "
+    "refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token) "
+    "VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, "
+    "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)";
+static const char SQL_OPERATOR_ITEM[] =
+    "INSERT INTO operator_items (gateway, reference, reason, payload, created_at) "
+    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))";
+static const char SQL_SESSION_PAID[] =
+    "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SYNCED_HEAD[] =
+    "UPDATE tn_payments SET is_synced = 1, sync_state = 'synced', synced_at = UTC_TIMESTAMP(6), "
+    "sync_claimed_until = NULL, sync_claim_token = NULL, last_sync_error = NULL WHERE ";
+static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
+static const char SQL_SYNCED_JOIN[] = " OR ";
+enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
+/* ============================================================================================================= */
+
+
+/* ------------------------------------------------------------------------------------------------ database */
+
+static MYSQL *connect_db(void) {
+    MYSQL *db = responder_connect("contract");
+    if (db == NULL) return NULL;
+    for (size_t i = 0; i < sizeof SQL_SESSION_SETUP / sizeof SQL_SESSION_SETUP[0]; i++) {
+        if (mysql_query(db, SQL_SESSION_SETUP[i]) != 0) {
+            fprintf(stderr, "contract: session setup failed: %s\n", mysql_error(db));
+            mysql_close(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+static MYSQL_STMT *prepare(MYSQL *db, const char *sql) {
+    MYSQL_STMT *stmt = mysql_stmt_init(db);
+    if (stmt == NULL) return NULL;
+    if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0) {
+        fprintf(stderr, "contract: prepare failed: %s\n", mysql_stmt_error(stmt));
+        mysql_stmt_close(stmt);
+        return NULL;
+    }
+    return stmt;
+}
+
+static void bind_text(MYSQL_BIND *b, const char *text, unsigned long *len) {
+    memset(b, 0, sizeof *b);
+    *len = (unsigned long)strlen(text);
+    b->buffer_type = MYSQL_TYPE_STRING;
+    b->buffer = (void *)text;
+    b->buffer_length = *len;
+    b->length = len;
+}
+
+static void bind_bytes(MYSQL_BIND *b, const void *bytes, unsigned long *len) {
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_BLOB;
+    b->buffer = (void *)bytes;
+    b->buffer_length = *len;
+    b->length = len;
+}
+
+static void bind_int(MYSQL_BIND *b, long long *value) {
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_LONGLONG;
+    b->buffer = value;
+}
+
+static void bind_null(MYSQL_BIND *b) {
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------ JSON */
+/* A minimal JSON walker: enough to find members of objects and read strings and integers, with full skipping of
+ * every value type, so a member is only found at the level asked for. */
+
+static const char *ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static const char *skip_string(const char *p, const char *end) { /* p at the opening quote */
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            p++;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+static const char *skip_value(const char *p, const char *end, int depth) {
+    p = ws(p, end);
+    if (p >= end || depth > 64) return NULL;
+    if (*p == '"') return skip_string(p, end);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        p = ws(p + 1, end);
+        if (p < end && *p == close) return p + 1;
+        for (;;) {
+            if (close == '}') {
+                if (p >= end || *p != '"' || (p = skip_string(p, end)) == NULL) return NULL;
+                p = ws(p, end);
+                if (p >= end || *p != ':') return NULL;
+                p++;
+            }
+            if ((p = skip_value(p, end, depth + 1)) == NULL) return NULL;
+            p = ws(p, end);
+            if (p < end && *p == ',') {
+                p = ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == close) return p + 1;
+            return NULL;
+        }
+    }
+    while (p < end && (*p == '-' || *p == '+' || *p == '.' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                       *p == 'E'))
+        p++;
+    return p;
+}
+
+/* The value of member `key` of the object starting at `obj` (its '{'), or NULL. Keys are compared raw (the keys
+ * looked for have no escapes). */
+static const char *member(const char *obj, const char *end, const char *key) {
+    if (obj == NULL) return NULL;
+    const char *p = ws(obj, end);
+    if (p >= end || *p != '{') return NULL;
+    p = ws(p + 1, end);
+    size_t key_len = strlen(key);
+    while (p < end && *p == '"') {
+        const char *name = p + 1;
+        const char *after = skip_string(p, end);
+        if (after == NULL) return NULL;
+        int match = (size_t)(after - 1 - name) == key_len && memcmp(name, key, key_len) == 0;
+        p = ws(after, end);
+        if (p >= end || *p != ':') return NULL;
+        p = ws(p + 1, end);
+        if (match) return p;
+        if ((p = skip_value(p, end, 1)) == NULL) return NULL;
+        p = ws(p, end);
+        if (p < end && *p == ',') p = ws(p + 1, end);
+    }
+    return NULL;
+}
+
+/* Copies the string value at p (decoding the simple escapes and \u00XX) into out; 0 on success. */
+static int string_at(const char *p, const char *end, char *out, size_t cap) {
+    if (p == NULL || p >= end || *p != '"') return -1;
+    size_t n = 0;
+    for (p++; p < end && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            if (++p >= end) return -1;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'u': {
+                if (end - p < 5 || p[1] != '0' || p[2] != '0') return -1; /* ids and uids are ASCII */
+                c = (char)strtol((char[]){p[3], p[4], 0}, NULL, 16);
+                p += 4;
+                break;
+            }
+            default: c = *p;
+            }
+        }
+        if (n + 1 >= cap) return -1;
+        out[n++] = c;
+    }
+    if (p >= end) return -1;
+    out[n] = 0;
+    return 0;
+}
+
+static int int_at(const char *p, const char *end, long long *out) {
+    if (p == NULL || p >= end) return -1;
+    char *stop;
+    errno = 0;
+    *out = strtoll(p, &stop, 10);
+    return (errno != 0 || stop == p || stop > end) ? -1 : 0;
+}
+
+typedef struct {
+    char event_id[256], event_type[129], intent_id[256], status[32], currency[8], session_public_id[64], uid[129];
+    long long amount;
+} Event;
+
+static int parse_event(const char *body, size_t len, Event *e) {
+    const char *end = body + len;
+    if (skip_value(body, end, 0) == NULL) return -1; /* the whole body must be one well-formed value */
+    const char *data = member(body, end, "data");
+    const char *intent = member(data, end, "object");
+    const char *metadata = member(intent, end, "metadata");
+    if (string_at(member(body, end, "id"), end, e->event_id, sizeof e->event_id) != 0) return -1;
+    if (string_at(member(body, end, "type"), end, e->event_type, sizeof e->event_type) != 0) return -1;
+    if (string_at(member(intent, end, "id"), end, e->intent_id, sizeof e->intent_id) != 0) return -1;
+    if (string_at(member(intent, end, "status"), end, e->status, sizeof e->status) != 0) return -1;
+    if (string_at(member(intent, end, "currency"), end, e->currency, sizeof e->currency) != 0) return -1;
+    if (int_at(member(intent, end, "amount_received"), end, &e->amount) != 0) return -1;
+    if (string_at(member(metadata, end, "session_id"), end, e->session_public_id, sizeof e->session_public_id) != 0)
+        e->session_public_id[0] = 0;
+    if (string_at(member(metadata, end, "uid"), end, e->uid, sizeof e->uid) != 0) e->uid[0] = 0;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------ sync queue */
+
+typedef struct {
+    long long id, token, amount;
+    char payment_id[256], uid[129];
+} Claimed;
+
+static Claimed queue[QUEUE_SIZE];
+static int q_head, q_count;
+static pthread_mutex_t q_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;
+static unsigned long long dropped, push_failures;
+
+static void enqueue(const Claimed *row) {
+    pthread_mutex_lock(&q_mutex);
+    if (q_count == QUEUE_SIZE) {
+        dropped++; /* left claimed; the lease runs out and payments-sync takes it */
+    } else {
+        queue[(q_head + q_count) % QUEUE_SIZE] = *row;
+        q_count++;
+        pthread_cond_signal(&q_ready);
+    }
+    pthread_mutex_unlock(&q_mutex);
+}
+
+/* ------------------------------------------------------------------------------------------------ Retail HTTP */
+
+static char retail_host[256], retail_path[512], retail_key[256];
+static int retail_port = 80;
+
+typedef struct {
+    int fd;
+    char buf[16384];
+    size_t have;
+} HTTPConn;
+
+static int http_connect(HTTPConn *c) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)retail_port)};
+    if (inet_pton(AF_INET, retail_host, &addr.sin_addr) != 1) return -1;
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) return -1;
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    c->have = 0;
+    return 0;
+}
+
+static void http_close(HTTPConn *c) {
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+    c->have = 0;
+}
+
+/* One POST on the keep-alive connection (reconnecting once when a kept connection was closed); the status or -1. */
+static int http_post(HTTPConn *c, const char *path, const char *body) {
+    char request[2048];
+    int n = snprintf(request, sizeof request,
+                     "POST %s HTTP/1.1\r\nHost: %s:%d\r\nX-Api-Key: %s\r\nAccept: application/json\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     path, retail_host, retail_port, retail_key, strlen(body), body);
+    if (n <= 0 || (size_t)n >= sizeof request) return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (c->fd < 0 && http_connect(c) != 0) return -1;
+        if (send(c->fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
+            http_close(c);
+            continue;
+        }
+        /* Read the head, then Content-Length bytes of body (the sandbox and Retail answer with a length). */
+        c->have = 0;
+        char *head_end = NULL;
+        while (head_end == NULL) {
+            ssize_t got = recv(c->fd, c->buf + c->have, sizeof c->buf - 1 - c->have, 0);
+            if (got <= 0) break;
+            c->have += (size_t)got;
+            c->buf[c->have] = 0;
+            head_end = strstr(c->buf, "\r\n\r\n");
+        }
+        if (head_end == NULL) {
+            int fresh = c->have == 0;
+            http_close(c);
+            if (fresh) continue; /* the kept connection had been closed: once more on a new one */
+            return -1;
+        }
+        int status = 0;
+        if (sscanf(c->buf, "HTTP/1.%*d %d", &status) != 1) {
+            http_close(c);
+            return -1;
+        }
+        size_t length = 0;
+        int keep = 1;
+        for (char *line = strstr(c->buf, "\r\n"); line != NULL && line < head_end; line = strstr(line + 2, "\r\n")) {
+            if (strncasecmp(line + 2, "content-length:", 15) == 0) length = strtoul(line + 17, NULL, 10);
+            if (strncasecmp(line + 2, "connection: close", 17) == 0) keep = 0;
+        }
+        size_t need = (size_t)(head_end + 4 - c->buf) + length;
+        if (need >= sizeof c->buf) {
+            http_close(c);
+            return -1;
+        }
+        while (c->have < need) {
+            ssize_t got = recv(c->fd, c->buf + c->have, need - c->have, 0);
+            if (got <= 0) {
+                http_close(c);
+                return -1;
+            }
+            c->have += (size_t)got;
+        }
+        if (!keep) http_close(c);
+        return status;
+    }
+    return -1;
+}
+
+static void url_escape(const char *in, char *out, size_t cap) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 < cap; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~') {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = 0;
+}
+
+/* RetailClient.push: the transaction; on 404 the customer, then the transaction once more. 1 = synced. */
+static int retail_push(HTTPConn *c, const Claimed *row) {
+    char uid[400], path[1024], body[512];
+    url_escape(row->uid, uid, sizeof uid);
+    snprintf(path, sizeof path, "%s/m/customer/%s/transaction", retail_path, uid);
+    snprintf(body, sizeof body, "{\"transaction_id\":\"%s\",\"amount\":%lld}", row->payment_id, row->amount);
+    int status = http_post(c, path, body);
+    if (status == 404) {
+        char customer[256], customer_path[600];
+        snprintf(customer, sizeof customer, "{\"customer_id\":\"%s\"}", row->uid);
+        snprintf(customer_path, sizeof customer_path, "%s/m/customer", retail_path);
+        int created = http_post(c, customer_path, customer);
+        if (!((created >= 200 && created < 300) || created == 409)) return 0;
+        status = http_post(c, path, body);
+    }
+    return (status >= 200 && status < 300) || status == 409;
+}
+
+/* ------------------------------------------------------------------------------------------------ sync threads */
+
+static void flush_synced(MYSQL **db, MYSQL_STMT **batch, Claimed *rows, int n) {
+    if (n == 0) return;
+    if (*db == NULL && (*db = connect_db()) == NULL) return;
+    if (batch[n] == NULL) {
+        char sql[sizeof SQL_SYNCED_HEAD + SYNCED_BATCH_LIMIT * (sizeof SQL_SYNCED_MATCH + sizeof SQL_SYNCED_JOIN)];
+        strcpy(sql, SQL_SYNCED_HEAD);
+        for (int i = 0; i < n; i++) {
+            if (i) strcat(sql, SQL_SYNCED_JOIN);
+            strcat(sql, SQL_SYNCED_MATCH);
+        }
+        if ((batch[n] = prepare(*db, sql)) == NULL) return;
+    }
+    MYSQL_BIND binds[2 * SYNCED_BATCH_LIMIT];
+    for (int i = 0; i < n; i++) {
+        bind_int(&binds[2 * i], &rows[i].id);
+        bind_int(&binds[2 * i + 1], &rows[i].token);
+    }
+    if (mysql_stmt_bind_param(batch[n], binds) != 0 || mysql_stmt_execute(batch[n]) != 0) {
+        fprintf(stderr, "contract: synced update failed: %s\n", mysql_stmt_error(batch[n]));
+    }
+}
+
+static void *sync_worker(void *arg) {
+    (void)arg;
+    mysql_thread_init();
+    MYSQL *db = NULL;
+    MYSQL_STMT *batch[SYNCED_BATCH_LIMIT + 1] = {0};
+    Claimed synced[SYNCED_BATCH_LIMIT];
+    int n_synced = 0;
+    HTTPConn conn = {.fd = -1};
+    for (;;) {
+        pthread_mutex_lock(&q_mutex);
+        while (q_count == 0) pthread_cond_wait(&q_ready, &q_mutex);
+        Claimed row = queue[q_head];
+        q_head = (q_head + 1) % QUEUE_SIZE;
+        q_count--;
+        int more = q_count > 0;
+        pthread_mutex_unlock(&q_mutex);
+
+        if (retail_push(&conn, &row)) {
+            synced[n_synced++] = row;
+        } else {
+            __atomic_add_fetch(&push_failures, 1, __ATOMIC_RELAXED);
+        }
+        if (!more || n_synced >= SYNCED_BATCH_LIMIT) {
+            flush_synced(&db, batch, synced, n_synced);
+            n_synced = 0;
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------ workers */
+
+typedef struct {
+    MYSQL *db;
+    MYSQL_STMT *session, *event, *second, *credit, *operator_item, *session_paid;
+    unsigned long long rng;
+} Worker;
+
+static void drop_db(Worker *w) {
+    MYSQL_STMT **all[] = {&w->session, &w->event, &w->second, &w->credit, &w->operator_item, &w->session_paid};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (*all[i] != NULL) mysql_stmt_close(*all[i]);
+        *all[i] = NULL;
+    }
+    if (w->db != NULL) mysql_close(w->db);
+    w->db = NULL;
+}
+
+/* Statements are prepared on first use, once per connection, like payments-fcgi's statement cache. */
+static MYSQL_STMT *stmt(Worker *w, MYSQL_STMT **slot, const char *sql) {
+    if (*slot == NULL) *slot = prepare(w->db, sql);
+    return *slot;
+}
+
+static long long next_token(Worker *w) { /* PushClaim.begin(): a random positive 63-bit token */
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return (long long)(w->rng >> 1) | 1;
+}
+
+typedef struct {
+    long long id;
+    char gateway[33], external_id[256], uid[129];
+    int external_null;
+} Session;
+
+/* Step 1: the session by public id (autocommit). 1 found, 0 not found, -1 error. */
+static int find_session(Worker *w, const char *public_id, Session *s) {
+    MYSQL_STMT *st = stmt(w, &w->session, SQL_SESSION);
+    if (st == NULL) return -1;
+    unsigned long id_len;
+    MYSQL_BIND param;
+    bind_text(&param, public_id, &id_len);
+    /* All ten columns are bound, as the project decodes the whole row. */
+    char public_buf[64], currency[8], status[16];
+    long long amount = 0, attempts = 0;
+    MYSQL_TIME created;
+    unsigned long lens[10];
+    my_bool nulls[10];
+    MYSQL_BIND out[10];
+    memset(out, 0, sizeof out);
+    out[0].buffer_type = MYSQL_TYPE_LONGLONG, out[0].buffer = &s->id;
+    out[1].buffer_type = MYSQL_TYPE_STRING, out[1].buffer = public_buf, out[1].buffer_length = sizeof public_buf;
+    out[2].buffer_type = MYSQL_TYPE_STRING, out[2].buffer = s->gateway, out[2].buffer_length = sizeof s->gateway;
+    out[3].buffer_type = MYSQL_TYPE_STRING, out[3].buffer = s->external_id,
+    out[3].buffer_length = sizeof s->external_id;
+    out[4].buffer_type = MYSQL_TYPE_STRING, out[4].buffer = s->uid, out[4].buffer_length = sizeof s->uid;
+    out[5].buffer_type = MYSQL_TYPE_LONGLONG, out[5].buffer = &amount;
+    out[6].buffer_type = MYSQL_TYPE_STRING, out[6].buffer = currency, out[6].buffer_length = sizeof currency;
+    out[7].buffer_type = MYSQL_TYPE_STRING, out[7].buffer = status, out[7].buffer_length = sizeof status;
+    out[8].buffer_type = MYSQL_TYPE_DATETIME, out[8].buffer = &created;
+    out[9].buffer_type = MYSQL_TYPE_LONGLONG, out[9].buffer = &attempts;
+    for (int i = 0; i < 10; i++) out[i].length = &lens[i], out[i].is_null = &nulls[i];
+    if (mysql_stmt_bind_param(st, &param) != 0 || mysql_stmt_execute(st) != 0 || mysql_stmt_bind_result(st, out) != 0)
+        return -1;
+    int rc = mysql_stmt_fetch(st);
+    int found = rc == 0 || rc == MYSQL_DATA_TRUNCATED;
+    if (rc == 1) return -1;
+    while (rc == 0 || rc == MYSQL_DATA_TRUNCATED) rc = mysql_stmt_fetch(st);
+    mysql_stmt_free_result(st);
+    if (found) {
+        s->gateway[lens[2] < sizeof s->gateway ? lens[2] : sizeof s->gateway - 1] = 0;
+        s->external_null = nulls[3];
+        s->external_id[nulls[3] ? 0 : (lens[3] < sizeof s->external_id ? lens[3] : sizeof s->external_id - 1)] = 0;
+        s->uid[lens[4] < sizeof s->uid ? lens[4] : sizeof s->uid - 1] = 0;
+    }
+    return found;
+}
+
+enum { DONE = 0, DUPLICATE = 1, RERUN = 2, FAILED = -1 };
+
+static int rollback_for(Worker *w, unsigned int err) {
+    mysql_query(w->db, SQL_ROLLBACK);
+    return (err == 1213 || err == 1205) ? RERUN : FAILED;
+}
+
+/* Steps 2-7: one transaction; fills *pushed when a claimed credit was written. */
+static int confirm(Worker *w, const Event *e, const char *body, unsigned long body_len, const char *headers_json,
+                   const Session *s, Claimed *pushed) {
+    if (mysql_query(w->db, SQL_BEGIN) != 0) return FAILED;
+    /* 3. the event row */
+    MYSQL_STMT *st = stmt(w, &w->event, SQL_EVENT);
+    if (st == NULL) return rollback_for(w, 0);
+    const char *outcome = s != NULL ? "credited" : "ignored";
+    unsigned long l[8];
+    MYSQL_BIND b[8];
+    bind_text(&b[0], "stripe", &l[0]);
+    bind_text(&b[1], e->event_id, &l[1]);
+    bind_text(&b[2], e->event_type, &l[2]);
+    l[3] = body_len;
+    bind_bytes(&b[3], body, &l[3]);
+    bind_text(&b[4], headers_json, &l[4]);
+    bind_text(&b[5], outcome, &l[5]);
+    if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+        unsigned int err = mysql_stmt_errno(st);
+        if (err == 1062) {
+            mysql_query(w->db, SQL_ROLLBACK);
+            return DUPLICATE;
+        }
+        return rollback_for(w, err);
+    }
+    if (s != NULL) {
+        /* 4. another payment for this session? (locks the session row) */
+        st = stmt(w, &w->second, SQL_SECOND_PAYMENT);
+        if (st == NULL) return rollback_for(w, 0);
+        long long session_id = s->id;
+        bind_text(&b[0], e->intent_id, &l[0]);
+        bind_int(&b[1], &session_id);
+        char other[256];
+        unsigned long other_len = 0;
+        my_bool other_null = 1;
+        MYSQL_BIND out;
+        memset(&out, 0, sizeof out);
+        out.buffer_type = MYSQL_TYPE_STRING, out.buffer = other, out.buffer_length = sizeof other;
+        out.length = &other_len, out.is_null = &other_null;
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0 || mysql_stmt_bind_result(st, &out) != 0)
+            return rollback_for(w, mysql_stmt_errno(st));
+        int rc = mysql_stmt_fetch(st);
+        int second = (rc == 0 || rc == MYSQL_DATA_TRUNCATED) && !other_null;
+        while (rc == 0 || rc == MYSQL_DATA_TRUNCATED) rc = mysql_stmt_fetch(st);
+        mysql_stmt_free_result(st);
+        if (second) {
+            /* 5'. an operator item instead of a second credit */
+            st = stmt(w, &w->operator_item, SQL_OPERATOR_ITEM);
+            if (st == NULL) return rollback_for(w, 0);
+            char payload[96];
+            snprintf(payload, sizeof payload, "session=%lld amount=%lld", s->id, e->amount);
+            bind_text(&b[0], "stripe", &l[0]);
+            bind_text(&b[1], e->intent_id, &l[1]);
+            bind_text(&b[2], "second-payment", &l[2]);
+            bind_text(&b[3], payload, &l[3]);
+            if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+                return rollback_for(w, mysql_stmt_errno(st));
+        } else {
+            /* 5. the credit, written claimed for push */
+            st = stmt(w, &w->credit, SQL_CREDIT);
+            if (st == NULL) return rollback_for(w, 0);
+            long long amount = e->amount, lease = PUSH_LEASE_SECONDS, token = next_token(w);
+            bind_text(&b[0], e->intent_id, &l[0]);
+            bind_text(&b[1], s->uid, &l[1]);
+            bind_text(&b[2], "stripe", &l[2]);
+            bind_int(&b[3], &amount);
+            bind_int(&b[4], &session_id);
+            bind_null(&b[5]);
+            bind_int(&b[6], &lease);
+            bind_int(&b[7], &token);
+            if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+                unsigned int err = mysql_stmt_errno(st);
+                if (err != 1062) return rollback_for(w, err);
+                /* already present (a duplicate payment id): nothing to push; the session update still runs */
+            } else {
+                pushed->id = (long long)mysql_stmt_insert_id(st);
+                pushed->token = token;
+                pushed->amount = amount;
+                snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
+                snprintf(pushed->uid, sizeof pushed->uid, "%s", s->uid);
+            }
+        }
+        /* 6. the session is paid */
+        st = stmt(w, &w->session_paid, SQL_SESSION_PAID);
+        if (st == NULL) return rollback_for(w, 0);
+        bind_text(&b[0], "paid", &l[0]);
+        bind_int(&b[1], &session_id);
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return rollback_for(w, mysql_stmt_errno(st));
+    }
+    /* 7. */
+    if (mysql_query(w->db, SQL_COMMIT) != 0) return FAILED;
+    return DONE;
+}
+
+static const char ANSWER_OK[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"received\":true}";
+
+static void answer_error(FCGX_Request *r, const char *status, const char *name, const char *message) {
+    FCGX_FPrintF(r->out,
+                 "Status: %s\r\nContent-Type: application/json\r\n\r\n{\"errorName\":\"%s\",\"errorMessage\":\"%s\"}",
+                 status, name, message);
+}
+
+/* Escapes a header value for the headers JSON column. */
+static void json_string(const char *in, char *out, size_t cap) {
+    size_t n = 0;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 8 < cap; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", *p);
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n++] = '"';
+    out[n] = 0;
+}
+
+static void handle(Worker *w, FCGX_Request *r, char *body, size_t cap) {
+    const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+    if (method == NULL || strcmp(method, "POST") != 0) { /* GET /api/health and the like: no database work */
+        FCGX_PutS("Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"ok\"}", r->out);
+        FCGX_Finish_r(r);
+        return;
+    }
+    size_t len = 0;
+    int n;
+    while (len < cap - 1 && (n = FCGX_GetStr(body + len, (int)(cap - 1 - len), r->in)) > 0) len += (size_t)n;
+    body[len] = 0;
+    const char *signature = FCGX_GetParam("HTTP_STRIPE_SIGNATURE", r->envp);
+    Event e;
+    if (signature == NULL || parse_event(body, len, &e) != 0) {
+        answer_error(r, "400 Bad Request", "BadRequestException", "body is not a Stripe event");
+        FCGX_Finish_r(r);
+        return;
+    }
+    char headers_json[1200], quoted[1100];
+    json_string(signature, quoted, sizeof quoted);
+    snprintf(headers_json, sizeof headers_json, "{\"Stripe-Signature\":%s}", quoted);
+
+    Claimed pushed = {.id = 0};
+    int result = FAILED;
+    for (int run = 0; run <= DEADLOCK_RERUNS; run++) {
+        if (w->db == NULL && (w->db = connect_db()) == NULL) break;
+        Session s;
+        int found = e.session_public_id[0] ? find_session(w, e.session_public_id, &s) : 0;
+        if (found < 0) {
+            unsigned int err = mysql_errno(w->db);
+            if (err == 2006 || err == 2013) drop_db(w);
+            break;
+        }
+        int ours = found == 1 && strcmp(s.gateway, "stripe") == 0 && strcmp(e.uid, s.uid) == 0 &&
+                   (s.external_null || strcmp(s.external_id, e.intent_id) == 0) && strcmp(e.status, "succeeded") == 0;
+        result = confirm(w, &e, body, (unsigned long)len, headers_json, ours ? &s : NULL, &pushed);
+        if (result != RERUN) break;
+    }
+    if (result == DONE || result == DUPLICATE) {
+        FCGX_PutS(ANSWER_OK, r->out);
+    } else {
+        if (w->db != NULL && (mysql_errno(w->db) == 2006 || mysql_errno(w->db) == 2013)) drop_db(w);
+        answer_error(r, "503 Service Unavailable", "ServiceUnavailableException", "database");
+    }
+    FCGX_Finish_r(r);
+    if (pushed.id != 0) enqueue(&pushed); /* after the answer, as RequestWorker.didFinish hands rows over */
+}
+
+static void *worker(void *arg) {
+    Worker w = {.rng = (unsigned long long)(uintptr_t)arg * 0x9E3779B97F4A7C15ULL ^ (unsigned long long)getpid()};
+    if (w.rng == 0) w.rng = 1;
+    mysql_thread_init();
+    w.db = connect_db();
+    FCGX_Request request;
+    FCGX_InitRequest(&request, listen_fd, 0);
+    static __thread char body[1 << 20];
+    for (;;) {
+        if (responder_accept(&request) < 0) break;
+        handle(&w, &request, body, sizeof body);
+    }
+    drop_db(&w);
+    mysql_thread_end();
+    return NULL;
+}
+
+/* RETAIL_API_URL: http://<ipv4>[:port]/path */
+static int parse_retail(void) {
+    const char *url = getenv("RETAIL_API_URL");
+    const char *key = getenv("RETAIL_API_KEY");
+    if (url == NULL || key == NULL || strncmp(url, "http://", 7) != 0) return -1;
+    snprintf(retail_key, sizeof retail_key, "%s", key);
+    const char *host = url + 7;
+    const char *slash = strchr(host, '/');
+    const char *colon = strchr(host, ':');
+    int has_port = colon != NULL && (slash == NULL || colon < slash);
+    size_t host_len = has_port ? (size_t)(colon - host) : slash ? (size_t)(slash - host) : strlen(host);
+    if (host_len == 0 || host_len >= sizeof retail_host) return -1;
+    memcpy(retail_host, host, host_len);
+    retail_host[host_len] = 0;
+    if (has_port) retail_port = atoi(colon + 1);
+    snprintf(retail_path, sizeof retail_path, "%s", slash ? slash : "");
+    size_t path_len = strlen(retail_path);
+    while (path_len > 0 && retail_path[path_len - 1] == '/') retail_path[--path_len] = 0;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *fcgi_path;
+    int threads;
+    int status = responder_start("contract", argc, argv, &fcgi_path, &threads);
+    if (status != 0) return status;
+    const char *sync_env = getenv("SYNC_THREADS");
+    int sync_threads = (sync_env != NULL && *sync_env) ? atoi(sync_env) : 4;
+    if (sync_threads < 1 || sync_threads > 64) {
+        fprintf(stderr, "contract: SYNC_THREADS must be 1..64\n");
+        return 64;
+    }
+    if (parse_retail() != 0) {
+        fprintf(stderr, "contract: RETAIL_API_URL (http://<ipv4>:<port>/path) and RETAIL_API_KEY are required\n");
+        return 64;
+    }
+    MYSQL *probe = connect_db();
+    if (probe == NULL) return 1;
+    mysql_close(probe);
+    listen_fd = responder_listen("contract", fcgi_path);
+    if (listen_fd < 0) return 1;
+    sigset_t stop_signals;
+    responder_block_stop_signals(&stop_signals);
+
+    pthread_t id;
+    for (int i = 0; i < sync_threads; i++) {
+        if (pthread_create(&id, NULL, sync_worker, NULL) != 0) return 1;
+    }
+    for (int i = 0; i < threads; i++) {
+        if (pthread_create(&id, NULL, worker, (void *)(uintptr_t)(i + 1)) != 0) {
+            fprintf(stderr, "contract: pthread_create failed\n");
+            return 1;
+        }
+    }
+    fprintf(stderr, "contract: %d threads, %d sync threads on %s; Retail %s:%d%s\n", threads, sync_threads, fcgi_path,
+            retail_host, retail_port, retail_path);
+    int received = responder_wait_stop(&stop_signals);
+    pthread_mutex_lock(&q_mutex);
+    fprintf(stderr, "contract: signal %d, exiting (queued %d, dropped %llu, push failures %llu)\n", received, q_count,
+            dropped, __atomic_load_n(&push_failures, __ATOMIC_RELAXED));
+    pthread_mutex_unlock(&q_mutex);
+    unlink(fcgi_path);
+    _exit(0);
+}
