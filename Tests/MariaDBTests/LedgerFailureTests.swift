@@ -94,8 +94,12 @@ import Testing
         let connection = ResultBox<Int64>()
         let result = ResultBox<Result<LedgerOutcome, LedgerError>>()
         let done = DispatchSemaphore(value: 0)
+        // Its lock waits must outlast this test's steps on a loaded machine: a lock-wait timeout (1205) is retried
+        // like a deadlock and would use up the reruns before the cycle is even made.
+        var patient = database.configuration
+        patient.lockWaitTimeoutSeconds = 60
         Self.applyInBackground(
-            database.configuration, Self.refund("evt_deadlock", paymentID: "re_deadlock", cents: 300),
+            patient, Self.refund("evt_deadlock", paymentID: "re_deadlock", cents: 300),
             connection: connection, result: result, done: done)
         try Self.waitUntil("the ledger has a connection") { connection.value != nil }
         let ledgerConnection = try #require(connection.value)

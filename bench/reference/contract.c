@@ -48,16 +48,12 @@
  * THE STATEMENTS — today's per-delivery shape of payments-fcgi (keep in step with Sources/PaymentsStore).
  * Order per delivery, each one round trip:
  *   1. SQL_SESSION         autocommit, prepared     (StripeIntents.session -> MariaDBLedger.session(publicID:))
- *   2. SQL_BEGIN           plain query               (DatabaseSession.transaction -> Connection.begin)
- *   3. SQL_EVENT           prepared; 1062 = duplicate delivery -> SQL_ROLLBACK, answer 200
- *   4. SQL_SECOND_PAYMENT  prepared, locks the session row (MariaDBLedger.isSecondPayment)
- *   5. SQL_CREDIT          prepared, the row written claimed for push (MariaDBLedger.insertEntry with a PushClaim)
- *      (or SQL_OPERATOR_ITEM when step 4 found another payment for the session)
- *   6. SQL_SESSION_PAID    prepared (LedgerEffect.sessionUpdates)
- *   7. SQL_COMMIT          plain query
+ *   2. SQL_CONFIRM         prepared CALL of the tn_confirm_credit procedure (sql/0007; CreditConfirmation): the
+ *      event row, the second-payment check under the session's row lock, the credit written claimed for push (or
+ *      the operator item), the session update and the COMMIT, in one round trip; its one result row says which.
+ *   An event without a session (ignored) takes the statement path: SQL_BEGIN, SQL_EVENT, SQL_COMMIT.
  *   after FCGX_Finish_r, on a sync thread: the Retail push, then SQL_SYNCED_HEAD + n x SQL_SYNCED_MATCH joined by
  *   SQL_SYNCED_JOIN (SyncStore.markSynced, one statement per batch).
- * When the confirmation becomes one CALL, replace steps 2-7 here and in confirm() below.
  * ================================================================================================================ */
 static const char *const SQL_SESSION_SETUP[] = {
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
@@ -71,19 +67,7 @@ static const char SQL_BEGIN[] = "START TRANSACTION";
 static const char SQL_EVENT[] =
     "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
     "outcome) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)";
-static const char SQL_SECOND_PAYMENT[] =
-    "SELECT (SELECT payment_id FROM tn_payments WHERE session_id = s.id AND refund_of IS NULL "
-    "AND payment_id <> ? LIMIT 1) FROM payment_sessions s WHERE s.id = ? FOR UPDATE";
-static const char SQL_CREDIT[] =
-    "INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, "
-    "refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token) "
-    "VALUES (?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, ?, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, "
-    "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)";
-static const char SQL_OPERATOR_ITEM[] =
-    "INSERT INTO operator_items (gateway, reference, reason, payload, created_at) "
-    "VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))";
-static const char SQL_SESSION_PAID[] =
-    "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
+static const char SQL_CONFIRM[] = "CALL tn_confirm_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SYNCED_HEAD[] =
@@ -93,7 +77,6 @@ static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
 /* ============================================================================================================= */
-
 
 /* ------------------------------------------------------------------------------------------------ database */
 
@@ -142,11 +125,6 @@ static void bind_int(MYSQL_BIND *b, long long *value) {
     memset(b, 0, sizeof *b);
     b->buffer_type = MYSQL_TYPE_LONGLONG;
     b->buffer = value;
-}
-
-static void bind_null(MYSQL_BIND *b) {
-    memset(b, 0, sizeof *b);
-    b->buffer_type = MYSQL_TYPE_NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------ JSON */
@@ -498,12 +476,12 @@ static void *sync_worker(void *arg) {
 
 typedef struct {
     MYSQL *db;
-    MYSQL_STMT *session, *event, *second, *credit, *operator_item, *session_paid;
+    MYSQL_STMT *session, *event, *confirm;
     unsigned long long rng;
 } Worker;
 
 static void drop_db(Worker *w) {
-    MYSQL_STMT **all[] = {&w->session, &w->event, &w->second, &w->credit, &w->operator_item, &w->session_paid};
+    MYSQL_STMT **all[] = {&w->session, &w->event, &w->confirm};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (*all[i] != NULL) mysql_stmt_close(*all[i]);
         *all[i] = NULL;
@@ -581,99 +559,92 @@ static int rollback_for(Worker *w, unsigned int err) {
     return (err == 1213 || err == 1205) ? RERUN : FAILED;
 }
 
-/* Steps 2-7: one transaction; fills *pushed when a claimed credit was written. */
+/* Step 2: the confirmation; fills *pushed when a claimed credit was written. */
 static int confirm(Worker *w, const Event *e, const char *body, unsigned long body_len, const char *headers_json,
                    const Session *s, Claimed *pushed) {
-    if (mysql_query(w->db, SQL_BEGIN) != 0) return FAILED;
-    /* 3. the event row */
-    MYSQL_STMT *st = stmt(w, &w->event, SQL_EVENT);
-    if (st == NULL) return rollback_for(w, 0);
-    const char *outcome = s != NULL ? "credited" : "ignored";
-    unsigned long l[8];
-    MYSQL_BIND b[8];
+    unsigned long l[15];
+    MYSQL_BIND b[15];
+    if (s == NULL) {
+        /* An ignored event: the event row alone, on the statement path. */
+        if (mysql_query(w->db, SQL_BEGIN) != 0) return FAILED;
+        MYSQL_STMT *st = stmt(w, &w->event, SQL_EVENT);
+        if (st == NULL) return rollback_for(w, 0);
+        bind_text(&b[0], "stripe", &l[0]);
+        bind_text(&b[1], e->event_id, &l[1]);
+        bind_text(&b[2], e->event_type, &l[2]);
+        l[3] = body_len;
+        bind_bytes(&b[3], body, &l[3]);
+        bind_text(&b[4], headers_json, &l[4]);
+        bind_text(&b[5], "ignored", &l[5]);
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+            unsigned int err = mysql_stmt_errno(st);
+            if (err == 1062) {
+                mysql_query(w->db, SQL_ROLLBACK);
+                return DUPLICATE;
+            }
+            return rollback_for(w, err);
+        }
+        return mysql_query(w->db, SQL_COMMIT) != 0 ? FAILED : DONE;
+    }
+    MYSQL_STMT *st = stmt(w, &w->confirm, SQL_CONFIRM);
+    if (st == NULL) return FAILED;
+    long long amount = e->amount, lease = PUSH_LEASE_SECONDS, token = next_token(w), session_id = s->id;
     bind_text(&b[0], "stripe", &l[0]);
     bind_text(&b[1], e->event_id, &l[1]);
     bind_text(&b[2], e->event_type, &l[2]);
     l[3] = body_len;
     bind_bytes(&b[3], body, &l[3]);
     bind_text(&b[4], headers_json, &l[4]);
-    bind_text(&b[5], outcome, &l[5]);
+    bind_text(&b[5], "credited", &l[5]);
+    bind_text(&b[6], e->intent_id, &l[6]);
+    bind_text(&b[7], s->uid, &l[7]);
+    bind_text(&b[8], "stripe", &l[8]);
+    bind_int(&b[9], &amount);
+    bind_int(&b[10], &session_id);
+    bind_int(&b[11], &lease);
+    bind_int(&b[12], &token);
+    bind_int(&b[13], &session_id);
+    bind_text(&b[14], "paid", &l[14]);
     if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+        /* The procedure rolled back before the error reached us: a deadlock is simply run again. */
         unsigned int err = mysql_stmt_errno(st);
-        if (err == 1062) {
-            mysql_query(w->db, SQL_ROLLBACK);
-            return DUPLICATE;
-        }
-        return rollback_for(w, err);
+        return (err == 1213 || err == 1205) ? RERUN : FAILED;
     }
-    if (s != NULL) {
-        /* 4. another payment for this session? (locks the session row) */
-        st = stmt(w, &w->second, SQL_SECOND_PAYMENT);
-        if (st == NULL) return rollback_for(w, 0);
-        long long session_id = s->id;
-        bind_text(&b[0], e->intent_id, &l[0]);
-        bind_int(&b[1], &session_id);
-        char other[256];
-        unsigned long other_len = 0;
-        my_bool other_null = 1;
-        MYSQL_BIND out;
-        memset(&out, 0, sizeof out);
-        out.buffer_type = MYSQL_TYPE_STRING, out.buffer = other, out.buffer_length = sizeof other;
-        out.length = &other_len, out.is_null = &other_null;
-        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0 || mysql_stmt_bind_result(st, &out) != 0)
-            return rollback_for(w, mysql_stmt_errno(st));
-        int rc = mysql_stmt_fetch(st);
-        int second = (rc == 0 || rc == MYSQL_DATA_TRUNCATED) && !other_null;
-        while (rc == 0 || rc == MYSQL_DATA_TRUNCATED) rc = mysql_stmt_fetch(st);
-        mysql_stmt_free_result(st);
-        if (second) {
-            /* 5'. an operator item instead of a second credit */
-            st = stmt(w, &w->operator_item, SQL_OPERATOR_ITEM);
-            if (st == NULL) return rollback_for(w, 0);
-            char payload[96];
-            snprintf(payload, sizeof payload, "session=%lld amount=%lld", s->id, e->amount);
-            bind_text(&b[0], "stripe", &l[0]);
-            bind_text(&b[1], e->intent_id, &l[1]);
-            bind_text(&b[2], "second-payment", &l[2]);
-            bind_text(&b[3], payload, &l[3]);
-            if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
-                return rollback_for(w, mysql_stmt_errno(st));
-        } else {
-            /* 5. the credit, written claimed for push */
-            st = stmt(w, &w->credit, SQL_CREDIT);
-            if (st == NULL) return rollback_for(w, 0);
-            long long amount = e->amount, lease = PUSH_LEASE_SECONDS, token = next_token(w);
-            bind_text(&b[0], e->intent_id, &l[0]);
-            bind_text(&b[1], s->uid, &l[1]);
-            bind_text(&b[2], "stripe", &l[2]);
-            bind_int(&b[3], &amount);
-            bind_int(&b[4], &session_id);
-            bind_null(&b[5]);
-            bind_int(&b[6], &lease);
-            bind_int(&b[7], &token);
-            if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
-                unsigned int err = mysql_stmt_errno(st);
-                if (err != 1062) return rollback_for(w, err);
-                /* already present (a duplicate payment id): nothing to push; the session update still runs */
-            } else {
-                pushed->id = (long long)mysql_stmt_insert_id(st);
-                pushed->token = token;
-                pushed->amount = amount;
-                snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
-                snprintf(pushed->uid, sizeof pushed->uid, "%s", s->uid);
-            }
+    char result[32] = {0};
+    long long row_id = 0;
+    unsigned long result_len = 0, row_len = 0;
+    my_bool result_null = 1, row_null = 1;
+    MYSQL_BIND out[2];
+    memset(out, 0, sizeof out);
+    out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = result, out[0].buffer_length = sizeof result - 1;
+    out[0].length = &result_len, out[0].is_null = &result_null;
+    out[1].buffer_type = MYSQL_TYPE_LONGLONG, out[1].buffer = &row_id, out[1].length = &row_len;
+    out[1].is_null = &row_null;
+    if (mysql_stmt_bind_result(st, out) != 0) return FAILED;
+    int rc = mysql_stmt_fetch(st);
+    int fetched = rc == 0 || rc == MYSQL_DATA_TRUNCATED;
+    while (rc == 0 || rc == MYSQL_DATA_TRUNCATED) rc = mysql_stmt_fetch(st);
+    mysql_stmt_free_result(st);
+    /* The CALL's final status, so the connection is ready for the next statement. */
+    while (mysql_stmt_more_results(st)) {
+        int next = mysql_stmt_next_result(st);
+        if (next > 0) return FAILED;
+        if (next < 0) break;
+        if (mysql_stmt_field_count(st) > 0) {
+            mysql_stmt_store_result(st);
+            mysql_stmt_free_result(st);
         }
-        /* 6. the session is paid */
-        st = stmt(w, &w->session_paid, SQL_SESSION_PAID);
-        if (st == NULL) return rollback_for(w, 0);
-        bind_text(&b[0], "paid", &l[0]);
-        bind_int(&b[1], &session_id);
-        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
-            return rollback_for(w, mysql_stmt_errno(st));
     }
-    /* 7. */
-    if (mysql_query(w->db, SQL_COMMIT) != 0) return FAILED;
-    return DONE;
+    if (!fetched || result_null) return FAILED;
+    if (strcmp(result, "duplicate-event") == 0) return DUPLICATE;
+    if (strcmp(result, "inserted") == 0 && !row_null) {
+        pushed->id = row_id;
+        pushed->token = token;
+        pushed->amount = amount;
+        snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
+        snprintf(pushed->uid, sizeof pushed->uid, "%s", s->uid);
+    }
+    return strcmp(result, "integrity") == 0 ? FAILED : DONE;
 }
 
 static const char ANSWER_OK[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"received\":true}";
