@@ -85,16 +85,41 @@ struct PaymentsFCGICommand: ParsableCommand {
         application.start()
         let pool = WorkerPool(application: application, listener: listener, logger: logger)
         pool.start(count: server.workers)
-        SignalWatcher.start(logger: logger) { _ in pool.stop() }
+        let systemd = SystemdNotifier(environment: config.values)
+        SignalWatcher.start(logger: logger) { _ in
+            systemd.notify("STOPPING=1")
+            pool.stop()
+        }
         logger.info(
             "listening",
             metadata: ["socket": "\(listener.path ?? "fd \(listener.descriptor)")", "workers": "\(server.workers)"])
+        // The socket listens and the schema was checked against the database (Application's start-up): ready.
+        systemd.notify("READY=1\nSTATUS=serving with \(server.workers) workers")
+        Self.feedWatchdog(systemd, pool: pool, logger: logger)
 
         pool.waitUntilFinished()
         // Queued Retail pushes get what is left of the 10 s stop budget (DESIGN §11), at least one second.
         application.shutdown(deadlineSeconds: max(1, 10 - pool.secondsSinceStop))
         listener.close()
         logger.info("stopped")
+    }
+
+    /// Pings systemd's watchdog (`WatchdogSec=`) every half period while the worker pool can take requests; a pool
+    /// whose every worker is stuck stops the pings, and systemd restarts the responder.
+    private static func feedWatchdog(_ systemd: SystemdNotifier, pool: WorkerPool, logger: Logger) {
+        guard let interval = systemd.watchdogInterval else { return }
+        let thread = Thread {
+            while pool.runningCount > 0 {
+                if pool.isResponsive(within: interval * 2) {
+                    systemd.notify("WATCHDOG=1")
+                } else {
+                    logger.error("every worker is stuck in one request; the systemd watchdog is no longer fed")
+                }
+                usleep(useconds_t(min(interval, 60) * 1_000_000))
+            }
+        }
+        thread.name = "watchdog"
+        thread.start()
     }
 
     /// `--sql-dir`, else the installed directory when it exists, else `./sql`.

@@ -20,6 +20,10 @@ final class WorkerPool: Sendable {
     /// `DispatchTime` uptime in nanoseconds when `stop()` began; 0 while running.
     private let stopRequestedAt = Atomic<UInt64>(0)
     private let finished = DispatchGroup()
+    /// Workers answering a request now (the others wait in `accept()`).
+    private let busy = Atomic<Int>(0)
+    /// `DispatchTime` uptime in nanoseconds when a worker last finished a request.
+    private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
 
     init(application: Application, listener: FastCGIListener, logger: Logger) {
         self.application = application
@@ -57,6 +61,15 @@ final class WorkerPool: Sendable {
             listener.wakeAcceptors()
             usleep(20_000)
         }
+    }
+
+    /// Whether the pool can still take requests: a worker waits in `accept()`, or one finished a request within the
+    /// last `seconds`. False means every worker has been stuck in one request that long (the systemd watchdog then
+    /// stops being fed and restarts the responder).
+    func isResponsive(within seconds: Double) -> Bool {
+        if busy.load(ordering: .acquiring) < runningCount { return true }
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- lastFinished.load(ordering: .acquiring)
+        return Double(elapsed) / 1e9 < seconds
     }
 
     /// Seconds since `stop()` began (0 when it has not).
@@ -97,7 +110,10 @@ final class WorkerPool: Sendable {
             }
             guard accepted else { return }
             consecutiveFailures = 0
+            busy.add(1, ordering: .releasing)
             serve(slot, worker: worker)
+            lastFinished.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+            busy.subtract(1, ordering: .releasing)
         }
     }
 
