@@ -249,10 +249,15 @@ final class PlainHTTPConnection: @unchecked Sendable {
         else { return nil }
         let minor = parts[0].reversed().starts(with: "0.1".utf8) ? 0 : 1
         var headers: [String: String] = [:]
+        headers.reserveCapacity(lines.count)
         let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         for line in lines.dropFirst() where !line.isEmpty {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = String(decoding: line[..<colon].map(PlainHTTPTarget.asciiLowercased), as: UTF8.self)
+            let nameBytes = line[..<colon]
+            let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
+                _ = buffer.initialize(from: nameBytes.lazy.map(PlainHTTPTarget.asciiLowercased))
+                return nameBytes.count
+            }
             var value = line[(colon + 1)...].drop(while: isBlank)
             while let last = value.last, isBlank(last) { value = value.dropLast() }
             let trimmed = String(decoding: value, as: UTF8.self)

@@ -4,13 +4,14 @@
 /// selection) and applies to every item of an array; values that are neither objects nor arrays are kept whole.
 public indirect enum JSONSelection: Sendable {
     case whole
-    case members([String: JSONSelection])
+    /// A handful of keys: looked up linearly, which is cheaper than hashing every key of the parsed object.
+    case members(KeyValuePairs<String, JSONSelection>)
 
     /// The selection of member `key`, or nil when the member is left out.
     func member(_ key: String) -> JSONSelection? {
         switch self {
         case .whole: return .whole
-        case let .members(members): return members[key]
+        case let .members(members): return members.first { $0.key == key }?.value
         }
     }
 
