@@ -132,20 +132,35 @@ public final class FastCGIRequest {
         guard let stream = request.pointee.out else {
             throw FastCGIError(operation: "FCGX_PutStr", code: -1, systemError: 0, detail: "no output stream")
         }
-        var head = "Status: \(status) \(HTTPReasonPhrase.phrase(for: status))\r\n"
+        // Built as bytes in one buffer, head and body, written with one call.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + body.count)
+        func add(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        add("Status: ")
+        add(String(status))
+        add(" ")
+        add(HTTPReasonPhrase.phrase(for: status))
+        add("\r\n")
         var hasLength = false
         for (name, value) in headers {
             let cleanName = Self.headerSafe(name)
             guard !cleanName.isEmpty else { continue }
             if cleanName.lowercased() == "content-length" { hasLength = true }
-            head += cleanName + ": " + Self.headerSafe(value) + "\r\n"
+            add(cleanName)
+            add(": ")
+            add(Self.headerSafe(value))
+            add("\r\n")
         }
         // 1xx, 204 and 304 never carry a body, and HTTP forbids Content-Length on 1xx and 204.
         let bodiless = (100..<200).contains(status) || status == 204 || status == 304
-        if !hasLength && !bodiless { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        try put(Array(head.utf8), to: stream)
-        try put(body, to: stream)
+        if !hasLength && !bodiless {
+            add("Content-Length: ")
+            add(String(body.count))
+            add("\r\n")
+        }
+        add("\r\n")
+        bytes += body
+        try put(bytes, to: stream)
     }
 
     /// Completes the request (`FCGX_Finish_r`): flushes the output and ends it so nginx can answer the client.
@@ -165,6 +180,7 @@ public final class FastCGIRequest {
     }
 
     private static func headerSafe(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+        guard text.utf8.contains(where: { $0 == 13 || $0 == 10 }) else { return text }
+        return String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
     }
 }

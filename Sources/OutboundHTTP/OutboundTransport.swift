@@ -22,8 +22,8 @@ public final class OutboundTransport: HTTPTransport {
 
     /// Sends `request` through the half its URL selects.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        if OutboundTransport.usesSockets(request.url) {
-            return try plain.send(request)
+        if let target = PlainHTTPTarget(request.url), target.isLoopback {
+            return try plain.send(request, target: target)
         }
         return try secure.send(request)
     }

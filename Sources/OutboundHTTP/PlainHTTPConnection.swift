@@ -238,20 +238,29 @@ final class PlainHTTPConnection: @unchecked Sendable {
 
     /// Parses `HTTP/1.x NNN reason` and the header lines; repeated headers are joined with ", ".
     static func parseHead(_ bytes: ArraySlice<UInt8>) -> Head? {
-        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line -> Substring in
-            let text = String(decoding: line, as: UTF8.self)
-            return text.hasSuffix("\r") ? text.dropLast() : Substring(text)
+        // Byte-wise: every delimiter is ASCII, and this runs for each outbound answer.
+        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line in
+            line.last == 13 ? line.dropLast() : line
         }
-        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.") else { return nil }
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, let status = Int(parts[1]), (100..<1000).contains(status) else { return nil }
-        let minor = parts[0].hasSuffix("1.0") ? 0 : 1
+        guard let statusLine = lines.first, statusLine.starts(with: "HTTP/1.".utf8) else { return nil }
+        let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
+        guard parts.count >= 2, let status = Int(String(decoding: parts[1], as: UTF8.self)),
+            (100..<1000).contains(status)
+        else { return nil }
+        let minor = parts[0].reversed().starts(with: "0.1".utf8) ? 0 : 1
         var headers: [String: String] = [:]
+        headers.reserveCapacity(lines.count)
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
-            let trimmed = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let nameBytes = line[..<colon]
+            let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
+                _ = buffer.initialize(from: nameBytes.lazy.map(PlainHTTPTarget.asciiLowercased))
+                return nameBytes.count
+            }
+            var value = line[(colon + 1)...].drop(while: isBlank)
+            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            let trimmed = String(decoding: value, as: UTF8.self)
             if let existing = headers[name] {
                 headers[name] = existing + ", " + trimmed
             } else {

@@ -38,6 +38,11 @@ public final class SocketHTTPTransport: HTTPTransport {
         guard let target = PlainHTTPTarget(request.url) else {
             throw HTTPTransportError(.invalidURL, "not a plain http URL")
         }
+        return try send(request, target: target)
+    }
+
+    /// Sends `request` to its already parsed URL (`OutboundTransport` parses it once to choose this half).
+    func send(_ request: HTTPRequest, target: PlainHTTPTarget) throws -> HTTPResponse {
         let timeout = request.timeout > 0 ? request.timeout : 10
         let deadline = PlainHTTPConnection.now() + timeout
         let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
@@ -105,24 +110,42 @@ public final class SocketHTTPTransport: HTTPTransport {
 
     /// The request line, `Host`, the caller's headers (CR/LF removed) and `Content-Length`, then the body.
     static func serialize(_ request: HTTPRequest, target: PlainHTTPTarget) -> [UInt8] {
-        var head = "\(clean(request.method)) \(target.pathAndQuery) HTTP/1.1\r\nHost: \(target.hostHeader)\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + request.body.count)
+        func add(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        add(clean(request.method))
+        add(" ")
+        add(target.pathAndQuery)
+        add(" HTTP/1.1\r\nHost: ")
+        add(target.hostHeader)
+        add("\r\n")
         var hasLength = false
         for (name, value) in request.headers {
             let name = clean(name)
             guard !name.isEmpty else { continue }
-            let lower = name.lowercased()
-            if lower == "host" || lower == "connection" || lower == "transfer-encoding" { continue }
-            if lower == "content-length" { hasLength = true }
-            head += name + ": " + clean(value) + "\r\n"
+            if isNamed(name, "host") || isNamed(name, "connection") || isNamed(name, "transfer-encoding") { continue }
+            if isNamed(name, "content-length") { hasLength = true }
+            add(name)
+            add(": ")
+            add(clean(value))
+            add("\r\n")
         }
         let method = request.method.uppercased()
         if !hasLength && (!request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH") {
-            head += "Content-Length: \(request.body.count)\r\n"
+            add("Content-Length: ")
+            add(String(request.body.count))
+            add("\r\n")
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
+        add("\r\n")
         bytes += request.body
         return bytes
+    }
+
+    /// Whether a header name is `lowercaseName`, ignoring ASCII case.
+    static func isNamed(_ name: String, _ lowercaseName: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        return name.utf8.count == expected.count
+            && zip(name.utf8, expected).allSatisfy { PlainHTTPTarget.asciiLowercased($0) == $1 }
     }
 
     private static func clean(_ text: String) -> String {

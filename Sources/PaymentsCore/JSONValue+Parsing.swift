@@ -13,9 +13,17 @@ extension JSONParseError: APIErrorConvertible {
 extension JSONValue {
     /// Parses UTF-8 JSON text (RFC 8259), rejecting trailing garbage and nesting deeper than 64 levels.
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, keeping: .whole)
+    }
+
+    /// Parses and checks the whole text exactly as `parse(_:)` does, but builds only the `selection`: the result
+    /// equals the full parse with every member outside the selection removed (`JSONSelection.pruning`).
+    ///
+    /// For hot paths that read a few fields of a larger body (a Stripe event): nothing is allocated for the rest.
+    public static func parse(_ bytes: [UInt8], keeping selection: JSONSelection) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
+        let value = try parser.parseValue(depth: 0, keeping: selection)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw JSONParseError(offset: parser.index, reason: "trailing data") }
         return value
@@ -42,45 +50,67 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Parses one value; what `selection` leaves out is checked the same way but not built (`.null` stands for a
+    /// value skipped whole, and its caller drops it).
+    mutating func parseValue(depth: Int, keeping selection: JSONSelection?) throws(JSONParseError) -> JSONValue {
         guard depth < 64 else { throw fail("nesting too deep") }
         guard index < bytes.count else { throw fail("unexpected end") }
+        // A skipped value (no selection) is dropped by its caller: `.null` stands for it and needs no storage.
+        guard let selection else {
+            try skipValue(depth: depth)
+            return .null
+        }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth)
-        case UInt8(ascii: "["): return try parseArray(depth: depth)
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "{"): return try parseObject(depth: depth, keeping: selection)
+        case UInt8(ascii: "["): return try parseArray(depth: depth, keeping: selection)
+        case UInt8(ascii: "\""): return .string(try parseString(keep: true))
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        default: return .number(try parseNumber())
+        default: return .number(try parseNumber(keep: true))
+        }
+    }
+
+    /// Checks one value exactly as `parseValue` would parse it, building nothing.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        switch bytes[index] {
+        case UInt8(ascii: "{"): _ = try parseObject(depth: depth, keeping: nil)
+        case UInt8(ascii: "["): _ = try parseArray(depth: depth, keeping: nil)
+        case UInt8(ascii: "\""): _ = try parseString(keep: false)
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        default: _ = try parseNumber(keep: false)
         }
     }
 
     mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
-        let expected = Array(literal.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
+        let count = literal.utf8.count
+        guard index + count <= bytes.count, bytes[index..<index + count].elementsEqual(literal.utf8) else {
             throw fail("invalid literal")
         }
-        index += expected.count
+        index += count
     }
 
-    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseObject(depth: Int, keeping selection: JSONSelection?) throws(JSONParseError) -> JSONValue {
         index += 1
         var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return selection == nil ? .null : .object(members)
         }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected key") }
-            let key = try parseString()
+            let key = try parseString(keep: selection != nil)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            members.append((key, try parseValue(depth: depth + 1)))
+            let memberSelection = selection?.member(key)
+            let value = try parseValue(depth: depth + 1, keeping: memberSelection)
+            if memberSelection != nil { members.append((key, value)) }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -89,21 +119,22 @@ private struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
             index += 1
-            return .object(members)
+            return selection == nil ? .null : .object(members)
         }
     }
 
-    mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseArray(depth: Int, keeping selection: JSONSelection?) throws(JSONParseError) -> JSONValue {
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(items)
+            return selection == nil ? .null : .array(items)
         }
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth + 1))
+            let item = try parseValue(depth: depth + 1, keeping: selection)
+            if selection != nil { items.append(item) }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -112,11 +143,11 @@ private struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
             index += 1
-            return .array(items)
+            return selection == nil ? .null : .array(items)
         }
     }
 
-    mutating func parseNumber() throws(JSONParseError) -> String {
+    mutating func parseNumber(keep: Bool) throws(JSONParseError) -> String {
         let start = index
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number") }
@@ -138,17 +169,18 @@ private struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return keep ? String(decoding: bytes[start..<index], as: UTF8.self) : ""
     }
 
     func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-    mutating func parseString() throws(JSONParseError) -> String {
+    /// Parses a string; with `keep` false it is checked the same way and "" is returned.
+    mutating func parseString(keep: Bool) throws(JSONParseError) -> String {
         index += 1
         var runStart = index
         var out = ""
         func flushRun(_ end: Int) {
-            if end > runStart { out += String(decoding: bytes[runStart..<end], as: UTF8.self) }
+            if keep, end > runStart { out += String(decoding: bytes[runStart..<end], as: UTF8.self) }
         }
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }

@@ -46,7 +46,7 @@ struct PaymentsFCGICommand: ParsableCommand {
             throw Self.configurationFailure(error)
         }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = logLevel
             return handler
         }

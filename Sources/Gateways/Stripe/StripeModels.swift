@@ -24,8 +24,8 @@ public struct StripePaymentIntent: Sendable, Equatable {
         amount = json["amount"]?.int64Value ?? 0
         amountReceived = json["amount_received"]?.int64Value ?? 0
         currency = json["currency"]?.stringValue ?? ""
-        metadataUID = json.at("metadata.uid")?.stringValue
-        metadataSessionID = json.at("metadata.session_id")?.stringValue
+        metadataUID = json["metadata"]?["uid"]?.stringValue
+        metadataSessionID = json["metadata"]?["session_id"]?.stringValue
         review = StripePaymentIntent.expandableID(json["review"])
         clientSecret = json["client_secret"]?.stringValue
     }
@@ -103,10 +103,37 @@ public struct StripeEvent: Sendable {
 
     public init?(_ json: JSONValue) {
         guard json["object"]?.stringValue == "event", let id = json["id"]?.stringValue, !id.isEmpty,
-            let type = json["type"]?.stringValue, let object = json.at("data.object")
+            let type = json["type"]?.stringValue, let object = json["data"]?["object"]
         else { return nil }
         self.id = id
         self.type = type
         self.object = object
+    }
+
+    /// Event types whose `data.object` is a PaymentIntent, read through `StripePaymentIntent` alone.
+    static let paymentIntentTypes: Set<String> = [
+        "payment_intent.amount_capturable_updated", "payment_intent.succeeded", "payment_intent.canceled",
+    ]
+
+    /// The members of a PaymentIntent event that `StripeEvent` and `StripePaymentIntent` read.
+    static let paymentIntentFields = JSONSelection.members([
+        "object": .whole, "id": .whole, "type": .whole,
+        "data": .members([
+            "object": .members([
+                "object": .whole, "id": .whole, "status": .whole, "amount": .whole, "amount_received": .whole,
+                "currency": .whole, "metadata": .members(["uid": .whole, "session_id": .whole]), "review": .whole,
+                "client_secret": .whole,
+            ])
+        ]),
+    ])
+
+    /// Reads a webhook body: PaymentIntent events (most deliveries) build only the fields read, any other type is
+    /// parsed whole. Nil when the body is not JSON or not an event.
+    static func parse(_ body: [UInt8]) -> StripeEvent? {
+        guard let json = try? JSONValue.parse(body, keeping: paymentIntentFields), let event = StripeEvent(json)
+        else { return nil }
+        if paymentIntentTypes.contains(event.type) { return event }
+        guard let full = try? JSONValue.parse(body) else { return nil }
+        return StripeEvent(full)
     }
 }

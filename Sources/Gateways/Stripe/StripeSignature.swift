@@ -26,15 +26,15 @@ public struct StripeSignature: Sendable {
         guard let header, !header.isEmpty else { throw .malformedHeader }
         var timestamp: Int64?
         var candidates: [[UInt8]] = []
-        for item in header.split(separator: ",") {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw .malformedHeader }
-            let key = StripeSignature.trimmed(parts[0])
-            let value = StripeSignature.trimmed(parts[1])
-            if key == "t" {
+        // Byte-wise: the header is ASCII, and this runs for every delivery.
+        for item in header.utf8.split(separator: UInt8(ascii: ",")) {
+            guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { throw .malformedHeader }
+            let key = StripeSignature.trimmed(item[..<equals])
+            let value = String(decoding: StripeSignature.trimmed(item[item.index(after: equals)...]), as: UTF8.self)
+            if key.elementsEqual("t".utf8) {
                 guard let t = Int64(value) else { throw .malformedHeader }
                 timestamp = t
-            } else if key == "v1", let bytes = Hex.decode(value) {
+            } else if key.elementsEqual("v1".utf8), let bytes = Hex.decode(value) {
                 candidates.append(bytes)
             }
         }
@@ -48,7 +48,8 @@ public struct StripeSignature: Sendable {
                 throw .timestampOutsideTolerance
             }
         }
-        let signedPayload = Array("\(timestamp).".utf8) + body
+        var signedPayload = Array("\(timestamp).".utf8)
+        signedPayload.append(contentsOf: body)
         for secret in secrets {
             let expected = HMAC.sha256(key: Array(secret.value.utf8), message: signedPayload)
             for candidate in candidates where constantTimeEquals(expected, candidate) {
@@ -58,11 +59,11 @@ public struct StripeSignature: Sendable {
         throw .mismatch
     }
 
-    /// The text without surrounding spaces and tabs (the header is ASCII; Foundation trimming is costly here).
-    static func trimmed(_ text: Substring) -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) })
-        else { return "" }
-        return String(text[first...last])
+    /// The bytes without surrounding spaces and tabs.
+    static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) })
+        else { return bytes[bytes.startIndex..<bytes.startIndex] }
+        return bytes[first...last]
     }
 }

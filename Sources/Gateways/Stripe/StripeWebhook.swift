@@ -17,7 +17,7 @@ struct StripeWebhook: WebhookHandling {
         } catch {
             throw WebhookRejection(error)
         }
-        guard let json = try? JSONValue.parse(context.request.body), let event = StripeEvent(json) else {
+        guard let event = StripeEvent.parse(context.request.body) else {
             throw APIError(.badRequest, "body is not a Stripe event")
         }
         return WebhookDelivery(

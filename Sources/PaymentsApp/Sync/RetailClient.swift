@@ -73,9 +73,9 @@ public struct RetailClient: Sendable {
             return .outcome(.retry(reason: "transaction: \(RetailClient.describe(error))", retryAfterSeconds: nil))
         }
         let status = response.status
+        if (200..<300).contains(status) { return .outcome(.synced) }
         let name = RetailClient.errorName(response)
         let label = RetailClient.label("transaction", status, name)
-        if (200..<300).contains(status) { return .outcome(.synced) }
         if status == 401 || status == 403 { return .outcome(.configurationError(reason: label)) }
         if status == 409 || RetailClient.meansAlreadyExists(name) { return .outcome(.synced) }
         if status == 404, name.map({ RetailClient.name($0, contains: "CustomerNotFound") }) ?? true {
@@ -96,9 +96,10 @@ public struct RetailClient: Sendable {
             return .retry(reason: "customer: \(RetailClient.describe(error))", retryAfterSeconds: nil)
         }
         let status = response.status
+        if (200..<300).contains(status) { return nil }
         let name = RetailClient.errorName(response)
         let label = RetailClient.label("customer", status, name)
-        if (200..<300).contains(status) || status == 409 || RetailClient.meansAlreadyExists(name) { return nil }
+        if status == 409 || RetailClient.meansAlreadyExists(name) { return nil }
         if status == 401 || status == 403 { return .configurationError(reason: label) }
         return RetailClient.classifyFailure(response, label: label)
     }

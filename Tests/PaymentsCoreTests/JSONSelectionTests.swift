@@ -1,0 +1,72 @@
+import PaymentsCore
+import Testing
+
+/// `JSONValue.parse(_:keeping:)` must accept and refuse exactly what the full parser does, and build exactly the
+/// selected part of the full parse.
+@Suite struct JSONSelectionTests {
+    static let event = Array(
+        #"""
+        {"id":"evt_1","object":"event","api_version":"2026-06-24","created":1700000000,"data":{"object":{"id":"pi_1",\#
+        "object":"payment_intent","amount":1500,"amount_received":1500,"client_secret":"pi_1_secret_x",\#
+        "currency":"usd","metadata":{"session_id":"s-1","uid":"u\"1\u00e9","other":[1,{"a":null}]},\#
+        "payment_method_types":["card"],"review":null,"status":"succeeded","nested":{"deep":[[1.5e3,-0.25]]}}},\#
+        "livemode":false,"request":{"id":null,"idempotency_key":"k\\\/\n"},"type":"payment_intent.succeeded"}
+        """#.utf8)
+
+    static let selection = JSONSelection.members([
+        "id": .whole, "type": .whole,
+        "data": .members([
+            "object": .members([
+                "id": .whole, "amount": .whole, "metadata": .members(["uid": .whole]), "review": .whole,
+            ])
+        ]),
+    ])
+
+    @Test func buildsOnlyTheSelectedMembers() throws {
+        let pruned = try JSONValue.parse(Self.event, keeping: Self.selection)
+        #expect(
+            pruned.serialized()
+                == #"{"id":"evt_1","data":{"object":{"id":"pi_1","amount":1500,"metadata":{"uid":"u\"1é"},"review":null}},"type":"payment_intent.succeeded"}"#
+        )
+        #expect(pruned == Self.selection.pruning(try JSONValue.parse(Self.event)))
+        #expect(try JSONValue.parse(Self.event, keeping: .whole) == JSONValue.parse(Self.event))
+    }
+
+    @Test func keepsRepeatedKeysInOrderAndAppliesToArrayItems() throws {
+        let text = Array(#"[{"a":1,"b":2,"a":3},{"b":4},5]"#.utf8)
+        let pruned = try JSONValue.parse(text, keeping: .members(["a": .whole]))
+        #expect(pruned.serialized() == #"[{"a":1,"a":3},{},5]"#)
+        #expect(pruned["a"] == nil)
+    }
+
+    /// Every prefix of the event and every single-byte change at many places: the pruned parse fails exactly when
+    /// the full one does, and otherwise equals its pruning.
+    @Test func agreesWithTheFullParserOnMutatedInput() {
+        var inputs: [[UInt8]] = (0..<Self.event.count).map { Array(Self.event[..<$0]) }
+        let replacements = Array(#"{}[]":,\ 0-.eE"#.utf8) + [0x01, 0x7F, 0xC3, 0xFF]
+        for position in stride(from: 0, to: Self.event.count, by: 3) {
+            for byte in replacements {
+                var changed = Self.event
+                changed[position] = byte
+                inputs.append(changed)
+            }
+        }
+        var failures = 0
+        var refused = 0
+        for input in inputs {
+            let full = try? JSONValue.parse(input)
+            let pruned = try? JSONValue.parse(input, keeping: Self.selection)
+            if full == nil { refused += 1 }
+            if full.map(Self.selection.pruning) != pruned { failures += 1 }
+        }
+        #expect(failures == 0)
+        // The mutations must exercise both sides.
+        #expect(refused > 100 && refused < inputs.count)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\":}", "01", "1.", "tru", "\"\\x\"", "{} x", "\"\u{01}\"", "\"\\ud800\""])
+    func rejectsMalformedJSONLikeTheFullParser(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), keeping: .members([:])) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), keeping: Self.selection) }
+    }
+}
