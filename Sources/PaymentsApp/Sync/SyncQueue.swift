@@ -15,8 +15,8 @@ import Synchronization
 /// `payments-sync` (claimed rows are handed back so the worker can release their claims). A claimed row whose lease
 /// ran (nearly) out while it waited is never pushed under that claim: it is released and claimed anew. Outcomes are
 /// recorded under the claim's token, so a push thread that was overtaken records nothing. A drain thread records
-/// the successes of consecutive claimed pushes with one statement per batch. Each drain thread owns its own
-/// `SyncStore` and shares the transport.
+/// the successes of consecutive claimed pushes with one statement per batch, at the latest before it waits for more.
+/// Each drain thread owns its own `SyncStore` and shares the transport.
 public final class SyncQueue: Sendable {
     /// Makes a thread's store; called on that thread after `MariaDBLibrary.threadInit()`.
     public typealias StoreFactory = @Sendable () throws -> SyncStore
@@ -195,7 +195,14 @@ public final class SyncQueue: Sendable {
         var synced: [SyncRow] = []
         defer { flush(&synced, pusher) }
         while true {
-            available.wait()
+            if synced.isEmpty {
+                available.wait()
+            } else if available.wait(timeout: .now()) == .timedOut {
+                // Nothing more to take right now: record the waiting successes before sleeping, so no pushed row
+                // stays marked pending (to be pushed again by payments-sync when its claim lapses).
+                flush(&synced, pusher)
+                available.wait()
+            }
             let next: Next = state.withLock { s in
                 if s.abandoned { return .exit }
                 if s.count > 0 {
