@@ -7,8 +7,11 @@
 # --workers LIST (BENCH_WORKERS, e.g. 4,8,16,32): one Stripe pass per FCGI_WORKERS value, the responder restarted
 #   with that value before each (then back to the default); the summary prints rate and p99 per value.
 # Both use bench/webhooks' run_gateway, so each pass is sized, created, signed and measured exactly as a normal
-# Stripe pass; the ceiling is measured once after them, in the same run. Uses bench/webhooks' variables and helpers
-# (sql, say, die, run_gateway, R_*, fcgi_pid, stack, bin_dir, WORKERS, out).
+# Stripe pass; right after each, the ceiling (reference.c) is measured for BENCH_SCALE_CEILING_SECONDS (5), so every
+# pass has a reference taken under the same machine load (these machines are shared: the prefill ratio is also shown
+# with each rate divided by its own ceiling), and the summary has the pages InnoDB read from disk during each pass.
+# The full ceiling is measured once after them, as usual. Uses bench/webhooks' variables and helpers (sql, say, die,
+# run_gateway, wrk_pass, rate_of, R_*, fcgi_pid, stack, bin_dir, WORKERS, out, REFERENCE_PORT).
 #
 # What scale_seed writes (explicit ids above every existing row, so the bench's own rows keep coming after them;
 # MariaDB's Sequence engine, INSERT … SELECT in chunks of BENCH_PREFILL_CHUNK rows, 50000, one commit per chunk and
@@ -23,13 +26,28 @@
 # - webhook_events: N, one per ledger row, event ids evt_seed_N (the bench's are evt_ + 24 alphanumerics), a
 #   Stripe-shaped JSON payload of about 800 bytes, the signature header as JSON, outcome 'recorded'.
 
-declare -A S_rate S_p50 S_p99 S_non2xx S_rows_ok S_fcgi_ms S_exhausted S_done S_skipped
-SCALE_KEYS=()
+declare -A S_rate S_p50 S_p99 S_non2xx S_rows_ok S_fcgi_ms S_exhausted S_done S_skipped S_ceiling S_reads
+SCALE_CEILING_SECONDS="${BENCH_SCALE_CEILING_SECONDS:-5}"
 
-# scale_keep KEY: copies the Stripe pass just measured under KEY.
+# scale_reads: InnoDB's buffer pool misses so far (pages read from disk).
+scale_reads() { sql "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_READS'"; }
+
+# scale_pass KEY: one Stripe pass (bench/webhooks' run_gateway) kept under KEY, with the pages it read from disk.
+scale_pass() {
+    local reads
+    reads="$(scale_reads)"
+    run_gateway stripe
+    S_reads[$1]="$(($(scale_reads) - reads))"
+    scale_keep "$1"
+}
+
+# scale_keep KEY: copies the Stripe pass just measured under KEY, then measures the ceiling right after it
+# (SCALE_CEILING_SECONDS on the reference), so each pass has a reference taken under the same machine load.
 scale_keep() {
     local key="$1"
-    SCALE_KEYS+=("$key")
+    wrk_pass "ceiling-$key" "$REFERENCE_PORT" /api/stripe-handleWebhookEvents "$out/ceiling-all" cycle \
+        "$SCALE_CEILING_SECONDS" stripe
+    S_ceiling[$key]="$(rate_of "ceiling-$key")"
     if [[ -n "${skipped[stripe]:-}" ]]; then
         S_skipped[$key]="${skipped[stripe]}"
         unset 'skipped[stripe]'
@@ -143,21 +161,18 @@ scale_run() {
         say "== prefill: the Stripe pass on an empty database, then with $SCALE_PREFILL rows seeded =="
         sql "SET SESSION foreign_key_checks = 0; TRUNCATE TABLE tn_payments; TRUNCATE TABLE webhook_events;
              TRUNCATE TABLE operator_items; TRUNCATE TABLE payment_sessions"
-        run_gateway stripe
-        scale_keep empty
+        scale_pass empty
         scale_seed "$SCALE_PREFILL"
         scale_settle
         SCALE_ROWS="$(sql "SELECT (SELECT COUNT(*) FROM tn_payments), (SELECT COUNT(*) FROM webhook_events)" | tr '\t' ' ')"
-        run_gateway stripe
-        scale_keep prefilled
+        scale_pass prefilled
     fi
     if ((${#SCALE_WORKERS[@]})); then
         local w
         for w in "${SCALE_WORKERS[@]}"; do
             say "== FCGI_WORKERS=$w =="
             scale_restart_responder "$w"
-            run_gateway stripe
-            scale_keep "workers=$w"
+            scale_pass "workers=$w"
         done
         scale_restart_responder "$WORKERS"
     fi
@@ -166,12 +181,14 @@ scale_run() {
 # scale_line KEY: one pass of the summary.
 scale_line() {
     if [[ -n "${S_skipped[$1]:-}" ]]; then echo "SKIPPED — ${S_skipped[$1]}"; return 0; fi
-    printf 'rate=%s req/s p50=%s ms p99=%s ms non-2xx=%s rows=%s ratio=%s fcgi-cpu/delivery=%s ms%s' \
-        "${S_rate[$1]}" "${S_p50[$1]}" "${S_p99[$1]}" "${S_non2xx[$1]}" "${S_rows_ok[$1]}" \
-        "$(ratio_of "${S_rate[$1]}")" "${S_fcgi_ms[$1]}" \
+    printf 'rate=%s req/s p50=%s ms p99=%s ms non-2xx=%s rows=%s fcgi-cpu/delivery=%s ms pages-read=%s; ceiling right after %s req/s: ratio %s%s' \
+        "${S_rate[$1]}" "${S_p50[$1]}" "${S_p99[$1]}" "${S_non2xx[$1]}" "${S_rows_ok[$1]}" "${S_fcgi_ms[$1]}" "${S_reads[$1]}" \
+        "${S_ceiling[$1]}" "$(scale_ratio "${S_rate[$1]}" "${S_ceiling[$1]}")" \
         "$( ((${S_exhausted[$1]:-0} > 0)) && echo ' (delivery files ran out: understated)')"
     echo
 }
+
+scale_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # scale_summary: the summary lines of the scale passes (inside bench/webhooks' summary, after the ceiling).
 scale_summary() {
@@ -180,9 +197,12 @@ scale_summary() {
         echo "prefill[$SCALE_PREFILL]: $(scale_line prefilled)"
         echo "          seeded $SCALE_PREFILL sessions, ledger rows and webhook events in ${SCALE_SEED_SECONDS:-?} s (payloads ${SCALE_SEED_PAYLOAD:-?} B avg); rows before the second pass (ledger, events): ${SCALE_ROWS:-?}"
         if [[ -n "${S_rate[empty]:-}" && -n "${S_rate[prefilled]:-}" ]]; then
-            local r
-            r="$(awk -v a="${S_rate[prefilled]}" -v b="${S_rate[empty]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-            echo "targets[prefill]: prefilled/empty = $r, within 10 % (>= 0.90): $(verdict "$r >= 0.9")"
+            local r n
+            r="$(scale_ratio "${S_rate[prefilled]}" "${S_rate[empty]}")"
+            n="$(awk -v a="${S_rate[prefilled]}" -v b="${S_ceiling[prefilled]}" -v c="${S_rate[empty]}" \
+                -v d="${S_ceiling[empty]}" 'BEGIN { printf "%.2f", (b > 0 && c > 0 && d > 0 ? (a / b) / (c / d) : 0) }')"
+            echo "targets[prefill]: prefilled/empty = $r, within 10 % (>= 0.90): $(verdict "$r >= 0.9");" \
+                "each to its own ceiling: $n, within 10 %: $(verdict "$n >= 0.9")"
         fi
     fi
     local w
