@@ -26,7 +26,7 @@
 # - webhook_events: N, one per ledger row, event ids evt_seed_N (the bench's are evt_ + 24 alphanumerics), a
 #   Stripe-shaped JSON payload of about 800 bytes, the signature header as JSON, outcome 'recorded'.
 
-declare -A S_rate S_p50 S_p99 S_non2xx S_rows_ok S_fcgi_ms S_exhausted S_done S_skipped S_ceiling S_reads
+declare -A S_rate S_p50 S_p99 S_non2xx S_rows_ok S_fcgi_ms S_exhausted S_done S_skipped S_ceiling S_reads S_db_ms
 SCALE_CEILING_SECONDS="${BENCH_SCALE_CEILING_SECONDS:-5}"
 
 # scale_reads: InnoDB's buffer pool misses so far (pages read from disk).
@@ -56,6 +56,9 @@ scale_keep() {
     S_rate[$key]="${R_rate[stripe]}"; S_p50[$key]="${R_p50[stripe]}"; S_p99[$key]="${R_p99[stripe]}"
     S_non2xx[$key]="${R_non2xx[stripe]}"; S_rows_ok[$key]="${R_rows_ok[stripe]}"; S_fcgi_ms[$key]="${R_fcgi_ms[stripe]}"
     S_exhausted[$key]="${R_exhausted[stripe]}"; S_done[$key]="${R_done[stripe]}"
+    # mariadbd's CPU seconds in the measured window (from bench/webhooks' CPU line) per answered delivery.
+    S_db_ms[$key]="$(awk -v s="$(sed -n 's/.*mariadbd \([0-9.]*\) s.*/\1/p' <<<"${R_cpu[stripe]}")" -v n="${R_done[stripe]}" \
+        'BEGIN { printf "%.2f", (n > 0 ? s * 1000 / n : 0) }')"
 }
 
 # scale_restart_responder WORKERS: restarts payments-fcgi with FCGI_WORKERS=WORKERS (bench settings otherwise).
@@ -137,12 +140,12 @@ scale_seed() {
                     '\",\"confirmation_method\":\"automatic\",\"created\":', FLOOR(UNIX_TIMESTAMP($at)) - 40,
                     ',\"currency\":\"usd\",\"customer\":null,\"description\":null,\"latest_charge\":\"ch_seed_', seq,
                     '\",\"livemode\":false,\"metadata\":{\"uid\":\"seed-u', LPAD(b % 50000, 5, '0'),
-                    '\",\"session_id\":\"', SUBSTR(MD5(b), 1, 8), '-', SUBSTR(MD5(b), 9, 4), '-0', SUBSTR(MD5(b), 14, 3),
+                    '\",\"session_id\":\"', SUBSTR(m, 1, 8), '-', SUBSTR(m, 9, 4), '-0', SUBSTR(m, 14, 3),
                     '\"},\"payment_method\":\"pm_', SUBSTR(m, 1, 24), '\",\"payment_method_types\":[\"card\"],',
                     '\"statement_descriptor\":null,\"status\":\"succeeded\",\"transfer_group\":null}},',
                     '\"livemode\":false,\"pending_webhooks\":1,\"request\":{\"id\":null,\"idempotency_key\":null},',
                     '\"type\":\"', IF(refund, 'charge.refunded', 'payment_intent.succeeded'), '\"}'),
-                CONCAT('{\"Stripe-Signature\":\"t=', FLOOR(UNIX_TIMESTAMP($at)), ',v1=', SHA2(m, 256), '\"}'),
+                CONCAT('{\"Stripe-Signature\":\"t=', FLOOR(UNIX_TIMESTAMP($at)), ',v1=', m, REVERSE(m), '\"}'),
                 $at - INTERVAL 50000 MICROSECOND, $at, 'recorded'
             FROM ($seqs${lo}_to_${hi}) s" || die "prefill: seeding rows $lo-$hi failed"
         if (((hi / chunk) % 4 == 0 || hi == n)); then
@@ -181,8 +184,9 @@ scale_run() {
 # scale_line KEY: one pass of the summary.
 scale_line() {
     if [[ -n "${S_skipped[$1]:-}" ]]; then echo "SKIPPED — ${S_skipped[$1]}"; return 0; fi
-    printf 'rate=%s req/s p50=%s ms p99=%s ms non-2xx=%s rows=%s fcgi-cpu/delivery=%s ms pages-read=%s; ceiling right after %s req/s: ratio %s%s' \
-        "${S_rate[$1]}" "${S_p50[$1]}" "${S_p99[$1]}" "${S_non2xx[$1]}" "${S_rows_ok[$1]}" "${S_fcgi_ms[$1]}" "${S_reads[$1]}" \
+    printf 'rate=%s req/s p50=%s ms p99=%s ms non-2xx=%s rows=%s CPU/delivery payments-fcgi %s ms mariadbd %s ms; pages read %s; ceiling right after %s req/s: ratio %s%s' \
+        "${S_rate[$1]}" "${S_p50[$1]}" "${S_p99[$1]}" "${S_non2xx[$1]}" "${S_rows_ok[$1]}" "${S_fcgi_ms[$1]}" \
+        "${S_db_ms[$1]}" "${S_reads[$1]}" \
         "${S_ceiling[$1]}" "$(scale_ratio "${S_rate[$1]}" "${S_ceiling[$1]}")" \
         "$( ((${S_exhausted[$1]:-0} > 0)) && echo ' (delivery files ran out: understated)')"
     echo
