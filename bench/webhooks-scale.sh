@@ -18,12 +18,13 @@
 # table, unique and foreign-key checks off for that session only):
 # - payment_sessions: N, 70 % stripe / 20 % paypal / 10 % cryptomus, over 50,000 uids (seed-uNNNNN), created every
 #   30 s back from now (1,000,000 rows span 347 days); public_id a version-0 UUID from md5 (UUIDv4.make never makes
-#   one); external ids pi_seed_N / PAYID-SEED-N / seed-N (the sandbox's ids have no '_seed_' / '-SEED-' / 'seed-');
+#   one); external ids (= the credits' payment ids) pi_<22 alphanumerics>_s for Stripe, <22>_s for the others,
+#   spread over the key space as real ids are (derived from md5), never equal to one (those have no '_');
 #   every 20th session expired unpaid, the one before it refunded, the rest paid.
 # - tn_payments: N, one credit per paid or refunded session (payment_id = its external id) and, in place of each
-#   expired session's row, a refund (re_seed_N, half the amount) of the credit before it (refund_of); sync_state
+#   expired session's row, a refund (re_<22>_s, half the amount) of the credit before it (refund_of); sync_state
 #   'synced' with is_synced 1, except every 1000th 'failed' (a permanent Retail refusal): none is ever pushed.
-# - webhook_events: N, one per ledger row, event ids evt_seed_N (the bench's are evt_ + 24 alphanumerics), a
+# - webhook_events: N, one per ledger row, event ids evt_<22>_s (the bench's are evt_ + 24 alphanumerics), a
 #   Stripe-shaped JSON payload of about 800 bytes, the signature header as JSON, outcome 'recorded'.
 
 declare -A S_rate S_p50 S_p99 S_non2xx S_rows_ok S_fcgi_ms S_exhausted S_done S_skipped S_ceiling S_reads S_db_ms
@@ -102,7 +103,13 @@ scale_seed() {
     eb="$(($(sql "SELECT COALESCE(MAX(id), 0) FROM webhook_events") + 1000))"
     # The row of seq s: gateway by crc32(s) % 10, uid by s % 50000, amount by s, created 30 s apart up to now.
     local gw="ELT(1 + (CRC32(b) % 10 >= 7) + (CRC32(b) % 10 >= 9), 'stripe', 'paypal', 'cryptomus')"
-    local ext="CONCAT(ELT(1 + (CRC32(b) % 10 >= 7) + (CRC32(b) % 10 >= 9), 'pi_seed_', 'PAYID-SEED-', 'seed-'), b)"
+    # Ids spread over the key space of real ones (22 base64-derived alphanumerics from md5), ending in '_s', which
+    # no id the sandbox or the fixtures make contains (they are alphanumerics after the prefix): no collision.
+    rnd() { printf "REPLACE(REPLACE(LEFT(TO_BASE64(UNHEX(MD5(CONCAT('%s', %s)))), 22), '+', 'x'), '/', 'y')" "$1" "$2"; }
+    local ext evt refund_id
+    ext="CONCAT(ELT(1 + (CRC32(b) % 10 >= 7) + (CRC32(b) % 10 >= 9), 'pi_', '', ''), $(rnd ext b), '_s')"
+    evt="CONCAT('evt_', $(rnd evt seq), '_s')"
+    refund_id="CONCAT('re_', $(rnd re b), '_s')"
     local amount="(500 + (b * 7919) % 99501)"
     local at="(@now - INTERVAL (($n - seq) * 30) SECOND)"
     local seqs="SELECT seq, IF(seq % 20 = 0, seq - 1, seq) AS b, seq % 20 = 0 AS refund, MD5(seq) AS m FROM seq_"
@@ -123,7 +130,7 @@ scale_seed() {
             INSERT INTO tn_payments (id, payment_id, uid, gateway, amount, is_synced, created_at, session_id,
                 refund_of, sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token,
                 last_sync_error, synced_at)
-            SELECT $pb + seq, IF(refund, CONCAT('re_seed_', seq), $ext), CONCAT('seed-u', LPAD(b % 50000, 5, '0')),
+            SELECT $pb + seq, IF(refund, $refund_id, $ext), CONCAT('seed-u', LPAD(b % 50000, 5, '0')),
                 $gw, IF(refund, -($amount DIV 2), $amount), seq % 1000 <> 0, $at, IF(refund, NULL, $sb + seq),
                 IF(refund, $pb + b, NULL), IF(seq % 1000 = 0, 'failed', 'synced'), IF(seq % 1000 = 0, 8, 1),
                 $at + INTERVAL 30 SECOND, NULL, NULL,
@@ -132,13 +139,13 @@ scale_seed() {
             FROM ($seqs${lo}_to_${hi}) s;
             INSERT INTO webhook_events (id, gateway, event_id, event_type, payload, headers, received_at, processed_at,
                 outcome)
-            SELECT $eb + seq, $gw, CONCAT('evt_seed_', seq), IF(refund, 'charge.refunded', 'payment_intent.succeeded'),
-                CONCAT('{\"id\":\"evt_seed_', seq, '\",\"object\":\"event\",\"api_version\":\"2024-06-20\",\"created\":',
+            SELECT $eb + seq, $gw, $evt, IF(refund, 'charge.refunded', 'payment_intent.succeeded'),
+                CONCAT('{\"id\":\"', $evt, '\",\"object\":\"event\",\"api_version\":\"2024-06-20\",\"created\":',
                     FLOOR(UNIX_TIMESTAMP($at)), ',\"data\":{\"object\":{\"id\":\"', $ext, '\",\"object\":\"payment_intent\",',
                     '\"amount\":', $amount, ',\"amount_capturable\":0,\"amount_received\":', $amount,
                     ',\"capture_method\":\"automatic\",\"client_secret\":\"', $ext, '_secret_', m,
                     '\",\"confirmation_method\":\"automatic\",\"created\":', FLOOR(UNIX_TIMESTAMP($at)) - 40,
-                    ',\"currency\":\"usd\",\"customer\":null,\"description\":null,\"latest_charge\":\"ch_seed_', seq,
+                    ',\"currency\":\"usd\",\"customer\":null,\"description\":null,\"latest_charge\":\"ch_', SUBSTR(m, 1, 24),
                     '\",\"livemode\":false,\"metadata\":{\"uid\":\"seed-u', LPAD(b % 50000, 5, '0'),
                     '\",\"session_id\":\"', SUBSTR(m, 1, 8), '-', SUBSTR(m, 9, 4), '-0', SUBSTR(m, 14, 3),
                     '\"},\"payment_method\":\"pm_', SUBSTR(m, 1, 24), '\",\"payment_method_types\":[\"card\"],',
@@ -154,7 +161,7 @@ scale_seed() {
         fi
     done
     SCALE_SEED_SECONDS="$(awk -v s="$started" -v t="$(date +%s.%N)" 'BEGIN { printf "%.0f", t - s }')"
-    SCALE_SEED_PAYLOAD="$(sql "SELECT ROUND(AVG(LENGTH(payload))) FROM webhook_events WHERE event_id LIKE 'evt\\_seed\\_%'")"
+    SCALE_SEED_PAYLOAD="$(sql "SELECT ROUND(AVG(LENGTH(payload))) FROM webhook_events WHERE event_id LIKE 'evt\\_%\\_s'")"
     say "prefill: $n rows per table seeded in $SCALE_SEED_SECONDS s (payloads ${SCALE_SEED_PAYLOAD} B on average)"
 }
 
