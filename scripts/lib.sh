@@ -16,7 +16,9 @@ tn_stack() {
         # test-NAME: a private stack an integration test starts for itself (its ports are picked free, as test's).
         test | test-[a-z0-9]*) TN_DEFAULT_HTTP_PORT=18080 TN_DEFAULT_HTTPS_PORT=18443 TN_DEFAULT_SANDBOX_BASE=18100 ;;
         soak) TN_DEFAULT_HTTP_PORT=19080 TN_DEFAULT_HTTPS_PORT=19443 TN_DEFAULT_SANDBOX_BASE=19100 ;;
-        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME or soak)" ;;
+        # instr: bench/instructions' own stack (not test-*: make test stops every test-* stack it finds).
+        instr) TN_DEFAULT_HTTP_PORT=19180 TN_DEFAULT_HTTPS_PORT=19543 TN_DEFAULT_SANDBOX_BASE=19150 ;;
+        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME, soak or instr)" ;;
     esac
     TN_RUN_DIR="$TN_REPO/.run/$TN_STACK"
     TN_ENV_FILE="$TN_RUN_DIR/payments.env"
