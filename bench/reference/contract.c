@@ -452,6 +452,13 @@ static void *sync_worker(void *arg) {
     HTTPConn conn = {.fd = -1};
     for (;;) {
         pthread_mutex_lock(&q_mutex);
+        if (q_count == 0 && n_synced > 0) {
+            /* Nothing more to take: record the waiting successes before sleeping, as SyncQueue does. */
+            pthread_mutex_unlock(&q_mutex);
+            flush_synced(&db, batch, synced, n_synced);
+            n_synced = 0;
+            pthread_mutex_lock(&q_mutex);
+        }
         while (q_count == 0) pthread_cond_wait(&q_ready, &q_mutex);
         Claimed row = queue[q_head];
         q_head = (q_head + 1) % QUEUE_SIZE;
