@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import Logging
+import PaymentsCore
 
-LoggingSystem.bootstrap(StreamLogHandler.standardError)
+let journal = LineLogHandler.stderrIsJournal(ProcessInfo.processInfo.environment)
+LoggingSystem.bootstrap { LineLogHandler(label: $0, format: .text, priorityPrefix: journal) }
 SandboxCommand.main()

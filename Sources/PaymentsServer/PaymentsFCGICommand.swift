@@ -38,15 +38,18 @@ struct PaymentsFCGICommand: ParsableCommand {
 
         let config: ConfigReader
         let logLevel: Logger.Level
+        let logFormat: LineLogHandler.Format
         do {
             let values = try EnvironmentFile.load(path: envFile ?? Self.defaultEnvFile, required: envFile != nil)
             config = ConfigReader(values)
             logLevel = try ServerConfiguration.logLevel(config)
+            logFormat = try LineLogHandler.format(config)
         } catch {
             throw Self.configurationFailure(error)
         }
+        let journal = LineLogHandler.stderrIsJournal(config.values)
         LoggingSystem.bootstrap { label in
-            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
+            var handler = LineLogHandler(label: label, format: logFormat, priorityPrefix: journal)
             handler.logLevel = logLevel
             return handler
         }

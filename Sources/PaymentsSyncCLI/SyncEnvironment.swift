@@ -36,8 +36,15 @@ struct SyncEnvironment {
                 ConfigurationError(
                     variable: "LOG_LEVEL", problem: "must be trace|debug|info|notice|warning|error|critical"))
         }
+        let format: LineLogHandler.Format
+        do {
+            format = try LineLogHandler.format(config)
+        } catch {
+            throw SyncEnvironment.fail(error)
+        }
+        let journal = LineLogHandler.stderrIsJournal(config.values)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label, format: format, priorityPrefix: journal)
             handler.logLevel = level
             return handler
         }
