@@ -125,6 +125,26 @@ extension Integration {
             }
         }
 
+        @Test("one exit-code convention: each executable exits 78 (EX_CONFIG) on a configuration error, naming it")
+        func configurationErrorsExit78() throws {
+            let stack = try PrivateStack.fresh()
+            let bad = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "itest-bad-\(TestIDs.random(8)).env")
+            try "FCGI_SOCKET=/tmp/itest-never.sock\nSANDBOX_PORT_BASE=abc\nFCGI_WORKERS=many\n".write(
+                to: bad, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: bad) }
+            let runs: [(String, [String], String)] = [
+                ("payments-fcgi", ["--env-file", bad.path, "--check-config"], "FCGI_WORKERS"),
+                ("payments-sync", ["report", "--env-file", bad.path], "DB_"),
+                ("payments-sandbox", ["serve", "--env-file", bad.path], "SANDBOX_PORT_BASE"),
+            ]
+            for (name, arguments, named) in runs {
+                let result = try Command.run(stack.env.executable(name), arguments, timeout: 30)
+                #expect(result.status == 78, "\(name): \(result)")
+                #expect(result.error.contains("\(name): ") && result.error.contains(named), "\(name): \(result)")
+            }
+        }
+
         @Test("migrate --status lists every sql/ file as applied with the checksum the database recorded")
         func migrateStatus() throws {
             let stack = try PrivateStack.fresh()

@@ -13,8 +13,14 @@ struct ControlOptions: ParsableArguments {
     func baseURL() throws -> String {
         if let control { return control.hasSuffix("/") ? String(control.dropLast()) : control }
         if let envFile {
-            let reader = ConfigReader(try EnvironmentFile.load(path: envFile, required: true))
-            return "http://127.0.0.1:\(try reader.int("SANDBOX_PORT_BASE", default: 8100, range: 1...65530))"
+            do {
+                let reader = ConfigReader(try EnvironmentFile.load(path: envFile, required: true))
+                return "http://127.0.0.1:\(try reader.int("SANDBOX_PORT_BASE", default: 8100, range: 1...65530))"
+            } catch {
+                var standardError = StandardError()
+                print("payments-sandbox: \(error)", to: &standardError)
+                throw ExitCode(ConfigurationError.exitCode)
+            }
         }
         return "http://127.0.0.1:8100"
     }

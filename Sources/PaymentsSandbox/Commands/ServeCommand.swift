@@ -16,7 +16,15 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "payments-sandbox")
         logger.logLevel = quiet ? .warning : .info
-        let configuration = try SandboxConfiguration(ConfigReader(EnvironmentFile.load(path: envFile, required: true)))
+        let configuration: SandboxConfiguration
+        do {
+            configuration = try SandboxConfiguration(ConfigReader(EnvironmentFile.load(path: envFile, required: true)))
+        } catch {
+            // The exit code every executable uses for a configuration error (78, EX_CONFIG).
+            var standardError = StandardError()
+            print("payments-sandbox: \(error)", to: &standardError)
+            throw ExitCode(ConfigurationError.exitCode)
+        }
 
         // Block the stop signals before any thread starts so every thread inherits the mask and sigwait gets them.
         var signals = sigset_t()
