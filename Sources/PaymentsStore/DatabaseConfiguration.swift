@@ -53,6 +53,18 @@ public struct DatabaseConfiguration: Sendable {
             database: try config.string("DB_NAME"))
     }
 
+    /// The account `payments-sync migrate` uses: `DB_MIGRATE_USER` and `DB_MIGRATE_PASSWORD` when set, so the schema
+    /// can be changed by an account with DDL rights while the runtime account (`DB_USER`) has none; else `DB_USER`.
+    /// - Throws: `ConfigurationError` naming the missing or malformed variable.
+    public static func migration(_ config: ConfigReader) throws(ConfigurationError) -> DatabaseConfiguration {
+        var configuration = try DatabaseConfiguration(config)
+        if let user = config.optional("DB_MIGRATE_USER") {
+            configuration.user = user
+            configuration.password = Secret(config.values["DB_MIGRATE_PASSWORD"] ?? "")
+        }
+        return configuration
+    }
+
     /// The same settings with another database name (tests create one database per suite).
     public func with(database: String) -> DatabaseConfiguration {
         var copy = self

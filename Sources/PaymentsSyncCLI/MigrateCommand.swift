@@ -6,7 +6,8 @@ import PaymentsStore
 /// `payments-sync migrate`: applies pending `sql/` files (DESIGN §6); the responder's `ExecStartPre`.
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "migrate", abstract: "Apply pending schema migrations (--status: list them, change nothing).",
+        commandName: "migrate",
+        abstract: "Apply pending schema migrations (--status: list them, change nothing), as DB_MIGRATE_USER if set.",
         discussion: "With --status the exit code is 0 when every file is applied unchanged, 1 otherwise.")
 
     @OptionGroup var options: GlobalOptions
@@ -17,9 +18,15 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         let environment = try SyncEnvironment.load(options)
         let directory = options.resolvedSQLDirectory
+        let account: DatabaseConfiguration
+        do {
+            account = try DatabaseConfiguration.migration(environment.config)
+        } catch {
+            throw SyncEnvironment.fail(error)
+        }
         do {
             if status {
-                let files = try Migrator(configuration: environment.database, directory: directory).status()
+                let files = try Migrator(configuration: account, directory: directory).status()
                 for file in files {
                     let applied = file.appliedAt.map { " applied \(RecordPrinter.utc($0))" } ?? ""
                     print(
@@ -31,7 +38,7 @@ struct MigrateCommand: ParsableCommand {
                 if pending > 0 { throw ExitCode(1) }
                 return
             }
-            let applied = try Migrator(configuration: environment.database, directory: directory).migrate()
+            let applied = try Migrator(configuration: account, directory: directory).migrate()
             if applied.isEmpty {
                 print("migrate: schema is current (\(directory))")
             } else {
