@@ -1,15 +1,35 @@
 import Foundation
+import Synchronization
 
 /// Typed, validated access to configuration values; every failure names the variable (DESIGN §9).
+///
+/// It remembers which variables were asked for (`keysRead`), so `--check-config` can name the ones in the file that
+/// nothing reads.
 public struct ConfigReader: Sendable {
     public let values: [String: String]
+    private let log = KeyLog()
 
     public init(_ values: [String: String]) { self.values = values }
 
     /// A non-empty value or nil; an empty value counts as missing.
     public func optional(_ key: String) -> String? {
-        guard let value = values[key], !value.isEmpty else { return nil }
+        guard let value = value(key), !value.isEmpty else { return nil }
         return value
+    }
+
+    /// The value as written, empty included (`DB_PASSWORD` may be empty on purpose).
+    public func value(_ key: String) -> String? {
+        log.note(key)
+        return values[key]
+    }
+
+    /// Every variable asked for so far, present or not.
+    public var keysRead: Set<String> { log.keys }
+
+    private final class KeyLog: Sendable {
+        private let read = Mutex<Set<String>>([])
+        func note(_ key: String) { _ = read.withLock { $0.insert(key) } }
+        var keys: Set<String> { read.withLock { $0 } }
     }
 
     public func string(_ key: String) throws(ConfigurationError) -> String {

@@ -29,7 +29,10 @@ struct PaymentsFCGICommand: ParsableCommand {
         help: "Directory of the sql/NNNN_*.sql migrations (default: \(installedSQLDirectory) if present, else ./sql).")
     var sqlDir: String?
 
-    @Flag(help: "Validate the configuration and the schema, then exit 0.")
+    @Flag(
+        help:
+            "Check the configuration (every problem at once, warnings for unknown variables) and the schema; exit 0 or 78."
+    )
     var checkConfig = false
 
     func run() throws {
@@ -37,11 +40,16 @@ struct PaymentsFCGICommand: ParsableCommand {
         SignalWatcher.blockInCallingThread()
 
         let config: ConfigReader
+        do {
+            config = ConfigReader(
+                try EnvironmentFile.load(path: envFile ?? Self.defaultEnvFile, required: envFile != nil))
+        } catch {
+            throw Self.configurationFailure(error)
+        }
+        if checkConfig { try checkEveryPart(config) }
         let logLevel: Logger.Level
         let logFormat: LineLogHandler.Format
         do {
-            let values = try EnvironmentFile.load(path: envFile ?? Self.defaultEnvFile, required: envFile != nil)
-            config = ConfigReader(values)
             logLevel = try ServerConfiguration.logLevel(config)
             logFormat = try LineLogHandler.format(config)
         } catch {
@@ -123,6 +131,30 @@ struct PaymentsFCGICommand: ParsableCommand {
         }
         thread.name = "watchdog"
         thread.start()
+    }
+
+    /// `--check-config`: prints every problem of every part of the configuration and the warnings (unknown
+    /// variables, `*_ENABLED` of gateways that do not exist) before the schema is checked.
+    /// - Throws: `ExitCode(78)` when there is any problem.
+    private func checkEveryPart(_ config: ConfigReader) throws {
+        let path = envFile ?? Self.defaultEnvFile
+        let fileKeys = Set(((try? EnvironmentFile.load(path: path, required: false, environment: [:])) ?? [:]).keys)
+        let check = ConfigurationCheck(
+            config: config, fileKeys: fileKeys,
+            extraChecks: [
+                { _ = try ServerConfiguration.logLevel(config) },
+                {
+                    _ = try ServerConfiguration.listen(
+                        config, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
+                },
+                { _ = try ServerConfiguration.workers(config) },
+            ])
+        for warning in check.warnings { Self.printError("warning: \(warning)") }
+        guard check.isValid else {
+            for problem in check.problems { Self.printError(problem) }
+            Self.printError("\(check.problems.count) configuration problem(s)")
+            throw ExitCode(ConfigurationError.exitCode)
+        }
     }
 
     /// `--sql-dir`, else the installed directory when it exists, else `./sql`.

@@ -23,17 +23,24 @@ struct ServerConfiguration: Sendable {
     ///   - inheritedDescriptor: the systemd descriptor, when one was passed.
     /// - Throws: `ConfigurationError` naming the variable.
     init(_ config: ConfigReader, inheritedDescriptor: Int32?) throws(ConfigurationError) {
-        if let inheritedDescriptor {
-            listen = .inherited(descriptor: inheritedDescriptor)
-        } else {
-            let path = try config.string("FCGI_SOCKET")
-            guard path.hasPrefix("/") else {
-                throw ConfigurationError(variable: "FCGI_SOCKET", problem: "must be an absolute path")
-            }
-            listen = .socket(path: path, mode: try Self.mode(config))
-        }
-        workers = try config.int("FCGI_WORKERS", default: 16, range: 1...256)
+        listen = try Self.listen(config, inheritedDescriptor: inheritedDescriptor)
+        workers = try Self.workers(config)
         logLevel = try Self.logLevel(config)
+    }
+
+    /// The listening socket: the inherited descriptor, else `FCGI_SOCKET` (absolute) with `FCGI_SOCKET_MODE`.
+    static func listen(_ config: ConfigReader, inheritedDescriptor: Int32?) throws(ConfigurationError) -> Listen {
+        if let inheritedDescriptor { return .inherited(descriptor: inheritedDescriptor) }
+        let path = try config.string("FCGI_SOCKET")
+        guard path.hasPrefix("/") else {
+            throw ConfigurationError(variable: "FCGI_SOCKET", problem: "must be an absolute path")
+        }
+        return .socket(path: path, mode: try Self.mode(config))
+    }
+
+    /// `FCGI_WORKERS` (16, 1...256).
+    static func workers(_ config: ConfigReader) throws(ConfigurationError) -> Int {
+        try config.int("FCGI_WORKERS", default: 16, range: 1...256)
     }
 
     /// `LOG_LEVEL` alone, needed before everything else so the logger exists to report the rest.

@@ -49,7 +49,7 @@ public struct DatabaseConfiguration: Sendable {
         }
         self.init(
             endpoint: endpoint, user: try config.string("DB_USER"),
-            password: Secret(config.values["DB_PASSWORD"] ?? ""),
+            password: Secret(config.value("DB_PASSWORD") ?? ""),
             database: try config.string("DB_NAME"))
     }
 
@@ -60,7 +60,7 @@ public struct DatabaseConfiguration: Sendable {
         var configuration = try DatabaseConfiguration(config)
         if let user = config.optional("DB_MIGRATE_USER") {
             configuration.user = user
-            configuration.password = Secret(config.values["DB_MIGRATE_PASSWORD"] ?? "")
+            configuration.password = Secret(config.value("DB_MIGRATE_PASSWORD") ?? "")
         }
         return configuration
     }

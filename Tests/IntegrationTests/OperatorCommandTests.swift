@@ -145,6 +145,37 @@ extension Integration {
             }
         }
 
+        @Test("--check-config reports every problem at once, and warns on unknown variables and unknown *_ENABLED")
+        func checkConfigReportsEverything() throws {
+            let stack = try PrivateStack.fresh()
+            let directory = FileManager.default.temporaryDirectory
+            let broken = directory.appendingPathComponent("itest-check-\(TestIDs.random(8)).env")
+            try "FCGI_SOCKET=relative.sock\nFCGI_WORKERS=many\nLOG_LEVEL=loud\nDB_SOCKET=/tmp/x.sock\nDB_USER=u\n"
+                .write(to: broken, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: broken) }
+            let failed = try Command.run(
+                stack.env.executable("payments-fcgi"), ["--check-config", "--env-file", broken.path], timeout: 30)
+            #expect(failed.status == 78, "\(failed)")
+            for named in [
+                "LOG_LEVEL", "FCGI_SOCKET", "FCGI_WORKERS", "DB_NAME", "PUBLIC_BASE_URL", "FIREBASE_PROJECT_ID",
+            ] {
+                #expect(failed.error.contains(named), "\(named) not reported: \(failed)")
+            }
+
+            // The stack's own (valid) file plus a typo and a gateway that does not exist: OK, with warnings.
+            let original = try String(contentsOfFile: stack.env.envFilePath, encoding: .utf8)
+            let extended = directory.appendingPathComponent("itest-check-ok-\(TestIDs.random(8)).env")
+            try (original + "\nRETAIL_API_KYE=typo\nBITPAY_ENABLED=true\n")
+                .write(to: extended, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: extended) }
+            let passed = try Command.run(
+                stack.env.executable("payments-fcgi"),
+                ["--check-config", "--env-file", extended.path, "--sql-dir", stack.env.repo + "/sql"], timeout: 60)
+            #expect(passed.status == 0 && passed.output.contains("configuration OK"), "\(passed)")
+            #expect(passed.error.contains("RETAIL_API_KYE is not a variable tn-payments reads"), "\(passed)")
+            #expect(passed.error.contains("BITPAY_ENABLED: no gateway of this name exists"), "\(passed)")
+        }
+
         @Test("migrate --status lists every sql/ file as applied with the checksum the database recorded")
         func migrateStatus() throws {
             let stack = try PrivateStack.fresh()
