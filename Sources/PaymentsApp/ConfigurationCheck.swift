@@ -23,17 +23,15 @@ public struct ConfigurationCheck: Sendable {
         let recaptcha = attempt { try RecaptchaConfiguration(config) }
         let registrations = attempt { try GatewayRegistry.enabled(in: config) } ?? []
         if let core, let firebase, let recaptcha {
-            let services = GatewayServices(
-                core: core, transport: NoTransport(),
-                authenticator: { FirebaseAuthenticator(configuration: firebase, service: $0) },
-                recaptcha: { RecaptchaVerifier(configuration: recaptcha, service: $0) })
+            let services = ServiceAssembly.services(
+                core: core, firebase: firebase, recaptcha: recaptcha, transport: NoTransport())
             for registration in registrations {
                 run { _ = try registration.make(GatewayContext(config: config, services: services)) }
             }
         } else if !registrations.isEmpty {
             warnings.append("the gateways' settings are checked once the problems above are fixed")
         }
-        warn(fileKeys: fileKeys, read: config.keysRead, config: config)
+        warn(fileKeys: fileKeys, read: config.keysRead, enabled: registrations)
     }
 
     public var isValid: Bool { problems.isEmpty }
@@ -56,11 +54,11 @@ public struct ConfigurationCheck: Sendable {
     }
 
     /// Keys of the file nothing read: unknown, or belonging to a gateway that is not enabled.
-    private mutating func warn(fileKeys: Set<String>, read: Set<String>, config: ConfigReader) {
+    private mutating func warn(fileKeys: Set<String>, read: Set<String>, enabled: [GatewayRegistration]) {
         let enableKeys = Set(GatewayRegistry.all.compactMap(\.enabledKey)).union(["RECAPTCHA_ENABLED"])
+        let enabledKeys = Set(enabled.compactMap(\.enabledKey))
         let disabled = GatewayRegistry.all.compactMap { registration -> (key: String, prefix: String)? in
-            guard let key = registration.enabledKey, config.optional(key).map({ $0 == "true" || $0 == "1" }) != true
-            else { return nil }
+            guard let key = registration.enabledKey, !enabledKeys.contains(key) else { return nil }
             return (key, String(key.dropLast("ENABLED".count)))
         }
         var unread = fileKeys.subtracting(read).sorted()

@@ -20,11 +20,7 @@ struct ServiceAssembly: Sendable {
         sync = try SyncConfiguration(config)
         let firebase = try FirebaseConfiguration(config)
         let recaptcha = try RecaptchaConfiguration(config)
-        // Firebase and reCAPTCHA get their outbound services (and circuit breakers) from the services' one table.
-        services = GatewayServices(
-            core: core, transport: transport,
-            authenticator: { FirebaseAuthenticator(configuration: firebase, service: $0) },
-            recaptcha: { RecaptchaVerifier(configuration: recaptcha, service: $0) })
+        services = Self.services(core: core, firebase: firebase, recaptcha: recaptcha, transport: transport)
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]
@@ -37,5 +33,17 @@ struct ServiceAssembly: Sendable {
         }
         self.router = router
         self.gateways = gateways
+    }
+
+    /// The shared services; Firebase and reCAPTCHA get their outbound services (and circuit breakers) from the
+    /// services' one table.
+    static func services(
+        core: CoreConfiguration, firebase: FirebaseConfiguration, recaptcha: RecaptchaConfiguration,
+        transport: any HTTPTransport
+    ) -> GatewayServices {
+        GatewayServices(
+            core: core, transport: transport,
+            authenticator: { FirebaseAuthenticator(configuration: firebase, service: $0) },
+            recaptcha: { RecaptchaVerifier(configuration: recaptcha, service: $0) })
     }
 }
