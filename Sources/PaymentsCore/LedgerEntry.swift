@@ -51,7 +51,8 @@ public struct StoredLedgerEntry: Sendable, Equatable {
     }
 }
 
-/// A delivery to record in `webhook_events`, only in the transaction that applies its effect (DESIGN §1.2).
+/// A delivery to record in `webhook_events`, only in the transaction that applies its effect (DESIGN §1.2), or one
+/// read back from it (`payments-sync events replay`).
 public struct WebhookEventRecord: Sendable {
     public var gateway: String
     public var eventID: String

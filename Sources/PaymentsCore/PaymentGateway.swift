@@ -14,6 +14,26 @@ public protocol PaymentGateway: Sendable {
     /// Re-reads an open session from the gateway and applies what it finds through the webhook code path
     /// (DESIGN §8). Throws on transient failures so the session is retried with back-off.
     func reconcile(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> ReconcileResult
+
+    /// Refunds through the gateway's own refund API (`payments-sync refund`) and books the gateway's answer as the
+    /// same fact, under the same unique key, as the webhook reporting that refund, so the row appears once whoever
+    /// sees it first. The caller has checked `refund.amount` against what the ledger says is left.
+    /// - Throws: `OperatorCommandError.notSupported` (the default), `.refused` when the gateway cannot refund this
+    ///   amount; gateway and ledger errors as they come.
+    func refund(_ refund: OperatorRefund, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome
+
+    /// Captures a payment an open review holds (`payments-sync capture`), crediting it through the same path as the
+    /// webhook and reconciliation. - Throws: `OperatorCommandError` as for `refund`.
+    func capture(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome
+
+    /// Cancels a payment an open review holds (`payments-sync cancel`) and closes its session `canceled`, as the
+    /// webhook path does. - Throws: `OperatorCommandError` as for `refund`.
+    func cancel(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome
+
+    /// Processes a stored, verified delivery again through the gateway's webhook path (`payments-sync events
+    /// replay`), without its event row: money effects go through their unique keys, so an event applied before
+    /// changes nothing. - Throws: `OperatorCommandError.notSupported` (the default) or what processing throws.
+    func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult
 }
 
 extension PaymentGateway {
@@ -21,6 +41,24 @@ extension PaymentGateway {
 
     public func reconcile(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> ReconcileResult {
         .unchanged
+    }
+
+    public func refund(_ refund: OperatorRefund, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome {
+        throw OperatorCommandError.notSupported(command: "refund", gateway: refund.payment.gateway)
+    }
+
+    public func capture(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws
+        -> OperatorCommandOutcome
+    {
+        throw OperatorCommandError.notSupported(command: "capture", gateway: session.gateway)
+    }
+
+    public func cancel(_ session: PaymentSession, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome {
+        throw OperatorCommandError.notSupported(command: "cancel", gateway: session.gateway)
+    }
+
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        throw OperatorCommandError.notSupported(command: "events replay", gateway: event.gateway)
     }
 }
 

@@ -14,6 +14,7 @@ struct PaymentsSyncCommand: ParsableCommand {
         version: BuildInfo.description,
         subcommands: [
             MigrateCommand.self, RunCommand.self, ReconcileCommand.self, RequeueCommand.self, ReportCommand.self,
-            PurgeCommand.self, ItemsCommand.self, ShowCommand.self,
+            PurgeCommand.self, ItemsCommand.self, ShowCommand.self, RefundCommand.self, CaptureCommand.self,
+            CancelCommand.self, EventsCommand.self,
         ])
 }

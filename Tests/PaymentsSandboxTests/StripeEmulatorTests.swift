@@ -98,6 +98,38 @@ struct StripeEmulatorTests {
         #expect(list["has_more"]?.boolValue == false)
     }
 
+    @Test(
+        "POST /v1/refunds: what is left by default, never more (amount_too_large, charge_already_refunded), keyed replay, refund events"
+    )
+    func createRefunds() throws {
+        let stripe = makeStripe()
+        let id = try #require(
+            try json(api(stripe, "POST", "/v1/payment_intents", "amount=1000&currency=usd"))["id"]?.stringValue)
+        _ = control(stripe, "pay", #"{"id":"\#(id)"}"#)
+        let form = "payment_intent=\(id)&amount=400&reason=requested_by_customer&metadata[operator_reason]=why"
+        let created = api(stripe, "POST", "/v1/refunds", form, key: "op-1")
+        #expect(created.status == 200)
+        let refund = try json(created)
+        #expect(refund["object"]?.stringValue == "refund" && refund["status"]?.stringValue == "succeeded")
+        #expect(refund["amount"]?.int64Value == 400 && refund["payment_intent"]?.stringValue == id)
+        #expect(refund["reason"]?.stringValue == "requested_by_customer")
+        #expect(refund.at("metadata.operator_reason")?.stringValue == "why")
+        let replay = api(stripe, "POST", "/v1/refunds", form, key: "op-1")
+        #expect(replay.body == created.body)
+        let beyond = api(stripe, "POST", "/v1/refunds", "payment_intent=\(id)&amount=601")
+        #expect(beyond.status == 400)
+        #expect(try json(beyond).at("error.code")?.stringValue == "amount_too_large")
+        #expect(api(stripe, "POST", "/v1/refunds", "payment_intent=\(id)&reason=because").status == 400)
+        #expect(api(stripe, "POST", "/v1/refunds", "amount=5").status == 400)
+        let rest = try json(api(stripe, "POST", "/v1/refunds", "payment_intent=\(id)"))
+        #expect(rest["amount"]?.int64Value == 600)
+        let none = api(stripe, "POST", "/v1/refunds", "payment_intent=\(id)&amount=1")
+        #expect(try json(none).at("error.code")?.stringValue == "charge_already_refunded")
+        let types = stripe.state.withLock { $0.events.map(\.type) }
+        #expect(
+            types.filter { $0 == "refund.created" }.count == 2 && types.filter { $0 == "charge.refunded" }.count == 2)
+    }
+
     @Test("put-refund stores a refund as given, served by GET /v1/refunds/{id}, emitting nothing")
     func putRefund() throws {
         let stripe = makeStripe()

@@ -56,6 +56,15 @@ public struct CryptomusAPI: Sendable {
         try invoice(from: post("/v1/payment/info", .object([("order_id", .string(orderID))])))
     }
 
+    /// `POST /v1/payment/refund` (`payments-sync refund`): the whole invoice goes back to the payer's `address`;
+    /// with `isSubtract` the commission is taken from the merchant's balance. Cryptomus answers an empty result and
+    /// reports the refund's end as `refund_paid` / `refund_fail` (research §1.3).
+    public func refund(uuid: String, address: String, isSubtract: Bool) throws {
+        _ = try post(
+            "/v1/payment/refund",
+            .object([("uuid", .string(uuid)), ("address", .string(address)), ("is_subtract", .bool(isSubtract))]))
+    }
+
     // MARK: - transport
 
     private func invoice(from json: JSONValue) throws -> CryptomusInvoice {

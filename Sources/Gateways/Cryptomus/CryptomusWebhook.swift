@@ -31,6 +31,14 @@ struct CryptomusWebhook: WebhookHandling {
         return WebhookDelivery(event: signed, eventID: "\(signed.uuid):\(signed.status)", eventType: signed.status)
     }
 
+    /// A stored delivery, read as `verifiedDelivery` reads one once its signature passed.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> CryptomusInvoice? {
+        guard let payload = try? JSONValue.parse(stored.payload), let invoice = CryptomusInvoice(payload) else {
+            throw APIError(.badRequest, "stored payload is not a Cryptomus payment webhook")
+        }
+        return invoice
+    }
+
     /// The facts of one verified delivery. A payment is credited only from the re-read invoice; every other status
     /// acts on the signed payload, which is final where it closes or refunds.
     func facts(for signed: CryptomusInvoice, settlement: Settlement, logger: Logger) throws -> [SettlementFact] {

@@ -85,6 +85,24 @@ public struct PayPalAPI: Sendable {
         return refund
     }
 
+    /// Payments v2 `POST /v2/payments/captures/{id}/refund` (`payments-sync refund`): `amount` in USD, the operator's
+    /// reason as `note_to_payer`, and `PayPal-Request-Id` so a retried command gets the same refund back.
+    /// See https://developer.paypal.com/docs/api/payments/v2/#captures_refund
+    public func refundCapture(_ captureID: String, amount: Money, note: String, requestID: String) throws
+        -> PayPalRefund
+    {
+        let body = JSONValue.object([
+            ("amount", .object([("value", .string(amount.decimalString)), ("currency_code", .string("USD"))])),
+            ("note_to_payer", .string(String(note.prefix(255)))),
+        ])
+        let json = try send(
+            "POST", "/v2/payments/captures/\(FormEncoding.escape(captureID))/refund", body: body, requestID: requestID)
+        guard let refund = PayPalRefund(json), refund.captureID == nil || refund.captureID == captureID else {
+            throw APIError(.gatewayUnavailable, "paypal answered an unexpected refund object")
+        }
+        return refund
+    }
+
     // MARK: - transport
 
     private func order(from json: JSONValue) throws -> PayPalOrder {

@@ -30,6 +30,14 @@ struct PayPalWebhook: WebhookHandling {
         return WebhookDelivery(event: event, eventID: event.id, eventType: event.eventType, signatureHeaders: headers)
     }
 
+    /// A stored event, read as `verifiedDelivery` reads a delivery once its signature passed.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> PayPalEvent? {
+        guard let json = try? JSONValue.parse(stored.payload), let event = PayPalEvent(json) else {
+            throw APIError(.badRequest, "stored payload is not a PayPal event")
+        }
+        return event
+    }
+
     /// The facts of one verified event, from PayPal's own copy of the resource; everything it cannot act on is
     /// ignored (recorded and acknowledged).
     func facts(for event: PayPalEvent, settlement: Settlement, logger: Logger) throws -> [SettlementFact] {

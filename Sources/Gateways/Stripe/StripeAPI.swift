@@ -77,6 +77,22 @@ public struct StripeAPI: Sendable {
         return refund
     }
 
+    /// `POST /v1/refunds` for a PaymentIntent (`payments-sync refund`): the operator's reason goes to the refund's
+    /// metadata, and `idempotencyKey` makes a retried command get the same refund back.
+    /// See https://docs.stripe.com/api/refunds/create
+    public func createRefund(paymentIntent: String, amount: Int64, reason: String, idempotencyKey: String) throws
+        -> StripeRefund
+    {
+        let form = [
+            ("payment_intent", paymentIntent), ("amount", String(amount)), ("reason", "requested_by_customer"),
+            ("metadata[operator_reason]", String(reason.prefix(500))),
+        ]
+        guard let refund = StripeRefund(try post("/v1/refunds", form: form, idempotencyKey: idempotencyKey)),
+            refund.paymentIntent == paymentIntent
+        else { throw APIError(.gatewayUnavailable, "stripe answered an unexpected refund object") }
+        return refund
+    }
+
     /// Every refund of a charge (the `charge.refunded` payload carries no refund ids).
     public func refunds(charge: String) throws -> [StripeRefund] {
         let list = try get("/v1/refunds?charge=\(FormEncoding.escape(charge))&limit=100")

@@ -26,6 +26,14 @@ struct StripeWebhook: WebhookHandling {
             checkFirst: !StripeWebhook.handledFromSignedPayload.contains(event.type))
     }
 
+    /// A stored event, read as `verifiedDelivery` reads a delivery once its signature passed.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> StripeEvent? {
+        guard let event = StripeEvent.parse(stored.payload) else {
+            throw APIError(.badRequest, "stored payload is not a Stripe event")
+        }
+        return event
+    }
+
     /// The facts of one verified event; everything it cannot act on is ignored (recorded and acknowledged).
     func facts(for event: StripeEvent, settlement: Settlement, logger: Logger) throws -> [SettlementFact] {
         let ledger = settlement.ledger

@@ -64,13 +64,13 @@ public struct Settlement {
         guard
             effect.event != nil || !effect.entries.isEmpty || !effect.sessionUpdates.isEmpty
                 || !effect.operatorItems.isEmpty
-        else { return SettlementResult(verdict: verdict) }
+        else { return SettlementResult(verdict: verdict, outcome: outcome) }
         let written = try ledger.apply(effect, claimingCreditsForPush: push?.claimsCredits ?? false)
         push?.take(written)
         if written.duplicateEvent { return SettlementResult(verdict: .duplicate, ledger: written) }
         // The ledger found the session credited meanwhile under another payment (two payments of one order at once).
         let settled = !written.secondPayments.isEmpty && written.insertedRows.isEmpty ? .operator : verdict
-        return SettlementResult(verdict: settled, ledger: written)
+        return SettlementResult(verdict: settled, ledger: written, outcome: outcome)
     }
 
     /// One fact's contribution to the effect.

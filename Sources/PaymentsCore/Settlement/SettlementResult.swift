@@ -38,10 +38,14 @@ public struct SettlementResult: Sendable, Equatable {
     public var verdict: Verdict
     /// The ledger's answer; empty when nothing needed writing.
     public var ledger: LedgerOutcome
+    /// The outcome `webhook_events.outcome` records for these facts (`credited`, `refunded`, `no-change`, …); nil
+    /// when no facts were settled.
+    public var outcome: String?
 
-    public init(verdict: Verdict, ledger: LedgerOutcome = LedgerOutcome()) {
+    public init(verdict: Verdict, ledger: LedgerOutcome = LedgerOutcome(), outcome: String? = nil) {
         self.verdict = verdict
         self.ledger = ledger
+        self.outcome = outcome
     }
 
     /// What reconciliation reports for a session settled with this result (DESIGN §8).

@@ -31,6 +31,12 @@ public protocol WebhookHandling: Sendable {
     /// How a refused delivery is answered: by default the JSON error (`error`: 401, or 403 for the allow-list) is
     /// thrown; a gateway that expects another body (Payeer's `<m_orderid>|error`) returns it with `error`'s status.
     func rejectionResponse(_ error: APIError, context: RequestContext) throws -> APIResponse
+
+    /// Reads the event of a stored delivery without verifying it again: only verified deliveries are stored, and a
+    /// signature's time window or the sender's address cannot be checked again later. Nil (the default) when the
+    /// gateway does not replay events.
+    /// - Throws: `APIError` 400 when the stored bytes are not an event.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> Event?
 }
 
 /// A verified delivery: its event, the identity it is deduplicated by, and the headers kept for audit.
@@ -65,6 +71,20 @@ extension WebhookHandling {
     public func acknowledgement(for event: Event, result: SettlementResult) -> APIResponse { .received }
 
     public func rejectionResponse(_ error: APIError, context: RequestContext) throws -> APIResponse { throw error }
+
+    public func storedEvent(_ stored: WebhookEventRecord) throws -> Event? { nil }
+
+    /// `payments-sync events replay`: the stored event's facts, stated now (re-read from the gateway where the
+    /// webhook path re-reads) and settled without an event row, so every money effect meets its unique key again.
+    public func replay(_ stored: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        guard let event = try storedEvent(stored) else {
+            throw OperatorCommandError.notSupported(command: "events replay", gateway: stored.gateway)
+        }
+        var logger = logger
+        logger[metadataKey: "event.id"] = "\(stored.eventID)"
+        let settlement = Settlement(ledger: ledger, gateway: ledgerID, logger: logger)
+        return try settlement.settle(facts(for: event, settlement: settlement, logger: logger))
+    }
 
     /// The webhook route: verify, skip duplicates, translate into facts, settle them with the event in one
     /// transaction, acknowledge (DESIGN §1.2).

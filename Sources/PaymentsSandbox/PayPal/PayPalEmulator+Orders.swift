@@ -124,6 +124,46 @@ extension PayPalEmulator {
         return status == 0 ? .drop : .json(status, json)
     }
 
+    /// `POST /v2/payments/captures/{id}/refund {amount?: {value, currency_code}, note_to_payer?}`: refunds what is left
+    /// (or `amount` of it, in the capture's currency), never more (`REFUND_AMOUNT_EXCEEDED`); a `PayPal-Request-Id`
+    /// seen before answers the refund it made. See https://developer.paypal.com/docs/api/payments/v2/#captures_refund
+    func refundCapture(_ captureID: String, _ request: SandboxRequest) throws(PayPalError) -> SandboxResponse {
+        let body = (try? JSONValue.parse(request.body)) ?? .object([])
+        var cents: Int64?
+        if let amount = body["amount"] {
+            guard let value = amount["value"]?.stringValue, let parsed = Money.exactCents(fromDecimal: value)?.cents,
+                parsed > 0
+            else {
+                throw PayPalError.invalid("/amount/value", "INVALID_PARAMETER_VALUE", "The refund amount is invalid.")
+            }
+            guard let currency = amount["currency_code"]?.stringValue else {
+                throw PayPalError.invalid(
+                    "/amount/currency_code", "MISSING_REQUIRED_PARAMETER", "A required field is missing.")
+            }
+            cents = parsed
+            let captureCurrency = state.withLock { store in
+                store.captureID(for: captureID).flatMap { store.captures[$0]?.currency }
+            }
+            if let captureCurrency, captureCurrency != currency {
+                throw PayPalError.unprocessable(
+                    "CURRENCY_MISMATCH", "The refund currency must match the currency of the capture.")
+            }
+        }
+        if let note = body["note_to_payer"]?.stringValue, note.count > 255 {
+            throw PayPalError.invalid("/note_to_payer", "INVALID_STRING_LENGTH", "The value of a field is too long.")
+        }
+        let requestID = request.header("paypal-request-id")
+        let refund = try mutate { store throws(PayPalError) in
+            if let requestID, let earlier = store.refundRequests[requestID], let refund = store.refunds[earlier] {
+                return refund.json(base: base)
+            }
+            let refund = try self.takeBack(&store, captureID: captureID, cents: cents, reversal: false, deliver: true)
+            if let requestID { store.refundRequests[requestID] = refund.id }
+            return refund.json(base: base)
+        }
+        return .json(201, refund)
+    }
+
     /// Refunds (or reverses) part or all of what is left of a capture, emitting `PAYMENT.CAPTURE.REFUNDED` / `.REVERSED`.
     func takeBack(_ store: inout PayPalStore, captureID id: String, cents: Int64?, reversal: Bool, deliver: Bool)
         throws(PayPalError)

@@ -84,20 +84,7 @@ final class PayPalEmulator: SandboxService {
                 return refund.json(base: base)
             }
         case ("POST", 5) where s[0] == "v2" && s[1] == "payments" && s[2] == "captures" && s[4] == "refund":
-            let body = (try? JSONValue.parse(request.body)) ?? .object([])
-            var cents: Int64?
-            if let value = body.at("amount.value")?.stringValue {
-                guard let parsed = Money.exactCents(fromDecimal: value)?.cents, parsed > 0 else {
-                    throw PayPalError.invalid(
-                        "/amount/value", "INVALID_PARAMETER_VALUE", "The refund amount is invalid.")
-                }
-                cents = parsed
-            }
-            let refund = try mutate { store throws(PayPalError) in
-                try self.takeBack(&store, captureID: s[3], cents: cents, reversal: false, deliver: true).json(
-                    base: base)
-            }
-            return .json(201, refund)
+            return try refundCapture(s[3], request)
         default:
             throw PayPalError(status: 404, name: "NOT_FOUND", message: "No route for \(request.method) \(request.path)")
         }

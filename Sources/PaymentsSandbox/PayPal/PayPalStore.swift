@@ -16,6 +16,8 @@ struct PayPalStore: Sendable, EventEmittingStore {
     /// `PayPal-Request-Id` → order id, per operation.
     var createRequests: [String: String] = [:]
     var captureRequests: [String: String] = [:]
+    /// `PayPal-Request-Id` of a refund call → the refund it made, so a retried call gets the same refund back.
+    var refundRequests: [String: String] = [:]
     var captureCalls: [String: Int] = [:]
     /// The `PayPal-Request-Id` of every capture call per order, in arrival order (replays included).
     var captureRequestIDs: [String: [String]] = [:]

@@ -131,6 +131,45 @@ extension StripeEmulator {
         }
     }
 
+    /// `POST /v1/refunds {payment_intent, amount?, reason?, metadata?}`: refunds what is left of the captured charge
+    /// (or `amount` of it, never more: `amount_too_large`, `charge_already_refunded`), succeeding at once, and
+    /// delivers `refund.created` and `charge.refunded` as the control hook does.
+    /// See https://docs.stripe.com/api/refunds/create
+    func createRefund(_ params: StripeParams) throws(StripeError) -> JSONValue {
+        try params.checkKnown([
+            "payment_intent", "charge", "amount", "reason", "metadata", "expand", "instructions_email", "origin",
+            "refund_application_fee", "reverse_transfer",
+        ])
+        guard let intentID = params["payment_intent"] else {
+            throw params["charge"] == nil
+                ? StripeError.missing("payment_intent")
+                : StripeError(message: "The sandbox refunds by payment_intent only.", param: "charge")
+        }
+        let amount = try params.integer("amount")
+        if let amount, amount < 1 {
+            throw StripeError(code: "amount_too_small", message: "Amount must be a positive integer.", param: "amount")
+        }
+        let reason = params["reason"]
+        if let reason, !["duplicate", "fraudulent", "requested_by_customer"].contains(reason) {
+            throw StripeError(
+                code: "parameter_invalid_string",
+                message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+                param: "reason")
+        }
+        let metadata = params.hash("metadata")
+        for (key, value) in metadata where key.count > 40 || value.count > 500 {
+            throw StripeError(
+                message: "Metadata keys are limited to 40 characters and values to 500 characters.",
+                param: "metadata[\(key)]")
+        }
+        return try mutate { store throws(StripeError) in
+            try makeRefund(
+                &store, intentID: intentID, amount: amount, status: "succeeded", reason: reason, metadata: metadata,
+                deliver: true
+            ).json
+        }
+    }
+
     /// `GET /v1/refunds?charge=…|payment_intent=…`: newest first, as Stripe lists.
     func listRefunds(_ params: StripeParams) throws(StripeError) -> JSONValue {
         try params.checkKnown([

@@ -5,27 +5,42 @@ extension StripeEmulator {
     /// the money moved (succeeded).
     func refund(_ store: inout StripeStore, _ body: JSONValue, _ deliver: Bool) throws(StripeError) -> JSONValue {
         guard let id = body["id"]?.stringValue else { throw StripeError(message: "id is required") }
-        let (intent, paidCharge) = try store.paidIntent(id)
+        let status = body["status"]?.stringValue ?? "succeeded"
+        guard status == "pending" || status == "succeeded" else {
+            throw StripeError(message: "status must be pending|succeeded")
+        }
+        return try makeRefund(
+            &store, intentID: id, amount: body["amount"]?.lenientInt, status: status, deliver: deliver
+        )
+        .json
+    }
+
+    /// Refunds part or all of what is left of a PaymentIntent's captured charge, emitting `refund.created` and, once
+    /// the money moved (succeeded), `charge.refunded`: shared by the control hook and `POST /v1/refunds`.
+    func makeRefund(
+        _ store: inout StripeStore, intentID: String, amount requested: Int64?, status: String, reason: String? = nil,
+        metadata: [(String, String)] = [], deliver: Bool
+    ) throws(StripeError) -> StripeRefund {
+        let (intent, paidCharge) = try store.paidIntent(intentID)
         var charge = paidCharge
         guard charge.captured else {
             throw StripeError(message: "Charge \(charge.id) is not captured; cancel the PaymentIntent instead.")
         }
         let remaining = charge.amountCaptured - store.reservedRefunds(charge: charge.id)
-        let amount = body["amount"]?.lenientInt ?? remaining
+        guard remaining > 0 else {
+            throw StripeError(
+                code: "charge_already_refunded", message: "Charge \(charge.id) has already been refunded.")
+        }
+        let amount = requested ?? remaining
         guard amount >= 1, amount <= remaining else {
             throw StripeError(
                 code: "amount_too_large",
                 message: "Refund amount \(amount) is not within 1...\(remaining) for \(charge.id).",
                 param: "amount")
         }
-        let status = body["status"]?.stringValue ?? "succeeded"
-        guard status == "pending" || status == "succeeded" else {
-            throw StripeError(message: "status must be pending|succeeded")
-        }
         let refund = StripeRefund(
             id: RandomID.make("re_"), amount: amount, charge: charge.id, paymentIntent: intent.id,
-            currency: charge.currency,
-            status: status, created: SocketIO.now())
+            currency: charge.currency, status: status, created: SocketIO.now(), reason: reason, metadata: metadata)
         store.refunds[refund.id] = refund
         store.refundOrder.append(refund.id)
         let hasTarget = hasWebhookTarget
@@ -38,7 +53,7 @@ extension StripeEmulator {
                 "charge.refunded", paymentIntent: intent.id, object: charge.json, deliver: deliver, hasTarget: hasTarget
             )
         }
-        return refund.json
+        return refund
     }
 
     /// `refund-update {"id": re, "status": succeeded|failed|canceled}`: emits `refund.updated` (`refund.failed` when

@@ -17,7 +17,7 @@ final class StripeEmulator: SandboxService {
 
     /// Endpoints whose next calls can be made to fail through `/control/stripe/fail`.
     static let failableEndpoints: Set<String> = [
-        "create", "retrieve", "capture", "cancel", "refunds", "charges", "reviews",
+        "create", "retrieve", "capture", "cancel", "refunds", "create-refund", "charges", "reviews",
     ]
 
     /// Validation failures Stripe does not store under an idempotency key.
@@ -157,6 +157,7 @@ final class StripeEmulator: SandboxService {
                 return dispute.json
             }
         case ("GET", 1, "refunds"): return try listRefunds(params)
+        case ("POST", 1, "refunds"): return try createRefund(params)
         default:
             throw StripeError(
                 status: 404, message: "Unrecognized request URL (\(request.method): \(request.path)).")
@@ -210,6 +211,7 @@ final class StripeEmulator: SandboxService {
         case ("POST", "payment_intents", 4):
             return segments[3] == "capture" ? "capture" : (segments[3] == "cancel" ? "cancel" : nil)
         case ("GET", "refunds", _): return "refunds"
+        case ("POST", "refunds", 2): return "create-refund"
         case ("GET", "charges", _): return "charges"
         case ("GET", "reviews", _): return "reviews"
         default: return nil

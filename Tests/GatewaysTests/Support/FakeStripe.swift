@@ -34,6 +34,10 @@ final class FakeStripe: Sendable {
         var idempotency: [String: (request: String, response: HTTPResponse)] = [:]
         var sessionOverride: String?
         var counter = 0
+        /// The status `POST /v1/refunds` gives the refunds it makes.
+        var newRefundStatus = "succeeded"
+        /// The form of every `POST /v1/refunds` Stripe performed.
+        var refundRequests: [[String: String]] = []
     }
 
     /// The answer of a request whose effect happened but whose answer was lost (the transport fails).
@@ -151,6 +155,20 @@ final class FakeStripe: Sendable {
             ])
             s.intents[id] = intent
             return FakeTransport.json(200, intent.serialized())
+        }
+        if request.method == "POST" && path == "/v1/refunds" {
+            let form = request.form
+            s.counter += 1
+            s.refundRequests.append(form)
+            let intent = form["payment_intent"] ?? ""
+            let refund: JSONValue = .object([
+                ("id", .string("re_unit\(s.counter)")), ("object", .string("refund")),
+                ("amount", .number(form["amount"] ?? "0")), ("status", .string(s.newRefundStatus)),
+                ("currency", .string("usd")), ("payment_intent", .string(intent)), ("charge", .string("ch_\(intent)")),
+            ])
+            s.refunds["re_unit\(s.counter)"] = refund
+            s.refundOrder.append("re_unit\(s.counter)")
+            return FakeTransport.json(200, refund.serialized())
         }
         let parts = path.split(separator: "/").map(String.init)
         if parts.count >= 3, parts[1] == "payment_intents", let intent = s.intents[parts[2]] {
