@@ -8,6 +8,10 @@ public struct LedgerEffect: Sendable {
     /// Session status changes, applied after the rows.
     public var sessionUpdates: [(sessionID: Int64, status: SessionStatus)]
     public var operatorItems: [OperatorItem]
+    /// A replay of a stored event (`payments-sync events replay`): an operator item already recorded with the same
+    /// gateway, reference and reason is not added again (and not reported as an over-refund or second payment), so
+    /// replaying an event that handed money to an operator changes nothing.
+    public var isReplay = false
 
     public init(
         event: WebhookEventRecord? = nil, entries: [LedgerEntry] = [],

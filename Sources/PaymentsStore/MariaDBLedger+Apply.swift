@@ -29,13 +29,14 @@ extension MariaDBLedger {
             var outcome = LedgerOutcome()
             for entry in effect.entries {
                 if let refundOf = entry.refundOf {
-                    try applyAdjustment(entry, refundOf: refundOf, connection, &outcome)
+                    try applyAdjustment(entry, refundOf: refundOf, replay: effect.isReplay, connection, &outcome)
                 } else if try isSecondPayment(entry, connection) {
-                    try insertOperatorItem(
-                        OperatorItem(
-                            gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
-                            payload: "session=\(entry.sessionID ?? 0) amount=\(entry.amount.cents)"), connection)
-                    outcome.secondPayments.append(entry.paymentID)
+                    let item = OperatorItem(
+                        gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
+                        payload: "session=\(entry.sessionID ?? 0) amount=\(entry.amount.cents)")
+                    if try insertOperatorItem(item, connection, unlessRecorded: effect.isReplay) {
+                        outcome.secondPayments.append(entry.paymentID)
+                    }
                 } else if let row = try insertEntry(entry, refundOfRowID: nil, claim: claim, connection, &outcome) {
                     outcome.insertedRows.append(row)
                 }
@@ -46,7 +47,7 @@ extension MariaDBLedger {
                     [.text(update.status.rawValue), .int(update.sessionID)])
             }
             for item in effect.operatorItems {
-                try insertOperatorItem(item, connection)
+                try insertOperatorItem(item, connection, unlessRecorded: effect.isReplay)
             }
             return .commit(outcome)
         }
@@ -82,7 +83,8 @@ extension MariaDBLedger {
     /// never touches another gateway's payment (`.integrity`, nothing written). Sums that would leave Int64 count
     /// as over the cap, so no amount can trap.
     private func applyAdjustment(
-        _ entry: LedgerEntry, refundOf: String, _ connection: Connection, _ outcome: inout LedgerOutcome
+        _ entry: LedgerEntry, refundOf: String, replay: Bool, _ connection: Connection,
+        _ outcome: inout LedgerOutcome
     ) throws {
         // Locking the refunded payment serialises every adjustment of it, so the cap below cannot race.
         guard
@@ -113,10 +115,11 @@ extension MariaDBLedger {
                 ("amount", .int(entry.amount.cents)), ("adjusted_before", .int(net)),
                 ("payment_amount", .int(originalAmount)),
             ]).serialized()
-            try insertOperatorItem(
-                OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload),
-                connection)
-            outcome.overRefunds.append(entry.paymentID)
+            let item = OperatorItem(
+                gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload)
+            if try insertOperatorItem(item, connection, unlessRecorded: replay) {
+                outcome.overRefunds.append(entry.paymentID)
+            }
             return
         }
         if let row = try insertEntry(entry, refundOfRowID: originalID, claim: nil, connection, &outcome) {
@@ -169,13 +172,32 @@ extension MariaDBLedger {
         }
     }
 
-    private func insertOperatorItem(_ item: OperatorItem, _ connection: Connection) throws(MariaDBError) {
-        try connection.execute(
+    /// Adds an operator item; with `unlessRecorded` (a replay) only when none with its gateway, reference and reason
+    /// exists. Returns whether it was added.
+    @discardableResult
+    private func insertOperatorItem(_ item: OperatorItem, _ connection: Connection, unlessRecorded: Bool = false)
+        throws(MariaDBError) -> Bool
+    {
+        let reason = String(item.reason.prefix(64))
+        guard unlessRecorded else {
+            try connection.execute(
+                """
+                INSERT INTO operator_items (gateway, reference, reason, payload, created_at) \
+                VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+                """, [.text(item.gateway), .text(item.reference), .text(reason), .text(item.payload)])
+            return true
+        }
+        return try connection.execute(
             """
             INSERT INTO operator_items (gateway, reference, reason, payload, created_at) \
-            VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6))
+            SELECT ?, ?, ?, ?, UTC_TIMESTAMP(6) FROM DUAL WHERE NOT EXISTS \
+            (SELECT 1 FROM operator_items WHERE gateway = ? AND reference = ? AND reason = ?)
             """,
-            [.text(item.gateway), .text(item.reference), .text(String(item.reason.prefix(64))), .text(item.payload)])
+            [
+                .text(item.gateway), .text(item.reference), .text(reason), .text(item.payload), .text(item.gateway),
+                .text(item.reference), .text(reason),
+            ]
+        ).affectedRows == 1
     }
 }
 

@@ -14,13 +14,14 @@ struct EventsCommand: ParsableCommand {
 struct EventsReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Process a stored webhook event again through its gateway's normal path (Stripe, PayPal, Cryptomus).",
+        abstract: "Process a stored webhook event again through its gateway's normal webhook path.",
         discussion: """
             The stored payload (raw bytes as received) is not verified again: only deliveries that passed \
             verification are ever stored, so the row proves it was verified when received (a signature's time \
             window or the sender's address could not be checked again anyway). It goes through the gateway's webhook \
             path, re-reading the gateway where that path re-reads. Money effects keep their unique keys: replaying \
-            an event that was applied books nothing and says so. When the replay books something or its outcome \
+            an event that was applied books nothing and says so, and an operator item already recorded (same reference \
+            and reason) is not added again. When the replay books something or its outcome \
             differs, the webhook_events row takes the new outcome and processed_at (received_at and the payload stay \
             as received); the previous outcome is kept in the operator_actions result. \
             \(GatewayOperation.exitCodes)

@@ -56,17 +56,16 @@ struct InMemoryLedgerState: Sendable {
         var outcome = LedgerOutcome()
         for entry in effect.entries {
             if let target = entry.refundOf {
-                try applyAdjustment(entry, refundOf: target, &outcome)
+                try applyAdjustment(entry, refundOf: target, replay: effect.isReplay, &outcome)
             } else if let sessionID = entry.sessionID,
                 rows.contains(where: {
                     $0.sessionID == sessionID && $0.refundOf == nil && $0.paymentID != entry.paymentID
                 })
             {
-                addItem(
-                    OperatorItem(
-                        gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
-                        payload: "session=\(sessionID) amount=\(entry.amount.cents)"))
-                outcome.secondPayments.append(entry.paymentID)
+                let item = OperatorItem(
+                    gateway: entry.gateway, reference: entry.paymentID, reason: "second-payment",
+                    payload: "session=\(sessionID) amount=\(entry.amount.cents)")
+                if addItem(item, unlessRecorded: effect.isReplay) { outcome.secondPayments.append(entry.paymentID) }
             } else if let id = try insert(entry, refundOfRowID: nil, &outcome) {
                 if let claim { pushClaims[id] = claim.token }
                 outcome.insertedRows.append(InsertedRow(entry, id: id, claim: claim))
@@ -77,14 +76,14 @@ struct InMemoryLedgerState: Sendable {
                 sessions[index].status = update.status
             }
         }
-        for item in effect.operatorItems { addItem(item) }
+        for item in effect.operatorItems { addItem(item, unlessRecorded: effect.isReplay) }
         return outcome
     }
 
     /// A row with `refundOf`, checked and capped by the same `AdjustmentRules` as MariaDBLedger.
-    private mutating func applyAdjustment(_ entry: LedgerEntry, refundOf: String, _ outcome: inout LedgerOutcome)
-        throws(LedgerError)
-    {
+    private mutating func applyAdjustment(
+        _ entry: LedgerEntry, refundOf: String, replay: Bool, _ outcome: inout LedgerOutcome
+    ) throws(LedgerError) {
         guard let original = rows.first(where: { $0.paymentID == refundOf }) else {
             throw LedgerError(.refundTargetMissing, "payment \(refundOf) is not in the ledger yet")
         }
@@ -100,8 +99,9 @@ struct InMemoryLedgerState: Sendable {
             adjustedBefore: net, amount: entry.amount.cents, paymentAmount: original.amount.cents)
         {
             let payload = "refund_of=\(refundOf) amount=\(entry.amount.cents) before=\(net) of=\(original.amount.cents)"
-            addItem(OperatorItem(gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload))
-            outcome.overRefunds.append(entry.paymentID)
+            let item = OperatorItem(
+                gateway: entry.gateway, reference: entry.paymentID, reason: reason, payload: payload)
+            if addItem(item, unlessRecorded: replay) { outcome.overRefunds.append(entry.paymentID) }
             return
         }
         if let id = try insert(entry, refundOfRowID: original.id, &outcome) {
@@ -133,9 +133,19 @@ struct InMemoryLedgerState: Sendable {
         }
     }
 
-    private mutating func addItem(_ item: OperatorItem) {
+    /// Adds an item; with `unlessRecorded` (a replay) only when none with its gateway, reference and reason exists.
+    @discardableResult
+    private mutating func addItem(_ item: OperatorItem, unlessRecorded: Bool = false) -> Bool {
         var stored = item
         stored.reason = String(item.reason.prefix(64))
+        if unlessRecorded,
+            operatorItems.contains(where: {
+                $0.gateway == stored.gateway && $0.reference == stored.reference && $0.reason == stored.reason
+            })
+        {
+            return false
+        }
         operatorItems.append(stored)
+        return true
     }
 }

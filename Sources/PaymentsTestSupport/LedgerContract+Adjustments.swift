@@ -107,4 +107,28 @@ extension LedgerContract {
         // The same adjustment by the owner through the payment's own gateway is booked.
         try book(ledger, adjustment("re_own", of: "CAP-PAYPAL-1", cents: -100, uid: "owner", gateway: "paypal"))
     }
+
+    /// `payments-sync events replay`: the facts of a stored event settled again hand nothing to an operator twice,
+    /// while a first delivery or another reason still does.
+    static func replayAddsNoRecordedItem(_ subject: any LedgerContractSubject) throws {
+        let ledger = try subject.makeLedger()
+        try book(ledger, credit("pi_rp", cents: 1000))
+        let over = adjustment("re_rp", of: "pi_rp", cents: -1001)
+        let note = OperatorItem(gateway: "stripe", reference: "pi_rp", reason: "amount-mismatch", payload: "x")
+        let first = try ledger.apply(LedgerEffect(entries: [over], operatorItems: [note]))
+        try expectEqual(first.overRefunds, ["re_rp"], "the first over-refund")
+        var replay = LedgerEffect(entries: [over], operatorItems: [note])
+        replay.isReplay = true
+        let again = try ledger.apply(replay)
+        try expect(again.overRefunds.isEmpty && again.insertedRows.isEmpty, "a replay reported \(again)")
+        try expectEqual(try items(subject, reference: "re_rp"), ["over-refund"], "over-refund items after the replay")
+        try expectEqual(try items(subject, reference: "pi_rp"), ["amount-mismatch"], "items after the replay")
+        var other = LedgerEffect(operatorItems: [
+            OperatorItem(gateway: "stripe", reference: "pi_rp", reason: "non-usd-payment", payload: "y")
+        ])
+        other.isReplay = true
+        _ = try ledger.apply(other)
+        try expectEqual(
+            try items(subject, reference: "pi_rp").sorted(), ["amount-mismatch", "non-usd-payment"], "another reason")
+    }
 }

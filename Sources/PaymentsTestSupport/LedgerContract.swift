@@ -40,6 +40,7 @@ public enum LedgerContract {
             name: "claiming for the push: credits come back claimed, refunds not", body: claimedCreditsUnclaimedRefunds),
         Check(name: "without claiming for the push nothing is claimed", body: nothingClaimedWithoutAsking),
         Check(name: "a duplicate event or a payment present already returns no rows", body: duplicatesReturnNoRows),
+        Check(name: "a replay adds no operator item recorded already", body: replayAddsNoRecordedItem),
     ]
 
     // MARK: - building blocks

@@ -269,5 +269,20 @@ extension Integration {
             let audit = try Self.results(stack, "events-replay", target: eventID)
             #expect(audit.count == 2 && audit[0].contains("ignored -> credited"), "\(audit)")
         }
+
+        @Test("events replay of a delivery that handed money to an operator adds no second operator item")
+        func replayKeepsOneOperatorItem() throws {
+            let stack = try Stack.connect()
+            let cryptomus = CryptomusStack(stack: stack)
+            let (uid, token) = try stack.newUser("opreplayitem")
+            let uuid = try cryptomus.create(token: token, amount: 3000)
+            try cryptomus.status(uuid, "wrong_amount")
+            try cryptomus.waitForDelivery(uuid, status: "wrong_amount")
+            let count = { try stack.db.count("SELECT COUNT(*) FROM operator_items WHERE reference = ?", [.text(uuid)]) }
+            #expect(try count() == 1)
+            let replay = try stack.paymentsSync(["events", "replay", "\(uuid):wrong_amount", "--reason", "audit"])
+            #expect(replay.status == 0 && replay.output.contains("nothing changed"), "\(replay)")
+            #expect(try count() == 1 && (try stack.db.ledgerCount(uid: uid)) == 0)
+        }
     }
 }

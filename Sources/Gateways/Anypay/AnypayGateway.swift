@@ -1,3 +1,4 @@
+import Logging
 import PaymentsCore
 
 /// Anypay (anypay.io): the client sends the signed form this backend builds to Anypay's merchant page, and Anypay's
@@ -22,6 +23,11 @@ public struct AnypayGateway: PaymentGateway {
     }
 
     /// Anypay sends notifications by POST or GET, as the project's settings say: both are the same handler.
+    /// `payments-sync events replay`: a stored delivery through the webhook path again.
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        try webhook.replay(event, ledger: ledger, logger: logger)
+    }
+
     public var routes: [Route] {
         [
             Route(.post, "createPayment", access: .client, handler: createPayment),

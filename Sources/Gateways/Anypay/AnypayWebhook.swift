@@ -30,6 +30,16 @@ struct AnypayWebhook: WebhookHandling {
             payload: payload)
     }
 
+    /// A stored notification's fields (a GET notification's query fields are stored form-encoded), read as
+    /// `verifiedDelivery` reads them once the signature passed.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> AnypayNotification? {
+        do {
+            return try AnypayNotification(fields: FormEncoding.parse(String(decoding: stored.payload, as: UTF8.self)))
+        } catch {
+            throw APIError(.badRequest, "stored payload is not an Anypay notification: \(error)")
+        }
+    }
+
     /// The payment's fact. `paid` credits the session that `pay_id` names, once, for exactly its amount in USD (a
     /// mismatch goes to an operator); `partially-paid` goes to an operator; `canceled`, `expired` and `error` close the
     /// session; `refund` takes the whole payment back. Test notifications and other statuses change nothing.

@@ -31,6 +31,11 @@ public struct AppStoreGateway: PaymentGateway {
         now = { services.now }
     }
 
+    /// `payments-sync events replay`: a stored delivery through the webhook path again.
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        try webhook.replay(event, ledger: ledger, logger: logger)
+    }
+
     public var routes: [Route] {
         [
             Route(.post, "createTransaction", access: .client, handler: createTransaction),

@@ -45,6 +45,19 @@ struct AppStoreWebhook: WebhookHandling {
             eventType: event.notification.rawNotificationType)
     }
 
+    /// A stored notification: its JWS is self-contained, so it is read through the same verifier again.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> Event? {
+        guard let body = try? JSONValue.parse(stored.payload), let signedPayload = body["signedPayload"]?.stringValue
+        else { throw APIError(.badRequest, "stored payload has no signedPayload") }
+        do {
+            let notification = try verifier.verifyNotification(signedPayload)
+            let transaction = try notification.signedTransactionInfo.map(verifier.verifyTransaction)
+            return Event(notification: notification, transaction: transaction)
+        } catch {
+            throw APIError(.badRequest, "stored App Store notification does not verify any more: \(error)")
+        }
+    }
+
     func facts(for event: Event, settlement: Settlement, logger: Logger) throws -> [SettlementFact] {
         guard let transaction = event.transaction else { return [.ignored(reason: "ignored")] }
         let paymentID = transaction.transactionID

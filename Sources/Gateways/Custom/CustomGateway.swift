@@ -1,3 +1,4 @@
+import Logging
 import PaymentsCore
 
 /// An operator-configured hosted-checkout gateway (DESIGN §2 "Operator-configured gateways"): `<id>-createPayment`
@@ -31,6 +32,11 @@ public struct CustomGateway: PaymentGateway {
                 CustomGateway(gateway)
             }
         }
+    }
+
+    /// `payments-sync events replay`: a stored delivery through the webhook path again.
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        try webhook.replay(event, ledger: ledger, logger: logger)
     }
 
     public var routes: [Route] {

@@ -37,6 +37,17 @@ struct CustomWebhook: WebhookHandling {
             checkFirst: false)
     }
 
+    /// A stored notification, read as `verifiedDelivery` reads it once the signature passed (the `webhook-id` of
+    /// the `standard` scheme comes from the stored headers).
+    func storedEvent(_ stored: WebhookEventRecord) throws -> CustomNotification? {
+        let webhookID = stored.headers.first { $0.0.lowercased() == CustomWebhookSignature.webhookIDHeader }?.1
+        do {
+            return try CustomNotification(body: stored.payload, webhookID: webhookID, configuration: configuration)
+        } catch {
+            throw APIError(.badRequest, "stored \(configuration.id) notification: \(error.problem)")
+        }
+    }
+
     /// The facts of one verified notification: paid credits the session's own amount once, failed closes it, a refund
     /// takes money back from the credited payment; a notification naming no session of this gateway, a second payment
     /// of a credited session or a refund of another session's payment is an operator item; other statuses are

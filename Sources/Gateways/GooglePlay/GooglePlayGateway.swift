@@ -34,6 +34,11 @@ public struct GooglePlayGateway: PaymentGateway {
                 configuration: configuration, service: context.services.outbound("google-oidc"), now: clock))
     }
 
+    /// `payments-sync events replay`: a stored delivery through the webhook path again.
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        try webhook.replay(event, ledger: ledger, logger: logger)
+    }
+
     public var routes: [Route] {
         [
             Route(.post, "createTransaction", access: .client, handler: createTransaction),

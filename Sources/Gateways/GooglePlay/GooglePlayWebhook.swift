@@ -30,6 +30,15 @@ struct GooglePlayWebhook: WebhookHandling {
             checkFirst: false)
     }
 
+    /// A stored Pub/Sub push, read as `verifiedDelivery` reads it once its OIDC token passed (the token is never
+    /// stored).
+    func storedEvent(_ stored: WebhookEventRecord) throws -> GooglePlayDeveloperNotification? {
+        guard let body = try? JSONValue.parse(stored.payload) else {
+            throw APIError(.badRequest, "stored payload is not a Pub/Sub push")
+        }
+        return try GooglePlayPushMessage(body: body).notification
+    }
+
     func facts(for notification: GooglePlayDeveloperNotification, settlement: Settlement, logger: Logger) throws
         -> [SettlementFact]
     {

@@ -1,3 +1,4 @@
+import Logging
 import PaymentsCore
 
 /// Payeer's merchant form (SCI): the client posts the signed form this backend builds to Payeer's page, and Payeer's
@@ -18,6 +19,11 @@ public struct PayeerGateway: PaymentGateway {
         configuration = try PayeerConfiguration(context.config)
         webhook = PayeerWebhook(
             configuration: configuration, signature: PayeerSignature(secretKey: configuration.secretKey))
+    }
+
+    /// `payments-sync events replay`: a stored delivery through the webhook path again.
+    public func replay(_ event: WebhookEventRecord, ledger: any Ledger, logger: Logger) throws -> SettlementResult {
+        try webhook.replay(event, ledger: ledger, logger: logger)
     }
 
     public var routes: [Route] {

@@ -27,6 +27,15 @@ struct PayeerWebhook: WebhookHandling {
             event: notification, eventID: notification.operationID, eventType: notification.status, checkFirst: false)
     }
 
+    /// A stored notification's fields, read as `verifiedDelivery` reads them once the signature passed.
+    func storedEvent(_ stored: WebhookEventRecord) throws -> PayeerNotification? {
+        do {
+            return try PayeerNotification(fields: FormEncoding.parse(String(decoding: stored.payload, as: UTF8.self)))
+        } catch {
+            throw APIError(.badRequest, "stored payload is not a Payeer notification: \(error)")
+        }
+    }
+
     /// The operation's fact. `success` pays the session that `m_orderid` names, for exactly its amount in USD (a
     /// mismatch goes to an operator); `fail` closes it; other statuses leave it open. A signed payment for an order
     /// this backend never created goes to an operator.

@@ -47,7 +47,11 @@ public struct Settlement {
     /// an open payment).
     /// - Throws: `LedgerError` from the ledger; `.refundTargetMissing` when money is taken back from a payment not
     ///   booked yet; `.integrity` when it names another gateway's payment.
-    public func settle(_ facts: [SettlementFact], event: WebhookEventRecord? = nil) throws -> SettlementResult {
+    /// - Parameter replay: the facts of a stored event processed again: operator items already recorded are not
+    ///   added again (`LedgerEffect.isReplay`).
+    public func settle(_ facts: [SettlementFact], event: WebhookEventRecord? = nil, replay: Bool = false) throws
+        -> SettlementResult
+    {
         var booking = Booking()
         for fact in facts {
             try book(fact, into: &booking)
@@ -60,6 +64,7 @@ public struct Settlement {
         }
         var effect = booking.effect
         effect.event = event.map { $0.withOutcome(outcome) }
+        effect.isReplay = replay
         let verdict = booking.verdict ?? .ignored
         guard
             effect.event != nil || !effect.entries.isEmpty || !effect.sessionUpdates.isEmpty

@@ -83,7 +83,7 @@ extension WebhookHandling {
         var logger = logger
         logger[metadataKey: "event.id"] = "\(stored.eventID)"
         let settlement = Settlement(ledger: ledger, gateway: ledgerID, logger: logger)
-        return try settlement.settle(facts(for: event, settlement: settlement, logger: logger))
+        return try settlement.settle(facts(for: event, settlement: settlement, logger: logger), replay: true)
     }
 
     /// The webhook route: verify, skip duplicates, translate into facts, settle them with the event in one
