@@ -28,7 +28,7 @@ struct RefundCommand: ParsableCommand {
     @Option(help: "Cents to refund (default: everything that is left).")
     var amount: Int64?
 
-    @Option(help: "Why (required; recorded, and sent to the gateway where it keeps a note).")
+    @Option(help: "Why (required; recorded, and kept in the Stripe refund's metadata).")
     var reason: String
 
     @Option(help: "Cryptomus only: the payer's wallet address the refund is sent to.")

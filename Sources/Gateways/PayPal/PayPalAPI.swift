@@ -85,15 +85,13 @@ public struct PayPalAPI: Sendable {
         return refund
     }
 
-    /// Payments v2 `POST /v2/payments/captures/{id}/refund` (`payments-sync refund`): `amount` in USD, the operator's
-    /// reason as `note_to_payer`, and `PayPal-Request-Id` so a retried command gets the same refund back.
+    /// Payments v2 `POST /v2/payments/captures/{id}/refund` (`payments-sync refund`): `amount` in USD and
+    /// `PayPal-Request-Id` so a retried command gets the same refund back. The operator's reason stays in
+    /// `operator_actions`: PayPal's only free-text field, `note_to_payer`, is shown to the payer.
     /// See https://developer.paypal.com/docs/api/payments/v2/#captures_refund
-    public func refundCapture(_ captureID: String, amount: Money, note: String, requestID: String) throws
-        -> PayPalRefund
-    {
+    public func refundCapture(_ captureID: String, amount: Money, requestID: String) throws -> PayPalRefund {
         let body = JSONValue.object([
-            ("amount", .object([("value", .string(amount.decimalString)), ("currency_code", .string("USD"))])),
-            ("note_to_payer", .string(String(note.prefix(255)))),
+            ("amount", .object([("value", .string(amount.decimalString)), ("currency_code", .string("USD"))]))
         ])
         let json = try send(
             "POST", "/v2/payments/captures/\(FormEncoding.escape(captureID))/refund", body: body, requestID: requestID)

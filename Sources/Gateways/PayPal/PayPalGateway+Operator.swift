@@ -6,8 +6,7 @@ import PaymentsCore
 extension PayPalGateway {
     public func refund(_ refund: OperatorRefund, ledger: any Ledger, logger: Logger) throws -> OperatorCommandOutcome {
         let captureID = refund.payment.paymentID
-        let answer = try orders.api.refundCapture(
-            captureID, amount: refund.amount, note: refund.reason, requestID: refund.idempotencyKey)
+        let answer = try orders.api.refundCapture(captureID, amount: refund.amount, requestID: refund.idempotencyKey)
         var refundObject = answer
         // PayPal's answer may omit the `up` link; the refund is of the capture the call named.
         if refundObject.captureID == nil { refundObject.captureID = captureID }

@@ -6,7 +6,7 @@ public struct OperatorRefund: Sendable {
     public var amount: Money
     /// What the ledger says is left of the payment (its amount less every negative row taking it back).
     public var remaining: Money
-    /// Why; sent to the gateway where it keeps a note (Stripe metadata, PayPal `note_to_payer`).
+    /// Why; recorded, and sent to the gateway where it keeps an internal note (Stripe refund metadata).
     public var reason: String
     /// Derived from the payment, the amount and the reason, so the same command run again (after a lost answer, or
     /// after the webhook booked the refund meanwhile) asks the gateway for the same refund and never refunds twice;
