@@ -12,7 +12,7 @@ WERROR ?= -Xswiftc -warnings-as-errors
 SOAK_SECONDS ?= 600
 
 .PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
-	fuzz fuzz-smoke soak soak-short migrate clean
+	fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
 
 all: build
 
@@ -37,11 +37,12 @@ migrate:
 	@scripts/migrate.sh dev
 
 ## Unit tests, config checks, a fuzz smoke pass, integration tests against a fresh test stack (free loopback ports),
-## then the 2-minute soak.
+## the OpenAPI document validated and schemathesis against its own stack (smoke), then the 2-minute soak.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
 	$(MAKE) --no-print-directory test-unit check fuzz-smoke
 	scripts/test-integration.sh
+	scripts/api-fuzz.sh smoke
 	$(MAKE) --no-print-directory soak-short
 
 test-unit:
@@ -54,6 +55,11 @@ test-integration:
 ## prints executions, coverage and crashes per target. `make fuzz FUZZ_TARGETS="json form"` runs some only.
 fuzz:
 	scripts/fuzz.sh full $(FUZZ_TARGETS)
+
+## The OpenAPI document validated, then schemathesis against a fresh stack for API_FUZZ_SECONDS (900) with
+## API_FUZZ_EXAMPLES (500) per operation (make test runs a bounded smoke pass: scripts/api-fuzz.sh smoke).
+fuzz-api:
+	scripts/api-fuzz.sh full
 
 ## The committed corpus replayed, then FUZZ_SMOKE_SECONDS (5) of fuzzing per target; fails on any new crash.
 fuzz-smoke:

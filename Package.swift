@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Build time only: turns openapi/tn-payments.yaml into the JSON the responder serves.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries: a modulemap and shim.h each, nothing else.
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "PaymentsApp",
             dependencies: [
-                "PaymentsCore", "PaymentsStore", "Gateways", "Signing", "MariaDB", "OutboundHTTP",
+                "PaymentsCore", "PaymentsStore", "Gateways", "Signing", "MariaDB", "OutboundHTTP", "OpenAPIDocument",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -63,6 +65,14 @@ let package = Package(
         // The version and git commit `--version` prints (the commit is written before each build by the plugin).
         .target(name: "BuildInfo", swiftSettings: strict, plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
+        // The OpenAPI document (openapi/tn-payments.yaml), embedded as JSON text by the plugin at build time.
+        .target(name: "OpenAPIDocument", swiftSettings: strict, plugins: ["OpenAPIDocumentPlugin"]),
+        .plugin(name: "OpenAPIDocumentPlugin", capability: .buildTool(), dependencies: ["openapi-embed"]),
+        .executableTarget(
+            name: "openapi-embed", dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Sources/OpenAPIEmbed",
+            swiftSettings: strict),
 
         // Executables: wiring only.
         .executableTarget(
@@ -99,7 +109,7 @@ let package = Package(
         .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "PaymentsCore"]),
         .testTarget(
             name: "PaymentsAppTests",
-            dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore", "PaymentsTestSupport"]),
+            dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore", "PaymentsTestSupport", "OpenAPIDocument"]),
         .testTarget(
             name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "PaymentsTestSupport", "Signing"],
             exclude: ["Fixtures"]),

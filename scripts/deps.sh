@@ -10,6 +10,7 @@ packages=(
     gettext-base                                     # envsubst, renders nginx/local.conf.template
     systemd                                          # systemd-analyze, for scripts/systemd-check.sh
     wrk                                              # make bench
+    python3 python3-venv                             # scripts/api-fuzz.sh: schemathesis, openapi-spec-validator
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -11,6 +11,8 @@ struct ServiceAssembly: Sendable {
     let sync: SyncConfiguration
     let services: GatewayServices
     let router: Router
+    /// What `GET openapi.json` serves: the OpenAPI document for exactly these routes.
+    let description: APIDescription
     /// Enabled gateways by ledger id, for reconciliation.
     let gateways: [String: any PaymentGateway]
 
@@ -24,13 +26,18 @@ struct ServiceAssembly: Sendable {
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]
-        for registration in try GatewayRegistry.enabled(in: config) {
+        let enabled = try GatewayRegistry.enabled(in: config)
+        for registration in enabled {
             let gateway = try registration.make(
                 GatewayContext(config: config, services: services, publicKeys: publicKeys))
             publicKeys += gateway.publicKeys
             try router.add(prefix: registration.prefix, routes: gateway.routes)
             if let ledgerID = registration.ledgerID { gateways[ledgerID] = gateway }
         }
+        let builtIn = Set(GatewayRegistry.all.map(\.prefix))
+        description = try APIDescription(
+            router: router, customPrefixes: Set(enabled.map(\.prefix)).subtracting(builtIn), core: core)
+        try router.add(prefix: "", routes: [description.route])
         self.router = router
         self.gateways = gateways
     }
