@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: a modulemap and shim.h each, nothing else.
@@ -38,7 +40,11 @@ let package = Package(
         // Domain core: no C imports.
         .target(
             name: "PaymentsCore",
-            dependencies: ["Signing", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Signing", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         // The outbound HTTP clients behind PaymentsCore's `HTTPTransport` seam (sockets for loopback, URLSession).
         .target(name: "OutboundHTTP", dependencies: ["PaymentsCore"], swiftSettings: strict),
