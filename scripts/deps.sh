@@ -10,6 +10,7 @@ packages=(
     gettext-base                                     # envsubst, renders nginx/local.conf.template
     systemd                                          # systemd-analyze, for scripts/systemd-check.sh
     wrk                                              # make bench
+    prometheus                                       # promtool, for make check's ops-check (no service is started)
 )
 missing=()
 for package in "${packages[@]}"; do
