@@ -12,7 +12,7 @@ WERROR ?= -Xswiftc -warnings-as-errors
 SOAK_SECONDS ?= 600
 
 .PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
-	fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
+	ops-check fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
 
 all: build
 
@@ -65,14 +65,18 @@ fuzz-api:
 fuzz-smoke:
 	scripts/fuzz.sh smoke $(FUZZ_TARGETS)
 
-## nginx -t on both sites and systemd-analyze verify on the units.
-check: nginx-check systemd-check lint
+## nginx -t on both sites, systemd-analyze verify on the units, the ops/ dashboard and alert rules, the format lint.
+check: nginx-check systemd-check ops-check lint
 
 nginx-check:
 	@scripts/nginx-check.sh
 
 systemd-check:
 	@scripts/systemd-check.sh
+
+## ops/: the dashboard is JSON, promtool accepts the rules, every series they name is exported and documented.
+ops-check:
+	@scripts/ops-check.sh
 
 fmt:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift

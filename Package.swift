@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Build time only: turns openapi/tn-payments.yaml into the JSON the responder serves.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: a modulemap and shim.h each, nothing else.
@@ -40,7 +42,11 @@ let package = Package(
         // Domain core: no C imports.
         .target(
             name: "PaymentsCore",
-            dependencies: ["Signing", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Signing", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         // The outbound HTTP clients behind PaymentsCore's `HTTPTransport` seam (sockets for loopback, URLSession).
         .target(name: "OutboundHTTP", dependencies: ["PaymentsCore"], swiftSettings: strict),

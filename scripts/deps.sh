@@ -11,6 +11,7 @@ packages=(
     systemd                                          # systemd-analyze, for scripts/systemd-check.sh
     wrk                                              # make bench
     python3 python3-venv                             # scripts/api-fuzz.sh: schemathesis, openapi-spec-validator
+    prometheus                                       # promtool, for make check's ops-check (no service is started)
 )
 missing=()
 for package in "${packages[@]}"; do

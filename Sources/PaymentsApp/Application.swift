@@ -11,6 +11,8 @@ public final class Application: Sendable {
     let pipeline: RequestPipeline
     let syncQueue: SyncQueue
     let logger: Logger
+    /// The process's metrics: every series of `GET /api/metrics`.
+    public let metrics: Metrics
 
     /// Reads and checks the whole configuration and the database schema.
     /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
@@ -18,7 +20,9 @@ public final class Application: Sendable {
         try MariaDBLibrary.initialize()
         // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it.
         let transport = OutboundTransport()
-        assembly = try ServiceAssembly(configuration: configuration, transport: transport)
+        let metrics = Metrics()
+        self.metrics = metrics
+        assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)
         self.logger = logger
         if let sqlDirectory {
             try Migrator(configuration: assembly.database, directory: sqlDirectory).check()
@@ -29,7 +33,8 @@ public final class Application: Sendable {
             rateLimiter: RateLimiter(perMinute: assembly.core.rateLimitPerMinute), logger: logger)
         syncQueue = SyncQueue(
             configuration: assembly.sync, database: assembly.database,
-            client: RetailClient(configuration: assembly.core, transport: transport), logger: logger)
+            client: RetailClient(configuration: assembly.core, transport: transport, metrics: metrics), logger: logger,
+            metrics: metrics)
     }
 
     public var maxBodyBytes: Int { assembly.core.maxBodyBytes }

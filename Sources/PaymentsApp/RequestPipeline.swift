@@ -10,6 +10,26 @@ struct RequestPipeline: Sendable {
     let cors: CORSPolicy
     let rateLimiter: RateLimiter
     let logger: Logger
+    /// Every route's request series by route name, `unknown` and `preflight` included; made here once, so a request
+    /// looks its meter up in an immutable table.
+    let meters: [String: RouteMeter]
+
+    init(router: Router, services: GatewayServices, cors: CORSPolicy, rateLimiter: RateLimiter, logger: Logger) {
+        self.router = router
+        self.services = services
+        self.cors = cors
+        self.rateLimiter = rateLimiter
+        self.logger = logger
+        var meters: [String: RouteMeter] = [:]
+        for name in router.names + [Self.unknownRoute, Self.preflightRoute] {
+            meters[name] = services.metrics.route(name)
+        }
+        self.meters = meters
+    }
+
+    /// The route label of a request no route matched, and of a CORS preflight.
+    static let unknownRoute = "unknown"
+    static let preflightRoute = "preflight"
 
     /// Answers one request; never throws. Rows the handler writes are collected in `push` (see `PushHandoff`).
     func handle(_ request: APIRequest, bodyTooLarge: Bool, ledger: any Ledger, push: PushHandoff) -> APIResponse {
@@ -17,7 +37,7 @@ struct RequestPipeline: Sendable {
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(request.requestID)"
         let origin = cors.origin(of: request)
-        var routeLabel = "unknown"
+        var routeLabel = Self.unknownRoute
         var annotations: RequestAnnotations?
         var response: APIResponse
         do {
@@ -25,7 +45,7 @@ struct RequestPipeline: Sendable {
                 throw APIError(.payloadTooLarge, "body exceeds \(services.core.maxBodyBytes) bytes")
             }
             if request.method == "OPTIONS" {
-                routeLabel = "preflight"
+                routeLabel = Self.preflightRoute
                 response = cors.preflight(origin: origin)
             } else {
                 guard let entry = router.resolve(method: request.method, name: request.route) else {
@@ -47,9 +67,11 @@ struct RequestPipeline: Sendable {
             }
             response = .error(apiError)
         }
-        if routeLabel != "preflight" { cors.decorate(&response, origin: origin) }
-        services.metrics.countRequest(route: routeLabel, status: response.status)
-        let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
+        if routeLabel != Self.preflightRoute { cors.decorate(&response, origin: origin) }
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        (meters[routeLabel] ?? services.metrics.route(routeLabel)).record(
+            status: response.status, nanoseconds: nanoseconds)
+        let micros = nanoseconds / 1000
         if let eventID = annotations?.eventID { logger[metadataKey: "event.id"] = "\(eventID)" }
         logger.info(
             "request",

@@ -16,13 +16,15 @@ struct ServiceAssembly: Sendable {
     /// Enabled gateways by ledger id, for reconciliation.
     let gateways: [String: any PaymentGateway]
 
-    init(configuration config: ConfigReader, transport: any HTTPTransport) throws {
+    /// - Parameter metrics: the process's registry, for the services' outbound calls and the routes.
+    init(configuration config: ConfigReader, transport: any HTTPTransport, metrics: Metrics = Metrics()) throws {
         core = try CoreConfiguration(config)
         database = try DatabaseConfiguration(config)
         sync = try SyncConfiguration(config)
         let firebase = try FirebaseConfiguration(config)
         let recaptcha = try RecaptchaConfiguration(config)
-        services = Self.services(core: core, firebase: firebase, recaptcha: recaptcha, transport: transport)
+        services = Self.services(
+            core: core, firebase: firebase, recaptcha: recaptcha, transport: transport, metrics: metrics)
         var router = Router()
         var publicKeys: [(String, String)] = []
         var gateways: [String: any PaymentGateway] = [:]
@@ -46,10 +48,10 @@ struct ServiceAssembly: Sendable {
     /// services' one table.
     static func services(
         core: CoreConfiguration, firebase: FirebaseConfiguration, recaptcha: RecaptchaConfiguration,
-        transport: any HTTPTransport
+        transport: any HTTPTransport, metrics: Metrics = Metrics()
     ) -> GatewayServices {
         GatewayServices(
-            core: core, transport: transport,
+            core: core, transport: transport, metrics: metrics,
             authenticator: { FirebaseAuthenticator(configuration: firebase, service: $0) },
             recaptcha: { RecaptchaVerifier(configuration: recaptcha, service: $0) })
     }

@@ -6,6 +6,7 @@ public final class GatewayServices: Sendable {
     public let transport: any HTTPTransport
     public let authenticator: any Authenticator
     public let recaptcha: any RecaptchaChecking
+    /// The process's metrics (one registry, rendered by the `metrics` route).
     public let metrics: Metrics
     private let breakers: CircuitBreakerTable
 
@@ -19,7 +20,7 @@ public final class GatewayServices: Sendable {
         authenticator makeAuthenticator: (OutboundService) -> any Authenticator,
         recaptcha makeRecaptcha: (OutboundService) -> any RecaptchaChecking
     ) {
-        let breakers = CircuitBreakerTable()
+        let breakers = CircuitBreakerTable(metrics: metrics)
         let timeout = core.httpTimeoutSeconds
         self.core = core
         self.transport = transport
@@ -39,7 +40,7 @@ public final class GatewayServices: Sendable {
         self.authenticator = authenticator
         self.recaptcha = recaptcha
         self.metrics = metrics
-        self.breakers = CircuitBreakerTable()
+        self.breakers = CircuitBreakerTable(metrics: metrics)
     }
 
     /// The outbound client for a named service, sharing one circuit breaker per name.

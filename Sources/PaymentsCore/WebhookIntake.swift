@@ -16,7 +16,7 @@ public struct WebhookIntake {
     /// allow-list).
     public func rejected(_ reason: WebhookRejection) -> APIError {
         context.logger.notice("\(gateway) webhook rejected", metadata: ["webhook.rejection": "\(reason)"])
-        context.services.metrics.countWebhook(gateway: gateway, outcome: "rejected")
+        context.services.metrics.countWebhook(gateway: gateway, outcome: .rejected)
         switch reason.kind {
         case .unverified: return APIError(.unauthorized, "webhook signature verification failed")
         case .forbiddenSource: return APIError(.forbidden, "webhook source address is not allowed")
@@ -33,7 +33,7 @@ public struct WebhookIntake {
     ) throws -> WebhookEventRecord? {
         context.annotations.eventID = eventID
         if checkFirst, try context.ledger.eventExists(gateway: gateway, eventID: eventID) {
-            context.services.metrics.countWebhook(gateway: gateway, outcome: "duplicate")
+            context.services.metrics.countWebhook(gateway: gateway, outcome: .duplicate)
             return nil
         }
         return WebhookEventRecord(
@@ -44,7 +44,7 @@ public struct WebhookIntake {
     /// Counts the outcome and answers with `response` (the engine has already handed the new rows to the push).
     public func acknowledge(_ outcome: LedgerOutcome, response: APIResponse = .received) -> APIResponse {
         context.services.metrics.countWebhook(
-            gateway: gateway, outcome: outcome.duplicateEvent ? "duplicate" : "processed")
+            gateway: gateway, outcome: outcome.duplicateEvent ? .duplicate : .processed)
         return response
     }
 }

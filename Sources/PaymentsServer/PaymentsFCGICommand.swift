@@ -79,6 +79,7 @@ struct PaymentsFCGICommand: ParsableCommand {
             print("payments-fcgi: configuration OK")
             return
         }
+        Self.bootstrapMetrics(application.metrics, workers: server.workers)
 
         Self.capDescriptors(logger: logger)
         let listener: FastCGIListener
@@ -113,6 +114,14 @@ struct PaymentsFCGICommand: ParsableCommand {
         application.shutdown(deadlineSeconds: max(1, 10 - pool.secondsSinceStop))
         listener.close()
         logger.info("stopped")
+    }
+
+    /// Makes the application's registry the process's swift-metrics backend and sets the series that never change.
+    private static func bootstrapMetrics(_ metrics: Metrics, workers: Int) {
+        metrics.bootstrapMetricsSystem()
+        metrics.set(
+            MetricName.buildInfo, labels: [("version", BuildInfo.version), ("commit", BuildInfo.commit)], to: 1)
+        metrics.set(MetricName.workers, to: Double(workers))
     }
 
     /// Pings systemd's watchdog (`WatchdogSec=`) every half period while the worker pool can take requests; a pool

@@ -22,6 +22,8 @@ final class WorkerPool: Sendable {
     private let finished = DispatchGroup()
     /// Workers answering a request now (the others wait in `accept()`).
     private let busy = Atomic<Int>(0)
+    /// The same count as `payments_workers_busy`.
+    private let busyGauge: Metrics.Gauge
     /// `DispatchTime` uptime in nanoseconds when a worker last finished a request.
     private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
 
@@ -29,6 +31,7 @@ final class WorkerPool: Sendable {
         self.application = application
         self.listener = listener
         self.logger = logger
+        busyGauge = application.metrics.gauge(MetricName.workersBusy)
     }
 
     /// How many worker threads have not yet left their loop.
@@ -111,9 +114,11 @@ final class WorkerPool: Sendable {
             guard accepted else { return }
             consecutiveFailures = 0
             busy.add(1, ordering: .releasing)
+            busyGauge.increment()
             serve(slot, worker: worker)
             lastFinished.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
             busy.subtract(1, ordering: .releasing)
+            busyGauge.decrement()
         }
     }
 

@@ -149,7 +149,10 @@ public final class MariaDBLedger: Ledger {
     }
 
     public func syncBacklog() throws(LedgerError) -> (unsynced: Int, oldestSeconds: Int) {
-        try database.run { connection in try SyncBacklog.read(connection) }
+        try database.run { connection in
+            let backlog = try SyncBacklog.read(connection)
+            return (backlog.unsynced, backlog.oldestSeconds)
+        }
     }
 
     public func ping() throws(LedgerError) {

@@ -40,11 +40,12 @@ extension SyncStore {
         }
     }
 
-    /// Unsynced rows (pending or failed) and the age of the oldest in seconds, for metrics.
-    public func stats() throws(LedgerError) -> (unsynced: Int, oldestUnsyncedSeconds: Int) {
+    /// Unsynced rows (pending or failed), the failed ones among them and the age of the oldest in seconds, for
+    /// metrics.
+    public func stats() throws(LedgerError) -> (unsynced: Int, failed: Int, oldestUnsyncedSeconds: Int) {
         try database.run { connection in
             let backlog = try SyncBacklog.read(connection)
-            return (backlog.unsynced, backlog.oldestSeconds)
+            return (backlog.unsynced, backlog.failed, backlog.oldestSeconds)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PaymentsApp
 import PaymentsCore
 import PaymentsStore
@@ -57,10 +58,29 @@ struct SyncRunner {
         let summary = pass.run()
         let seconds = Date().timeIntervalSince(started)
         print("sync: \(summary) seconds=\(String(format: "%.3f", seconds))")
+        writeMetrics(summary)
         if let reason = summary.configurationError {
             SyncEnvironment.printError(
                 "Retail refused the credentials (\(reason)); check RETAIL_API_KEY and RETAIL_API_URL")
         }
         return summary.exitCode
+    }
+
+    /// Writes `SYNC_METRICS_TEXTFILE`, when set: the pass's counts and the backlog after it. A file that cannot be
+    /// written is reported and leaves the exit code alone (the stale file's alert tells the operator).
+    private func writeMetrics(_ summary: SyncPassSummary) {
+        guard let path = environment.sync.metricsTextfile else { return }
+        let store = SyncStore(configuration: environment.database)
+        defer { store.close() }
+        let backlog = (try? store.stats()).map {
+            SyncMetricsTextfile.Backlog(
+                unsynced: $0.unsynced, failed: $0.failed, oldestSeconds: $0.oldestUnsyncedSeconds)
+        }
+        do {
+            try SyncMetricsTextfile(path: path).write(
+                summary: summary, backlog: backlog, now: Date().timeIntervalSince1970, metrics: environment.metrics)
+        } catch {
+            environment.logger.error("metrics textfile not written", metadata: ["error": "\(error)"])
+        }
     }
 }

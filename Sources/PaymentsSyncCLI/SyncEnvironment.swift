@@ -15,8 +15,11 @@ struct SyncEnvironment {
     let logger: Logger
     /// The one outbound HTTP transport of the process: the reconciler's gateway calls and the Retail pushes share it.
     let transport: any HTTPTransport
+    /// The process's metrics registry (swift-metrics' backend): `run` writes its gauges from it to the textfile.
+    let metrics: Metrics
 
-    /// Loads the env file and environment, bootstraps swift-log (once, here) and initialises libmariadb.
+    /// Loads the env file and environment, bootstraps swift-log and swift-metrics (once, here) and initialises
+    /// libmariadb.
     /// - Throws: `ExitCode(78)` (`EX_CONFIG`) after printing `payments-sync: <problem>` when the configuration is unusable.
     static func load(_ options: GlobalOptions) throws -> SyncEnvironment {
         let file = options.resolvedEnvFile
@@ -54,9 +57,11 @@ struct SyncEnvironment {
             SyncEnvironment.printError("cannot initialise libmariadb: \(error)")
             throw ExitCode(1)
         }
+        let metrics = Metrics()
+        metrics.bootstrapMetricsSystem()
         return SyncEnvironment(
             config: config, database: database, sync: sync, logger: Logger(label: "payments-sync"),
-            transport: OutboundTransport())
+            transport: OutboundTransport(), metrics: metrics)
     }
 
     /// The Retail client; needs `RETAIL_API_URL`, `RETAIL_API_KEY` and the core settings.

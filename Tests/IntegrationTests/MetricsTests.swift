@@ -58,6 +58,56 @@ extension Integration {
             return states
         }
 
+        /// The values of a payments-sync textfile, as `name{labels}` → value.
+        static func textfile(_ path: String) throws -> [String: Double] {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            var values: [String: Double] = [:]
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    Issue.record("unreadable textfile line: \(line)")
+                    continue
+                }
+                values[String(parts[0])] = value
+            }
+            return values
+        }
+
+        @Test(
+            "after a webhook: the route's duration histogram, the Stripe and Retail outbound series, build info, workers"
+        )
+        func routeAndOutboundSeries() throws {
+            let stack = try Stack.connect()
+            let route = "stripe-handleWebhookEvents"
+            let payment = try stack.paidIntent(amount: 1400, tag: "metrics")
+            #expect(try stack.waitForSync(payment.intentID, uid: payment.uid))
+            let page = try Self.metrics(stack)
+            let count = try #require(page["payments_request_duration_seconds_count{route=\"\(route)\"}"], "\(page)")
+            #expect(count >= 1)
+            // Every answer is in the +Inf bucket; the buckets only grow.
+            #expect(page["payments_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"}"] == count)
+            let buckets = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "10.0"]
+            let counts = buckets.compactMap {
+                page["payments_request_duration_seconds_bucket{route=\"\(route)\",le=\"\($0)\"}"]
+            }
+            #expect(counts.count == buckets.count, "\(page.keys.filter { $0.contains(route) })")
+            #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 <= $1 } && (counts.last ?? 0) <= count)
+            #expect((page["payments_request_duration_seconds_sum{route=\"\(route)\"}"] ?? 0) > 0)
+            #expect((page["payments_requests_total{route=\"\(route)\",status=\"200\"}"] ?? 0) >= 1)
+            #expect((page["payments_webhooks_total{gateway=\"stripe\",outcome=\"processed\"}"] ?? 0) >= 1)
+            // The PaymentIntent was created at Stripe, and the credit pushed to Retail by the responder's queue.
+            for service in ["stripe", "retail", "firebase"] {
+                let calls = page["payments_outbound_request_duration_seconds_count{service=\"\(service)\"}"]
+                #expect((calls ?? 0) >= 1, "\(service): \(String(describing: calls))")
+            }
+            let build = page.keys.filter { $0.hasPrefix("payments_build_info{version=\"") }
+            #expect(build.count == 1 && build.allSatisfy { page[$0] == 1 && $0.contains(",commit=\"") }, "\(build)")
+            #expect((page["payments_workers"] ?? 0) >= 1)
+            // The scrape itself is a request a worker is answering.
+            #expect((1...(page["payments_workers"] ?? 0)).contains(page["payments_workers_busy"] ?? -1))
+            #expect(page["payments_push_queue_depth"] != nil)
+        }
+
         @Test(
             "payments_unsynced_rows and payments_oldest_unsynced_seconds agree with the database as rows wait and sync")
         func backlogGauges() throws {
@@ -88,10 +138,28 @@ extension Integration {
             #expect(try eventually { try stack.db.syncStatus(paymentID: refusedID)?.state == "failed" })
             try Self.expectGauges(stack, rows: 3, "and one failed row")
 
+            // payments-sync's textfile: the run's rows and the backlog it left (one row refused for good).
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("textfile-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let textfile = directory.appendingPathComponent("payments-sync.prom").path
             for payment in [first, second] { try stack.db.makeRowsDue(uid: payment.uid) }
-            let run = try stack.paymentsSync(["run"])
+            let started = Date().timeIntervalSince1970
+            let run = try stack.paymentsSync(["run"], environment: ["SYNC_METRICS_TEXTFILE": textfile])
             #expect(run.status == 0, "\(run)")
             try Self.expectGauges(stack, rows: 1, "after the run synced the pending rows")
+            let written = try Self.textfile(textfile)
+            #expect(written["payments_sync_last_run_rows{outcome=\"synced\"}"] == 2, "\(written)")
+            #expect(written["payments_sync_last_run_rows{outcome=\"failed\"}"] == 0, "\(written)")
+            #expect(
+                written["payments_sync_unsynced_rows"] == 1 && written["payments_sync_failed_rows"] == 1, "\(written)")
+            #expect((0...60).contains(written["payments_sync_oldest_unsynced_seconds"] ?? -1), "\(written)")
+            let success = try #require(written["payments_sync_last_success_timestamp_seconds"], "\(written)")
+            #expect(success >= started.rounded(.down) && success <= Date().timeIntervalSince1970, "\(written)")
+            #expect(written["payments_sync_last_run_timestamp_seconds"] == success)
+            let mode = try FileManager.default.attributesOfItem(atPath: textfile)[.posixPermissions] as? Int
+            #expect(mode == 0o644)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["payments-sync.prom"])
             #expect((0...60).contains(try Self.metrics(stack)["payments_oldest_unsynced_seconds"] ?? -1))
 
             try stack.sandbox.retailReject(refusedID, status: 0)
@@ -123,6 +191,10 @@ extension Integration {
             }
             let opened = try Self.circuits(stack)
             #expect(opened["stripe"] == 2, "\(opened)")
+            let failures = try Self.metrics(stack)
+            #expect(failures["payments_outbound_errors_total{service=\"stripe\",kind=\"http_5xx\"}"] == 5)
+            #expect(failures["payments_outbound_request_duration_seconds_count{service=\"stripe\"}"] == 5)
+            #expect(failures["payments_outbound_errors_total{service=\"stripe\",kind=\"circuit_open\"}"] == nil)
             #expect(opened.filter { $0.key != "stripe" }.values.allSatisfy { $0 == 0 }, "\(opened)")
 
             // Stripe would answer now (the five failures are used up), but the open circuit does not call it.
@@ -137,6 +209,10 @@ extension Integration {
             #expect(sessions.allSatisfy { $0.status == "failed" && $0.externalID == nil }, "\(sessions)")
             #expect(try stack.db.ledgerCount(uid: uid) == 0)
             #expect(try Self.circuits(stack)["stripe"] == 2)
+            let refusals = try Self.metrics(stack)
+            #expect(refusals["payments_outbound_errors_total{service=\"stripe\",kind=\"circuit_open\"}"] == 1)
+            #expect(refusals["payments_outbound_request_duration_seconds_count{service=\"stripe\"}"] == 5)
+            #expect(refusals["payments_requests_total{route=\"stripe-getPaymentIntent\",status=\"503\"}"] == 1)
         }
     }
 }

@@ -99,6 +99,22 @@ private func errorName(_ response: APIResponse) -> String? {
         #expect(unverified.status == 403 && errorName(unverified) == "EmailNotVerifiedException")
     }
 
+    @Test func everyAnswerIsCountedAndTimedUnderItsRoute() throws {
+        let pipeline = try makePipeline()
+        _ = send(pipeline, "POST", "demo-pay", headers: ["authorization": "Bearer good"])
+        _ = send(pipeline, "POST", "demo-pay")
+        _ = send(pipeline, "GET", "demo-nothing")
+        _ = send(pipeline, "OPTIONS", "demo-pay", headers: ["origin": "https://app.example"])
+        let lines = Set(pipeline.services.metrics.render().split(separator: "\n").map(String.init))
+        #expect(lines.contains("payments_requests_total{route=\"demo-pay\",status=\"200\"} 1"))
+        #expect(lines.contains("payments_requests_total{route=\"demo-pay\",status=\"401\"} 1"))
+        #expect(lines.contains("payments_requests_total{route=\"unknown\",status=\"404\"} 1"))
+        #expect(lines.contains("payments_requests_total{route=\"preflight\",status=\"204\"} 1"))
+        #expect(lines.contains("payments_request_duration_seconds_count{route=\"demo-pay\"} 2"))
+        #expect(lines.contains("payments_request_duration_seconds_bucket{route=\"unknown\",le=\"+Inf\"} 1"))
+        #expect(!lines.contains { $0.contains("route=\"demo-db\"") }, "a route never called has no series")
+    }
+
     @Test func webhooksNeedNoTokenAndAreNotRateLimited() throws {
         let pipeline = try makePipeline(rateLimit: 1)
         for _ in 0..<5 { #expect(send(pipeline, "POST", "demo-handleWebhookEvents").status == 200) }

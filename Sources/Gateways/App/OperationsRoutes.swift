@@ -24,21 +24,15 @@ public struct OperationsRoutes: PaymentGateway {
         }
     }
 
+    /// The registry's series (README "Metrics"), with the circuit states as they are now and, when the database
+    /// answers, the backlog gauges (left out otherwise, rather than shown stale).
     func metrics(_ context: RequestContext) throws -> APIResponse {
+        services.metrics.recordCircuits(services.circuitStates)
         var text = services.metrics.render()
         if let backlog = try? context.ledger.syncBacklog() {
-            text += "# HELP payments_unsynced_rows Ledger rows not yet accepted by the Retail API.\n"
-            text += "# TYPE payments_unsynced_rows gauge\npayments_unsynced_rows \(backlog.unsynced)\n"
-            text += "# HELP payments_oldest_unsynced_seconds Age of the oldest unsynced row.\n"
-            text +=
-                "# TYPE payments_oldest_unsynced_seconds gauge\npayments_oldest_unsynced_seconds \(backlog.oldestSeconds)\n"
-        }
-        text +=
-            "# HELP payments_circuit_state Circuit breaker state per outbound service (0 closed, 1 half-open, 2 open).\n"
-        text += "# TYPE payments_circuit_state gauge\n"
-        for (service, state) in services.circuitStates {
-            let value = state == .closed ? 0 : state == .halfOpen ? 1 : 2
-            text += "payments_circuit_state{service=\"\(service)\"} \(value)\n"
+            text += "# TYPE \(MetricName.unsyncedRows) gauge\n\(MetricName.unsyncedRows) \(backlog.unsynced)\n"
+            text += "# TYPE \(MetricName.oldestUnsyncedSeconds) gauge\n"
+            text += "\(MetricName.oldestUnsyncedSeconds) \(backlog.oldestSeconds)\n"
         }
         return APIResponse(
             status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(text.utf8))

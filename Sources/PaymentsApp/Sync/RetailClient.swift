@@ -11,18 +11,22 @@ public struct RetailClient: Sendable {
     private let apiKey: Secret
     private let transport: any HTTPTransport
     private let timeout: Double
+    /// Records each call as the outbound service `retail`.
+    private let meter: OutboundMeter
 
     /// Creates a client from the shared configuration (`RETAIL_API_URL`, `RETAIL_API_KEY`, `HTTP_TIMEOUT_SECONDS`).
     /// - Parameters:
     ///   - configuration: supplies the base URL, the key and the per-call timeout.
     ///   - transport: the outbound HTTP seam (the process's one production transport, or a fake in tests).
-    public init(configuration core: CoreConfiguration, transport: any HTTPTransport) {
+    ///   - metrics: where the calls are recorded (the process's registry; a registry of its own by default).
+    public init(configuration core: CoreConfiguration, transport: any HTTPTransport, metrics: Metrics = Metrics()) {
         var base = core.retailAPIURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.apiKey = core.retailAPIKey
         self.transport = transport
         self.timeout = core.httpTimeoutSeconds
+        self.meter = metrics.outbound("retail")
     }
 
     /// The timeout of each Retail call (`HTTP_TIMEOUT_SECONDS`); a push makes one call, or three.
@@ -68,7 +72,7 @@ public struct RetailClient: Sendable {
             "POST", "\(baseURL)/m/customer/\(FormEncoding.escape(uid))/transaction", body: body)
         let response: HTTPResponse
         do {
-            response = try transport.send(request)
+            response = try meter.send(request, through: transport)
         } catch {
             return .outcome(.retry(reason: "transaction: \(RetailClient.describe(error))", retryAfterSeconds: nil))
         }
@@ -91,7 +95,7 @@ public struct RetailClient: Sendable {
         let request = makeRequest("POST", "\(baseURL)/m/customer", body: .object([("customer_id", .string(uid))]))
         let response: HTTPResponse
         do {
-            response = try transport.send(request)
+            response = try meter.send(request, through: transport)
         } catch {
             return .retry(reason: "customer: \(RetailClient.describe(error))", retryAfterSeconds: nil)
         }

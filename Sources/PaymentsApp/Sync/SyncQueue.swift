@@ -41,6 +41,10 @@ public final class SyncQueue: Sendable {
     private let logger: Logger
     private let makeStore: StoreFactory
     private let state: Mutex<State>
+    /// `payments_push_queue_depth`, set under the state lock whenever the count changes.
+    private let depth: Metrics.Gauge
+    /// `payments_push_queue_dropped_total`.
+    private let dropped: Metrics.Counter
     /// One signal per queued id, plus one per thread at shutdown.
     private let available = DispatchSemaphore(value: 0)
     private let running = DispatchGroup()
@@ -51,21 +55,26 @@ public final class SyncQueue: Sendable {
     ///   - client: the shared Retail client.
     ///   - logger: for per-row outcomes and thread problems.
     ///   - makeStore: opens one store per drain thread (retried on the next id when it fails).
+    ///   - metrics: where the depth and the drops are recorded.
     public init(
-        configuration: SyncConfiguration, client: RetailClient, logger: Logger, makeStore: @escaping StoreFactory
+        configuration: SyncConfiguration, client: RetailClient, logger: Logger, metrics: Metrics = Metrics(),
+        makeStore: @escaping StoreFactory
     ) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
         self.makeStore = makeStore
+        self.depth = metrics.gauge(MetricName.pushQueueDepth)
+        self.dropped = metrics.counter(MetricName.pushQueueDropped)
         self.state = Mutex(State(buffer: Array(repeating: .id(0), count: max(1, configuration.queueSize))))
     }
 
     /// Creates a stopped queue whose threads open stores from `database`.
     public convenience init(
-        configuration: SyncConfiguration, database: DatabaseConfiguration, client: RetailClient, logger: Logger
+        configuration: SyncConfiguration, database: DatabaseConfiguration, client: RetailClient, logger: Logger,
+        metrics: Metrics = Metrics()
     ) {
-        self.init(configuration: configuration, client: client, logger: logger) {
+        self.init(configuration: configuration, client: client, logger: logger, metrics: metrics) {
             SyncStore(configuration: database)
         }
     }
@@ -122,10 +131,12 @@ public final class SyncQueue: Sendable {
                 s.buffer[(s.head + s.count) % s.buffer.count] = item
                 s.count += 1
             }
+            depth.set(Double(s.count))
             return rejected
         }
         for _ in 0..<(items.count - rejected.count) { available.signal() }
         if !rejected.isEmpty {
+            dropped.increment(by: rejected.count)
             logger.notice(
                 "sync queue full; rows left to payments-sync", metadata: ["sync.dropped": "\(rejected.count)"])
         }
@@ -148,6 +159,7 @@ public final class SyncQueue: Sendable {
                 s.abandoned = true
                 let items = (0..<s.count).map { s.buffer[(s.head + $0) % s.buffer.count] }
                 s.count = 0
+                depth.set(0)
                 return items
             }
             logger.warning(
@@ -209,6 +221,7 @@ public final class SyncQueue: Sendable {
                     let item = s.buffer[s.head]
                     s.head = (s.head + 1) % s.buffer.count
                     s.count -= 1
+                    depth.set(Double(s.count))
                     return .push(item, more: s.count > 0)
                 }
                 return s.stopping ? .exit : .again
