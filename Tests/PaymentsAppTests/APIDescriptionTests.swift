@@ -127,5 +127,15 @@ import Testing
             let allowed = schema["const"].map { [$0] } ?? schema["enum"]?.arrayValue ?? []
             #expect(allowed.contains(.string(code.name)), "\(code.status) \(code.name)")
         }
+        // The two 403s are told apart: client routes give only the email one, webhooks only the allow-list one.
+        for (response, name) in [
+            ("EmailNotVerified", "EmailNotVerifiedException"), ("Forbidden", "ForbiddenException"),
+        ] {
+            let reference = try #require(
+                try Self.at("/components/responses/\(response)/content/application~1json/schema/$ref", in: document)?
+                    .stringValue)
+            let schema = try Self.at(String(reference.dropFirst()) + "/allOf/1/properties/errorName", in: document)
+            #expect(schema == .object([("const", .string(name))]), "\(response): \(String(describing: schema))")
+        }
     }
 }
