@@ -10,6 +10,7 @@ public final class Application: Sendable {
     let assembly: ServiceAssembly
     let pipeline: RequestPipeline
     let syncQueue: SyncQueue
+    let events: EventPublisher
     let logger: Logger
 
     /// Reads and checks the whole configuration and the database schema.
@@ -30,6 +31,8 @@ public final class Application: Sendable {
         syncQueue = SyncQueue(
             configuration: assembly.sync, database: assembly.database,
             client: RetailClient(configuration: assembly.core, transport: transport), logger: logger)
+        events = EventPublisher(
+            configuration: assembly.events, transport: transport, metrics: assembly.services.metrics, logger: logger)
     }
 
     public var maxBodyBytes: Int { assembly.core.maxBodyBytes }
@@ -38,6 +41,7 @@ public final class Application: Sendable {
     /// first requests after a start do not meet an empty certificate cache.
     public func start() {
         syncQueue.start()
+        events.start()
         let authenticator = assembly.services.authenticator
         Thread.detachNewThread { authenticator.prepare() }
     }
@@ -47,11 +51,14 @@ public final class Application: Sendable {
         MariaDBLibrary.threadInit()
         let ledger = MariaDBLedger(
             configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
-        return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue)
+        return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue, events: events)
     }
 
-    /// Finishes queued Retail pushes (at most `deadlineSeconds`) and stops the push threads.
+    /// Finishes queued Retail pushes and session events (at most `deadlineSeconds` in all) and stops their threads.
     public func shutdown(deadlineSeconds: Double) {
+        let started = DispatchTime.now()
         syncQueue.shutdown(deadlineSeconds: deadlineSeconds)
+        let spent = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        events.shutdown(deadlineSeconds: max(0.5, deadlineSeconds - spent))
     }
 }

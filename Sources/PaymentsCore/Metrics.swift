@@ -13,6 +13,7 @@ public final class Metrics: Sendable {
 
     private let requests = Mutex<[LabelPair: Int]>([:])
     private let webhooks = Mutex<[LabelPair: Int]>([:])
+    private let eventPublishFailures = Mutex(0)
 
     public init() {}
 
@@ -27,6 +28,11 @@ public final class Metrics: Sendable {
         webhooks.withLock { $0[key, default: 0] += 1 }
     }
 
+    /// A session event nchan's publisher did not take (refused, timed out, or dropped from a full queue).
+    public func countEventPublishFailure() {
+        eventPublishFailures.withLock { $0 += 1 }
+    }
+
     /// The counters in Prometheus text format.
     public func render() -> String {
         var out = "# HELP payments_requests_total API requests by route and status.\n"
@@ -35,6 +41,9 @@ public final class Metrics: Sendable {
         out += "# HELP payments_webhooks_total Webhook deliveries by gateway and outcome.\n"
         out += "# TYPE payments_webhooks_total counter\n"
         out += Metrics.lines("payments_webhooks_total", ("gateway", "outcome"), webhooks.withLock { $0 })
+        out += "# HELP payments_event_publish_failures_total Session events the nchan publisher did not take.\n"
+        out += "# TYPE payments_event_publish_failures_total counter\n"
+        out += "payments_event_publish_failures_total \(eventPublishFailures.withLock { $0 })\n"
         return out
     }
 
