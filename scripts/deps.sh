@@ -10,6 +10,8 @@ packages=(
     gettext-base                                     # envsubst, renders nginx/local.conf.template
     systemd                                          # systemd-analyze, for scripts/systemd-check.sh
     wrk                                              # make bench
+    libnginx-mod-nchan                               # live payment status: nchan pub/sub in the local nginx sites
+    chromium                                         # the demo page's headless-browser integration test
 )
 missing=()
 for package in "${packages[@]}"; do
