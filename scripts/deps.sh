@@ -12,6 +12,8 @@ packages=(
     wrk                                              # make bench
     python3 python3-venv                             # scripts/api-fuzz.sh: schemathesis, openapi-spec-validator
     prometheus                                       # promtool, for make check's ops-check (no service is started)
+    libnginx-mod-nchan                               # live payment status: nchan pub/sub in the local nginx sites
+    chromium                                         # the demo page's headless-browser integration test
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -36,14 +36,14 @@ tn_stack() {
 tn_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # tn_free_port_block: prints a base B (a multiple of 100 in 10000..32600, below Linux's ephemeral range so no outgoing
-# connection holds it) whose ports B, B+43 and B+50..B+59 are all free, picked at random, so two checkouts running
+# connection holds it) whose ports B, B+1 (the nchan publisher), B+43 and B+50..B+59 are all free, picked at random, so two checkouts running
 # `make test` at once never share nginx or sandbox ports.
 tn_free_port_block() {
     local attempt base port busy
     for ((attempt = 0; attempt < 50; attempt++)); do
         base=$(((RANDOM % 227 + 100) * 100))
         busy=0
-        for port in "$base" $((base + 43)) $(seq $((base + 50)) $((base + 59))); do
+        for port in "$base" $((base + 1)) $((base + 43)) $(seq $((base + 50)) $((base + 59))); do
             if tn_port_in_use "$port"; then busy=1; break; fi
         done
         if ((busy == 0)); then printf '%s' "$base"; return 0; fi
@@ -119,6 +119,6 @@ tn_tail_logs() {
 # tn_render_local_nginx OUTFILE: renders nginx/local.conf.template with the TN_* / RUN_* / FCGI_SOCKET variables the
 # caller exported (only those are substituted, so nginx's own $variables stay as they are).
 tn_render_local_nginx() {
-    envsubst '${TN_USER_DIRECTIVE} ${TN_NGINX_PREFIX} ${TN_CORS_ORIGIN_LINES} ${TN_FLOOD_RATE} ${TN_FLOOD_BURST} ${TN_WEBHOOK_RATE} ${TN_WEBHOOK_BURST} ${RUN_HTTP_PORT} ${RUN_HTTPS_PORT} ${FCGI_SOCKET}' \
+    envsubst '${TN_USER_DIRECTIVE} ${TN_NGINX_PREFIX} ${TN_CORS_ORIGIN_LINES} ${TN_FLOOD_RATE} ${TN_FLOOD_BURST} ${TN_WEBHOOK_RATE} ${TN_WEBHOOK_BURST} ${RUN_HTTP_PORT} ${RUN_HTTPS_PORT} ${FCGI_SOCKET} ${TN_EVENTS_PUBLISH_PORT} ${SANDBOX_PORT_BASE}' \
         <"$TN_REPO/nginx/local.conf.template" >"$1"
 }

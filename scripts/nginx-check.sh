@@ -21,6 +21,7 @@ sed -e "s#/etc/letsencrypt/live/pay.example.com/fullchain.pem#$work/prod/cert.pe
     "$TN_REPO/nginx/payments.conf" >"$work/prod/payments.conf"
 grep -q "$work/prod/cert.pem" "$work/prod/payments.conf" || tn_die "certificate path in nginx/payments.conf not found"
 cat >"$work/prod/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
 pid $work/prod/nginx.pid;
 error_log $work/prod/logs/error.log;
 events { worker_connections 64; }
@@ -39,6 +40,7 @@ nginx -t -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.con
 
 # Local: render the template the way scripts/nginx-config.sh does, for a scratch copy of the dev stack.
 export TN_NGINX_PREFIX="$work/local" RUN_HTTP_PORT=18980 RUN_HTTPS_PORT=18943 FCGI_SOCKET="$work/local/fcgi.sock"
+export TN_EVENTS_PUBLISH_PORT=18981 SANDBOX_PORT_BASE=19000
 export TN_FLOOD_RATE="1000r/s" TN_FLOOD_BURST="2000" TN_WEBHOOK_RATE="5000r/s" TN_WEBHOOK_BURST="10000"
 export TN_USER_DIRECTIVE=""
 export TN_CORS_ORIGIN_LINES='        "http://localhost:5173" $http_origin;'

@@ -18,6 +18,11 @@ export TN_NGINX_PREFIX
 RUN_HTTP_PORT="$(tn_env_value RUN_HTTP_PORT)"; export RUN_HTTP_PORT="${RUN_HTTP_PORT:-$TN_DEFAULT_HTTP_PORT}"
 RUN_HTTPS_PORT="$(tn_env_value RUN_HTTPS_PORT)"; export RUN_HTTPS_PORT="${RUN_HTTPS_PORT:-$TN_DEFAULT_HTTPS_PORT}"
 FCGI_SOCKET="$(tn_env_value FCGI_SOCKET)"; export FCGI_SOCKET="${FCGI_SOCKET:-$TN_FCGI_DIR/fcgi.sock}"
+SANDBOX_PORT_BASE="$(tn_env_value SANDBOX_PORT_BASE)"; export SANDBOX_PORT_BASE="${SANDBOX_PORT_BASE:-$TN_DEFAULT_SANDBOX_BASE}"
+# The nchan publisher listens where EVENTS_PUBLISH_URL points (http://127.0.0.1:PORT/events-publish).
+publish_url="$(tn_env_value EVENTS_PUBLISH_URL)"
+publish_port="$(printf '%s' "$publish_url" | sed -nE 's#^http://127\.0\.0\.1:([0-9]+)/events-publish/?$#\1#p')"
+export TN_EVENTS_PUBLISH_PORT="${publish_port:-$((RUN_HTTP_PORT + 1))}"
 export TN_FLOOD_RATE="1000r/s" TN_FLOOD_BURST="2000" TN_WEBHOOK_RATE="5000r/s" TN_WEBHOOK_BURST="10000"
 # As root the workers also run as root, so they reach the socket wherever the repository lives.
 if [[ "$(id -u)" == 0 ]]; then export TN_USER_DIRECTIVE="user root root;"; else export TN_USER_DIRECTIVE=""; fi

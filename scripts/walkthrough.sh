@@ -21,6 +21,10 @@ The '$TN_STACK' stack is running: nginx on 127.0.0.1:$port (and https://127.0.0.
 payments-fcgi, the sandbox on 127.0.0.1:$sandbox..$((sandbox + 6)) and MariaDB on $db_socket.
 Configuration: $TN_ENV_FILE   Logs: $TN_RUN_DIR/*.log   Stop everything: make stop
 
+Live payment status demo (open in a browser): http://127.0.0.1:$port/sandbox/demo/events
+  It mints a token, creates a Stripe payment through the API and shows its status live from the event stream; Pay,
+  Refund and Dispute drive the sandbox. The stream by hand: step 9 below.
+
 Walk-through (paste into a shell):
 
 # 0. Health
@@ -81,4 +85,10 @@ FORM=(); for k in merchant_id pay_id amount currency desc success_url fail_url s
 curl -s http://127.0.0.1:$((sandbox + 8))/merchant "\${FORM[@]}"; echo
 curl -s -X POST http://127.0.0.1:$sandbox/control/anypay/pay -d "{\"pay_id\":\"\$(echo "\$PAYMENT" | sed -E 's/.*"pay_id":"([^"]+)".*/\\1/')\"}"; echo
 sleep 1; mariadb --socket $db_socket $db_name -e "select payment_id, gateway, amount, sync_state from tn_payments where uid = 'demo-user' order by id desc limit 3"
+
+# 9. Live status: a ticket for a new payment, its event stream (EventSource format; Ctrl-C to stop), and the payment
+#    from a second shell (the stream shows pending, then paid)
+PI2=\$(curl -s -X POST $api/stripe-getPaymentIntent -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{"amount":700,"recaptcha_token":"pass","platform":"web"}' | sed -E 's/.*"id":"(pi_[^"]+)".*/\1/')
+EVENTS=\$(curl -s -X POST $api/app-createEventsTicket -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d "{\"session_id\":\"\$PI2\"}" | sed -E 's/.*"url":"([^"]+)".*/\1/'); echo "\$EVENTS"
+(sleep 2; curl -s -o /dev/null -X POST http://127.0.0.1:$sandbox/control/stripe/pay -d "{\"id\":\"\$PI2\"}") & curl -sN --max-time 5 -H 'Accept: text/event-stream' "http://127.0.0.1:$port\$EVENTS"
 TEXT

@@ -10,6 +10,7 @@ public final class Application: Sendable {
     let assembly: ServiceAssembly
     let pipeline: RequestPipeline
     let syncQueue: SyncQueue
+    let events: EventPublisher
     let logger: Logger
     /// The process's metrics: every series of `GET /api/metrics`.
     public let metrics: Metrics
@@ -35,6 +36,8 @@ public final class Application: Sendable {
             configuration: assembly.sync, database: assembly.database,
             client: RetailClient(configuration: assembly.core, transport: transport, metrics: metrics), logger: logger,
             metrics: metrics)
+        events = EventPublisher(
+            configuration: assembly.events, transport: transport, metrics: assembly.services.metrics, logger: logger)
     }
 
     public var maxBodyBytes: Int { assembly.core.maxBodyBytes }
@@ -43,6 +46,7 @@ public final class Application: Sendable {
     /// first requests after a start do not meet an empty certificate cache.
     public func start() {
         syncQueue.start()
+        events.start()
         let authenticator = assembly.services.authenticator
         Thread.detachNewThread { authenticator.prepare() }
     }
@@ -52,11 +56,14 @@ public final class Application: Sendable {
         MariaDBLibrary.threadInit()
         let ledger = MariaDBLedger(
             configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
-        return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue)
+        return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue, events: events)
     }
 
-    /// Finishes queued Retail pushes (at most `deadlineSeconds`) and stops the push threads.
+    /// Finishes queued Retail pushes and session events (at most `deadlineSeconds` in all) and stops their threads.
     public func shutdown(deadlineSeconds: Double) {
+        let started = DispatchTime.now()
         syncQueue.shutdown(deadlineSeconds: deadlineSeconds)
+        let spent = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        events.shutdown(deadlineSeconds: max(0.5, deadlineSeconds - spent))
     }
 }

@@ -5,11 +5,14 @@ import PaymentsStore
 
 /// The gateway side of the operator commands (`payments-sync refund`, `capture`, `cancel`, `events replay`): checks
 /// the ledger first, then calls the enabled gateway, which books what the gateway answered through the settlement
-/// engine — the same facts and unique keys as its webhook. Not Sendable: one thread uses it at a time.
+/// engine — the same facts and unique keys as its webhook — and publishes the session changes it made (issue 12).
+/// Not Sendable: one thread uses it at a time.
 public final class OperatorConsole {
     let assembly: ServiceAssembly
     let ledger: MariaDBLedger
     let logger: Logger
+    /// Publishes what a command committed to the session's live-status channel, as the responder does.
+    let events: EventPublisher
 
     /// Builds the enabled gateways exactly as the responder does.
     /// - Throws: `ConfigurationError` naming the variable, or libmariadb's initialisation error.
@@ -19,9 +22,23 @@ public final class OperatorConsole {
         ledger = MariaDBLedger(
             configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
         self.logger = logger
+        events = EventPublisher(
+            configuration: assembly.events, transport: transport, metrics: assembly.services.metrics, logger: logger)
+        events.start()
     }
 
-    public func close() { ledger.close() }
+    /// Waits (a few seconds at most) for the live-status messages to go out, then closes the connection.
+    public func close() {
+        events.shutdown(deadlineSeconds: 5)
+        ledger.close()
+    }
+
+    /// Runs `body` against the ledger, then publishes the session changes it committed, failed or not.
+    private func publishing<Result>(_ body: (any Ledger) throws -> Result) throws -> Result {
+        let changes = SessionEventLog()
+        defer { events.publish(changes.take()) { [ledger] id in try ledger.session(id: id) } }
+        return try body(PublishingLedger(ledger, log: changes))
+    }
 
     /// Refunds `amount` (nil: everything that is left) of a credited payment through its gateway.
     /// - Throws: `OperatorCommandError.refused` before any gateway call when the row is unknown, not a credit,
@@ -51,28 +68,30 @@ public final class OperatorConsole {
             )
         }
         let gateway = try enabledGateway(payment.gateway)
-        return try gateway.refund(
-            OperatorRefund(
-                payment: payment, amount: requested, remaining: remaining, reason: reason, payerAddress: payerAddress),
-            ledger: ledger, logger: logger)
+        let refund = OperatorRefund(
+            payment: payment, amount: requested, remaining: remaining, reason: reason, payerAddress: payerAddress)
+        return try publishing { try gateway.refund(refund, ledger: $0, logger: logger) }
     }
 
     /// Captures the payment an open review holds; `reference` is the gateway's id of the payment (the
     /// PaymentIntent id) or the session's `public_id`.
     public func capture(reference: String) throws -> OperatorCommandOutcome {
         let session = try reviewSession(reference)
-        return try enabledGateway(session.gateway).capture(session, ledger: ledger, logger: logger)
+        let gateway = try enabledGateway(session.gateway)
+        return try publishing { try gateway.capture(session, ledger: $0, logger: logger) }
     }
 
     /// Cancels the payment an open review holds and closes its session `canceled`.
     public func cancel(reference: String) throws -> OperatorCommandOutcome {
         let session = try reviewSession(reference)
-        return try enabledGateway(session.gateway).cancel(session, ledger: ledger, logger: logger)
+        let gateway = try enabledGateway(session.gateway)
+        return try publishing { try gateway.cancel(session, ledger: $0, logger: logger) }
     }
 
     /// Processes a stored delivery again through its gateway's webhook path.
     public func replay(_ event: WebhookEventRecord) throws -> SettlementResult {
-        try enabledGateway(event.gateway).replay(event, ledger: ledger, logger: logger)
+        let gateway = try enabledGateway(event.gateway)
+        return try publishing { try gateway.replay(event, ledger: $0, logger: logger) }
     }
 
     private func enabledGateway(_ ledgerID: String) throws -> any PaymentGateway {

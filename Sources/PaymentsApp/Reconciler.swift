@@ -26,6 +26,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
 public final class Reconciler {
     let assembly: ServiceAssembly
     let logger: Logger
+    /// Publishes the session changes of each reconciled session once it is settled (issue 12).
+    let events: EventPublisher
 
     /// - Parameter transport: the process's outbound HTTP transport, shared with the Retail client.
     /// - Throws: `ConfigurationError` naming the variable, or libmariadb's initialisation error.
@@ -33,6 +35,8 @@ public final class Reconciler {
         try MariaDBLibrary.initialize()
         assembly = try ServiceAssembly(configuration: configuration, transport: transport)
         self.logger = logger
+        events = EventPublisher(
+            configuration: assembly.events, transport: transport, metrics: assembly.services.metrics, logger: logger)
     }
 
     /// One pass over at most `RECONCILE_BATCH` due sessions.
@@ -41,7 +45,9 @@ public final class Reconciler {
         let store = ReconcileStore(configuration: assembly.database)
         let ledger = MariaDBLedger(
             configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
+        events.start()
         defer {
+            events.shutdown(deadlineSeconds: 5)
             store.close()
             ledger.close()
         }
@@ -75,6 +81,9 @@ public final class Reconciler {
         var logger = self.logger
         logger[metadataKey: "session.id"] = "\(session.publicID)"
         logger[metadataKey: "gateway.id"] = "\(session.gateway)"
+        let changes = SessionEventLog()
+        defer { events.publish(changes.take()) { id in try ledger.session(id: id) } }
+        let publishing = PublishingLedger(ledger, log: changes)
         do {
             guard let gateway = assembly.gateways[session.gateway] else {
                 // A disabled gateway's sessions wait until it is enabled again.
@@ -82,18 +91,18 @@ public final class Reconciler {
                 summary.unchanged += 1
                 return
             }
-            let result = try gateway.reconcile(session, ledger: ledger, logger: logger)
+            let result = try gateway.reconcile(session, ledger: publishing, logger: logger)
             switch result {
             case .credited:
                 summary.credited += 1
                 try store.release(sessionID: session.id)
             case .closed(let status):
-                try ledger.updateSessionStatus(sessionID: session.id, status: status)
+                try publishing.updateSessionStatus(sessionID: session.id, status: status)
                 try store.release(sessionID: session.id)
                 summary.closed += 1
             case .unchanged:
                 if now - session.createdAt > Int64(assembly.sync.reconcileMaxAgeSeconds) {
-                    try ledger.updateSessionStatus(sessionID: session.id, status: .expired)
+                    try publishing.updateSessionStatus(sessionID: session.id, status: .expired)
                     try store.release(sessionID: session.id)
                     summary.closed += 1
                 } else {

@@ -8,11 +8,16 @@ public final class RequestWorker {
     let pipeline: RequestPipeline
     let ledger: MariaDBLedger
     let syncQueue: SyncQueue
+    let events: EventPublisher
+    /// The session changes of the request being answered, published by `didFinish` (the worker answers one
+    /// request at a time, on one thread).
+    private var pendingEvents: SessionEventLog?
 
-    init(pipeline: RequestPipeline, ledger: MariaDBLedger, syncQueue: SyncQueue) {
+    init(pipeline: RequestPipeline, ledger: MariaDBLedger, syncQueue: SyncQueue, events: EventPublisher) {
         self.pipeline = pipeline
         self.ledger = ledger
         self.syncQueue = syncQueue
+        self.events = events
     }
 
     /// Answers one request; never throws.
@@ -23,10 +28,15 @@ public final class RequestWorker {
     /// - Returns: the answer, and the rows the request wrote, for `didFinish` once the answer is out.
     public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> (response: APIResponse, push: PushHandoff) {
         let push = PushHandoff(claimsCredits: syncQueue.hasRoom)
-        return (pipeline.handle(request, bodyTooLarge: bodyTooLarge, ledger: ledger, push: push), push)
+        // With live status on, the handler's ledger notes the session changes it commits (`PublishingLedger`).
+        let log = events.isEnabled ? SessionEventLog() : nil
+        pendingEvents = log
+        let requestLedger: any Ledger = log.map { PublishingLedger(ledger, log: $0) } ?? ledger
+        return (pipeline.handle(request, bodyTooLarge: bodyTooLarge, ledger: requestLedger, push: push), push)
     }
 
-    /// After the answer is out: hand the request's new ledger rows to the Retail push threads.
+    /// After the answer is out: hand the request's new ledger rows to the Retail push threads and its session
+    /// changes to the event publisher.
     ///
     /// Claimed rows (credits) go as rows; unclaimed ones (refunds, or credits written while the queue was full) go
     /// as ids and are claimed by the push thread. Claimed rows the queue cannot take have their claims released
@@ -47,6 +57,10 @@ public final class RequestWorker {
             }
         }
         if !others.isEmpty { syncQueue.enqueue(others) }
+        if let changes = pendingEvents?.take(), !changes.isEmpty {
+            events.publish(changes) { [ledger] id in try ledger.session(id: id) }
+        }
+        pendingEvents = nil
     }
 
     /// Releases the connection; call on the worker's own thread when it stops.

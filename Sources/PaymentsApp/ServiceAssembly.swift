@@ -9,6 +9,8 @@ struct ServiceAssembly: Sendable {
     let core: CoreConfiguration
     let database: DatabaseConfiguration
     let sync: SyncConfiguration
+    /// Live status (`EVENTS_*`); the events routes read the same variables in their own factory.
+    let events: EventsConfiguration
     let services: GatewayServices
     let router: Router
     /// What `GET openapi.json` serves: the OpenAPI document for exactly these routes.
@@ -21,6 +23,7 @@ struct ServiceAssembly: Sendable {
         core = try CoreConfiguration(config)
         database = try DatabaseConfiguration(config)
         sync = try SyncConfiguration(config)
+        events = try EventsConfiguration(config)
         let firebase = try FirebaseConfiguration(config)
         let recaptcha = try RecaptchaConfiguration(config)
         services = Self.services(

@@ -11,6 +11,8 @@ public enum MetricName {
     public static let requestDuration = "payments_request_duration_seconds"
     /// Counter of webhook deliveries, labels `gateway` and `outcome`.
     public static let webhooks = "payments_webhooks_total"
+    /// Counter of session events nchan's publisher did not take (refused, timed out, or turned away by a full queue).
+    public static let eventPublishFailures = "payments_event_publish_failures_total"
     /// Histogram of outbound calls that reached the transport, label `service`.
     public static let outboundDuration = "payments_outbound_request_duration_seconds"
     /// Counter of failed outbound calls, labels `service` and `kind` (`OutboundMeter.ErrorKind`).

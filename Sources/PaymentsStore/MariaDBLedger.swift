@@ -99,6 +99,15 @@ public final class MariaDBLedger: Ledger {
         }
     }
 
+    /// The session with this row id, as it is now (the session event publisher reads `public_id` and status here).
+    public func session(id: Int64) throws(LedgerError) -> PaymentSession? {
+        try database.run { connection in
+            try connection.queryOne(
+                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE id = ?", [.int(id)]
+            ).map(RowDecoding.session(from:))
+        }
+    }
+
     public func session(gateway: String, externalID: String) throws(LedgerError) -> PaymentSession? {
         try database.run { connection in
             try connection.queryOne(

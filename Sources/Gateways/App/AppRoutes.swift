@@ -1,16 +1,19 @@
 import PaymentsCore
 
-/// The `app-*` routes the web and mobile clients call besides payments: balance, history, public keys.
+/// The `app-*` routes the web and mobile clients call besides payments: balance, history, public keys, and the live
+/// status tickets (`EventsRoutes`).
 public struct AppRoutes: PaymentGateway {
     let services: GatewayServices
     let publicKeyPairs: [(String, String)]
     /// Made at start-up, so the metrics page lists the Retail circuit before the first balance read.
     let retail: OutboundService
+    let events: EventsRoutes
 
     public init(_ context: GatewayContext) throws {
         services = context.services
         publicKeyPairs = context.publicKeys
         retail = context.services.outbound("retail")
+        events = try EventsRoutes(context)
     }
 
     public var routes: [Route] {
@@ -18,7 +21,7 @@ public struct AppRoutes: PaymentGateway {
             Route(.get, "getBalance", access: .client, handler: balance),
             Route(.get, "getTransactions", access: .client, handler: transactions),
             Route(.get, "getPublicKeys", access: .open, handler: publicKeys),
-        ]
+        ] + events.routes
     }
 
     /// `{total, reserved}` from the Retail API's `GET {RETAIL_API_URL}/a/customer/{uid}/balance` (the backend's one

@@ -1,6 +1,7 @@
 import PaymentsCore
 
-/// The control port: Firebase certs and minting, reCAPTCHA siteverify, health, and every `/control/...` operator endpoint.
+/// The control port: Firebase certs and minting, reCAPTCHA siteverify, health, every `/control/...` operator endpoint,
+/// and the live status demo page (`/demo/events`).
 struct ControlService: SandboxService {
     let firebase: FirebaseEmulator
     let recaptcha: RecaptchaEmulator
@@ -28,6 +29,8 @@ struct ControlService: SandboxService {
             return recaptcha.siteverify(request)
         case (_, "control"):
             return control(request, Array(segments.dropFirst()))
+        case ("GET", "demo") where segments == ["demo", "events"]:
+            return EventsDemoPage.response()
         default:
             return .controlError(404, "no route for \(request.method) \(request.path)")
         }
