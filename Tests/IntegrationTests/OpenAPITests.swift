@@ -9,7 +9,8 @@ extension Integration {
     struct OpenAPITests {
         /// Every route of DESIGN §2 that exists today, and the test stack's operator-configured gateways' pairs.
         static let expectedRoutes: Set<String> = [
-            "app-getBalance", "app-getTransactions", "app-getPublicKeys", "stripe-getPaymentIntent",
+            "app-getBalance", "app-getTransactions", "app-getPublicKeys", "app-createEventsTicket",
+            "app-authorizeEvents", "stripe-getPaymentIntent",
             "stripe-getPaymentIntentStatus", "stripe-handleWebhookEvents", "paypal-createOrder", "paypal-captureOrder",
             "paypal-handleWebhookEvents", "cryptomus-createPayment", "cryptomus-handleWebhookEvents",
             "payeer-createOrder", "payeer-handleWebhookEvents", "anypay-createPayment", "anypay-handleWebhookEvents",
