@@ -10,6 +10,7 @@ packages=(
     gettext-base                                     # envsubst, renders nginx/local.conf.template
     systemd                                          # systemd-analyze, for scripts/systemd-check.sh
     wrk                                              # make bench
+    libcurl4-openssl-dev                             # make install: --static-swift-stdlib links FoundationNetworking to it
 )
 missing=()
 for package in "${packages[@]}"; do
