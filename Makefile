@@ -10,7 +10,8 @@ export SWIFTPM_FLAGS
 WERROR ?= -Xswiftc -warnings-as-errors
 # Length of `make soak`'s load phase in seconds (bench/soak).
 SOAK_SECONDS ?= 600
-# `make install` paths (README "Production install"). DESTDIR stages the tree elsewhere (packaging, scripts/install-check.sh).
+# `make install` paths (README "Production install"). DESTDIR stages the tree elsewhere (packaging,
+# scripts/install-check.sh).
 # Units go where systemd looks for units "installed by the administrator" (/usr/local/lib/systemd/system for the default
 # PREFIX, /usr/lib/systemd/system for PREFIX=/usr), leaving /etc/systemd/system to the operator's drop-ins and
 # overrides; with another PREFIX, set UNITDIR=/etc/systemd/system (systemd does not read $(PREFIX)/lib then).
@@ -21,7 +22,7 @@ SYSCONFDIR ?= /etc/tn-payments
 NGINX_SITES ?= /etc/nginx/sites-available
 STATIC_BUILD = $(SWIFT) build -c release --static-swift-stdlib $(SWIFTPM_FLAGS)
 
-.PHONY: all deps build build-static install uninstall install-check run stop test test-unit test-integration check \
+.PHONY: all deps build build-static install uninstall install-check backup-check run stop test test-unit test-integration check \
 	nginx-check systemd-check fmt lint bench fuzz fuzz-smoke soak soak-short migrate clean
 
 all: build
@@ -57,6 +58,11 @@ uninstall:
 install-check:
 	scripts/install-check.sh
 
+## The README's point-in-time recovery on a throwaway MariaDB with binary logs: dump, later rows, restore, binlog replay
+## up to a stop time; the ledger must come back with exactly the rows before it.
+backup-check:
+	scripts/backup-check.sh
+
 ## Start the dev stack (MariaDB, sandbox, responder, nginx on 127.0.0.1:8080) and print the walk-through.
 run:
 	@scripts/run.sh
@@ -69,11 +75,11 @@ stop:
 migrate:
 	@scripts/migrate.sh dev
 
-## Unit tests, config checks, a fuzz smoke pass, the install check (release build), integration tests against a fresh test stack (free loopback ports),
-## then the 2-minute soak.
+## Unit tests, config checks, a fuzz smoke pass, the install check (static release build) and the backup check,
+## integration tests against a fresh test stack (free loopback ports), then the 2-minute soak.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
-	$(MAKE) --no-print-directory test-unit check fuzz-smoke install-check
+	$(MAKE) --no-print-directory test-unit check fuzz-smoke install-check backup-check
 	scripts/test-integration.sh
 	$(MAKE) --no-print-directory soak-short
 
