@@ -10,9 +10,20 @@ export SWIFTPM_FLAGS
 WERROR ?= -Xswiftc -warnings-as-errors
 # Length of `make soak`'s load phase in seconds (bench/soak).
 SOAK_SECONDS ?= 600
+# `make install` paths (README "Production install"). DESTDIR stages the tree elsewhere (packaging,
+# scripts/install-check.sh).
+# Units go where systemd looks for units "installed by the administrator" (/usr/local/lib/systemd/system for the default
+# PREFIX, /usr/lib/systemd/system for PREFIX=/usr), leaving /etc/systemd/system to the operator's drop-ins and
+# overrides; with another PREFIX, set UNITDIR=/etc/systemd/system (systemd does not read $(PREFIX)/lib then).
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc/tn-payments
+NGINX_SITES ?= /etc/nginx/sites-available
+STATIC_BUILD = $(SWIFT) build -c release --static-swift-stdlib $(SWIFTPM_FLAGS)
 
-.PHONY: all deps build run stop test test-unit test-integration check nginx-check systemd-check fmt lint bench \
-	ops-check fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
+.PHONY: all deps build build-static install uninstall install-check backup-check run stop test test-unit test-integration check \
+	nginx-check systemd-check ops-check fmt lint bench fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
 
 all: build
 
@@ -23,6 +34,34 @@ deps:
 ## Release build of payments-fcgi, payments-sync and payments-sandbox.
 build: deps
 	$(SWIFT) build -c release $(SWIFTPM_FLAGS)
+
+## Release build with the Swift runtime and Foundation linked in (--static-swift-stdlib), so the installed executables
+## do not depend on where the toolchain lives; scripts/static-check.sh asserts it with ldd.
+build-static: deps
+	$(STATIC_BUILD)
+	scripts/static-check.sh "$$($(STATIC_BUILD) --show-bin-path)"
+
+## Install payments-fcgi and payments-sync to $(PREFIX)/bin, the migrations to $(PREFIX)/share/tn-payments/sql, the
+## units to $(UNITDIR), the nginx site to $(NGINX_SITES) and the env example to $(SYSCONFDIR)/payments.env (those two
+## only when absent), and create the tn-payments system user (not under DESTDIR). As root.
+install: build-static
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" SYSCONFDIR="$(SYSCONFDIR)" NGINX_SITES="$(NGINX_SITES)" \
+		scripts/install.sh install "$$($(STATIC_BUILD) --show-bin-path)"
+
+## Remove what `make install` put there except the env file, an edited nginx site, the user and the database.
+uninstall:
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" UNITDIR="$(UNITDIR)" SYSCONFDIR="$(SYSCONFDIR)" NGINX_SITES="$(NGINX_SITES)" \
+		scripts/install.sh uninstall
+
+## `make install DESTDIR=<tmp>` twice (two prefixes), checking the tree, the units' paths, that files an operator edits
+## survive a reinstall, and that the installed executables run from there; then `make uninstall`.
+install-check:
+	scripts/install-check.sh
+
+## The README's point-in-time recovery on a throwaway MariaDB with binary logs: dump, later rows, restore, binlog replay
+## up to a stop time; the ledger must come back with exactly the rows before it.
+backup-check:
+	scripts/backup-check.sh
 
 ## Start the dev stack (MariaDB, sandbox, responder, nginx on 127.0.0.1:8080) and print the walk-through.
 run:
@@ -36,11 +75,12 @@ stop:
 migrate:
 	@scripts/migrate.sh dev
 
-## Unit tests, config checks, a fuzz smoke pass, integration tests against a fresh test stack (free loopback ports),
-## the OpenAPI document validated and schemathesis against its own stack (smoke), then the 2-minute soak.
+## Unit tests, config checks, a fuzz smoke pass, the install check (static release build) and the backup check,
+## integration tests against a fresh test stack (free loopback ports), the OpenAPI document validated and
+## schemathesis against its own stack (smoke), then the 2-minute soak.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
-	$(MAKE) --no-print-directory test-unit check fuzz-smoke
+	$(MAKE) --no-print-directory test-unit check fuzz-smoke install-check backup-check
 	scripts/test-integration.sh
 	scripts/api-fuzz.sh smoke
 	$(MAKE) --no-print-directory soak-short

@@ -14,6 +14,7 @@ packages=(
     prometheus                                       # promtool, for make check's ops-check (no service is started)
     libnginx-mod-nchan                               # live payment status: nchan pub/sub in the local nginx sites
     chromium                                         # the demo page's headless-browser integration test
+    libcurl4-openssl-dev                             # make install: --static-swift-stdlib links FoundationNetworking to it
 )
 missing=()
 for package in "${packages[@]}"; do

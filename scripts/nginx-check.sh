@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs `nginx -t` on both sites: nginx/payments.conf (production) wrapped in a minimal main configuration with a
-# throwaway certificate in place of the real one, and nginx/local.conf.template rendered for a scratch stack layout.
+# throwaway certificate in place of the real one, and nginx/local.conf.template rendered for a scratch stack layout;
+# then scripts/nginx-agreement-check.sh (CORS origins and body limit agree with the configuration).
 # Usage: scripts/nginx-check.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,3 +51,4 @@ cp "$work/prod/key.pem" "$work/local/tls/key.pem"
 tn_render_local_nginx "$work/local/nginx.conf"
 nginx -t -p "$work/local" -e "$work/local/logs/error.log" -c "$work/local/nginx.conf"
 tn_log "nginx -t passed on nginx/payments.conf and nginx/local.conf.template"
+"$TN_REPO/scripts/nginx-agreement-check.sh"

@@ -2,31 +2,37 @@ import Gateways
 import PaymentsCore
 import PaymentsStore
 
-/// What `payments-fcgi --check-config` reports: every configuration problem it can find at once (each part of the
-/// configuration is checked on its own, so one mistake does not hide the next), and warnings for variables in the
-/// file that nothing reads and for `*_ENABLED` of gateways that do not exist.
+/// What `payments-fcgi --check-config` reports: every configuration problem it can find at once, and warnings for
+/// variables in the file that nothing reads and for `*_ENABLED` of gateways that do not exist.
+///
+/// Each part of the configuration is read on its own through a checking `ConfigReader`, which records a problem and
+/// reads on instead of stopping, so every problem of a part is found in one reading. A check written in the part
+/// itself still stops the part at its variable; the part is then read again with that variable treated as unset,
+/// until it reads through or stops at a variable it already reported. Each variable is reported once.
 public struct ConfigurationCheck: Sendable {
     public private(set) var problems: [String] = []
     public private(set) var warnings: [String] = []
+    /// Variables already named in `problems`.
+    private var reported: Set<String> = []
 
     /// - Parameters:
     ///   - config: the merged file and environment.
     ///   - fileKeys: the variables written in the env file (the process environment is not judged).
     ///   - extraChecks: the executable's own settings (the responder's socket and workers), checked the same way.
-    public init(config: ConfigReader, fileKeys: Set<String>, extraChecks: [() throws -> Void] = []) {
-        for check in extraChecks { run(check) }
-        run { _ = try LineLogHandler.format(config) }
-        run { _ = try DatabaseConfiguration.migration(config) }
-        run { _ = try SyncConfiguration(config) }
-        let core = attempt { try CoreConfiguration(config) }
-        let firebase = attempt { try FirebaseConfiguration(config) }
-        let recaptcha = attempt { try RecaptchaConfiguration(config) }
-        let registrations = attempt { try GatewayRegistry.enabled(in: config) } ?? []
+    public init(config: ConfigReader, fileKeys: Set<String>, extraChecks: [(ConfigReader) throws -> Void] = []) {
+        for check in extraChecks { _ = attempt(config, check) }
+        _ = attempt(config) { _ = try LineLogHandler.format($0) }
+        _ = attempt(config) { _ = try DatabaseConfiguration.migration($0) }
+        _ = attempt(config) { _ = try SyncConfiguration($0) }
+        let core = attempt(config) { try CoreConfiguration($0) }
+        let firebase = attempt(config) { try FirebaseConfiguration($0) }
+        let recaptcha = attempt(config) { try RecaptchaConfiguration($0) }
+        let registrations = attempt(config) { try GatewayRegistry.enabled(in: $0) } ?? []
         if let core, let firebase, let recaptcha {
             let services = ServiceAssembly.services(
                 core: core, firebase: firebase, recaptcha: recaptcha, transport: NoTransport())
             for registration in registrations {
-                run { _ = try registration.make(GatewayContext(config: config, services: services)) }
+                _ = attempt(config) { _ = try registration.make(GatewayContext(config: $0, services: services)) }
             }
         } else if !registrations.isEmpty {
             warnings.append("the gateways' settings are checked once the problems above are fixed")
@@ -36,20 +42,30 @@ public struct ConfigurationCheck: Sendable {
 
     public var isValid: Bool { problems.isEmpty }
 
-    private mutating func run(_ body: () throws -> Void) {
-        do {
-            try body()
-        } catch {
-            problems.append("\(error)")
+    /// Reads one part with checking readers (see the type's comment); its value when a reading got through.
+    private mutating func attempt<Value>(_ config: ConfigReader, _ part: (ConfigReader) throws -> Value) -> Value? {
+        var settled: Set<String> = []
+        while true {
+            let reader = config.checking(settled: settled)
+            do {
+                let value = try part(reader)
+                report(reader.problemsRecorded)
+                return value
+            } catch let stop as ConfigurationError {
+                report(reader.problemsRecorded + [stop])
+                guard !settled.contains(stop.variable) else { return nil }
+                settled.formUnion(reader.problemsRecorded.map(\.variable))
+                settled.insert(stop.variable)
+            } catch {
+                problems.append("\(error)")
+                return nil
+            }
         }
     }
 
-    private mutating func attempt<Value>(_ body: () throws -> Value) -> Value? {
-        do {
-            return try body()
-        } catch {
-            problems.append("\(error)")
-            return nil
+    private mutating func report(_ found: [ConfigurationError]) {
+        for problem in found where reported.insert(problem.variable).inserted {
+            problems.append(problem.description)
         }
     }
 

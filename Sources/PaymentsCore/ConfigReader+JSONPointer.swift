@@ -6,7 +6,9 @@ extension ConfigReader {
         do {
             return try JSONPointer(string(key, default: fallback))
         } catch {
-            throw ConfigurationError(variable: key, problem: "is not a JSON pointer: \(error.problem)")
+            let problem = ConfigurationError(variable: key, problem: "is not a JSON pointer: \(error.problem)")
+            guard let standIn = try? JSONPointer(fallback) else { throw problem }
+            return try reject(problem, answering: standIn)
         }
     }
 }

@@ -32,14 +32,17 @@ public struct CoreConfiguration: Sendable {
         let publicBase = try config.url("PUBLIC_BASE_URL")
         let minimum = try config.int("AMOUNT_MIN_CENTS", default: 500, range: 1...Int(Int32.max))
         let maximum = try config.int("AMOUNT_MAX_CENTS", default: 100_000, range: 1...Int(Int32.max))
-        guard minimum <= maximum else {
-            throw ConfigurationError(variable: "AMOUNT_MIN_CENTS", problem: "must not exceed AMOUNT_MAX_CENTS")
-        }
+        let amountRange =
+            minimum <= maximum
+            ? Int64(minimum)...Int64(maximum)
+            : try config.reject(
+                ConfigurationError(variable: "AMOUNT_MIN_CENTS", problem: "must not exceed AMOUNT_MAX_CENTS"),
+                answering: Int64(maximum)...Int64(maximum))
         self.init(
             publicBaseURL: publicBase,
             corsAllowedOrigins: Set(config.list("CORS_ALLOWED_ORIGINS")),
             maxBodyBytes: try config.int("MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864),
-            amountRange: Int64(minimum)...Int64(maximum),
+            amountRange: amountRange,
             rateLimitPerMinute: try config.int("RATE_LIMIT_UID_PER_MINUTE", default: 120, range: 1...1_000_000),
             httpTimeoutSeconds: Double(try config.int("HTTP_TIMEOUT_SECONDS", default: 10, range: 1...300)),
             retailAPIURL: try config.url("RETAIL_API_URL"),

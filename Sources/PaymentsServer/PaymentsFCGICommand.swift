@@ -18,7 +18,6 @@ struct PaymentsFCGICommand: ParsableCommand {
         version: BuildInfo.description)
 
     static let defaultEnvFile = "/etc/tn-payments/payments.env"
-    static let installedSQLDirectory = "/usr/share/tn-payments/sql"
     /// libfcgi `select()`s on accepted sockets, which breaks at descriptor 1024 and above (DESIGN §12).
     static let descriptorLimit: rlim_t = 1024
 
@@ -26,7 +25,7 @@ struct PaymentsFCGICommand: ParsableCommand {
     var envFile: String?
 
     @Option(
-        help: "Directory of the sql/NNNN_*.sql migrations (default: \(installedSQLDirectory) if present, else ./sql).")
+        help: "Directory of the sql/NNNN_*.sql migrations (default: \(MigrationDirectory.defaultDescription)).")
     var sqlDir: String?
 
     @Flag(
@@ -68,7 +67,8 @@ struct PaymentsFCGICommand: ParsableCommand {
         do {
             server = try ServerConfiguration(
                 config, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
-            application = try Application(configuration: config, logger: logger, sqlDirectory: resolvedSQLDirectory())
+            application = try Application(
+                configuration: config, logger: logger, sqlDirectory: MigrationDirectory.resolve(explicit: sqlDir))
         } catch let error as ConfigurationError {
             throw Self.configurationFailure(error)
         } catch {
@@ -151,12 +151,12 @@ struct PaymentsFCGICommand: ParsableCommand {
         let check = ConfigurationCheck(
             config: config, fileKeys: fileKeys,
             extraChecks: [
-                { _ = try ServerConfiguration.logLevel(config) },
+                { _ = try ServerConfiguration.logLevel($0) },
                 {
                     _ = try ServerConfiguration.listen(
-                        config, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
+                        $0, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
                 },
-                { _ = try ServerConfiguration.workers(config) },
+                { _ = try ServerConfiguration.workers($0) },
             ])
         for warning in check.warnings { Self.printError("warning: \(warning)") }
         guard check.isValid else {
@@ -164,18 +164,6 @@ struct PaymentsFCGICommand: ParsableCommand {
             Self.printError("\(check.problems.count) configuration problem(s)")
             throw ExitCode(ConfigurationError.exitCode)
         }
-    }
-
-    /// `--sql-dir`, else the installed directory when it exists, else `./sql`.
-    private func resolvedSQLDirectory() -> String {
-        if let sqlDir { return sqlDir }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: Self.installedSQLDirectory, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        {
-            return Self.installedSQLDirectory
-        }
-        return "sql"
     }
 
     /// Lowers the soft descriptor limit to 1024 when the environment allows more, so no socket lands above `select()`'s

@@ -31,10 +31,7 @@ struct ServerConfiguration: Sendable {
     /// The listening socket: the inherited descriptor, else `FCGI_SOCKET` (absolute) with `FCGI_SOCKET_MODE`.
     static func listen(_ config: ConfigReader, inheritedDescriptor: Int32?) throws(ConfigurationError) -> Listen {
         if let inheritedDescriptor { return .inherited(descriptor: inheritedDescriptor) }
-        let path = try config.string("FCGI_SOCKET")
-        guard path.hasPrefix("/") else {
-            throw ConfigurationError(variable: "FCGI_SOCKET", problem: "must be an absolute path")
-        }
+        let path = try config.string("FCGI_SOCKET", where: { $0.hasPrefix("/") }, otherwise: "must be an absolute path")
         return .socket(path: path, mode: try Self.mode(config))
     }
 

@@ -45,7 +45,9 @@ public struct DatabaseConfiguration: Sendable {
         } else if let host = config.optional("DB_HOST") {
             endpoint = .tcp(host: host, port: try config.int("DB_PORT", default: 3306, range: 1...65_535))
         } else {
-            throw ConfigurationError(variable: "DB_SOCKET", problem: "or DB_HOST is required but missing")
+            endpoint = try config.reject(
+                ConfigurationError(variable: "DB_SOCKET", problem: "or DB_HOST is required but missing"),
+                answering: .socket(""))
         }
         self.init(
             endpoint: endpoint, user: try config.string("DB_USER"),

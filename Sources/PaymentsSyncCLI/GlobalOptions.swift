@@ -1,17 +1,17 @@
 import ArgumentParser
 import Foundation
+import PaymentsApp
 
 /// The options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
     static let defaultEnvFile = "/etc/tn-payments/payments.env"
-    static let installedSQLDirectory = "/usr/share/tn-payments/sql"
 
     @Option(name: .customLong("env-file"), help: "Environment file (KEY=VALUE); process variables override it.")
     var envFile: String?
 
     @Option(
         name: .customLong("sql-dir"),
-        help: "Migration files (default /usr/share/tn-payments/sql if present, else ./sql).")
+        help: "Migration files (default: \(MigrationDirectory.defaultDescription)).")
     var sqlDirectory: String?
 
     /// The env file path; only an explicitly named file must exist.
@@ -21,14 +21,5 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The migrations folder.
-    var resolvedSQLDirectory: String {
-        if let sqlDirectory { return sqlDirectory }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: GlobalOptions.installedSQLDirectory, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        {
-            return GlobalOptions.installedSQLDirectory
-        }
-        return "./sql"
-    }
+    var resolvedSQLDirectory: String { MigrationDirectory.resolve(explicit: sqlDirectory) }
 }

@@ -150,17 +150,40 @@ extension Integration {
             let stack = try PrivateStack.fresh()
             let directory = FileManager.default.temporaryDirectory
             let broken = directory.appendingPathComponent("itest-check-\(TestIDs.random(8)).env")
-            try "FCGI_SOCKET=relative.sock\nFCGI_WORKERS=many\nLOG_LEVEL=loud\nDB_SOCKET=/tmp/x.sock\nDB_USER=u\n"
-                .write(to: broken, atomically: true, encoding: .utf8)
+            // Several problems within one part too (the socket, the core settings, Stripe's): each is listed.
+            try """
+            FCGI_SOCKET=relative.sock
+            FCGI_SOCKET_MODE=999
+            FCGI_WORKERS=many
+            LOG_LEVEL=loud
+            DB_SOCKET=/tmp/x.sock
+            DB_USER=u
+            AMOUNT_MIN_CENTS=lots
+            MAX_BODY_BYTES=5
+            RETAIL_API_URL=ftp://retail.example
+            STRIPE_ENABLED=true
+            STRIPE_WEBHOOK_TOLERANCE_SECONDS=-1
+            STRIPE_API_BASE=https://api.stripe.com/v1
+
+            """.write(to: broken, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: broken) }
             let failed = try Command.run(
                 stack.env.executable("payments-fcgi"), ["--check-config", "--env-file", broken.path], timeout: 30)
             #expect(failed.status == 78, "\(failed)")
-            for named in [
-                "LOG_LEVEL", "FCGI_SOCKET", "FCGI_WORKERS", "DB_NAME", "PUBLIC_BASE_URL", "FIREBASE_PROJECT_ID",
-            ] {
-                #expect(failed.error.contains(named), "\(named) not reported: \(failed)")
+            let expected = [
+                "LOG_LEVEL must be", "FCGI_SOCKET must be an absolute path", "FCGI_SOCKET_MODE must be octal",
+                "FCGI_WORKERS must be an integer", "DB_NAME is required", "PUBLIC_BASE_URL is required",
+                "AMOUNT_MIN_CENTS must be an integer", "MAX_BODY_BYTES must be within",
+                "RETAIL_API_URL must be an http(s) URL", "RETAIL_API_KEY is required",
+                "FIREBASE_PROJECT_ID is required",
+                "STRIPE_WEBHOOK_SECRET is required", "STRIPE_SECRET_KEY is required",
+                "STRIPE_PUBLISHABLE_KEY is required", "STRIPE_WEBHOOK_TOLERANCE_SECONDS must be within",
+                "STRIPE_API_BASE must be scheme, host and port only",
+            ]
+            for problem in expected {
+                #expect(failed.error.contains("configuration: \(problem)"), "'\(problem)' not reported: \(failed)")
             }
+            #expect(failed.error.contains("\(expected.count) configuration problem(s)"), "\(failed)")
 
             // The stack's own (valid) file plus a typo and a gateway that does not exist: OK, with warnings.
             let original = try String(contentsOfFile: stack.env.envFilePath, encoding: .utf8)

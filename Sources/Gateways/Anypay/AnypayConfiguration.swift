@@ -29,14 +29,12 @@ public struct AnypayConfiguration: Sendable {
     /// `ANYPAY_ALLOWED_IPS` and `ANYPAY_API_BASE` (`https://anypay.io`).
     /// - Throws: `ConfigurationError` naming the first missing or malformed variable.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
-        let merchantID = try config.string("ANYPAY_MERCHANT_ID")
-        guard merchantID.count <= 20, merchantID.allSatisfy(\.isASCIIDigit) else {
-            throw ConfigurationError(variable: "ANYPAY_MERCHANT_ID", problem: "must be the numeric project id")
-        }
-        let apiID = try config.string("ANYPAY_API_ID")
-        guard apiID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw ConfigurationError(variable: "ANYPAY_API_ID", problem: "must hold letters and digits only")
-        }
+        let merchantID = try config.string(
+            "ANYPAY_MERCHANT_ID", where: { $0.count <= 20 && $0.allSatisfy(\.isASCIIDigit) },
+            otherwise: "must be the numeric project id")
+        let apiID = try config.string(
+            "ANYPAY_API_ID", where: { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } },
+            otherwise: "must hold letters and digits only")
         self.init(
             merchantID: merchantID,
             secretKey: Secret(try config.string("ANYPAY_SECRET_KEY")),

@@ -32,10 +32,7 @@ public struct CryptomusConfiguration: Sendable {
     /// `CRYPTOMUS_INVOICE_LIFETIME_SECONDS` (3600, 300...43200), `CRYPTOMUS_CREDIT_OVERPAYMENT` (false),
     /// `CRYPTOMUS_ALLOWED_IPS` and `CRYPTOMUS_API_BASE`.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
-        let originTexts = config.list("CRYPTOMUS_RETURN_ORIGINS")
-        guard !originTexts.isEmpty else {
-            throw ConfigurationError(variable: "CRYPTOMUS_RETURN_ORIGINS", problem: "is required but missing")
-        }
+        let originTexts = try config.requiredList("CRYPTOMUS_RETURN_ORIGINS")
         var origins: Set<String> = []
         for text in originTexts {
             guard let origin = CryptomusConfiguration.httpsOrigin(of: text), origin.path.isEmpty || origin.path == "/"

@@ -34,10 +34,7 @@ public struct PayPalConfiguration: Sendable {
     /// Reads `PAYPAL_CLIENT_ID`, `PAYPAL_SECRET`, `PAYPAL_WEBHOOK_ID`, `PAYPAL_CERT_HOSTS`, `PAYPAL_CERT_CN_SUFFIX`
     /// (`.paypal.com`), `PAYPAL_TRUST_ROOTS` (a PEM file) and `PAYPAL_API_BASE`.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
-        let hosts = config.list("PAYPAL_CERT_HOSTS")
-        guard !hosts.isEmpty else {
-            throw ConfigurationError(variable: "PAYPAL_CERT_HOSTS", problem: "is required but missing")
-        }
+        let hosts = try config.requiredList("PAYPAL_CERT_HOSTS")
         let rootsPath = try config.string("PAYPAL_TRUST_ROOTS")
         guard let data = FileManager.default.contents(atPath: rootsPath) else {
             throw ConfigurationError(

@@ -22,10 +22,9 @@ public struct PayeerConfiguration: Sendable {
     /// Reads `PAYEER_SHOP_ID` (digits), `PAYEER_SECRET_KEY`, `PAYEER_PARAMS_KEY` (optional) and `PAYEER_ALLOWED_IPS`.
     /// - Throws: `ConfigurationError` naming the first missing or malformed variable.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
-        let shopID = try config.string("PAYEER_SHOP_ID")
-        guard shopID.count <= 20, shopID.allSatisfy(\.isASCIIDigit) else {
-            throw ConfigurationError(variable: "PAYEER_SHOP_ID", problem: "must be the numeric shop id")
-        }
+        let shopID = try config.string(
+            "PAYEER_SHOP_ID", where: { $0.count <= 20 && $0.allSatisfy(\.isASCIIDigit) },
+            otherwise: "must be the numeric shop id")
         self.init(
             shopID: shopID,
             secretKey: Secret(try config.string("PAYEER_SECRET_KEY")),

@@ -26,10 +26,7 @@ public struct StripeConfiguration: Sendable {
     /// Reads `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` (comma-separated),
     /// `STRIPE_WEBHOOK_TOLERANCE_SECONDS` (300) and `STRIPE_API_BASE`.
     public init(_ config: ConfigReader) throws(ConfigurationError) {
-        let secrets = config.list("STRIPE_WEBHOOK_SECRET")
-        guard !secrets.isEmpty else {
-            throw ConfigurationError(variable: "STRIPE_WEBHOOK_SECRET", problem: "is required but missing")
-        }
+        let secrets = try config.requiredList("STRIPE_WEBHOOK_SECRET")
         self.init(
             secretKey: Secret(try config.string("STRIPE_SECRET_KEY")),
             publishableKey: try config.string("STRIPE_PUBLISHABLE_KEY"),
