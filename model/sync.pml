@@ -1,6 +1,6 @@
 /*
  * sync.pml: a checked model of the ledger + Retail sync protocol (DESIGN §7), checked with spin by
- * `make verify-model` (scripts/verify-model.sh). Read model/README.md first.
+ * `make verify-model` (scripts/verify-model.sh; README: Sync protocol model).
  *
  * WHAT IS MODELLED (as the code implements it)
  *   - Three ledger rows of one customer: P, a credit (a payment); R, a refund of P (a negative row,
@@ -25,7 +25,8 @@
  *   - Faults: a pusher crashing after its claim and before the push, or after Retail's answer and before the
  *     mark (the claim stays until its lease expires; a crash of the responder loses its queue too); a lease
  *     expiring while its holder is still working (a slow push in flight); a pusher giving up on an answer
- *     (HTTP timeout) while its request is still on its way to Retail, which applies it later.
+ *     (HTTP timeout) while its request is still on its way to Retail, which applies it later (the Retail
+ *     process handles such late requests; a request answered in time is handled inside the pusher's step).
  *
  * ABSTRACTIONS
  *   - Time is not modelled. A lease is NONE, LIVE or EXPIRED; a lease whose holder crashed expires at any
@@ -61,20 +62,36 @@
  *     host here; the pipeline only reorders steps the model already interleaves across hosts.
  *   - Disputes (`-reinstated`) follow the same rule as `-reversed` and are not modelled separately.
  *   - The queue holds QSIZE items (SYNC_QUEUE_SIZE is larger); a full queue is also chosen at any time.
+ *   - The code's lease margin (leaseMargin: a push starts only with one HTTP timeout of lease left) is meant to
+ *     make a lease lapse mid-push impossible; the model allows it EXPIRE_BUDGET times, so its safety results do
+ *     not depend on clocks or timeouts.
+ *   - A pusher's answer is matched to its request (one HTTP exchange per connection); a request that outlives
+ *     its timeout is handled later by Retail and its answer dropped, as a closed connection's would be.
  *
  * PROPERTIES
  *   - Safety (assertions, `make verify-model` safety run): Retail applies each transaction_id at most once
  *     (no row credited twice); Retail applies R only after P and C only after R and P (no refund or
  *     compensation before what it adjusts); a row marked synced is held by Retail; a failed row has an
  *     operator item and is not held by Retail.
- *   - Liveness (LTL `live`, weak fairness, with -DLIVENESS): every row is eventually synced or failed with
- *     an operator item.
+ *   - Liveness: every row is eventually synced, or failed with an operator item. Every fault is bounded and
+ *     every other step moves a row on, so every run is finite: the safety run checks every final state
+ *     (process Final, `timeout -> assert(allDone)`), which covers all runs with every fault allowed; the LTL
+ *     property `live` (<>[] allDone, with -DLIVENESS, `pan -a`) is checked over every run, stutter-extended,
+ *     with fewer faults at once. Weak fairness (`pan -f`) is not needed since no run is infinite, and spin
+ *     6.5.2's -f search missed the stutter cycle at a bad final state (BROKEN_NO_SETTLE), so it is not used.
  *
- * BROKEN VARIANTS (each must be refuted; see scripts/verify-model.sh)
+ * BROKEN VARIANTS (make verify-model checks that spin refutes each)
  *   - BROKEN_NO_DEPENDENCY: a refund / compensation is claimable before the row it adjusts is synced.
  *   - BROKEN_NO_DEDUP: Retail applies every POST, duplicates included.
- *   - BROKEN_NO_LEASE_CHECK: a pusher pushes under a lapsed lease, and records its outcome without the
- *     token check (the claim token dropped), so a stale pusher overwrites the row its successor recorded.
+ *   - BROKEN_NO_SETTLE: payments-sync never fails the rows whose dependency failed (liveness).
+ *
+ * OTHER FLAGS (findings; not run by make verify-model)
+ *   - BROKEN_NO_LEASE_CHECK: pushes under a lapsed lease and records outcomes without the token check. NOT
+ *     refuted: with Retail's refusals stable per transaction_id, Retail's dedup carries the safety; the
+ *     token only keeps a stale pusher's outcome from overwriting its successor's.
+ *   - RETAIL_UNSTABLE_REFUSALS: Retail may refuse a transaction_id and accept it later. Refuted, token or
+ *     not: a pusher whose lease lapsed mid-push (or whose request was late) gets it applied after another
+ *     pusher recorded the refusal, so a failed row (with its operator item) is held by Retail.
  */
 
 #define NROWS 3
