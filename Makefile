@@ -23,7 +23,8 @@ NGINX_SITES ?= /etc/nginx/sites-available
 STATIC_BUILD = $(SWIFT) build -c release --static-swift-stdlib $(SWIFTPM_FLAGS)
 
 .PHONY: all deps build build-static install uninstall install-check backup-check run stop test test-unit test-integration check \
-	nginx-check systemd-check ops-check fmt lint bench fuzz fuzz-smoke fuzz-api soak soak-short migrate clean
+	nginx-check systemd-check ops-check fmt lint bench fuzz fuzz-smoke fuzz-api soak soak-short migrate clean \
+	verify-model
 
 all: build
 
@@ -104,6 +105,10 @@ fuzz-api:
 ## The committed corpus replayed, then FUZZ_SMOKE_SECONDS (5) of fuzzing per target; fails on any new crash.
 fuzz-smoke:
 	scripts/fuzz.sh smoke $(FUZZ_TARGETS)
+
+## The Promela model of the Retail sync protocol (model/sync.pml) checked with spin, and its broken variants refuted.
+verify-model: deps
+	scripts/verify-model.sh
 
 ## nginx -t on both sites, systemd-analyze verify on the units, the ops/ dashboard and alert rules, the format lint.
 check: nginx-check systemd-check ops-check lint

@@ -15,6 +15,7 @@ packages=(
     libnginx-mod-nchan                               # live payment status: nchan pub/sub in the local nginx sites
     chromium                                         # the demo page's headless-browser integration test
     libcurl4-openssl-dev                             # make install: --static-swift-stdlib links FoundationNetworking to it
+    spin                                             # make verify-model: the Promela model of the sync protocol
 )
 missing=()
 for package in "${packages[@]}"; do
