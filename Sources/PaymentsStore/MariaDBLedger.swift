@@ -92,7 +92,10 @@ public final class MariaDBLedger: Ledger {
     }
 
     public func session(publicID: String) throws(LedgerError) -> PaymentSession? {
-        try database.run { connection in
+        // `public_id` is an ASCII column: text from a client that cannot be one (non-ASCII) would not even compare
+        // (MariaDB error 1267), so it names no session.
+        guard publicID.allSatisfy(\.isASCII) else { return nil }
+        return try database.run { connection in
             try connection.queryOne(
                 "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE public_id = ?", [.text(publicID)]
             ).map(RowDecoding.session(from:))

@@ -24,6 +24,16 @@ import Testing
         #expect(timing.isNull(1))
     }
 
+    /// `public_id` is an ASCII column; a client's non-ASCII text names no session instead of failing the comparison
+    /// (MariaDB error 1267, found by schemathesis through `app-createEventsTicket`).
+    @Test func nonASCIIPublicIDNamesNoSession() throws {
+        let ledger = database.ledger()
+        let session = try ledger.createSession(gateway: "stripe", uid: "u", amount: Money(cents: 500), currency: "USD")
+        #expect(try ledger.session(publicID: "ü\(session.publicID.dropFirst())") == nil)
+        #expect(try ledger.session(publicID: "\u{0}") == nil)
+        #expect(try ledger.session(publicID: session.publicID)?.id == session.id)
+    }
+
     @Test func reconcileAfterSecondsIsConfigurable() throws {
         let ledger = MariaDBLedger(configuration: database.configuration, reconcileAfterSeconds: 60)
         let session = try ledger.createSession(gateway: "paypal", uid: "u", amount: Money(cents: 500), currency: "USD")
