@@ -96,14 +96,14 @@ extension Settlement {
     ) throws -> Bool {
         if case .wholePayment = refund.amount { return true }
         guard refund.kind != .dispute else { return false }
-        // A refund delivered again is already in the ledger's total.
-        var taken = try isBooked(refund.id) ? 0 : cents
-        taken = Saturating.add(taken, try ledger.refundedTotal(of: refund.paymentID).cents)
+        var taken = Saturating.add(cents, try ledger.refundedTotal(of: refund.paymentID).cents)
         for earlier in booking.effect.entries where earlier.refundOf == refund.paymentID {
             guard earlier.paymentID != refund.id, !(try isBooked(earlier.paymentID)) else { continue }
             taken = Saturating.subtract(taken, earlier.amount.cents)
         }
-        return taken >= payment.amount.cents
+        guard taken >= payment.amount.cents else { return false }
+        // A refund delivered again is already in the ledger's total (read only when it could decide).
+        return try !isBooked(refund.id) || Saturating.subtract(taken, cents) >= payment.amount.cents
     }
 
     /// Gives back a booked refund that failed or was canceled, once, as `<refundID>-reversed`.
