@@ -18,7 +18,9 @@ tn_stack() {
         soak) TN_DEFAULT_HTTP_PORT=19080 TN_DEFAULT_HTTPS_PORT=19443 TN_DEFAULT_SANDBOX_BASE=19100 ;;
         # instr: bench/instructions' own stack (not test-*: make test stops every test-* stack it finds).
         instr) TN_DEFAULT_HTTP_PORT=19180 TN_DEFAULT_HTTPS_PORT=19543 TN_DEFAULT_SANDBOX_BASE=19150 ;;
-        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME, soak or instr)" ;;
+        # events: bench/events' own stack (a free block of ports, as soak's).
+        events) TN_DEFAULT_HTTP_PORT=19280 TN_DEFAULT_HTTPS_PORT=19643 TN_DEFAULT_SANDBOX_BASE=19250 ;;
+        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME, soak, instr or events)" ;;
     esac
     TN_RUN_DIR="$TN_REPO/.run/$TN_STACK"
     TN_ENV_FILE="$TN_RUN_DIR/payments.env"

@@ -77,6 +77,27 @@ extension Integration {
             return try #require(count, "no subscriber count in the publisher's channel info: \(answer)")
         }
 
+        /// The bound from a commit to its delivery to a subscriber.
+        static let deliveryBound = 1.0
+
+        /// Expects the message just read to have come within `deliveryBound` of `committed`: the moment the request
+        /// that committed answered (a webhook delivery) or the command returned (payments-sync); the transaction
+        /// commits before either.
+        static func expectWithinBound(since committed: Date, _ what: String) {
+            let elapsed = Date().timeIntervalSince(committed)
+            #expect(elapsed < deliveryBound, "\(what): delivered \(elapsed) s later (bound \(deliveryBound) s)")
+        }
+
+        /// Delivers the held events of `intentID` (the sandbox answers once every delivery was answered, all 2xx
+        /// here) and returns that moment.
+        static func releaseAnswered(_ stack: Stack, _ intentID: String) throws -> Date {
+            let released = try stack.sandbox.release(intentID, order: "in-order")
+            let answered = Date()
+            #expect(
+                !released.isEmpty && released.allSatisfy { (200..<300).contains($0.firstStatus ?? 0) }, "\(released)")
+            return answered
+        }
+
         @Test("a ticket for one's own session (public or gateway id); another user's session is 404")
         func ticketRules() throws {
             let stack = try Stack.connect()
@@ -228,17 +249,56 @@ extension Integration {
             let session = try #require(try stack.db.session(externalID: sub.intentID))
             try stack.db.makeSessionDue(sessionID: session.id)
             let reconcile = try stack.paymentsSync(["reconcile"])
+            let reconciled = Date()
             #expect(reconcile.status == 0, "\(reconcile)")
             let credit = try Self.waitFor(on: stream, timeout: 3) { $0["payment_id"]?.stringValue == sub.intentID }
+            Self.expectWithinBound(since: reconciled, "the credit after payments-sync reconcile returned")
             #expect(credit["status"]?.stringValue == "paid")
             #expect(credit["amount"]?.int64Value == 1200)
             _ = try stack.sandbox.release(sub.intentID)
-            // Refund through the sandbox: the webhook books the negative row.
+            // Refund through the sandbox: the webhook books the negative row. Held and released, so that the moment
+            // its delivery was answered is known.
+            try stack.sandbox.hold(sub.intentID)
             _ = try stack.sandbox.refund(sub.intentID, amount: 1200)
+            let refundAnswered = try Self.releaseAnswered(stack, sub.intentID)
             let refund = try Self.waitFor(on: stream, timeout: 3) {
                 $0["payment_id"]?.stringValue?.hasPrefix("re_") == true
             }
+            Self.expectWithinBound(since: refundAnswered, "the refund after its webhook was answered")
             #expect(refund["amount"]?.int64Value == -1200)
+        }
+
+        @Test("webhook path: paid reaches the subscriber within 1 s of the webhook's answer")
+        func webhookDeliveryBound() throws {
+            let stack = try Stack.connect()
+            let (sub, stream) = try Self.following(stack)
+            try stack.sandbox.hold(sub.intentID)
+            try stack.sandbox.pay(sub.intentID)
+            let answered = try Self.releaseAnswered(stack, sub.intentID)
+            let paid = try Self.waitFor("paid", on: stream, timeout: 3)
+            Self.expectWithinBound(since: answered, "paid after the webhook was answered")
+            #expect(paid["payment_id"]?.stringValue == sub.intentID)
+        }
+
+        @Test("a full Stripe refund in two parts publishes refunded with the last part, and the session is refunded")
+        func refundInTwoParts() throws {
+            let stack = try Stack.connect()
+            let (sub, stream) = try Self.following(stack)
+            try stack.sandbox.pay(sub.intentID)
+            _ = try Self.waitFor("paid", on: stream)
+            _ = try stack.sandbox.refund(sub.intentID, amount: 700)
+            let part = try Self.waitFor(on: stream, timeout: 5) { $0["amount"]?.int64Value == -700 }
+            #expect(part["status"]?.stringValue == "paid", "after the first part: \(part)")
+            #expect(try stack.db.session(externalID: sub.intentID)?.status == "paid")
+            try stack.sandbox.hold(sub.intentID)
+            _ = try stack.sandbox.refund(sub.intentID, amount: 500)
+            let answered = try Self.releaseAnswered(stack, sub.intentID)
+            let refunded = try Self.waitFor("refunded", on: stream, timeout: 3)
+            Self.expectWithinBound(since: answered, "refunded after the last part's webhook was answered")
+            #expect(refunded["session_id"]?.stringValue == sub.publicID)
+            #expect(try stack.db.session(externalID: sub.intentID)?.status == "refunded")
+            let rows = try stack.db.ledgerRows(uid: sub.uid).map(\.amount).sorted()
+            #expect(rows == [-700, -500, 1200], "\(rows)")
         }
 
         @Test("an idle stream gets a heartbeat comment within 15 s")

@@ -76,14 +76,34 @@ extension Settlement {
         }
         let payment = try target(refund.paymentID, of: "\(refund.kind) \(refund.id)")
         let cents = reportedCents ?? payment.amount.cents
+        let completes = try completesRefund(refund, cents: cents, of: payment, booking: booking)
         booking.effect.entries.append(
             LedgerEntry(
                 paymentID: refund.id, uid: payment.uid, gateway: gateway, amount: Money(cents: -cents),
                 sessionID: payment.sessionID, refundOf: refund.paymentID))
-        if case .wholePayment = refund.amount, let sessionID = payment.sessionID {
+        if completes, let sessionID = payment.sessionID {
             booking.effect.sessionUpdates.append((sessionID, .refunded))
         }
         booking.decide(.refunded, outcome: refund.kind.outcome)
+    }
+
+    /// Whether this refund takes back the rest of the payment (what was taken back before, in the ledger or earlier
+    /// in this delivery, plus `cents` reaches the credit), so its session becomes `refunded` whether the gateway
+    /// reported the whole payment or a last part. Disputes count only as `.wholePayment`: a dispute can still be
+    /// won, and `refunded` is final. A refund beyond the credit is still capped by the ledger (`over-refund`).
+    private func completesRefund(
+        _ refund: SettlementFact.Refund, cents: Int64, of payment: StoredLedgerEntry, booking: Booking
+    ) throws -> Bool {
+        if case .wholePayment = refund.amount { return true }
+        guard refund.kind != .dispute else { return false }
+        var taken = Saturating.add(cents, try ledger.refundedTotal(of: refund.paymentID).cents)
+        for earlier in booking.effect.entries where earlier.refundOf == refund.paymentID {
+            guard earlier.paymentID != refund.id, !(try isBooked(earlier.paymentID)) else { continue }
+            taken = Saturating.subtract(taken, earlier.amount.cents)
+        }
+        guard taken >= payment.amount.cents else { return false }
+        // A refund delivered again is already in the ledger's total (read only when it could decide).
+        return try !isBooked(refund.id) || Saturating.subtract(taken, cents) >= payment.amount.cents
     }
 
     /// Gives back a booked refund that failed or was canceled, once, as `<refundID>-reversed`.

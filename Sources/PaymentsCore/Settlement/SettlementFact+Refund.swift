@@ -19,7 +19,8 @@ extension SettlementFact {
 
         /// How much is taken back.
         public enum Amount: Sendable {
-            /// The amount as the gateway reported it; unusable or non-USD amounts go to an operator.
+            /// The amount as the gateway reported it; unusable or non-USD amounts go to an operator. The session
+            /// becomes `refunded` when this amount completes the payment's refunds.
             case reported(ReportedMoney)
             /// Exactly what was credited (Cryptomus `refund_paid`); the payment's session becomes `refunded`.
             case wholePayment

@@ -222,6 +222,32 @@ import Testing
         #expect(ledger.rows.map(\.amount.cents) == [1500, -1500] && ledger.sessions.first?.status == .refunded)
     }
 
+    @Test func aRefundThatCompletesThePaymentMarksTheSessionRefundedAndOnlyThat() throws {
+        _ = try credited()
+        _ = try engine.settle([Self.refund("re-1", of: "pay-1", cents: 900)], event: event("e1"))
+        #expect(ledger.sessions.first?.status == .paid)
+        // The first part delivered again is no new money: 900 + 900 would pass the credit.
+        _ = try engine.settle([Self.refund("re-1", of: "pay-1", cents: 900)], event: event("e2"))
+        #expect(ledger.sessions.first?.status == .paid && ledger.rows.count == 2)
+        let last = try engine.settle([Self.refund("re-2", of: "pay-1", cents: 600)], event: event("e3"))
+        #expect(last.verdict == .refunded && ledger.rows.map(\.amount.cents) == [1500, -900, -600])
+        #expect(ledger.sessions.first?.status == .refunded)
+    }
+
+    @Test func partsThatCompleteThePaymentInOneDeliveryMarkTheSessionRefunded() throws {
+        _ = try credited()
+        _ = try engine.settle([
+            Self.refund("re-1", of: "pay-1", cents: 1000), Self.refund("re-2", of: "pay-1", cents: 500),
+        ])
+        #expect(ledger.rows.map(\.amount.cents) == [1500, -1000, -500] && ledger.sessions.first?.status == .refunded)
+    }
+
+    @Test func aDisputeOfTheWholeAmountLeavesTheSessionPaidBecauseItCanStillBeWon() throws {
+        _ = try credited()
+        _ = try engine.settle([Self.refund("du-1", of: "pay-1", cents: 1500, kind: .dispute)])
+        #expect(ledger.rows.map(\.amount.cents) == [1500, -1500] && ledger.sessions.first?.status == .paid)
+    }
+
     @Test func aFailedRefundIsGivenBackOnceBookedAndIsNoChangeOtherwise() throws {
         _ = try credited()
         let early = try engine.settle([.refundReversed(refundID: "re-1", paymentID: "pay-1")], event: event("e1"))
