@@ -35,9 +35,7 @@ public final class OperatorConsole {
 
     /// Runs `body` against the ledger, then publishes the session changes it committed, failed or not.
     private func publishing<Result>(_ body: (any Ledger) throws -> Result) throws -> Result {
-        let changes = SessionEventLog()
-        defer { events.publish(changes.take()) { [ledger] id in try ledger.session(id: id) } }
-        return try body(PublishingLedger(ledger, log: changes))
+        try events.publishing(on: ledger, body)
     }
 
     /// Refunds `amount` (nil: everything that is left) of a credited payment through its gateway.

@@ -81,9 +81,16 @@ public final class Reconciler {
         var logger = self.logger
         logger[metadataKey: "session.id"] = "\(session.publicID)"
         logger[metadataKey: "gateway.id"] = "\(session.gateway)"
-        let changes = SessionEventLog()
-        defer { events.publish(changes.take()) { id in try ledger.session(id: id) } }
-        let publishing = PublishingLedger(ledger, log: changes)
+        events.publishing(on: ledger) { publishing in
+            reconcile(session, now: now, store: store, ledger: publishing, logger: logger, summary: &summary)
+        }
+    }
+
+    /// One session against `ledger` (which publishes what it commits).
+    private func reconcile(
+        _ session: PaymentSession, now: Int64, store: ReconcileStore, ledger publishing: any Ledger, logger: Logger,
+        summary: inout ReconcileSummary
+    ) {
         do {
             guard let gateway = assembly.gateways[session.gateway] else {
                 // A disabled gateway's sessions wait until it is enabled again.

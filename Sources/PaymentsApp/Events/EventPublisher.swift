@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import PaymentsCore
+import PaymentsStore
 import Synchronization
 
 /// Posts session events to nchan's publisher location once the answer is out (issue 12).
@@ -67,6 +68,15 @@ public final class EventPublisher: Sendable {
 
     /// Turns committed changes into messages and queues them; never blocks on the network.
     /// - Parameter session: reads a session by row id, on the caller's connection (after its answer is out).
+    /// Runs `body` against `ledger` wrapped to record what it commits, then publishes those changes, whether `body`
+    /// threw or not (for one-shot work outside a request: reconciliation, operator commands).
+    func publishing<Result>(on ledger: MariaDBLedger, _ body: (any Ledger) throws -> Result) rethrows -> Result {
+        guard isEnabled else { return try body(ledger) }
+        let changes = SessionEventLog()
+        defer { publish(changes.take()) { id in try ledger.session(id: id) } }
+        return try body(PublishingLedger(ledger, log: changes))
+    }
+
     public func publish(_ changes: [SessionChange], session: (Int64) throws -> PaymentSession?) {
         guard isEnabled, !changes.isEmpty else { return }
         var sessions: [Int64: PaymentSession] = [:]
