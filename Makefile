@@ -24,7 +24,7 @@ STATIC_BUILD = $(SWIFT) build -c release --static-swift-stdlib $(SWIFTPM_FLAGS)
 
 .PHONY: all deps build build-static install uninstall install-check backup-check run stop test test-unit test-integration check \
 	nginx-check systemd-check ops-check fmt lint bench fuzz fuzz-smoke fuzz-api soak soak-short migrate clean \
-	verify-model cluster cluster-stop cluster-deps
+	verify-model cluster cluster-stop cluster-deps test-cluster bench-cluster
 
 all: build
 
@@ -151,6 +151,17 @@ cluster: build cluster-deps
 
 cluster-stop:
 	@scripts/cluster.sh stop
+
+## The short cluster run (bench/cluster --short: rates, a responder and the writer node SIGKILLed mid-load, fails on
+## any duplicate or loss) and the GaleraTests against it, on the debug build the tests use; about 5 minutes. Not part
+## of make test (CI budget).
+test-cluster: cluster-deps
+	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
+	TN_BIN_DIR="$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)" scripts/test-cluster.sh
+
+## The full cluster bench on the release build (bench/cluster): rates side by side and the fault phase.
+bench-cluster: build cluster-deps
+	TN_BIN_DIR="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)" bench/cluster
 
 ## galera-4, rsync and haproxy: only the cluster targets need them.
 cluster-deps:

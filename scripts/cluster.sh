@@ -367,6 +367,7 @@ EOF
     write_cluster_env
     "$TN_REPO/scripts/wait-health.sh" cluster 60
     cmd_status
+    tn_log "cluster up: http://127.0.0.1:$RUN_HTTP_PORT/api (scripts/cluster.sh status|stop; exports: .run/cluster/cluster.env)"
 }
 
 cmd_stop() {
