@@ -438,7 +438,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", required=True)
     parser.add_argument("--env-file", required=True)
-    parser.add_argument("--rate-deliveries", type=int, default=600, help="measured deliveries per configuration")
+    parser.add_argument("--rate-deliveries", type=int, default=3000, help="measured deliveries per configuration")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--fault-rate", type=float, default=20, help="deliveries per second in the fault phase")

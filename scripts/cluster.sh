@@ -52,24 +52,39 @@ mariadbd_bin() { command -v mariadbd || { [[ -x /usr/sbin/mariadbd ]] && printf 
 # The database port the responders and sync loops use now: HAProxy's, or the single MariaDB's after `use-db single`.
 db_port() { cat "$dir/db-port" 2>/dev/null || printf '%s' "$haproxy_port"; }
 
-# node_sql N QUERY: runs QUERY as root on node N's socket (tab-separated, no headers).
-node_sql() {
-    "$(mariadb_cli)" --no-defaults --socket="$(node_dir "$1")/mysqld.sock" --user=root --connect-timeout=2 \
+# dir_sql DIR QUERY: runs QUERY as root on the socket of the server in DIR (tab-separated, no headers).
+dir_sql() {
+    "$(mariadb_cli)" --no-defaults --socket="$1/mysqld.sock" --user=root --connect-timeout=2 \
         --batch --skip-column-names -e "$2"
 }
+node_sql() { dir_sql "$(node_dir "$1")" "$2"; }
 
 node_state() { node_sql "$1" "SHOW GLOBAL STATUS LIKE 'wsrep_local_state'" 2>/dev/null | cut -f 2; }
 
 node_running() { tn_pid_alive "$(node_dir "$1")/node.pid" mariadbd; }
 
-# render_node_cnf N: deploy/cluster/galera.cnf with node N's loopback address and ports.
-render_node_cnf() {
-    local n="$1" addresses="" m
-    for m in "${nodes[@]}"; do addresses+="${addresses:+,}127.0.0.1:$((base + 410 + m))"; done
-    NODE_NAME="node$n" NODE_ADDRESS=127.0.0.1 MYSQL_PORT="$(sql_port "$n")" GALERA_PORT=$((base + 410 + n)) \
-        IST_PORT=$((base + 420 + n)) SST_PORT=$((base + 430 + n)) CLUSTER_ADDRESSES="$addresses" GCACHE_SIZE=64M \
+# render_cnf DIR NAME SQL_PORT OFFSET ADDRESSES: deploy/cluster/galera.cnf for a server in DIR on 127.0.0.1, its
+# group communication, IST and SST ports at base + 410/420/430 + OFFSET.
+render_cnf() {
+    NODE_NAME="$2" NODE_ADDRESS=127.0.0.1 MYSQL_PORT="$3" GALERA_PORT=$((base + 410 + $4)) \
+        IST_PORT=$((base + 420 + $4)) SST_PORT=$((base + 430 + $4)) CLUSTER_ADDRESSES="$5" GCACHE_SIZE=64M \
         envsubst '${NODE_NAME} ${NODE_ADDRESS} ${MYSQL_PORT} ${GALERA_PORT} ${IST_PORT} ${SST_PORT} ${CLUSTER_ADDRESSES} ${GCACHE_SIZE}' \
-        <"$deploy/galera.cnf" >"$(node_dir "$n")/galera.cnf"
+        <"$deploy/galera.cnf" >"$1/galera.cnf"
+}
+
+render_node_cnf() {
+    local addresses="" m
+    for m in "${nodes[@]}"; do addresses+="${addresses:+,}127.0.0.1:$((base + 410 + m))"; done
+    render_cnf "$(node_dir "$1")" "node$1" "$(sql_port "$1")" "$1" "$addresses"
+}
+
+# install_datadir DIR: a new datadir in DIR, owned by mysql.
+install_datadir() {
+    mkdir -p "$1/data" "$1/tmp"
+    chown -R mysql:mysql "$1"
+    "$(command -v mariadb-install-db || command -v mysql_install_db)" --no-defaults --datadir="$1/data" \
+        --tmpdir="$1/tmp" --user=mysql --skip-test-db >"$1/install-db.log" 2>&1 \
+        || { tail -n 30 "$1/install-db.log" >&2; tn_die "mariadb-install-db failed in $1"; }
 }
 
 # start_mariadbd DIR EXTRA...: mariadbd as the mysql user (rsync SST needs it) with DIR's galera.cnf and the local
@@ -126,8 +141,7 @@ stop_mariadbd() {
 # The accounts of README "Production install" (runtime DML, migrations DDL) for TCP from 127.0.0.1, HAProxy's check
 # account (no privileges), and an administrative account for tests that make their own databases.
 create_accounts() {
-    local n="$1"
-    node_sql "$n" "CREATE DATABASE IF NOT EXISTS tn_payments CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    dir_sql "$1" "CREATE DATABASE IF NOT EXISTS tn_payments CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
         CREATE USER IF NOT EXISTS 'tn-payments'@'127.0.0.1' IDENTIFIED BY '$(tn_env_value DB_PASSWORD)';
         GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON tn_payments.* TO 'tn-payments'@'127.0.0.1';
         CREATE USER IF NOT EXISTS 'tn-payments-migrate'@'127.0.0.1' IDENTIFIED BY '$(tn_env_value DB_MIGRATE_PASSWORD)';
@@ -166,16 +180,12 @@ start_node() {
 bootstrap_cluster() {
     local d1
     d1="$(node_dir 1)"
-    mkdir -p "$d1/data" "$d1/tmp"
-    chown -R mysql:mysql "$d1"
-    "$(command -v mariadb-install-db || command -v mysql_install_db)" --no-defaults --datadir="$d1/data" \
-        --tmpdir="$d1/tmp" --user=mysql --skip-test-db >"$d1/install-db.log" 2>&1 \
-        || { tail -n 30 "$d1/install-db.log" >&2; tn_die "mariadb-install-db failed"; }
+    install_datadir "$d1"
     render_node_cnf 1
     # Node 1 alone, wsrep off: the accounts, the database and (CLUSTER_MIGRATE=bootstrap) the migrations.
     start_mariadbd "$d1" --wsrep-on=OFF --wsrep-provider=none --skip-networking
     wait_socket "$d1" 60
-    create_accounts 1
+    create_accounts "$d1"
     if [[ "${CLUSTER_MIGRATE:-bootstrap}" == bootstrap ]]; then
         migrate_on_socket "$d1" || tn_die "payments-sync migrate on node 1 failed"
     fi
@@ -313,6 +323,8 @@ write_cluster_env() {
         echo "export TEST_GALERA_HOST=127.0.0.1"
         echo "export TEST_GALERA_HAPROXY_PORT=$haproxy_port"
         echo "export TEST_GALERA_NODE_PORTS=$(sql_port 1),$(sql_port 2),$(sql_port 3)"
+        echo "export TEST_GALERA_NODES=127.0.0.1:$(sql_port 1),127.0.0.1:$(sql_port 2),127.0.0.1:$(sql_port 3)"
+        echo "export TEST_GALERA_PROXY=127.0.0.1:$haproxy_port"
         echo "export TEST_GALERA_USER=cluster-admin"
         echo "export TEST_GALERA_PASSWORD=$(cat "$dir/admin-password")"
         echo "export TEST_GALERA_APP_USER=tn-payments TEST_GALERA_APP_PASSWORD=$(tn_env_value DB_PASSWORD)"
@@ -426,22 +438,12 @@ cmd_use_db() {
         single)
             local d="$dir/single"
             if ! tn_pid_alive "$d/node.pid" mariadbd; then
-                mkdir -p "$d/data" "$d/tmp"
-                chown -R mysql:mysql "$d"
-                "$(command -v mariadb-install-db || command -v mysql_install_db)" --no-defaults --datadir="$d/data" \
-                    --tmpdir="$d/tmp" --user=mysql --skip-test-db >"$d/install-db.log" 2>&1 \
-                    || tn_die "mariadb-install-db failed for the single MariaDB"
+                install_datadir "$d"
                 # The same file and settings as the nodes, wsrep off, on its own port.
-                NODE_NAME=single NODE_ADDRESS=127.0.0.1 MYSQL_PORT="$single_port" GALERA_PORT=1 IST_PORT=1 SST_PORT=1 \
-                    CLUSTER_ADDRESSES= GCACHE_SIZE=64M envsubst \
-                    '${NODE_NAME} ${NODE_ADDRESS} ${MYSQL_PORT} ${GALERA_PORT} ${IST_PORT} ${SST_PORT} ${CLUSTER_ADDRESSES} ${GCACHE_SIZE}' \
-                    <"$deploy/galera.cnf" >"$d/galera.cnf"
+                render_cnf "$d" single "$single_port" 9 ""
                 start_mariadbd "$d" --wsrep-on=OFF --wsrep-provider=none
                 wait_socket "$d" 60
-                "$(mariadb_cli)" --no-defaults --socket="$d/mysqld.sock" --user=root -e "
-                    CREATE DATABASE IF NOT EXISTS tn_payments CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-                    CREATE USER IF NOT EXISTS 'tn-payments'@'127.0.0.1' IDENTIFIED BY '$(tn_env_value DB_PASSWORD)';
-                    GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON tn_payments.* TO 'tn-payments'@'127.0.0.1';"
+                create_accounts "$d"
                 migrate_on_socket "$d" >/dev/null || tn_die "payments-sync migrate on the single MariaDB failed"
             fi
             echo "$single_port" >"$dir/db-port"
