@@ -2,6 +2,8 @@ extension JSONValue {
     /// Compact JSON with members in stored order; `/` is not escaped.
     public func serialized() -> String {
         var out = ""
+        // Bodies written on the hot path (event messages, Retail requests) fit without regrowing.
+        out.reserveCapacity(256)
         write(into: &out)
         return out
     }
