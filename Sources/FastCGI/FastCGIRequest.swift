@@ -81,6 +81,25 @@ public final class FastCGIRequest {
         return result
     }
 
+    /// The parameters `filter` keeps, in the order nginx sent them, the others skipped without decoding.
+    ///
+    /// A request carries some thirty parameters, of which the responder reads about half; only those become strings.
+    /// - Returns: name/value pairs; an entry without `=` is returned with an empty value.
+    public func parameters(keeping filter: FastCGIParameterFilter) -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        guard var cursor = request.pointee.envp else { return result }
+        result.reserveCapacity(32)
+        while let entry = cursor.pointee {
+            let bytes = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            let nameLength = bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.count
+            if filter.keeps(UnsafeRawBufferPointer(rebasing: bytes[..<nameLength])) {
+                result.append(Self.parameter(entry: bytes))
+            }
+            cursor += 1
+        }
+        return result
+    }
+
     /// Splits one `NAME=VALUE` entry of libfcgi's parameter list at its first `=`, each side decoded as UTF-8.
     ///
     /// - Parameter entry: the entry's bytes, without the terminating NUL.

@@ -63,15 +63,16 @@ extension Statement {
                 unixMicroseconds: Statement.unixMicroseconds(of: buffer.loadUnaligned(as: MYSQL_TIME.self)))
         case .text, .binary:
             let length = Int(lengths[index])
-            let bytes: [UInt8]
+            let isText: Bool
+            if case .text = kinds[index] { isText = true } else { isText = false }
             if length <= capacities[index] {
-                bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
-            } else {
-                bytes = try fetchLong(column: index, length: length)
-                if length <= Statement.maximumReusedBuffer { grow[index] = max(grow[index] ?? 0, length) }
+                // Text is decoded straight from the column buffer: no byte array in between.
+                let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+                return isText ? .text(String(decoding: bytes, as: UTF8.self)) : .bytes(Array(bytes))
             }
-            if case .binary = kinds[index] { return .bytes(bytes) }
-            return .text(String(decoding: bytes, as: UTF8.self))
+            let bytes = try fetchLong(column: index, length: length)
+            if length <= Statement.maximumReusedBuffer { grow[index] = max(grow[index] ?? 0, length) }
+            return isText ? .text(String(decoding: bytes, as: UTF8.self)) : .bytes(bytes)
         }
     }
 

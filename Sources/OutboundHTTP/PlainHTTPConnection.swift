@@ -237,38 +237,63 @@ final class PlainHTTPConnection: @unchecked Sendable {
     }
 
     /// Parses `HTTP/1.x NNN reason` and the header lines; repeated headers are joined with ", ".
+    ///
+    /// One pass over the bytes by index (every delimiter is ASCII, and this runs for each outbound answer): lines end
+    /// at LF (a CR before it is dropped, blank lines are skipped), lines without a colon are ignored.
     static func parseHead(_ bytes: ArraySlice<UInt8>) -> Head? {
-        // Byte-wise: every delimiter is ASCII, and this runs for each outbound answer.
-        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line in
-            line.last == 13 ? line.dropLast() : line
-        }
-        guard let statusLine = lines.first, statusLine.starts(with: "HTTP/1.".utf8) else { return nil }
-        let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
-        guard parts.count >= 2, let status = Int(String(decoding: parts[1], as: UTF8.self)),
-            (100..<1000).contains(status)
-        else { return nil }
-        let minor = parts[0].reversed().starts(with: "0.1".utf8) ? 0 : 1
         var headers: [String: String] = [:]
-        headers.reserveCapacity(lines.count)
-        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+        headers.reserveCapacity(8)
+        var status: Int?
+        var minor = 1
+        var lineStart = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            let newline = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
+            defer { lineStart = newline + 1 }
+            if newline == lineStart { continue }
+            let line = bytes[newline - 1] == 13 ? bytes[lineStart..<(newline - 1)] : bytes[lineStart..<newline]
+            if status == nil {
+                guard let parsed = parseStatusLine(line) else { return nil }
+                (status, minor) = parsed
+                continue
+            }
+            guard !line.isEmpty, let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let nameBytes = line[..<colon]
             let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
                 _ = buffer.initialize(from: nameBytes.lazy.map(PlainHTTPTarget.asciiLowercased))
                 return nameBytes.count
             }
-            var value = line[(colon + 1)...].drop(while: isBlank)
-            while let last = value.last, isBlank(last) { value = value.dropLast() }
-            let trimmed = String(decoding: value, as: UTF8.self)
+            var valueStart = colon + 1
+            var valueEnd = line.endIndex
+            while valueStart < valueEnd && isBlank(line[valueStart]) { valueStart += 1 }
+            while valueEnd > valueStart && isBlank(line[valueEnd - 1]) { valueEnd -= 1 }
+            let trimmed = String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
             if let existing = headers[name] {
                 headers[name] = existing + ", " + trimmed
             } else {
                 headers[name] = trimmed
             }
         }
+        guard let status else { return nil }
         return Head(status: status, minorVersion: minor, headers: headers)
     }
+
+    /// The status code and minor version of `HTTP/1.x NNN [reason]`, or nil.
+    private static func parseStatusLine(_ line: ArraySlice<UInt8>) -> (status: Int, minor: Int)? {
+        guard line.starts(with: "HTTP/1.".utf8) else { return nil }
+        let space = UInt8(ascii: " ")
+        guard let versionEnd = line.firstIndex(of: space) else { return nil }
+        var codeStart = versionEnd
+        while codeStart < line.endIndex && line[codeStart] == space { codeStart += 1 }
+        let codeEnd = line[codeStart...].firstIndex(of: space) ?? line.endIndex
+        guard codeStart < codeEnd, let status = Int(String(decoding: line[codeStart..<codeEnd], as: UTF8.self)),
+            (100..<1000).contains(status)
+        else { return nil }
+        let version = line[..<versionEnd]
+        let minor = version.count >= 3 && version.suffix(3).elementsEqual("1.0".utf8) ? 0 : 1
+        return (status, minor)
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     /// Monotonic seconds.
     static func now() -> Double {

@@ -82,22 +82,20 @@ public final class SocketHTTPTransport: HTTPTransport {
         }
         let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
         let headers = head.headers
-        let connectionTokens = headers["connection"]?.lowercased() ?? ""
+        let connectionTokens = headers["connection"] ?? ""
         var keepAlive =
-            head.minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+            head.minorVersion >= 1
+            ? !Self.contains(connectionTokens, "close") : Self.contains(connectionTokens, "keep-alive")
         let body: [UInt8]
         let bodiless = method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200
         if bodiless {
             body = []
-        } else if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+        } else if let coding = headers["transfer-encoding"], Self.contains(coding, "chunked") {
             body = try connection.readChunked(deadline: deadline, limit: limit)
         } else if let lengthText = headers["content-length"] {
-            let first = lengthText.split(separator: ",").first ?? ""
-            guard !first.isEmpty, first.allSatisfy(\.isASCIIDigit) else {
+            guard let length = Self.contentLength(lengthText) else {
                 throw HTTPTransportError(.connection, "malformed Content-Length")
             }
-            // More digits than Int holds is simply more than the limit.
-            let length = Int(first) ?? Int.max
             if length > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
             body = try connection.readBody(length: length, deadline: deadline)
         } else {
@@ -139,6 +137,37 @@ public final class SocketHTTPTransport: HTTPTransport {
         add("\r\n")
         bytes += request.body
         return bytes
+    }
+
+    /// Whether `text` contains `lowercaseNeedle`, ignoring ASCII case (header values are ASCII tokens).
+    static func contains(_ text: String, _ lowercaseNeedle: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: lowercaseNeedle.utf8Start, count: lowercaseNeedle.utf8CodeUnitCount)
+        let haystack = text.utf8
+        guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
+        var start = haystack.startIndex
+        while let found = haystack[start...].firstIndex(where: { PlainHTTPTarget.asciiLowercased($0) == first }) {
+            if haystack[found...].lazy.map(PlainHTTPTarget.asciiLowercased).starts(with: needle) { return true }
+            start = haystack.index(after: found)
+        }
+        return false
+    }
+
+    /// The first value of a `Content-Length` list (`"12"`, `"12, 12"`): its digits, `Int.max` when they overflow an
+    /// `Int` (simply more than any limit); nil when it is empty or not all digits.
+    static func contentLength(_ text: String) -> Int? {
+        let comma = UInt8(ascii: ",")
+        let value = text.utf8.drop { $0 == comma }.prefix { $0 != comma }
+        guard !value.isEmpty else { return nil }
+        var length = 0
+        var overflowed = false
+        for byte in value {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            if overflowed { continue }
+            let (times10, o1) = length.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+            if o1 || o2 { overflowed = true } else { length = sum }
+        }
+        return overflowed ? Int.max : length
     }
 
     /// Whether a header name is `lowercaseName`, ignoring ASCII case.

@@ -35,7 +35,7 @@ struct RequestPipeline: Sendable {
     func handle(_ request: APIRequest, bodyTooLarge: Bool, ledger: any Ledger, push: PushHandoff) -> APIResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         var logger = self.logger
-        logger[metadataKey: "request.id"] = "\(request.requestID)"
+        logger[metadataKey: "request.id"] = .string(request.requestID)
         let origin = cors.origin(of: request)
         var routeLabel = Self.unknownRoute
         var annotations: RequestAnnotations?
@@ -52,7 +52,7 @@ struct RequestPipeline: Sendable {
                     throw APIError(.notFound, "no such route")
                 }
                 routeLabel = entry.name
-                if !entry.prefix.isEmpty { logger[metadataKey: "gateway.id"] = "\(entry.prefix)" }
+                if !entry.prefix.isEmpty { logger[metadataKey: "gateway.id"] = .string(entry.prefix) }
                 var context = RequestContext(
                     request: request, logger: logger, ledger: ledger, services: services, push: push)
                 annotations = context.annotations
@@ -72,7 +72,7 @@ struct RequestPipeline: Sendable {
         (meters[routeLabel] ?? services.metrics.route(routeLabel)).record(
             status: response.status, nanoseconds: nanoseconds)
         let micros = nanoseconds / 1000
-        if let eventID = annotations?.eventID { logger[metadataKey: "event.id"] = "\(eventID)" }
+        if let eventID = annotations?.eventID { logger[metadataKey: "event.id"] = .string(eventID) }
         logger.info(
             "request",
             metadata: [

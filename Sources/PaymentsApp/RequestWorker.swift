@@ -57,8 +57,8 @@ public final class RequestWorker {
             }
         }
         if !others.isEmpty { syncQueue.enqueue(others) }
-        if let changes = pendingEvents?.take(), !changes.isEmpty {
-            events.publish(changes) { [ledger] id in try ledger.session(id: id) }
+        if let log = pendingEvents, case let changes = log.take(), !changes.isEmpty {
+            events.publish(changes, publicIDs: log.publicIDs) { [ledger] id in try ledger.session(id: id) }
         }
         pendingEvents = nil
     }

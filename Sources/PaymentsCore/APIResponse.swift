@@ -15,7 +15,7 @@ public struct APIResponse: Sendable {
     /// A JSON response from a `JSONValue`.
     public static func json(_ value: JSONValue, status: Int = 200) -> APIResponse {
         APIResponse(
-            status: status, headers: [("Content-Type", "application/json")], body: Array(value.serialized().utf8))
+            status: status, headers: [("Content-Type", "application/json")], body: value.serializedBytes())
     }
 
     /// A plain-text response (Payeer and Anypay webhooks expect text).

@@ -15,6 +15,15 @@ public indirect enum JSONSelection: Sendable {
         }
     }
 
+    /// The member named by the ASCII bytes `key` under `.members`, with its name, or nil when it is left out.
+    func member(ascii key: ArraySlice<UInt8>) -> (String, JSONSelection)? {
+        guard case let .members(members) = self else { return nil }
+        for (name, selection) in members where name.utf8.count == key.count && name.utf8.elementsEqual(key) {
+            return (name, selection)
+        }
+        return nil
+    }
+
     /// `value` with every member outside this selection removed: what `parse(_:keeping:)` returns for the text of
     /// `value`.
     public func pruning(_ value: JSONValue) -> JSONValue {

@@ -103,12 +103,11 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected key") }
-            let key = try parseString(keep: selection != nil)
+            let (key, memberSelection) = try parseKey(in: selection)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipWhitespace()
-            let memberSelection = selection?.member(key)
             let value = try parseValue(depth: depth + 1, keeping: memberSelection)
             if memberSelection != nil { members.append((key, value)) }
             skipWhitespace()
@@ -121,6 +120,26 @@ private struct JSONParser {
             index += 1
             return selection == nil ? .null : .object(members)
         }
+    }
+
+    /// Parses a member's key and finds its selection. Under `.members`, a key of plain ASCII (no escape) is matched
+    /// by its bytes and no string is built for the members left out; any other key is decoded and matched as text,
+    /// as before. Returns "" for a key whose member is not kept.
+    mutating func parseKey(in selection: JSONSelection?) throws(JSONParseError) -> (String, JSONSelection?) {
+        guard case .members = selection else {
+            let key = try parseString(keep: selection != nil)
+            return (key, selection?.member(key))
+        }
+        let start = index
+        _ = try parseString(keep: false)
+        let raw = bytes[(start + 1)..<(index - 1)]
+        if raw.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\\") }) {
+            guard let found = selection?.member(ascii: raw) else { return ("", nil) }
+            return found
+        }
+        index = start
+        let key = try parseString(keep: true)
+        return (key, selection?.member(key))
     }
 
     mutating func parseArray(depth: Int, keeping selection: JSONSelection?) throws(JSONParseError) -> JSONValue {
@@ -183,6 +202,7 @@ private struct JSONParser {
             if keep, end > runStart { out += String(decoding: bytes[runStart..<end], as: UTF8.self) }
         }
         while true {
+            index = plainRunEnd(from: index)
             guard index < bytes.count else { throw fail("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -228,6 +248,19 @@ private struct JSONParser {
             }
             index += 1
         }
+    }
+
+    /// The first index at or after `start` holding a quote, a backslash or a control character (`bytes.count` when
+    /// none): the end of a run of string bytes taken as they are. A local loop, the hot part of reading a body.
+    func plainRunEnd(from start: Int) -> Int {
+        let bytes = self.bytes
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return end }
+            end += 1
+        }
+        return end
     }
 
     mutating func parseHex4() throws(JSONParseError) -> UInt32 {

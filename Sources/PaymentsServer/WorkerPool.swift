@@ -12,6 +12,9 @@ import Synchronization
 final class WorkerPool: Sendable {
     /// Stack size of each worker thread; generous for the JSON and crypto paths, and untouched pages cost no memory.
     static let stackSize = 2 * 1024 * 1024
+    /// The parameters `APIRequestDecoder` reads; the FastCGI layer decodes only these.
+    static let parameterFilter = FastCGIParameterFilter(
+        names: APIRequestDecoder.parameterNames, prefixes: [APIRequestDecoder.headerParameterPrefix])
 
     private let application: Application
     private let listener: FastCGIListener
@@ -124,7 +127,7 @@ final class WorkerPool: Sendable {
 
     /// Answers the accepted request and hands its new ledger rows to the sync queue after finishing it.
     private func serve(_ slot: FastCGIRequest, worker: RequestWorker) {
-        let parameters = slot.parameters()
+        let parameters = slot.parameters(keeping: Self.parameterFilter)
         let length = APIRequestDecoder.contentLength(parameters)
         let tooLarge = length > application.maxBodyBytes
         var request = APIRequestDecoder.makeRequest(parameters: parameters, body: [])

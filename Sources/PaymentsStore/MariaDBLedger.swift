@@ -91,32 +91,33 @@ public final class MariaDBLedger: Ledger {
         }
     }
 
+    /// The session look-ups, each built once: the statement cache is keyed by the text, and these run per request.
+    private static let sessionByPublicID =
+        "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE public_id = ?"
+    private static let sessionByID = "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE id = ?"
+    private static let sessionByExternalID =
+        "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE gateway = ? AND external_id = ?"
+
     public func session(publicID: String) throws(LedgerError) -> PaymentSession? {
         // `public_id` is an ASCII column: text from a client that cannot be one (non-ASCII) would not even compare
         // (MariaDB error 1267), so it names no session.
-        guard publicID.allSatisfy(\.isASCII) else { return nil }
+        guard publicID.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         return try database.run { connection in
-            try connection.queryOne(
-                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE public_id = ?", [.text(publicID)]
-            ).map(RowDecoding.session(from:))
+            try connection.queryOne(Self.sessionByPublicID, [.text(publicID)]).map(RowDecoding.session(from:))
         }
     }
 
     /// The session with this row id, as it is now (the session event publisher reads `public_id` and status here).
     public func session(id: Int64) throws(LedgerError) -> PaymentSession? {
         try database.run { connection in
-            try connection.queryOne(
-                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE id = ?", [.int(id)]
-            ).map(RowDecoding.session(from:))
+            try connection.queryOne(Self.sessionByID, [.int(id)]).map(RowDecoding.session(from:))
         }
     }
 
     public func session(gateway: String, externalID: String) throws(LedgerError) -> PaymentSession? {
         try database.run { connection in
-            try connection.queryOne(
-                "SELECT \(RowDecoding.sessionColumns) FROM payment_sessions WHERE gateway = ? AND external_id = ?",
-                [.text(gateway), .text(externalID)]
-            ).map(RowDecoding.session(from:))
+            try connection.queryOne(Self.sessionByExternalID, [.text(gateway), .text(externalID)])
+                .map(RowDecoding.session(from:))
         }
     }
 

@@ -12,6 +12,9 @@ final class ServerObservation: Sendable {
     struct Seen {
         var accepted: Bool?
         var parameters: [String: String] = [:]
+        /// Every parameter in order, and those `FastCGIRequestTests.filter` keeps.
+        var ordered: [String] = []
+        var kept: [String] = []
         var body: [UInt8] = []
         var error: String?
     }
@@ -21,6 +24,8 @@ final class ServerObservation: Sendable {
 
 @Suite(.serialized)
 struct FastCGIRequestTests {
+    static let filter = FastCGIParameterFilter(names: ["REQUEST_METHOD", "CONTENT_LENGTH"], prefixes: ["HTTP_"])
+
     private static func temporarySocketPath() -> String {
         NSTemporaryDirectory() + "fcgi-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
     }
@@ -37,11 +42,15 @@ struct FastCGIRequestTests {
                 observation.seen.withLock { $0.accepted = accepted }
                 guard accepted else { return }
                 var parameters: [String: String] = [:]
-                for (name, value) in request.parameters() { parameters[name] = value }
+                let all = request.parameters()
+                for (name, value) in all { parameters[name] = value }
+                let kept = request.parameters(keeping: FastCGIRequestTests.filter).map { $0.name + "=" + $0.value }
                 let length = Int(request.parameter("CONTENT_LENGTH") ?? "0") ?? 0
                 let body = try request.readBody(length: length)
                 observation.seen.withLock {
                     $0.parameters = parameters
+                    $0.ordered = all.map { $0.name + "=" + $0.value }
+                    $0.kept = kept
                     $0.body = body
                 }
                 try request.respond(status: status, headers: headers, body: Array(body.reversed()))
@@ -72,6 +81,7 @@ struct FastCGIRequestTests {
             ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/api/stripe-handleWebhookEvents"),
             ("CONTENT_LENGTH", "\(body.count)"),
             ("HTTP_STRIPE_SIGNATURE", "t=1,v1=" + String(repeating: "a", count: 300)),
+            ("SERVER_SOFTWARE", "nginx"), ("HTTP_", "bare prefix"), ("REQUEST_METHODX", "longer"), ("HTTP_A", "a=b"),
         ]
         let answer = try FastCGITestClient.send(socketPath: path, params: params, body: body)
         #expect(observation.done.wait(timeout: .now() + 10) == .success)
@@ -83,6 +93,14 @@ struct FastCGIRequestTests {
         #expect(seen.parameters["HTTP_STRIPE_SIGNATURE"]?.count == 307)
         #expect(seen.body == body)
         #expect(answer.ended)
+        // The filtered read is the full read with the other names left out, order and values unchanged.
+        #expect(seen.ordered.count > seen.kept.count)  // libfcgi adds FCGI_ROLE to what was sent
+        #expect(seen.kept == seen.ordered.filter { Self.filter.keeps(String($0.prefix { $0 != "=" })) })
+        #expect(
+            seen.kept == [
+                "REQUEST_METHOD=POST", "CONTENT_LENGTH=\(body.count)",
+                "HTTP_STRIPE_SIGNATURE=t=1,v1=" + String(repeating: "a", count: 300), "HTTP_A=a=b",
+            ])
 
         let separator: [UInt8] = [13, 10, 13, 10]
         let split = try #require(
@@ -138,5 +156,13 @@ struct FastCGIRequestTests {
     ])
     func systemdDescriptor(environment: [String: String], expected: Int32?) {
         #expect(FastCGIListener.systemdDescriptor(environment: environment, processID: 4242) == expected)
+    }
+
+    @Test func filterKeepsExactNamesAndLongerPrefixedNames() {
+        #expect(Self.filter.keeps("REQUEST_METHOD") && Self.filter.keeps("CONTENT_LENGTH"))
+        #expect(Self.filter.keeps("HTTP_HOST") && Self.filter.keeps("HTTP_X"))
+        #expect(!Self.filter.keeps("HTTP_") && !Self.filter.keeps("HTTP") && !Self.filter.keeps("http_host"))
+        #expect(!Self.filter.keeps("REQUEST_METHO") && !Self.filter.keeps("REQUEST_METHODS") && !Self.filter.keeps(""))
+        #expect(!Self.filter.keeps("SERVER_SOFTWARE") && !Self.filter.keeps("request_method"))
     }
 }

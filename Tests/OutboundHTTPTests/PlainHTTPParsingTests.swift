@@ -36,4 +36,83 @@ import Testing
     func refusesAMalformedHead(text: String) {
         #expect(PlainHTTPConnection.parseHead(ArraySlice(Array(text.utf8))) == nil)
     }
+
+    /// The one-pass head parser answers exactly as the split-based parse it replaced, on heads and on every
+    /// single-byte deletion, duplication and replacement (CR, LF, space, tab, colon, a letter, a digit) of them.
+    @Test func parsesHeadsAsTheSplitBasedParse() {
+        let heads = [
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n",
+            "HTTP/1.0 404 Not Found\r\nContent-Type:  application/json \r\nX-A: 1\r\nx-a:\t2\r\nBad line\r\n\r\n",
+            "HTTP/1.1  201  Created here\nTransfer-Encoding: chunked\n\nServer:\r\n:empty\r\n",
+            "\r\nHTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200\r\n\r\n", "HTTP/1.1 +200 OK\r\n\r\n",
+        ]
+        let replacements = Array("\r\n \t:a5".utf8)
+        var compared = 0
+        for head in heads.map({ Array($0.utf8) }) {
+            var variants = [head]
+            for index in head.indices {
+                var deleted = head
+                deleted.remove(at: index)
+                var doubled = head
+                doubled.insert(head[index], at: index)
+                variants += [deleted, doubled]
+                for byte in replacements {
+                    var replaced = head
+                    replaced[index] = byte
+                    variants.append(replaced)
+                }
+            }
+            for variant in variants {
+                let bytes = ArraySlice(variant)
+                let parsed = PlainHTTPConnection.parseHead(bytes)
+                let reference = Self.splitBasedParseHead(bytes)
+                #expect(
+                    parsed?.status == reference?.status, "\(String(decoding: variant, as: UTF8.self).debugDescription)")
+                #expect(parsed?.minorVersion == reference?.minorVersion)
+                #expect(parsed?.headers == reference?.headers)
+                compared += 1
+            }
+        }
+        #expect(compared > 2_000)
+    }
+
+    @Test func findsHeaderTokensIgnoringASCIICase() {
+        #expect(SocketHTTPTransport.contains("Keep-Alive, Upgrade", "keep-alive"))
+        #expect(SocketHTTPTransport.contains("CLOSE", "close") && SocketHTTPTransport.contains("xcclose", "close"))
+        #expect(!SocketHTTPTransport.contains("clos", "close") && !SocketHTTPTransport.contains("", "close"))
+        #expect(SocketHTTPTransport.contains("gzip, Chunked", "chunked"))
+    }
+
+    @Test(
+        arguments: [
+            ("12", 12), ("12, 12", 12), (",7", 7), ("0", 0), ("", nil), (",", nil), (" 12", nil), ("1a", nil),
+            ("-1", nil), ("99999999999999999999999", Int.max),
+        ] as [(String, Int?)])
+    func readsTheFirstContentLength(text: String, expected: Int?) {
+        #expect(SocketHTTPTransport.contentLength(text) == expected)
+    }
+
+    /// The head parser this one replaced (split into lines, then into fields), kept as the reference.
+    private static func splitBasedParseHead(_ bytes: ArraySlice<UInt8>) -> PlainHTTPConnection.Head? {
+        let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line in
+            line.last == 13 ? line.dropLast() : line
+        }
+        guard let statusLine = lines.first, statusLine.starts(with: "HTTP/1.".utf8) else { return nil }
+        let parts = statusLine.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: true)
+        guard parts.count >= 2, let status = Int(String(decoding: parts[1], as: UTF8.self)),
+            (100..<1000).contains(status)
+        else { return nil }
+        let minor = parts[0].reversed().starts(with: "0.1".utf8) ? 0 : 1
+        var headers: [String: String] = [:]
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = String(decoding: line[..<colon].map(PlainHTTPTarget.asciiLowercased), as: UTF8.self)
+            var value = line[(colon + 1)...].drop(while: isBlank)
+            while let last = value.last, isBlank(last) { value = value.dropLast() }
+            let trimmed = String(decoding: value, as: UTF8.self)
+            headers[name] = headers[name].map { $0 + ", " + trimmed } ?? trimmed
+        }
+        return PlainHTTPConnection.Head(status: status, minorVersion: minor, headers: headers)
+    }
 }

@@ -64,6 +64,35 @@ import Testing
         #expect(refused > 100 && refused < inputs.count)
     }
 
+    /// Keys are matched by their bytes when plain ASCII and as decoded text otherwise: an escaped key (`"\u0069d"`)
+    /// still selects its member, a non-ASCII one never matches an ASCII name.
+    static let escapedKeys = Array(
+        #"""
+        {"\u0069d":"evt_2","typ\u0065":"x","data":{"object":{"amount":1,"am\u006funt":2,"métadata":{},\#
+        "metadata":{"uid":"a","u\u0069d":"b","uid\u0000":"c"}},"other":{"id":1}},"ïd":0,"i":1,"idx":2}
+        """#.utf8)
+
+    @Test func matchesEscapedKeysAsTheirText() throws {
+        let pruned = try JSONValue.parse(Self.escapedKeys, keeping: Self.selection)
+        #expect(
+            pruned.serialized()
+                == #"{"id":"evt_2","type":"x","data":{"object":{"amount":1,"amount":2,"metadata":{"uid":"a","uid":"b"}}}}"#
+        )
+        #expect(pruned == Self.selection.pruning(try JSONValue.parse(Self.escapedKeys)))
+        var failures = 0
+        for position in Self.escapedKeys.indices {
+            for byte in Array(#"\"u0:{}ai"#.utf8) + [0xC3] {
+                var changed = Self.escapedKeys
+                changed[position] = byte
+                let full = try? JSONValue.parse(changed)
+                if full.map(Self.selection.pruning) != (try? JSONValue.parse(changed, keeping: Self.selection)) {
+                    failures += 1
+                }
+            }
+        }
+        #expect(failures == 0)
+    }
+
     @Test(arguments: ["", "{", "[1,]", "{\"a\":}", "01", "1.", "tru", "\"\\x\"", "{} x", "\"\u{01}\"", "\"\\ud800\""])
     func rejectsMalformedJSONLikeTheFullParser(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), keeping: .members([:])) }

@@ -14,10 +14,14 @@ public struct StripeSignature: Sendable {
     public let secrets: [Secret]
     public let tolerance: Int64
     public static let futureSkew: Int64 = 300
+    /// Each secret keyed once for HMAC-SHA256 (every delivery is signed under the same secrets); nil where OpenSSL
+    /// refused, and that secret goes through the one-shot `HMAC.sha256`.
+    private let keys: [HMACKey?]
 
     public init(secrets: [Secret], tolerance: Int64) {
         self.secrets = secrets
         self.tolerance = tolerance
+        keys = secrets.map { HMACKey(sha256Key: Array($0.value.utf8)) }
     }
 
     /// Throws when the delivery is not authentic; returns the signed timestamp otherwise.
@@ -26,8 +30,14 @@ public struct StripeSignature: Sendable {
         guard let header, !header.isEmpty else { throw .malformedHeader }
         var timestamp: Int64?
         var candidates: [[UInt8]] = []
-        // Byte-wise: the header is ASCII, and this runs for every delivery.
-        for item in header.utf8.split(separator: UInt8(ascii: ",")) {
+        // Byte-wise and without an array of items (empty items are skipped): the header is ASCII, and this runs for
+        // every delivery.
+        var rest = header.utf8[...]
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            let item = rest[..<comma]
+            rest = comma == rest.endIndex ? rest[comma...] : rest[rest.index(after: comma)...]
+            if item.isEmpty { continue }
             guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { throw .malformedHeader }
             let key = StripeSignature.trimmed(item[..<equals])
             let value = String(decoding: StripeSignature.trimmed(item[item.index(after: equals)...]), as: UTF8.self)
@@ -50,8 +60,10 @@ public struct StripeSignature: Sendable {
         }
         var signedPayload = Array("\(timestamp).".utf8)
         signedPayload.append(contentsOf: body)
-        for secret in secrets {
-            let expected = HMAC.sha256(key: Array(secret.value.utf8), message: signedPayload)
+        for (secret, key) in zip(secrets, keys) {
+            let expected =
+                key?.authenticationCode(of: signedPayload)
+                ?? HMAC.sha256(key: Array(secret.value.utf8), message: signedPayload)
             for candidate in candidates where constantTimeEquals(expected, candidate) {
                 return timestamp
             }

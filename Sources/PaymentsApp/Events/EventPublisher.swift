@@ -73,15 +73,27 @@ public final class EventPublisher: Sendable {
     func publishing<Result>(on ledger: MariaDBLedger, _ body: (any Ledger) throws -> Result) rethrows -> Result {
         guard isEnabled else { return try body(ledger) }
         let changes = SessionEventLog()
-        defer { publish(changes.take()) { id in try ledger.session(id: id) } }
+        defer { publish(changes.take(), publicIDs: changes.publicIDs) { id in try ledger.session(id: id) } }
         return try body(PublishingLedger(ledger, log: changes))
     }
 
-    public func publish(_ changes: [SessionChange], session: (Int64) throws -> PaymentSession?) {
+    /// - Parameter publicIDs: the `public_id`s the caller already knows (`SessionEventLog.publicIDs`); a change with
+    ///   its own status and amount and a known `public_id` needs no read, since the message takes nothing else from
+    ///   its session.
+    public func publish(
+        _ changes: [SessionChange], publicIDs: [Int64: String] = [:], session: (Int64) throws -> PaymentSession?
+    ) {
         guard isEnabled, !changes.isEmpty else { return }
         var sessions: [Int64: PaymentSession] = [:]
         var messages: [SessionEventMessage] = []
         for change in changes {
+            if let status = change.status, let amount = change.amount, let publicID = publicIDs[change.sessionID] {
+                messages.append(
+                    SessionEventMessage(
+                        sessionID: publicID, status: status, amount: amount, paymentID: change.paymentID,
+                        at: change.at))
+                continue
+            }
             do {
                 if sessions[change.sessionID] == nil { sessions[change.sessionID] = try session(change.sessionID) }
                 guard let found = sessions[change.sessionID] else { continue }

@@ -114,7 +114,7 @@ public struct RetailClient: Sendable {
         var bytes: [UInt8] = []
         if let body {
             headers.append(("Content-Type", "application/json"))
-            bytes = Array(body.serialized().utf8)
+            bytes = body.serializedBytes()
         }
         return HTTPRequest(method: method, url: url, headers: headers, body: bytes, timeout: timeout)
     }

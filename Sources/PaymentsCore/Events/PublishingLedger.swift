@@ -20,7 +20,9 @@ public final class PublishingLedger: Ledger {
     private var now: Int64 { Int64(Date().timeIntervalSince1970) }
 
     public func createSession(gateway: String, uid: String, amount: Money, currency: String) throws -> PaymentSession {
-        try base.createSession(gateway: gateway, uid: uid, amount: amount, currency: currency)
+        let session = try base.createSession(gateway: gateway, uid: uid, amount: amount, currency: currency)
+        log.note(session)
+        return session
     }
 
     public func attachExternalID(sessionID: Int64, externalID: String, status: SessionStatus) throws {
@@ -33,10 +35,16 @@ public final class PublishingLedger: Ledger {
         log.record([SessionChange(sessionID: sessionID, status: status, at: now)])
     }
 
-    public func session(publicID: String) throws -> PaymentSession? { try base.session(publicID: publicID) }
+    public func session(publicID: String) throws -> PaymentSession? {
+        let session = try base.session(publicID: publicID)
+        log.note(session)
+        return session
+    }
 
     public func session(gateway: String, externalID: String) throws -> PaymentSession? {
-        try base.session(gateway: gateway, externalID: externalID)
+        let session = try base.session(gateway: gateway, externalID: externalID)
+        log.note(session)
+        return session
     }
 
     public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws -> LedgerOutcome {

@@ -6,7 +6,16 @@ public final class SessionEventLog {
     /// The changes so far, in commit order.
     public private(set) var changes: [SessionChange] = []
 
+    /// The `public_id` of each session the request read or created, by row id: a change that carries its own status
+    /// and amount needs nothing else of its session, so its message is built without reading the session again.
+    public private(set) var publicIDs: [Int64: String] = [:]
+
     public init() {}
+
+    /// Notes the `public_id` of a session the request read (it never changes).
+    public func note(_ session: PaymentSession?) {
+        if let session { publicIDs[session.id] = session.publicID }
+    }
 
     public func record(_ new: [SessionChange]) {
         changes.append(contentsOf: new)

@@ -33,6 +33,6 @@ public struct SessionEventMessage: Sendable, Equatable {
         ]
         if let paymentID { members.append(("payment_id", .string(paymentID))) }
         members.append(("at", .int(at)))
-        return Array(JSONValue.object(members).serialized().utf8)
+        return JSONValue.object(members).serializedBytes()
     }
 }

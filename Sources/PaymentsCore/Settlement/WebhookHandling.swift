@@ -81,7 +81,7 @@ extension WebhookHandling {
             throw OperatorCommandError.notSupported(command: "events replay", gateway: stored.gateway)
         }
         var logger = logger
-        logger[metadataKey: "event.id"] = "\(stored.eventID)"
+        logger[metadataKey: "event.id"] = .string(stored.eventID)
         let settlement = Settlement(ledger: ledger, gateway: ledgerID, logger: logger)
         return try settlement.settle(facts(for: event, settlement: settlement, logger: logger), replay: true)
     }
@@ -93,7 +93,7 @@ extension WebhookHandling {
         do {
             let delivery = try verifiedDelivery(context)
             var logger = context.logger
-            logger[metadataKey: "event.id"] = "\(delivery.eventID)"
+            logger[metadataKey: "event.id"] = .string(delivery.eventID)
             guard
                 let record = try intake.record(
                     eventID: delivery.eventID, eventType: delivery.eventType,

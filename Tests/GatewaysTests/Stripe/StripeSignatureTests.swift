@@ -1,5 +1,6 @@
 import Gateways
 import PaymentsCore
+import Signing
 import Testing
 
 @Suite struct StripeSignatureTests {
@@ -89,5 +90,70 @@ import Testing
         #expect(
             StripeSignature.header(secret: "whsec_test_secret", timestamp: 1_700_000_000, body: body)
                 == "t=1700000000,v1=\(vector)")
+    }
+
+    /// The verifier (header read item by item, the secret keyed once) decides every header exactly as the reference
+    /// does: the header split into items, each secret through the one-shot HMAC. Over a genuine header with two
+    /// secrets and every single-byte deletion, duplication and replacement of it.
+    @Test func decidesMutatedHeadersAsTheSplitAndOneShotReference() {
+        let rotated = StripeSignature(secrets: [Secret("whsec_new"), Secret("whsec_test_secret")], tolerance: 300)
+        let header = "t=1700000000, v1=\(String(repeating: "0", count: 64)),v1=\(vector) ,v0=ab"
+        let bytes = Array(header.utf8)
+        var headers = [header, "", ",", ",,t=1700000000,,v1=\(vector),,", "t=1700000000,v1=\(vector)\t"]
+        for index in bytes.indices {
+            var deleted = bytes
+            deleted.remove(at: index)
+            var doubled = bytes
+            doubled.insert(bytes[index], at: index)
+            headers += [deleted, doubled].map { String(decoding: $0, as: UTF8.self) }
+            for byte in Array(",= \t1aF".utf8) {
+                var replaced = bytes
+                replaced[index] = byte
+                headers.append(String(decoding: replaced, as: UTF8.self))
+            }
+        }
+        var accepted = 0
+        for candidate in headers {
+            let decided = Result { () throws(StripeSignature.Failure) in
+                try rotated.verify(header: candidate, body: body, now: 1_700_000_000)
+            }
+            let expected = Self.referenceVerify(candidate, body: body, secrets: ["whsec_new", "whsec_test_secret"])
+            #expect(decided == expected, "\(candidate.debugDescription)")
+            if case .success = expected { accepted += 1 }
+        }
+        #expect(accepted > 10 && accepted < headers.count)
+    }
+
+    /// The verifier before: `split(separator: ",")`, then HMAC.sha256 per secret (tolerance 300, `now` = the `t`).
+    static func referenceVerify(_ header: String, body: [UInt8], secrets: [String]) -> Result<
+        Int64, StripeSignature.Failure
+    > {
+        guard !header.isEmpty else { return .failure(.malformedHeader) }
+        var timestamp: Int64?
+        var candidates: [[UInt8]] = []
+        for item in header.utf8.split(separator: UInt8(ascii: ",")) {
+            guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { return .failure(.malformedHeader) }
+            let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            let key = Array(item[..<equals]).drop(while: blank).reversed().drop(while: blank).reversed()
+            let value = String(
+                decoding: Array(item[item.index(after: equals)...]).drop(while: blank).reversed().drop(while: blank)
+                    .reversed(), as: UTF8.self)
+            if key.elementsEqual("t".utf8) {
+                guard let t = Int64(value) else { return .failure(.malformedHeader) }
+                timestamp = t
+            } else if key.elementsEqual("v1".utf8), let bytes = Hex.decode(value) {
+                candidates.append(bytes)
+            }
+        }
+        guard let timestamp else { return .failure(.malformedHeader) }
+        guard !candidates.isEmpty else { return .failure(.noV1Signature) }
+        guard timestamp >= 1_700_000_000 - 300, timestamp <= 1_700_000_000 + 300 else {
+            return .failure(.timestampOutsideTolerance)
+        }
+        let signed = Array("\(timestamp).".utf8) + body
+        for secret in secrets where candidates.contains(HMAC.sha256(key: Array(secret.utf8), message: signed)) {
+            return .success(timestamp)
+        }
+        return .failure(.mismatch)
     }
 }

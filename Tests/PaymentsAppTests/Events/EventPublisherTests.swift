@@ -45,6 +45,35 @@ import Testing
         #expect(Self.failures(metrics) == "2", "a 500 and a timeout")
     }
 
+    /// A change with its own status and amount, of a session whose `public_id` the request already knows, is posted
+    /// without reading the session, and exactly as the read would have built it; any other change is read.
+    @Test func aChangeCarryingStatusAndAmountOfAKnownSessionNeedsNoRead() throws {
+        let transport = ScriptedTransport([.answer(201), .answer(201), .answer(201), .answer(201)])
+        let events = publisher(transport, metrics: Metrics())
+        events.start()
+        let complete = SessionChange(sessionID: 7, status: .paid, paymentID: "pi_1", amount: Money(cents: 1500), at: 11)
+        let statusOnly = SessionChange(sessionID: 7, status: .refunded, at: 12)
+        let unknownSession = SessionChange(sessionID: 9, status: .paid, amount: Money(cents: 5), at: 13)
+        var reads: [Int64] = []
+        events.publish([complete, statusOnly, unknownSession], publicIDs: [7: Self.session.publicID]) { id in
+            reads.append(id)
+            return id == 7
+                ? Self.session
+                : PaymentSession(
+                    id: 9, publicID: "s-9", gateway: "stripe", externalID: nil, uid: "u9", amount: Money(cents: 5),
+                    status: .paid, createdAt: 0)
+        }
+        #expect(reads == [7, 9], "only the change without an amount and the unknown session are read")
+        events.publish([complete]) { _ in Self.session }
+        events.shutdown(deadlineSeconds: 5)
+        let requests = transport.requests
+        #expect(requests.count == 4)
+        #expect(requests[0].body == SessionEventMessage(complete, session: Self.session).body)
+        #expect(requests[0].body == requests[3].body, "the same body as when the session is read")
+        #expect(requests[0].url == "http://127.0.0.1:1/pub/\(Self.session.publicID)")
+        #expect(requests[2].url == "http://127.0.0.1:1/pub/s-9")
+    }
+
     @Test func aFullQueueAndAnUnreadableSessionAreCountedNotThrown() {
         let transport = ScriptedTransport([])
         let metrics = Metrics()

@@ -47,6 +47,23 @@ import Testing
         #expect(try JSONValue.parse(messages[0].body)["payment_id"] == nil)
     }
 
+    @Test func notesThePublicIDOfEverySessionItReadsOrCreates() throws {
+        let base = InMemoryLedger()
+        let log = SessionEventLog()
+        let ledger = PublishingLedger(base, log: log)
+        let created = try ledger.createSession(gateway: "stripe", uid: "u1", amount: Money(cents: 900), currency: "USD")
+        let other = try base.createSession(gateway: "stripe", uid: "u2", amount: Money(cents: 800), currency: "USD")
+        try base.attachExternalID(sessionID: other.id, externalID: "pi_2", status: .pending)
+        let third = try base.createSession(gateway: "stripe", uid: "u3", amount: Money(cents: 700), currency: "USD")
+        #expect(log.publicIDs == [created.id: created.publicID])
+        _ = try ledger.session(gateway: "stripe", externalID: "pi_2")
+        _ = try ledger.session(publicID: third.publicID)
+        _ = try ledger.session(publicID: "no-such-session")
+        #expect(log.publicIDs == [created.id: created.publicID, other.id: other.publicID, third.id: third.publicID])
+        _ = log.take()
+        #expect(log.publicIDs.count == 3, "taking the changes keeps what is known of the sessions")
+    }
+
     @Test func aFailedApplyRecordsNothing() throws {
         let base = InMemoryLedger()
         let log = SessionEventLog()
