@@ -190,6 +190,23 @@ extension Integration {
             #expect(try stream.nextMessage(timeout: 1) == nil, "a forged publish reached the subscriber")
         }
 
+        @Test("a POST with a body to an events URL is 404 and leaves the kept-alive connection usable")
+        func postToEventsKeepsConnectionClean() throws {
+            let stack = try Stack.connect()
+            let sub = try Self.subscription(stack)
+            let body = #"{"status":"paid","session_id":"x","amount":1}"#
+            let post =
+                "POST \(sub.url) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let next = "GET /api/no-such-route HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let answers = try RawHTTP.exchange(port: Self.port(stack), requests: [Array(post.utf8), Array(next.utf8)])
+                .map { String(decoding: $0, as: UTF8.self) }
+            // Without the refusal, nchan answered the POST (403) with its body unread, and the next request was read
+            // from that body: 400.
+            #expect(answers.map { $0.prefix(12) } == ["HTTP/1.1 404", "HTTP/1.1 404"], "\(answers)")
+            #expect(answers.allSatisfy { $0.contains(#""errorName":"NotFoundException""#) })
+        }
+
         @Test("a sixth open subscription of one uid is refused (403) until one closes")
         func perUIDLimit() throws {
             let stack = try Stack.connect()
