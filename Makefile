@@ -24,7 +24,7 @@ STATIC_BUILD = $(SWIFT) build -c release --static-swift-stdlib $(SWIFTPM_FLAGS)
 
 .PHONY: all deps build build-static install uninstall install-check backup-check run stop test test-unit test-integration check \
 	nginx-check systemd-check ops-check fmt lint bench fuzz fuzz-smoke fuzz-api soak soak-short migrate clean \
-	verify-model
+	verify-model cluster cluster-stop cluster-deps test-cluster bench-cluster
 
 all: build
 
@@ -144,7 +144,31 @@ soak: build
 soak-short:
 	TN_BIN_DIR="$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)" bench/soak --seconds 120
 
+## The scale-out topology on loopback (scripts/cluster.sh, README "Scale-out"): 3-node Galera behind HAProxy, two
+## responders behind one nginx upstream, the sandbox, three sync loops; prints the URL. Release build.
+cluster: build cluster-deps
+	TN_BIN_DIR="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)" scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+## The short cluster run (bench/cluster --short: rates, a responder and the writer node SIGKILLed mid-load, fails on
+## any duplicate or loss) and the GaleraTests against it, on the debug build the tests use; about 5 minutes. Not part
+## of make test (CI budget).
+test-cluster: cluster-deps
+	$(SWIFT) build --build-tests $(SWIFTPM_FLAGS) $(WERROR)
+	TN_BIN_DIR="$$($(SWIFT) build $(SWIFTPM_FLAGS) --show-bin-path)" scripts/test-cluster.sh
+
+## The full cluster bench on the release build (bench/cluster): rates side by side and the fault phase.
+bench-cluster: build cluster-deps
+	TN_BIN_DIR="$$($(SWIFT) build -c release $(SWIFTPM_FLAGS) --show-bin-path)" bench/cluster
+
+## galera-4, rsync and haproxy: only the cluster targets need them.
+cluster-deps:
+	@scripts/deps.sh cluster
+
 clean:
+	@scripts/cluster.sh stop >/dev/null 2>&1 || true
 	@scripts/stack-stop.sh dev || true
 	@scripts/stack-stop.sh test || true
 	@scripts/stack-stop.sh soak || true

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build, `make run` and `make test` need, only when some are missing
-# (apt-get update first in that case). Run as root, or with sudo available.
+# (apt-get update first in that case). Run as root, or with sudo available. `scripts/deps.sh cluster` adds the
+# packages only the loopback cluster needs (make cluster, make test-cluster), so ordinary runs never install them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -17,6 +18,9 @@ packages=(
     libcurl4-openssl-dev                             # make install: --static-swift-stdlib links FoundationNetworking to it
     spin                                             # make verify-model: the Promela model of the sync protocol
 )
+# The loopback Galera cluster (scripts/cluster.sh): the wsrep provider, rsync for its SST, HAProxy in front.
+cluster_packages=(galera-4 rsync haproxy)
+if [[ "${1:-}" == cluster ]]; then packages+=("${cluster_packages[@]}"); fi
 missing=()
 for package in "${packages[@]}"; do
     status="$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)"

@@ -1,6 +1,6 @@
 # Shared helpers for the scripts in this folder; sourced, never run. Defines the paths of a local stack (`dev` for
 # make run, `test` for make test, `test-NAME` for a test's private stack, `soak` for bench/soak) and small process
-# helpers.
+# helpers. `cluster` is scripts/cluster.sh's loopback cluster.
 # shellcheck shell=bash
 
 TN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +20,10 @@ tn_stack() {
         instr) TN_DEFAULT_HTTP_PORT=19180 TN_DEFAULT_HTTPS_PORT=19543 TN_DEFAULT_SANDBOX_BASE=19150 ;;
         # events: bench/events' own stack (a free block of ports, as soak's).
         events) TN_DEFAULT_HTTP_PORT=19280 TN_DEFAULT_HTTPS_PORT=19643 TN_DEFAULT_SANDBOX_BASE=19250 ;;
-        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME, soak, instr or events)" ;;
+        # cluster: scripts/cluster.sh's loopback cluster (CLUSTER_PORT_BASE, 23000: its ports are base + offsets).
+        cluster) TN_DEFAULT_HTTP_PORT=$((${CLUSTER_PORT_BASE:-23000} + 80)) TN_DEFAULT_HTTPS_PORT=$((${CLUSTER_PORT_BASE:-23000} + 443))
+            TN_DEFAULT_SANDBOX_BASE=$((${CLUSTER_PORT_BASE:-23000} + 100)) ;;
+        *) tn_die "unknown stack '${TN_STACK}' (expected dev, test, test-NAME, soak, instr, events or cluster)" ;;
     esac
     TN_RUN_DIR="$TN_REPO/.run/$TN_STACK"
     TN_ENV_FILE="$TN_RUN_DIR/payments.env"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs `nginx -t` on both sites: nginx/payments.conf (production) wrapped in a minimal main configuration with a
-# throwaway certificate in place of the real one, and nginx/local.conf.template rendered for a scratch stack layout;
+# throwaway certificate in place of the real one (also with deploy/cluster/nginx-upstream.conf), and nginx/local.conf.template rendered for a scratch stack layout;
 # then scripts/nginx-agreement-check.sh (CORS origins and body limit agree with the configuration).
 # Usage: scripts/nginx-check.sh
 set -euo pipefail
@@ -39,6 +39,16 @@ http {
 CONF
 nginx -t -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.conf"
 
+# Scale-out: the same site with every fastcgi_pass sent to deploy/cluster/nginx-upstream.conf's upstream (example
+# responders: a local socket and a socket-activated host), as README "Scale-out" tells the operator to do.
+TN_RESPONDER_1=unix:/run/tn-payments/fcgi.sock TN_RESPONDER_2=10.0.0.22:9000 \
+    envsubst '${TN_RESPONDER_1} ${TN_RESPONDER_2}' <"$TN_REPO/deploy/cluster/nginx-upstream.conf" >"$work/prod/upstream.conf"
+sed -i 's#fastcgi_pass unix:/run/tn-payments/fcgi.sock;#fastcgi_pass tn_payments_fcgi;#' "$work/prod/payments.conf"
+grep -q 'fastcgi_pass unix:' "$work/prod/payments.conf" && tn_die "a fastcgi_pass in nginx/payments.conf is not the stock socket"
+sed -i "s#^    include $work/prod/payments.conf;#    include $work/prod/upstream.conf;\n&#" "$work/prod/nginx.conf"
+grep -q "include $work/prod/upstream.conf" "$work/prod/nginx.conf" || tn_die "upstream include not placed"
+nginx -t -q -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.conf"
+
 # Local: render the template the way scripts/nginx-config.sh does, for a scratch copy of the dev stack.
 export TN_NGINX_PREFIX="$work/local" RUN_HTTP_PORT=18980 RUN_HTTPS_PORT=18943 FCGI_SOCKET="$work/local/fcgi.sock"
 export TN_EVENTS_PUBLISH_PORT=18981 SANDBOX_PORT_BASE=19000
@@ -50,5 +60,5 @@ cp "$work/prod/cert.pem" "$work/local/tls/cert.pem"
 cp "$work/prod/key.pem" "$work/local/tls/key.pem"
 tn_render_local_nginx "$work/local/nginx.conf"
 nginx -t -p "$work/local" -e "$work/local/logs/error.log" -c "$work/local/nginx.conf"
-tn_log "nginx -t passed on nginx/payments.conf and nginx/local.conf.template"
+tn_log "nginx -t passed on nginx/payments.conf (alone and behind deploy/cluster/nginx-upstream.conf) and nginx/local.conf.template"
 "$TN_REPO/scripts/nginx-agreement-check.sh"
