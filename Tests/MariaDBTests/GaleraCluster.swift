@@ -65,10 +65,14 @@ final class GaleraDatabase {
         try server.executeText("CREATE USER '\(appUser)'@'%' IDENTIFIED BY '\(appPassword)'")
         try server.executeText("GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE ON `\(name)`.* TO '\(appUser)'@'%'")
         server.close()
+        // Node 1 returns from CREATE DATABASE before the others have run it (DDL runs in the same order on every
+        // node, each at its own pace): the first read under wsrep_sync_wait waits until this node has.
         admin = try cluster.nodePorts.map { port in
             let connection = try Connection(
-                options: cluster.configuration(port: port, database: name).connectionOptions)
+                options: cluster.configuration(port: port, database: "").connectionOptions)
             try connection.executeText("SET SESSION wsrep_sync_wait = 1")
+            _ = try connection.queryOne("SELECT COUNT(*) FROM information_schema.SCHEMATA")
+            try connection.executeText("USE `\(name)`")
             return connection
         }
         if migrate { try Migrator(configuration: proxy(), directory: TestDatabase.sqlDirectory).migrate() }
