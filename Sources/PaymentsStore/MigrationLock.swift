@@ -1,4 +1,3 @@
-import Foundation
 import MariaDB
 
 #if canImport(Glibc)
@@ -22,8 +21,9 @@ import MariaDB
 struct MigrationLock {
     static let table = "schema_migration_lock"
     static let name = "migrate"
-    /// How long a lease lasts; it is renewed before each file, so only one file running longer than this (a long
-    /// `ALTER TABLE`) could let a second migrate in, and that one would then fail on the DDL, not apply it twice.
+    /// How long a lease lasts. It is renewed before each file, so only one file running longer than this (a long
+    /// `ALTER TABLE`) could let a second migrate in; the first then stops at its next renewal, and the file is
+    /// recorded once (`schema_migrations`' primary key refuses a second record).
     static let leaseSeconds = 600
     static let pollMicroseconds: UInt32 = 200_000
 
@@ -34,7 +34,14 @@ struct MigrationLock {
     init(waitSeconds: Double) {
         self.waitSeconds = waitSeconds
         owner = UUIDv4.make()
-        holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid())"
+        holder = "\(Self.hostName()) pid \(getpid())"
+    }
+
+    /// This host's name from `gethostname` (no DNS lookup, which could hang while the network is degraded).
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown host" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Creates the lock table when it is missing.
