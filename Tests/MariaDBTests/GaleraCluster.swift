@@ -100,6 +100,35 @@ final class GaleraDatabase {
     /// The index of the last node (node 3 on the loopback cluster).
     var lastNode: Int { admin.count - 1 }
 
+    /// Cuts node `index` off from the others (`gmcast.isolate`): it leaves the primary component and refuses to commit.
+    /// Waits until it reports `non-Primary`, unless `call` ends first (then the race the test wants did not happen).
+    func isolate<Value>(node index: Int, during call: BackgroundCall<Value>) throws {
+        let control = try Connection(options: node(index).connectionOptions)
+        defer { control.close() }
+        try control.executeText("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'")
+        let deadline = Date().addingTimeInterval(30)
+        while try control.queryOne("SHOW STATUS LIKE 'wsrep_cluster_status'")?.string(1) == "Primary" {
+            if call.finished != nil {
+                Issue.record("the call ended before node \(index + 1) left the primary component")
+                throw GaleraSetupError()
+            }
+            try #require(Date() < deadline, "node \(index + 1) stayed in the primary component")
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Lets node `index` rejoin after `isolate` and waits until it is Synced again (IST from the others).
+    func rejoin(node index: Int) throws {
+        let control = try Connection(options: node(index).connectionOptions)
+        defer { control.close() }
+        try control.executeText("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'")
+        let deadline = Date().addingTimeInterval(120)
+        while try control.queryOne("SHOW STATUS LIKE 'wsrep_local_state'")?.string(1) != "4" {
+            try #require(Date() < deadline, "node \(index + 1) did not become Synced again")
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
     /// Returns once node `index` has applied every write the cluster committed so far (a read under
     /// `wsrep_sync_wait`), so sessions there without it see them too.
     func caughtUp(node index: Int) throws {
@@ -119,6 +148,16 @@ final class GaleraDatabase {
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
+    }
+
+    /// The claim columns of every ledger row as node `index` has them, for a failure message.
+    func claimState(node index: Int) throws -> String {
+        try admin[index].query(
+            """
+            SELECT CONCAT_WS(' ', id, sync_state, sync_claim_token, sync_claimed_until, next_sync_at, \
+            UTC_TIMESTAMP(6)) FROM tn_payments ORDER BY id
+            """
+        ).map { try $0.string(0) }.joined(separator: "; ")
     }
 
     func count(_ sql: String, _ binds: [SQLValue] = [], node: Int = 0) throws -> Int {
