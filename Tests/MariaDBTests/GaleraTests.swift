@@ -35,6 +35,21 @@ import Testing
         return ids.sorted()
     }
 
+    /// Starts `claimDue` through node 2 as the account without SUPER, with a trigger that makes its claim UPDATE sleep
+    /// `seconds`, and returns once it sleeps there (its row locks taken, nothing committed yet).
+    static func slowClaimOnNode2(_ database: GaleraDatabase, seconds: Double) throws -> BackgroundCall<[SyncRow]> {
+        try database.slowDown("BEFORE UPDATE", on: "tn_payments", seconds: seconds)
+        try database.caughtUp(node: 1)
+        let slowNode = database.appNode(1)
+        let slow = BackgroundCall { () throws(LedgerError) -> [SyncRow] in
+            let store = SyncStore(configuration: slowNode)
+            defer { store.close() }
+            return try store.claimDue(limit: 10)
+        }
+        try database.waitUntilAppSleeps(node: 1, during: slow)
+        return slow
+    }
+
     /// Runs `expireAndClaim` (end the leases through node 2, claim there) until it claims `count` rows, for up to 10 s.
     ///
     /// On the loopback cluster an expiry written through node 2 a few milliseconds after node 1's claim was, in a few
@@ -124,16 +139,8 @@ import Testing
     func aClaimAbortedByAnotherNodeIsRerunWhole() throws {
         let database = try GaleraDatabase()
         let ids = try Self.dueCredits(database, count: 4)
-        try database.slowDown("BEFORE UPDATE", on: "tn_payments", seconds: 3)
         let abortsBefore = try database.status("wsrep_local_bf_aborts", node: 1)
-        try database.caughtUp(node: 1)
-        let slowNode = database.appNode(1)
-        let slow = BackgroundCall { () throws(LedgerError) -> [SyncRow] in
-            let store = SyncStore(configuration: slowNode)
-            defer { store.close() }
-            return try store.claimDue(limit: 10)
-        }
-        try database.waitUntilAppSleeps(node: 1, during: slow)
+        let slow = try Self.slowClaimOnNode2(database, seconds: 3)
         let store = SyncStore(configuration: database.node(0))
         defer { store.close() }
         let claimed = try store.claimDue(limit: 10)
@@ -177,15 +184,7 @@ import Testing
     func aCommitThatCannotReplicateIsAnUnknownOutcome() throws {
         let database = try GaleraDatabase()
         _ = try Self.dueCredits(database, count: 2)
-        try database.slowDown("BEFORE UPDATE", on: "tn_payments", seconds: 5)
-        try database.caughtUp(node: 1)
-        let slowNode = database.appNode(1)
-        let slow = BackgroundCall { () throws(LedgerError) -> [SyncRow] in
-            let store = SyncStore(configuration: slowNode)
-            defer { store.close() }
-            return try store.claimDue(limit: 10)
-        }
-        try database.waitUntilAppSleeps(node: 1, during: slow)
+        let slow = try Self.slowClaimOnNode2(database, seconds: 5)
         var isolated = true
         defer { if isolated { try? database.rejoin(node: 1) } }
         try database.isolate(node: 1, during: slow)
