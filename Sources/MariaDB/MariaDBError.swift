@@ -32,6 +32,16 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// A deadlock (1213) or lock-wait timeout (1205): roll back and retry the whole transaction.
     public var isDeadlock: Bool { code == 1213 || code == 1205 }
 
+    /// A Galera node that cannot serve (1047 "WSREP has not yet prepared node for application use": it left the
+    /// primary component, is still joining, or rejects queries): the statement was refused before it ran, and
+    /// another node may serve it. Statements that touch no table (`SELECT 1`, a ping) still succeed on such a node.
+    public var isNodeNotReady: Bool { code == 1047 }
+
+    /// The server failed the COMMIT itself (1180 ER_ERROR_DURING_COMMIT); Galera answers it when a commit cannot be
+    /// replicated (the node lost the primary component while committing), when whether the cluster applied it is
+    /// not knowable here.
+    public var isFailedCommit: Bool { code == 1180 }
+
     /// A unique key rejected the row (1062 ER_DUP_ENTRY).
     public var isDuplicateKey: Bool { code == 1062 }
 

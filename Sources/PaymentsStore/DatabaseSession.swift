@@ -9,8 +9,14 @@ import PaymentsCore
 /// A lazily opened connection plus the error policy every store shares (DESIGN §12).
 ///
 /// A lost connection is dropped and reported as `.unavailable` (the next call reconnects); a COMMIT that loses
-/// the connection is `.unknownOutcome` and never replayed; deadlocks and lock-wait timeouts roll back and rerun
-/// the whole transaction up to three times. Not Sendable: one thread uses it at a time.
+/// the connection, or that the server fails (1180), is `.unknownOutcome` and never replayed; deadlocks and
+/// lock-wait timeouts roll back and rerun the whole transaction up to three times, then answer `.unavailable`.
+///
+/// Under Galera a certification conflict is a 1213 as well: at COMMIT, or on any later statement of a transaction
+/// that a replicated write aborted (brute-force abort). Either way the server already rolled the whole transaction
+/// back, so the rerun starts from `START TRANSACTION`, never from the COMMIT. A node that is not ready (1047) is
+/// `.unavailable` and its connection is dropped, so the next call reconnects, through HAProxy to a node that is.
+/// Not Sendable: one thread uses it at a time.
 final class DatabaseSession {
     let options: ConnectionOptions
     let logger: Logger?
@@ -69,15 +75,15 @@ final class DatabaseSession {
     /// The server id of the open connection, if any (tests kill it to simulate a lost connection).
     var connectionID: Int64? { current?.connectionID }
 
-    /// Runs `body` in autocommit mode (single statements), mapping database errors.
+    /// Runs `body` in autocommit mode, mapping database errors; a deadlock or certification conflict (1213, 1205)
+    /// reruns it.
+    ///
+    /// Each statement of `body` commits on its own, and the one that failed changed nothing, so a rerun is safe only
+    /// because every body here is one write, reads, or writes whose `WHERE` makes a second run change nothing more
+    /// (claim tokens, states): a body that needs its statements to commit together belongs in `transaction`.
     @discardableResult
     func run<Value>(_ body: (Connection) throws -> Value) throws(LedgerError) -> Value {
-        let connection = try connection()
-        do {
-            return try body(connection)
-        } catch {
-            throw mapped(error)
-        }
+        try rerunningDeadlocks("statement", outcomeUnknownOnLoss: false, body)
     }
 
     /// Runs `body` in one transaction, retrying it after deadlocks and lock-wait timeouts.
@@ -112,9 +118,9 @@ final class DatabaseSession {
                 do {
                     try connection.commit()
                     return value
-                } catch let error where error.isConnectionLost {
+                } catch let error where error.isConnectionLost || error.isFailedCommit {
                     logger?.warning(
-                        "MariaDB connection lost during COMMIT", metadata: ["db.error.code": "\(error.code)"])
+                        "MariaDB COMMIT outcome unknown", metadata: ["db.error.code": "\(error.code)"])
                     drop()
                     throw LedgerError(.unknownOutcome, "COMMIT outcome unknown: \(error)", cause: error)
                 } catch let error where error.isDeadlock && attempt <= Self.deadlockRetries {
@@ -136,6 +142,15 @@ final class DatabaseSession {
     /// A connection lost while the call was in flight is `.unknownOutcome` (the procedure may have committed; the
     /// retry goes through the unique keys); one that was gone before the call was sent (2006) is `.unavailable`.
     func procedure<Value>(_ body: (Connection) throws -> Value) throws(LedgerError) -> Value {
+        try rerunningDeadlocks("procedure", outcomeUnknownOnLoss: true, body)
+    }
+
+    /// Runs `body`, rerunning it after deadlocks and lock-wait timeouts (what it ran was rolled back); with
+    /// `outcomeUnknownOnLoss`, a connection lost while a statement was in flight (not 2006: gone before it was sent)
+    /// is `.unknownOutcome`.
+    private func rerunningDeadlocks<Value>(
+        _ what: String, outcomeUnknownOnLoss: Bool, _ body: (Connection) throws -> Value
+    ) throws(LedgerError) -> Value {
         var attempt = 0
         while true {
             attempt += 1
@@ -144,14 +159,15 @@ final class DatabaseSession {
                 return try body(connection)
             } catch let error as MariaDBError where error.isDeadlock && attempt <= Self.deadlockRetries {
                 logger?.debug(
-                    "retrying procedure", metadata: ["db.error.code": "\(error.code)", "db.attempt": "\(attempt)"])
+                    "retrying \(what)", metadata: ["db.error.code": "\(error.code)", "db.attempt": "\(attempt)"])
                 pause(attempt: attempt)
-                continue
-            } catch let error as MariaDBError where error.isConnectionLost && error.code != 2006 {
+            } catch let error as MariaDBError
+                where outcomeUnknownOnLoss && error.isConnectionLost && error.code != 2006
+            {
                 logger?.warning(
                     "MariaDB connection lost during a transaction's call", metadata: ["db.error.code": "\(error.code)"])
                 drop()
-                throw LedgerError(.unknownOutcome, "procedure outcome unknown: \(error)", cause: error)
+                throw LedgerError(.unknownOutcome, "\(what) outcome unknown: \(error)", cause: error)
             } catch {
                 throw mapped(error)
             }
@@ -162,12 +178,23 @@ final class DatabaseSession {
     func mapped(_ error: any Error) -> LedgerError {
         if let ledgerError = error as? LedgerError { return ledgerError }
         if let database = error as? MariaDBError {
-            if database.isConnectionLost {
+            if database.isConnectionLost || database.isNodeNotReady {
+                // A Galera node that is not ready refuses every statement on this connection; a new one goes through
+                // HAProxy to a node that is.
+                let what = database.isNodeNotReady ? "node not ready" : "connection lost"
                 logger?.warning(
-                    "MariaDB connection lost; reconnecting on the next call",
-                    metadata: ["db.error.code": "\(database.code)"])
+                    "MariaDB \(what); reconnecting on the next call", metadata: ["db.error.code": "\(database.code)"])
                 drop()
-                return LedgerError(.unavailable, "MariaDB connection lost: \(database)", cause: database)
+                return LedgerError(.unavailable, "MariaDB \(what): \(database)", cause: database)
+            }
+            if database.isFailedCommit {
+                // An autocommit statement's or a procedure's own COMMIT: whether the cluster applied it is unknown.
+                drop()
+                return LedgerError(.unknownOutcome, "commit outcome unknown: \(database)", cause: database)
+            }
+            if database.isDeadlock {
+                // Still conflicting after every rerun (a hot row, or Galera certification): retryable, not a fault.
+                return LedgerError(.unavailable, "still deadlocked after reruns: \(database)", cause: database)
             }
             return LedgerError(.failed, database.description, cause: database)
         }

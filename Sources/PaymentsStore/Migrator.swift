@@ -5,22 +5,28 @@ import PaymentsCore
 /// Applies `sql/NNNN_title.sql` files in order and checks that a database matches them (DESIGN §6).
 ///
 /// Each applied file is recorded in `schema_migrations` with the hex SHA-256 of its bytes (computed by the server's
-/// `SHA2`, so this target needs no crypto library). `migrate` runs under `GET_LOCK('tn_payments_migrate', 30)` so
-/// parallel starts apply each file once; `check` is what the responder runs before serving.
+/// `SHA2`, so this target needs no crypto library). `migrate` runs under `MigrationLock`, a lease row that holds
+/// across Galera nodes as well as on one server, so parallel starts apply each file once; `check` is what the
+/// responder runs before serving.
 public final class Migrator {
     private let database: DatabaseSession
     private let directory: String
     private let logger: Logger?
-    static let lockName = "tn_payments_migrate"
+    private let lockWaitSeconds: Double
 
     /// - Parameters:
     ///   - configuration: the database to migrate; connected on first use.
     ///   - directory: the folder holding the `.sql` files.
     ///   - logger: receives one info line per applied version.
-    public init(configuration: DatabaseConfiguration, directory: String, logger: Logger? = nil) {
+    ///   - lockWaitSeconds: how long `migrate` waits for another migrate's lease (30 s, as `GET_LOCK` waited).
+    public init(
+        configuration: DatabaseConfiguration, directory: String, logger: Logger? = nil,
+        lockWaitSeconds: Double = 30
+    ) {
         self.database = DatabaseSession(options: configuration.connectionOptions, logger: logger)
         self.directory = directory
         self.logger = logger
+        self.lockWaitSeconds = lockWaitSeconds
     }
 
     /// Uses an open connection (tests, or a caller that already has one).
@@ -28,6 +34,7 @@ public final class Migrator {
         self.database = DatabaseSession(connection: connection, logger: logger)
         self.directory = directory
         self.logger = logger
+        self.lockWaitSeconds = 30
     }
 
     /// Applies every pending file in version order; applied files must still match their checksums.
@@ -37,17 +44,15 @@ public final class Migrator {
     public func migrate() throws(MigrationError) -> [String] {
         let files = try MigrationFile.load(directory: directory)
         let connection = try databaseConnection()
+        let lock = MigrationLock(waitSeconds: lockWaitSeconds)
         do {
-            let lock = try connection.queryOne("SELECT GET_LOCK(?, 30)", [.text(Self.lockName)])
-            guard try lock?.optionalInt64(0) == 1 else {
-                throw MigrationError(.lockTimeout, "another migrate holds \(Self.lockName)")
-            }
-        } catch let error as MigrationError {
-            throw error
+            try MigrationLock.bootstrap(connection)
+            try Self.readCausally(connection)
         } catch {
-            throw MigrationError(.database, "GET_LOCK failed: \(error)")
+            throw MigrationError(.database, "cannot prepare the migration lock: \(error)")
         }
-        defer { _ = try? connection.queryOne("SELECT RELEASE_LOCK(?)", [.text(Self.lockName)]) }
+        try lock.acquire(connection)
+        defer { lock.release(connection) }
 
         let applied = try appliedChecksums(connection)
         var appliedNow: [String] = []
@@ -57,7 +62,14 @@ public final class Migrator {
                 guard stored == checksum else { throw Self.changed(file) }
                 continue
             }
+            try lock.renew(connection)
             do {
+                // Under Galera each DDL statement runs as total order isolation: replicated to every node and
+                // committed there on its own, never as part of a transaction. A migrate that dies half-way
+                // through a file leaves its finished statements applied on every node and the file unrecorded,
+                // exactly as on one server (MariaDB's DDL is not transactional either): the next migrate runs
+                // the file again from its first statement, so files create with IF NOT EXISTS and an operator
+                // finishes a file that cannot be rerun by hand.
                 for statement in file.statements { try connection.executeText(statement) }
                 try connection.execute(
                     "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
@@ -118,6 +130,16 @@ public final class Migrator {
                     appliedAt: times[file.version]))
         }
         return result
+    }
+
+    /// On a Galera node, makes this session's reads wait until the node has applied every write the cluster
+    /// committed before them (`wsrep_sync_wait = 1`), so `schema_migrations` is read as it stands cluster-wide
+    /// once the lease is held, even when the lease was taken over from a migrate that died on another node.
+    private static func readCausally(_ connection: Connection) throws(MariaDBError) {
+        let wsrep = try connection.queryOne(
+            "SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'WSREP_ON'")
+        guard try wsrep?.optionalString(0) == "ON" else { return }
+        try connection.executeText("SET SESSION wsrep_sync_wait = 1")
     }
 
     private static func changed(_ file: MigrationFile) -> MigrationError {

@@ -7,18 +7,11 @@ import Testing
     let database: TestDatabase
     init() throws { database = try TestDatabase(migrate: false) }
 
-    private var versions: [String] {
-        get throws {
-            try FileManager.default.contentsOfDirectory(atPath: TestDatabase.sqlDirectory)
-                .filter { $0.hasSuffix(".sql") }.map { String($0.prefix(4)) }.sorted()
-        }
-    }
-
     @Test func migrateIsIdempotentAndRecordsChecksums() throws {
         let migrator = Migrator(configuration: database.configuration, directory: TestDatabase.sqlDirectory)
         #expect(throws: MigrationError.self) { try migrator.check() }
         let applied = try migrator.migrate()
-        #expect(applied == (try versions))
+        #expect(applied == (try TestDatabase.migrationVersions))
         #expect(applied.starts(with: ["0001", "0002", "0003", "0004", "0005"]))
         #expect(try migrator.migrate() == [])
         try migrator.check()

@@ -93,6 +93,26 @@ import Testing
         }
     }
 
+    /// Galera certifies and applies row changes by primary key (a table without one cannot be replicated safely:
+    /// no DELETE, rows in another order per node), so every table the migrations and the migrator create has one,
+    /// and is InnoDB (the only engine Galera replicates).
+    @Test func everyTableHasAPrimaryKeyAndIsInnoDB() throws {
+        let tables = try database.admin.query(
+            """
+            SELECT t.TABLE_NAME, t.ENGINE, (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS k
+              WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
+              AND k.CONSTRAINT_TYPE = 'PRIMARY KEY')
+            FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
+            """)
+        let names = try Set(tables.map { try $0.string(0) })
+        #expect(names.isSuperset(of: Self.columns.keys) && names.contains("schema_migration_lock"), "\(names)")
+        for row in tables {
+            let table = try row.string(0)
+            #expect(try row.string(1) == "InnoDB", "\(table) engine")
+            #expect(try row.int(2) == 1, "\(table) has no primary key")
+        }
+    }
+
     @Test func idsAndUidsCompareCaseSensitively() throws {
         for (table, column) in Self.binaryColumns {
             let row = try #require(

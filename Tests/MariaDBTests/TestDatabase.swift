@@ -22,6 +22,14 @@ final class TestDatabase {
 
     static var sqlDirectory: String { repository + "/sql" }
 
+    /// The `NNNN` versions of the migration files, in order.
+    static var migrationVersions: [String] {
+        get throws {
+            try FileManager.default.contentsOfDirectory(atPath: sqlDirectory)
+                .filter { $0.hasSuffix(".sql") }.map { String($0.prefix(4)) }.sorted()
+        }
+    }
+
     static let socket: String = {
         if let value = ProcessInfo.processInfo.environment["TEST_DB_SOCKET"], !value.isEmpty { return value }
         return repository + "/.run/test/mariadb/mysqld.sock"
