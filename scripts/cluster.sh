@@ -24,9 +24,9 @@
 # Ports: CLUSTER_PORT_BASE (23000) + offsets: nginx http 80, https 443, nchan publisher 81, sandbox 100..109,
 # HAProxy 300 (stats 301), node N's SQL 310+N, group communication 410+N, IST 420+N, SST 430+N, the single MariaDB
 # 320. RUN_HTTP_PORT, RUN_HTTPS_PORT and SANDBOX_PORT_BASE override theirs. Binaries: TN_BIN_DIR (.build/release).
-# Migrations: CLUSTER_MIGRATE=bootstrap (default) applies sql/ on node 1 before wsrep is on (MariaDB 10.11 refuses
-# GET_LOCK with wsrep on, MDEV-30473); CLUSTER_MIGRATE=haproxy runs `payments-sync migrate` through HAProxy instead
-# once the cluster is up. CLUSTER_SYNC_EVERY (5) seconds between the runs of each sync loop.
+# Migrations: CLUSTER_MIGRATE=haproxy (default) runs `payments-sync migrate` through HAProxy once the cluster is up,
+# as an operator would (its lease row is cluster-wide); CLUSTER_MIGRATE=bootstrap applies sql/ on node 1 before
+# wsrep is on instead. CLUSTER_SYNC_EVERY (5) seconds between the runs of each sync loop.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tn_stack cluster
@@ -151,7 +151,7 @@ create_accounts() {
         GRANT ALL ON *.* TO 'cluster-admin'@'127.0.0.1' WITH GRANT OPTION;"
 }
 
-# migrate_on_socket DIR: payments-sync migrate as root on DIR's socket (no wsrep there: GET_LOCK works).
+# migrate_on_socket DIR: payments-sync migrate as root on DIR's socket (node 1 alone, before wsrep is on).
 migrate_on_socket() {
     DB_SOCKET="$1/mysqld.sock" DB_USER=root DB_PASSWORD="" DB_MIGRATE_USER=root DB_MIGRATE_PASSWORD="" \
         "$TN_BIN_DIR/payments-sync" migrate --env-file "$TN_ENV_FILE" --sql-dir "$TN_REPO/sql"
@@ -186,7 +186,7 @@ bootstrap_cluster() {
     start_mariadbd "$d1" --wsrep-on=OFF --wsrep-provider=none --skip-networking
     wait_socket "$d1" 60
     create_accounts "$d1"
-    if [[ "${CLUSTER_MIGRATE:-bootstrap}" == bootstrap ]]; then
+    if [[ "${CLUSTER_MIGRATE:-haproxy}" == bootstrap ]]; then
         migrate_on_socket "$d1" || tn_die "payments-sync migrate on node 1 failed"
     fi
     stop_mariadbd "$d1"
@@ -367,7 +367,7 @@ EOF
     "$TN_REPO/scripts/write-env.sh" cluster
     bootstrap_cluster
     start_haproxy
-    if [[ "${CLUSTER_MIGRATE:-bootstrap}" == haproxy ]]; then
+    if [[ "${CLUSTER_MIGRATE:-haproxy}" == haproxy ]]; then
         "$TN_BIN_DIR/payments-sync" migrate --env-file "$TN_ENV_FILE" --sql-dir "$TN_REPO/sql" \
             || tn_die "payments-sync migrate through HAProxy failed"
     fi
