@@ -54,19 +54,33 @@ import Testing
     }
 
     /// Polls `condition` every 10 ms for up to 30 s (a loaded two-core machine can take seconds to schedule a thread).
-    static func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
+    static func waitUntil(_ what: String, details: () -> String = { "" }, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(30)
         while try !condition() {
-            try #require(Date() < deadline, "still not: \(what)")
+            try #require(Date() < deadline, "still not: \(what) \(details())")
             Thread.sleep(forTimeInterval: 0.01)
         }
     }
 
-    /// Whether the transaction of connection `id` waits for a row lock.
-    func waitsForLock(_ id: Int64) throws -> Bool {
+    /// Whether a transaction of this test's database waits for a row lock: the ledger's, whichever connection it
+    /// uses by then (it reconnects after a lost connection).
+    func ledgerWaitsForLock() throws -> Bool {
         try database.count(
-            "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
-            [.int(id)]) == 1
+            """
+            SELECT COUNT(*) FROM information_schema.INNODB_TRX t \
+            JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+            WHERE p.DB = ? AND t.trx_state = 'LOCK WAIT'
+            """, [.text(database.name)]) == 1
+    }
+
+    /// What the connections of this test's database are doing, for a failure message.
+    func connectionStates() -> String {
+        let row = try? database.admin.queryOne(
+            """
+            SELECT GROUP_CONCAT(CONCAT_WS(' ', ID, COMMAND, STATE, LEFT(INFO, 80)) SEPARATOR ' | ') \
+            FROM information_schema.PROCESSLIST WHERE DB = ?
+            """, [.text(database.name)])
+        return "(connections: \((try? row?.string(0)) ?? "none"))"
     }
 
     func deadlocks() throws -> Int64 {
@@ -102,8 +116,10 @@ import Testing
             patient, Self.refund("evt_deadlock", paymentID: "re_deadlock", cents: 300),
             connection: connection, result: result, done: done)
         try Self.waitUntil("the ledger has a connection") { connection.value != nil }
-        let ledgerConnection = try #require(connection.value)
-        try Self.waitUntil("the ledger waits for the payment row") { try waitsForLock(ledgerConnection) }
+        let ledgerDetails = { "\(self.connectionStates()), ledger result: \(String(describing: result.value))" }
+        try Self.waitUntil("the ledger waits for the payment row", details: ledgerDetails) {
+            try ledgerWaitsForLock()
+        }
 
         // … and the other transaction now wants the ledger's event row: a cycle. The ledger is rolled back, so this
         // insert goes through; its retry then waits for this transaction, which gives everything up.
@@ -111,7 +127,9 @@ import Testing
             "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
                 + "outcome) VALUES ('stripe', 'evt_deadlock', 'x', '', '{}', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 'x')")
         #expect(try deadlocks() > deadlocksBefore, "InnoDB reported no deadlock")
-        try Self.waitUntil("the ledger's retry waits for the other transaction") { try waitsForLock(ledgerConnection) }
+        try Self.waitUntil("the ledger's retry waits for the other transaction", details: ledgerDetails) {
+            try ledgerWaitsForLock()
+        }
         try other.rollback()
 
         #expect(done.wait(timeout: .now() + 30) == .success)
