@@ -1,70 +1,55 @@
 import CMariaDB
 
 extension Statement {
-    /// Binds `binds` to the placeholders and executes; the bound memory lives until `mysql_stmt_execute` returns.
+    /// Binds `binds` to the placeholders (copied into the statement's reused `ParameterBuffers`) and executes.
     func bindAndExecute(_ binds: [SQLValue]) throws(MariaDBError) {
         guard binds.count == parameterCount else {
             throw MariaDBError(
                 code: 0, message: "statement takes \(parameterCount) values, \(binds.count) given", statement: sql)
         }
-        let count = max(binds.count, 1)
-        let params = UnsafeMutablePointer<MYSQL_BIND>.allocate(capacity: count)
-        params.initialize(repeating: MYSQL_BIND(), count: count)
-        let paramLengths = UnsafeMutablePointer<UInt>.allocate(capacity: count)
-        paramLengths.initialize(repeating: 0, count: count)
-        var storage: [UnsafeMutableRawPointer] = []
-        storage.reserveCapacity(binds.count)
-        defer {
-            for pointer in storage { pointer.deallocate() }
-            params.deallocate()
-            paramLengths.deallocate()
-        }
+        var byteCount = 0
+        for value in binds { byteCount += ParameterBuffers.slotSize(of: value) }
+        let storage = parameters.reset(byteCount: byteCount)
+        defer { parameters.releaseOversized() }
 
+        var offset = 0
         for (index, value) in binds.enumerated() {
-            let bind = params + index
+            let bind = parameters.binds + index
+            let slot = storage + offset
+            offset += ParameterBuffers.slotSize(of: value)
             switch value {
             case .null:
                 bind.pointee.buffer_type = MYSQL_TYPE_NULL
             case .int(let number):
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
-                buffer.storeBytes(of: number, as: Int64.self)
-                storage.append(buffer)
+                slot.storeBytes(of: number, as: Int64.self)
                 bind.pointee.buffer_type = MYSQL_TYPE_LONGLONG
-                bind.pointee.buffer = buffer
+                bind.pointee.buffer = slot
             case .double(let number):
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
-                buffer.storeBytes(of: number, as: Double.self)
-                storage.append(buffer)
+                slot.storeBytes(of: number, as: Double.self)
                 bind.pointee.buffer_type = MYSQL_TYPE_DOUBLE
-                bind.pointee.buffer = buffer
+                bind.pointee.buffer = slot
             case .text(let text):
                 var text = text
-                let buffer = text.withUTF8 { bytes in Statement.copy(UnsafeRawBufferPointer(bytes)) }
-                storage.append(buffer.pointer)
+                let length = text.withUTF8 { bytes in Statement.copy(UnsafeRawBufferPointer(bytes), to: slot) }
                 bind.pointee.buffer_type = MYSQL_TYPE_STRING
-                bind.pointee.buffer = buffer.pointer
-                bind.pointee.buffer_length = UInt(buffer.count)
-                paramLengths[index] = UInt(buffer.count)
-                bind.pointee.length = paramLengths + index
+                bind.pointee.buffer = slot
+                bind.pointee.buffer_length = UInt(length)
+                parameters.lengths[index] = UInt(length)
+                bind.pointee.length = parameters.lengths + index
             case .bytes(let bytes):
-                let buffer = bytes.withUnsafeBytes { Statement.copy($0) }
-                storage.append(buffer.pointer)
+                let length = bytes.withUnsafeBytes { Statement.copy($0, to: slot) }
                 bind.pointee.buffer_type = MYSQL_TYPE_BLOB
-                bind.pointee.buffer = buffer.pointer
-                bind.pointee.buffer_length = UInt(buffer.count)
-                paramLengths[index] = UInt(buffer.count)
-                bind.pointee.length = paramLengths + index
+                bind.pointee.buffer = slot
+                bind.pointee.buffer_length = UInt(length)
+                parameters.lengths[index] = UInt(length)
+                bind.pointee.length = parameters.lengths + index
             case .datetime(let micros):
-                let buffer = UnsafeMutableRawPointer.allocate(
-                    byteCount: MemoryLayout<MYSQL_TIME>.size, alignment: MemoryLayout<MYSQL_TIME>.alignment)
-                buffer.initializeMemory(
-                    as: MYSQL_TIME.self, repeating: Statement.mysqlTime(unixMicroseconds: micros), count: 1)
-                storage.append(buffer)
+                slot.storeBytes(of: Statement.mysqlTime(unixMicroseconds: micros), as: MYSQL_TIME.self)
                 bind.pointee.buffer_type = MYSQL_TYPE_DATETIME
-                bind.pointee.buffer = buffer
+                bind.pointee.buffer = slot
             }
         }
-        if !binds.isEmpty && mysql_stmt_bind_param(stmt, params) != 0 {
+        if !binds.isEmpty && mysql_stmt_bind_param(stmt, parameters.binds) != 0 {
             throw Statement.error(of: stmt, statement: sql)
         }
         if mysql_stmt_execute(stmt) != 0 {
@@ -73,13 +58,12 @@ extension Statement {
         if Int(mysql_stmt_field_count(stmt)) != kinds.count { loadColumns() }
     }
 
-    /// A heap copy of `bytes` (at least one byte, so the pointer is never null for empty values).
-    private static func copy(_ bytes: UnsafeRawBufferPointer) -> (pointer: UnsafeMutableRawPointer, count: Int) {
-        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+    /// Copies `bytes` into `slot` (sized by `ParameterBuffers.slotSize(of:)`) and returns their count.
+    private static func copy(_ bytes: UnsafeRawBufferPointer, to slot: UnsafeMutableRawPointer) -> Int {
         if let base = bytes.baseAddress, bytes.count > 0 {
-            pointer.copyMemory(from: base, byteCount: bytes.count)
+            slot.copyMemory(from: base, byteCount: bytes.count)
         }
-        return (pointer, bytes.count)
+        return bytes.count
     }
 
     /// Splits microseconds since the epoch into a UTC `MYSQL_TIME`.

@@ -29,6 +29,8 @@ public final class Statement {
     private(set) var lengths: UnsafeMutablePointer<UInt>
     var buffers: [UnsafeMutableRawPointer] = []
     var capacities: [Int] = []
+    /// Parameter binds and value storage reused across executions.
+    let parameters: ParameterBuffers
 
     /// Largest size a variable-length result buffer grows to; longer values are fetched in one extra call.
     static let maximumReusedBuffer = 64 * 1024
@@ -46,6 +48,7 @@ public final class Statement {
         self.handle = handle
         self.stmt = stmt
         self.parameterCount = Int(mysql_stmt_param_count(stmt))
+        parameters = ParameterBuffers(parameterCount: parameterCount)
 
         resultBinds = .allocate(capacity: 1)
         resultBinds.initialize(to: MYSQL_BIND())

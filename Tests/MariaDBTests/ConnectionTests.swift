@@ -47,6 +47,38 @@ import Testing
         #expect(try again.bytes(1) == blob)
     }
 
+    @Test func parameterBuffersAreReusedAcrossExecutionsOfOneStatement() throws {
+        let connection = database.admin
+        try connection.executeText(
+            """
+            CREATE TABLE w (id BIGINT PRIMARY KEY, n BIGINT NULL, d DOUBLE NULL, s MEDIUMTEXT NULL, \
+            b MEDIUMBLOB NULL, ts DATETIME(6) NULL) ENGINE=InnoDB
+            """)
+        // One cached statement executed with values whose sizes shrink, grow past the reused arena, past the
+        // largest reused size (an arena for one execution) and back, with kinds changing per placeholder.
+        let sizes = [0, 1, 15, 16, 17, 300, 5_000, 70_000, 3, 40_000, 0, 2]
+        var expected: [[SQLValue]] = []
+        for (index, size) in sizes.enumerated() {
+            let text = String(repeating: "é", count: size / 2) + String(repeating: "a", count: size % 2)
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+            let id = SQLValue.int(Int64(index))
+            let values: [SQLValue] =
+                index % 3 == 2
+                ? [id, nil, nil, nil, nil, nil]
+                : [
+                    id, .int(Int64(size) - 9_000_000_000), .double(Double(size) + 0.25), .text(text), .bytes(bytes),
+                    .datetime(unixMicroseconds: 1_700_000_000_000_000 + Int64(size)),
+                ]
+            try connection.execute("INSERT INTO w (id, n, d, s, b, ts) VALUES (?, ?, ?, ?, ?, ?)", values)
+            expected.append(values)
+        }
+        let rows = try connection.query("SELECT id, n, d, s, b, ts FROM w ORDER BY id")
+        #expect(rows.count == sizes.count)
+        for (row, values) in zip(rows, expected) {
+            #expect(row.values == values)
+        }
+    }
+
     @Test func sessionIsUTCReadCommittedWithoutReconnect() throws {
         let row = try #require(
             try database.admin.queryOne(
