@@ -11,6 +11,8 @@ public final class Application: Sendable {
     let pipeline: RequestPipeline
     let syncQueue: SyncQueue
     let events: EventPublisher
+    /// Shared by every worker's ledger: concurrent credits are confirmed in one transaction.
+    let creditGroup: CreditConfirmationGroup
     let logger: Logger
     /// The process's metrics: every series of `GET /api/metrics`.
     public let metrics: Metrics
@@ -23,6 +25,7 @@ public final class Application: Sendable {
         let transport = OutboundTransport()
         let metrics = Metrics()
         self.metrics = metrics
+        creditGroup = CreditConfirmationGroup(metrics: metrics)
         assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)
         self.logger = logger
         if let sqlDirectory {
@@ -55,7 +58,8 @@ public final class Application: Sendable {
     public func makeWorker(index: Int) -> RequestWorker {
         MariaDBLibrary.threadInit()
         let ledger = MariaDBLedger(
-            configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds)
+            configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds,
+            creditGroup: creditGroup)
         return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue, events: events)
     }
 

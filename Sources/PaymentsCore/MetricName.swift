@@ -23,6 +23,10 @@ public enum MetricName {
     public static let pushQueueDepth = "payments_push_queue_depth"
     /// Counter of rows the full (or stopping) push queue left to `payments-sync`.
     public static let pushQueueDropped = "payments_push_queue_dropped_total"
+    /// Counter of the responder's group-commit transactions of credit confirmations (`CreditConfirmationGroup`).
+    public static let creditBatches = "payments_credit_batches_total"
+    /// Counter of the credit confirmations those transactions held (divided by the batches: the mean batch size).
+    public static let creditBatchItems = "payments_credit_batch_items_total"
     /// Gauge of the responder's worker threads (`FCGI_WORKERS`).
     public static let workers = "payments_workers"
     /// Gauge of the workers answering a request now.

@@ -2,42 +2,58 @@ import MariaDB
 import PaymentsCore
 
 /// A confirmation of the commonest shape (the event, one credit, at most one session update, no operator item),
-/// applied in one round trip by the `tn_confirm_credit` procedure (`sql/0007`) instead of six statements.
+/// applied in one round trip by the `tn_confirm_credit` procedure (`sql/0007`, `sql/0009`) instead of six statements,
+/// or together with others by `tn_confirm_credits` (`CreditBatch`).
 ///
 /// The procedure is the statement-by-statement path of `MariaDBLedger.apply` written once more on the server, so the
-/// ledger contract tests hold for both; the results it answers map onto the same `LedgerOutcome`.
-struct CreditConfirmation {
+/// ledger contract tests hold for both; the answers it gives map onto the same `LedgerOutcome`.
+public struct CreditConfirmation: Sendable {
     let event: WebhookEventRecord
     let entry: LedgerEntry
     let sessionUpdate: (sessionID: Int64, status: SessionStatus)?
+    /// Written with the row when the caller pushes it at once; taken before the transaction (see `PushClaim`).
+    let claim: PushClaim?
 
     /// Nil when `effect` has another shape (it then takes the general path).
-    init?(_ effect: LedgerEffect) {
+    init?(_ effect: LedgerEffect, claim: PushClaim?) {
         guard let event = effect.event, effect.entries.count == 1, let entry = effect.entries.first,
             entry.refundOf == nil, effect.sessionUpdates.count <= 1, effect.operatorItems.isEmpty
         else { return nil }
         self.event = event
         self.entry = entry
         self.sessionUpdate = effect.sessionUpdates.first
+        self.claim = claim
     }
 
     static let sql = "CALL tn_confirm_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-    func apply(_ connection: Connection, claim: PushClaim?) throws -> LedgerOutcome {
-        let rows = try connection.call(
-            Self.sql,
-            [
-                .text(event.gateway), .text(event.eventID), .text(event.eventType), .bytes(event.payload),
-                .text(event.headersJSON), .text(String(event.outcome.prefix(64))),
-                .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
-                SQLValue(entry.sessionID),
-                claim == nil ? .null : SQLValue(PushClaim.leaseSeconds), SQLValue(claim?.token),
-                SQLValue(sessionUpdate?.sessionID), SQLValue(sessionUpdate?.status.rawValue),
-            ])
+    /// The procedure's 15 parameters, in order (`tn_confirm_credits` takes the same values packed).
+    var parameters: [SQLValue] {
+        [
+            .text(event.gateway), .text(event.eventID), .text(event.eventType), .bytes(event.payload),
+            .text(event.headersJSON), .text(String(event.outcome.prefix(64))),
+            .text(entry.paymentID), .text(entry.uid), .text(entry.gateway), .int(entry.amount.cents),
+            SQLValue(entry.sessionID),
+            claim == nil ? .null : SQLValue(PushClaim.leaseSeconds), SQLValue(claim?.token),
+            SQLValue(sessionUpdate?.sessionID), SQLValue(sessionUpdate?.status.rawValue),
+        ]
+    }
+
+    /// Confirms this credit alone, in its own transaction.
+    func apply(_ connection: Connection) throws -> LedgerOutcome {
+        let rows = try connection.call(Self.sql, parameters)
         guard let row = rows.first else { throw LedgerError(.failed, "tn_confirm_credit answered no row") }
-        switch try row.string(0) {
+        let answer = try row.string(0)
+        return try outcome(answer: answer, rowID: answer == "inserted" ? try row.int64(1) : nil)
+    }
+
+    /// Maps the procedure's answer (`tn_confirm_credit_step`'s, see sql/0009) onto the outcome the statement path
+    /// gives for the same effect.
+    func outcome(answer: String, rowID: Int64?) throws(LedgerError) -> LedgerOutcome {
+        switch answer {
         case "inserted":
-            return LedgerOutcome(insertedRows: [InsertedRow(entry, id: try row.int64(1), claim: claim)])
+            guard let rowID else { throw LedgerError(.failed, "tn_confirm_credit inserted a row without an id") }
+            return LedgerOutcome(insertedRows: [InsertedRow(entry, id: rowID, claim: claim)])
         case "duplicate-event":
             return LedgerOutcome(duplicateEvent: true)
         case "already-present":
@@ -47,8 +63,8 @@ struct CreditConfirmation {
         case "integrity":
             throw LedgerError(
                 .integrity, "payment_id \(entry.paymentID) is stored with another gateway, uid or amount")
-        case let other:
-            throw LedgerError(.failed, "tn_confirm_credit answered '\(other)'")
+        default:
+            throw LedgerError(.failed, "tn_confirm_credit answered '\(answer)'")
         }
     }
 }

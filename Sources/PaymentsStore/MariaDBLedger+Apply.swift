@@ -12,11 +12,13 @@ extension MariaDBLedger {
     /// written under one new `PushClaim` (taken before the transaction, so its lease is never longer than the one
     /// written) and returned with it.
     /// The commonest effect (a recorded event, one credit, at most one session update) takes one round trip: the
-    /// `tn_confirm_credit` procedure does exactly what the statements below do for it, as one transaction.
+    /// `tn_confirm_credit` procedure does exactly what the statements below do for it, as one transaction; with a
+    /// `creditGroup`, concurrent ones share a transaction (`tn_confirm_credits`), each with its own outcome.
     public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws(LedgerError) -> LedgerOutcome {
         let claim = claimingCreditsForPush ? PushClaim.begin() : nil
-        if let confirmation = CreditConfirmation(effect) {
-            return try database.procedure { connection in try confirmation.apply(connection, claim: claim) }
+        if let confirmation = CreditConfirmation(effect, claim: claim) {
+            if let creditGroup { return try creditGroup.confirm(confirmation, leading: database) }
+            return try database.procedure(confirmation.apply)
         }
         return try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in
             if let event = effect.event {
@@ -51,6 +53,29 @@ extension MariaDBLedger {
             }
             return .commit(outcome)
         }
+    }
+
+    /// Applies the effects as the group commit does one batch: those of the commonest shape in one transaction
+    /// (`tn_confirm_credits`), each with its own outcome, the others one by one; one answer per effect, in order.
+    /// Public so that a batch's behaviour can be checked on its own, without racing threads into one.
+    public func apply(together effects: [LedgerEffect], claimingCreditsForPush: Bool)
+        -> [Result<LedgerOutcome, LedgerError>]
+    {
+        var answers = [Result<LedgerOutcome, LedgerError>?](repeating: nil, count: effects.count)
+        var batched: [(index: Int, confirmation: CreditConfirmation)] = []
+        for (index, effect) in effects.enumerated() {
+            let claim = claimingCreditsForPush ? PushClaim.begin() : nil
+            if let confirmation = CreditConfirmation(effect, claim: claim) {
+                batched.append((index, confirmation))
+            } else {
+                answers[index] = Result { () throws(LedgerError) in
+                    try apply(effect, claimingCreditsForPush: claimingCreditsForPush)
+                }
+            }
+        }
+        let batchAnswers = CreditBatch(confirmations: batched.map(\.confirmation)).apply(database)
+        for (member, answer) in zip(batched, batchAnswers) { answers[member.index] = answer }
+        return answers.map { $0 ?? .failure(LedgerError(.failed, "no answer")) }
     }
 
     /// Whether a credit's session already holds a credit under another `payment_id`. The session row is locked

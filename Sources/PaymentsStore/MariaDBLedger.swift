@@ -11,14 +11,21 @@ public final class MariaDBLedger: Ledger {
     let database: DatabaseSession
     /// Seconds after creation when reconciliation first looks at a session (`RECONCILE_AFTER_SECONDS`).
     public let reconcileAfterSeconds: Int
+    /// The responder's shared group commit for the commonest confirmation; nil confirms each credit alone.
+    let creditGroup: CreditConfirmationGroup?
 
     /// - Parameters:
     ///   - configuration: where to connect; nothing is opened until the first call.
     ///   - logger: receives connection drops (warning) and deadlock retries (debug); never bind values.
     ///   - reconcileAfterSeconds: delay before a new session becomes due for reconciliation.
-    public init(configuration: DatabaseConfiguration, logger: Logger? = nil, reconcileAfterSeconds: Int = 900) {
+    ///   - creditGroup: shared by every worker's ledger so concurrent credits are confirmed together.
+    public init(
+        configuration: DatabaseConfiguration, logger: Logger? = nil, reconcileAfterSeconds: Int = 900,
+        creditGroup: CreditConfirmationGroup? = nil
+    ) {
         self.database = DatabaseSession(options: configuration.connectionOptions, logger: logger)
         self.reconcileAfterSeconds = reconcileAfterSeconds
+        self.creditGroup = creditGroup
     }
 
     /// Releases push claims that will not be used (`apply(_:claimingCreditsForPush:)` wrote them but the push queue

@@ -1,0 +1,40 @@
+import PaymentsCore
+
+/// The responder's group commit of credit confirmations: one per process, shared by every worker's
+/// `MariaDBLedger`.
+///
+/// Under load the credits of concurrent webhooks are confirmed together, one `CALL tn_confirm_credits` and one
+/// COMMIT per batch (`CreditBatch`), each leader on its own worker's connection; a lone webhook is confirmed at once
+/// with `tn_confirm_credit` as before. Every webhook still gets its answer only after the COMMIT that holds its event
+/// and its credit, so nothing is answered before it is durable.
+public final class CreditConfirmationGroup: Sendable {
+    /// Credits per transaction at most: 32 payloads of a few KiB stay one modest packet and one short transaction.
+    public static let batchLimit = 32
+    /// Transactions in flight at most: two, so one batch's writes overlap the other's COMMIT flush.
+    public static let inFlightLimit = 2
+
+    private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
+    private let batches: Metrics.Counter?
+    private let items: Metrics.Counter?
+
+    /// - Parameter metrics: where `payments_credit_batches_total` and `payments_credit_batch_items_total` go.
+    public init(
+        metrics: Metrics? = nil, batchLimit: Int = CreditConfirmationGroup.batchLimit,
+        inFlightLimit: Int = CreditConfirmationGroup.inFlightLimit
+    ) {
+        group = GroupCommit(batchLimit: batchLimit, inFlightLimit: inFlightLimit)
+        batches = metrics?.counter(MetricName.creditBatches)
+        items = metrics?.counter(MetricName.creditBatchItems)
+    }
+
+    /// Confirms `confirmation`, in a batch that this thread runs on `database` when it leads one.
+    func confirm(_ confirmation: CreditConfirmation, leading database: DatabaseSession) throws(LedgerError)
+        -> LedgerOutcome
+    {
+        try group.submit(confirmation) { batch in
+            batches?.increment()
+            items?.increment(by: batch.count)
+            return CreditBatch(confirmations: batch).apply(database)
+        }.get()
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import PaymentsCore
+import Synchronization
+import Testing
+
+/// The group commit's coordination, without a database: who leads, what a batch holds, how many run at once, and
+/// that every submitter gets its own answer.
+@Suite struct GroupCommitTests {
+    /// What the `run` closures saw, shared by the submitting threads.
+    final class Recorder: Sendable {
+        let batches = Mutex<[[Int]]>([])
+        let running = Atomic<Int>(0)
+        let mostRunning = Atomic<Int>(0)
+
+        func run(_ items: [Int], hold: Double = 0) -> [Int] {
+            let now = running.add(1, ordering: .sequentiallyConsistent).newValue
+            _ = mostRunning.max(now, ordering: .sequentiallyConsistent)
+            batches.withLock { $0.append(items) }
+            if hold > 0 { Thread.sleep(forTimeInterval: hold) }
+            running.subtract(1, ordering: .sequentiallyConsistent)
+            return items.map { $0 * 10 }
+        }
+    }
+
+    /// Starts `count` threads that each submit their index and record the answer; waits for all.
+    private func submitConcurrently(
+        _ group: GroupCommit<Int, Int>, count: Int, recorder: Recorder, hold: Double = 0.002
+    ) -> [Int: Int] {
+        let answers = Mutex<[Int: Int]>([:])
+        let done = DispatchGroup()
+        for index in 0..<count {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = group.submit(index) { recorder.run($0, hold: hold) }
+                answers.withLock { $0[index] = answer }
+                done.leave()
+            }
+        }
+        done.wait()
+        return answers.withLock { $0 }
+    }
+
+    @Test func aLoneSubmitterRunsAtOnceAndAlone() {
+        let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 2)
+        let recorder = Recorder()
+        #expect(group.submit(7) { recorder.run($0) } == 70)
+        #expect(group.submit(8) { recorder.run($0) } == 80)
+        #expect(recorder.batches.withLock { $0 } == [[7], [8]])
+    }
+
+    @Test func submissionsThatArriveWhileABatchRunsShareTheNextOne() throws {
+        let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 1)
+        let recorder = Recorder()
+        let firstIsRunning = DispatchSemaphore(value: 0)
+        let releaseFirst = DispatchSemaphore(value: 0)
+        let firstAnswer = Mutex<Int?>(nil)
+        Thread.detachNewThread {
+            let answer = group.submit(100) { items in
+                firstIsRunning.signal()
+                releaseFirst.wait()
+                return recorder.run(items)
+            }
+            firstAnswer.withLock { $0 = answer }
+        }
+        firstIsRunning.wait()
+        // Five submit while the first batch runs: none may lead (one batch at most), so they queue.
+        let answers = Mutex<[Int: Int]>([:])
+        let done = DispatchGroup()
+        for index in 0..<5 {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = group.submit(index) { recorder.run($0) }
+                answers.withLock { $0[index] = answer }
+                done.leave()
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(recorder.batches.withLock { $0 }.isEmpty)
+        releaseFirst.signal()
+        done.wait()
+        #expect(firstAnswer.withLock { $0 } == 1000)
+        #expect(answers.withLock { $0 } == [0: 0, 1: 10, 2: 20, 3: 30, 4: 40])
+        let batches = recorder.batches.withLock { $0 }
+        #expect(batches.count == 2)
+        #expect(batches.first == [100])
+        #expect(batches.last.map { Set($0) } == Set(0..<5))
+    }
+
+    @Test func batchesKeepToTheLimitAndAtMostTwoRunAtOnce() {
+        let group = GroupCommit<Int, Int>(batchLimit: 4, inFlightLimit: 2)
+        let recorder = Recorder()
+        let answers = submitConcurrently(group, count: 64, recorder: recorder)
+        #expect(answers.count == 64)
+        #expect(answers.allSatisfy { $0.value == $0.key * 10 })
+        let batches = recorder.batches.withLock { $0 }
+        #expect(batches.allSatisfy { (1...4).contains($0.count) })
+        #expect(batches.flatMap { $0 }.sorted() == Array(0..<64))
+        #expect(recorder.mostRunning.load(ordering: .sequentiallyConsistent) <= 2)
+        // 64 submitters on one group with 2 ms per batch: batches formed (fewer runs than submissions).
+        #expect(batches.count < 64)
+    }
+
+    @Test func aRunThatAnswersTooFewLeavesTheRestQueuedForTheNextLeader() {
+        let group = GroupCommit<Int, Int>(batchLimit: 8, inFlightLimit: 1)
+        let calls = Mutex<[[Int]]>([])
+        let answers = Mutex<[Int: Int]>([:])
+        let firstIsRunning = DispatchSemaphore(value: 0)
+        let releaseFirst = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        // The first batch answers only its first item.
+        let run: @Sendable ([Int]) -> [Int] = { items in
+            let isFirstOfMany = calls.withLock { calls in
+                calls.append(items)
+                return calls.count == 2
+            }
+            return isFirstOfMany ? [items[0] * 10] : items.map { $0 * 10 }
+        }
+        done.enter()
+        Thread.detachNewThread {
+            _ = group.submit(-1) { items in
+                firstIsRunning.signal()
+                releaseFirst.wait()
+                return run(items)
+            }
+            done.leave()
+        }
+        firstIsRunning.wait()
+        for index in 0..<3 {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = group.submit(index, run: run)
+                answers.withLock { $0[index] = answer }
+                done.leave()
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        releaseFirst.signal()
+        done.wait()
+        #expect(answers.withLock { $0 } == [0: 0, 1: 10, 2: 20])
+        let seen = calls.withLock { $0 }
+        #expect(seen.count == 3)
+        #expect(seen.dropFirst().first?.count == 3)
+        #expect(seen.last?.count == 2)
+    }
+}
