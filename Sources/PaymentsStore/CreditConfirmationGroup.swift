@@ -11,7 +11,7 @@ public final class CreditConfirmationGroup: Sendable {
     /// Credits per transaction at most: 32 payloads of a few KiB stay one modest packet and one short transaction.
     public static let batchLimit = 32
     /// Transactions in flight at most: two, so one batch's writes overlap the other's COMMIT flush.
-    public static let inFlightLimit = 2
+    public static let inFlightLimit = 1
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
     private let batches: Metrics.Counter?

@@ -106,6 +106,10 @@ extension Integration {
             // The scrape itself is a request a worker is answering.
             #expect((1...(page["payments_workers"] ?? 0)).contains(page["payments_workers_busy"] ?? -1))
             #expect(page["payments_push_queue_depth"] != nil)
+            // The credit went through the group commit: at least one transaction, never more than its credits.
+            let batches = try #require(page["payments_credit_batches_total"], "\(page.keys.sorted())")
+            let credits = try #require(page["payments_credit_batch_items_total"])
+            #expect(batches >= 1 && credits >= batches)
         }
 
         @Test(

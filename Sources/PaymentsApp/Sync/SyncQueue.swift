@@ -15,7 +15,7 @@ import Synchronization
 /// `payments-sync` (claimed rows are handed back so the worker can release their claims). A claimed row whose lease
 /// ran (nearly) out while it waited is never pushed under that claim: it is released and claimed anew. Outcomes are
 /// recorded under the claim's token, so a push thread that was overtaken records nothing. A drain thread records
-/// the successes of consecutive claimed pushes with one statement per batch, at the latest before it waits for more.
+/// the successes of claimed pushes with one statement per 32, or once the oldest has waited 200 ms.
 /// Each drain thread owns its own `SyncStore` and shares the transport.
 public final class SyncQueue: Sendable {
     /// Makes a thread's store; called on that thread after `MariaDBLibrary.threadInit()`.
@@ -188,13 +188,18 @@ public final class SyncQueue: Sendable {
     }
 
     private enum Next {
-        case push(Item, more: Bool)
+        case push(Item)
         case again
         case exit
     }
 
-    /// Successes of claimed pushes recorded together once this many are waiting (or the queue runs dry).
+    /// Successes of claimed pushes recorded together once this many are waiting …
     static let syncedBatchLimit = 32
+    /// … or once the oldest of them has waited this long. Each record is a statement and a COMMIT of its own, so
+    /// under load this keeps it to one per 32 pushes rather than one per short run of queued rows; a row whose success
+    /// is lost with the process (pushed, not yet recorded) is pushed again by `payments-sync` when its claim lapses,
+    /// and Retail takes its `transaction_id` once.
+    static let syncedFlushDelay: DispatchTimeInterval = .milliseconds(200)
 
     /// One drain thread: waits for ids and pushes them until shutdown.
     private func drain(index: Int) {
@@ -205,13 +210,14 @@ public final class SyncQueue: Sendable {
         }
         var pusher: SyncPusher?
         var synced: [SyncRow] = []
+        var flushBy = DispatchTime.distantFuture
         defer { flush(&synced, pusher) }
         while true {
             if synced.isEmpty {
                 available.wait()
-            } else if available.wait(timeout: .now()) == .timedOut {
-                // Nothing more to take right now: record the waiting successes before sleeping, so no pushed row
-                // stays marked pending (to be pushed again by payments-sync when its claim lapses).
+            } else if available.wait(timeout: flushBy) == .timedOut {
+                // Nothing more came before the oldest waiting success was due: record them before sleeping, so no
+                // pushed row stays marked pending (to be pushed again by payments-sync when its claim lapses).
                 flush(&synced, pusher)
                 available.wait()
             }
@@ -222,7 +228,7 @@ public final class SyncQueue: Sendable {
                     s.head = (s.head + 1) % s.buffer.count
                     s.count -= 1
                     depth.set(Double(s.count))
-                    return .push(item, more: s.count > 0)
+                    return .push(item)
                 }
                 return s.stopping ? .exit : .again
             }
@@ -231,7 +237,7 @@ public final class SyncQueue: Sendable {
                 return
             case .again:
                 continue
-            case let .push(item, more):
+            case let .push(item):
                 if pusher == nil {
                     do {
                         pusher = SyncPusher(store: try makeStore(), client: client, logger: logger)
@@ -255,12 +261,15 @@ public final class SyncQueue: Sendable {
                 case let .claimed(row):
                     let outcome = client.push(row)
                     if outcome == .synced {
+                        if synced.isEmpty { flushBy = .now() + Self.syncedFlushDelay }
                         synced.append(row)
                     } else {
                         _ = pusher.record(outcome, for: row)
                     }
                 }
-                if !more || synced.count >= Self.syncedBatchLimit { flush(&synced, pusher) }
+                if synced.count >= Self.syncedBatchLimit || (!synced.isEmpty && .now() >= flushBy) {
+                    flush(&synced, pusher)
+                }
             }
         }
     }
