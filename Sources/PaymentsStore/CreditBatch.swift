@@ -36,7 +36,7 @@ struct CreditBatch {
                 }
                 return try row.bytes(0)
             }
-        } catch where error.kind == .failed {
+        } catch  where error.kind == .failed {
             return confirmations.map { confirmation in
                 Result { () throws(LedgerError) in try database.procedure(confirmation.apply) }
             }
