@@ -29,6 +29,11 @@ final class PlainHTTPOrigin: Sendable {
 
     /// Whether `bytes` are this origin's authority.
     func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.count == authority.count && bytes.elementsEqual(authority)
+        guard bytes.count == authority.count else { return false }
+        return authority.withUnsafeBufferPointer { authority in
+            var index = 0
+            while index < bytes.count && bytes[index] == authority[index] { index += 1 }
+            return index == bytes.count
+        }
     }
 }

@@ -120,7 +120,8 @@ public final class SocketHTTPTransport: HTTPTransport {
         }
         let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
         let fields = head.fields
-        let connectionTokens = fields.value("connection") ?? ""
+        let framing = fields.framing
+        let connectionTokens = framing.connection ?? ""
         var keepAlive =
             head.minorVersion >= 1
             ? !Self.contains(connectionTokens, "close") : Self.contains(connectionTokens, "keep-alive")
@@ -128,9 +129,9 @@ public final class SocketHTTPTransport: HTTPTransport {
         let bodiless = method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200
         if bodiless {
             body = []
-        } else if let coding = fields.value("transfer-encoding"), Self.contains(coding, "chunked") {
+        } else if let coding = framing.transferEncoding, Self.contains(coding, "chunked") {
             body = try connection.readChunked(deadline: deadline, limit: limit)
-        } else if let lengthText = fields.value("content-length") {
+        } else if let lengthText = framing.contentLength {
             guard let length = Self.contentLength(lengthText) else {
                 throw HTTPTransportError(.connection, "malformed Content-Length")
             }

@@ -38,16 +38,38 @@ public struct HTTPHeaderFields: Sendable {
     /// The value `dictionary[lowercaseName]` holds, found without building the dictionary.
     /// - Parameter lowercaseName: an ASCII name in lower case (`content-length`).
     public func value(_ lowercaseName: StaticString) -> String? {
-        let needle = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
         var found: String?
         forEachField { name, value in
-            guard name.count == needle.count,
-                zip(name, needle).allSatisfy({ HTTPHeaderFields.asciiLowercased($0) == $1 })
-            else { return }
+            guard Self.isNamed(name, lowercaseName) else { return }
             let text = String(decoding: value, as: UTF8.self)
             found = found.map { $0 + ", " + text } ?? text
         }
         return found
+    }
+
+    /// The three fields that frame an answer's body, each as `value(_:)` reads it, in one pass over the lines.
+    public var framing: (connection: String?, transferEncoding: String?, contentLength: String?) {
+        var result: (connection: String?, transferEncoding: String?, contentLength: String?) = (nil, nil, nil)
+        func join(_ found: inout String?, _ value: ArraySlice<UInt8>) {
+            let text = String(decoding: value, as: UTF8.self)
+            found = found.map { $0 + ", " + text } ?? text
+        }
+        forEachField { name, value in
+            if Self.isNamed(name, "connection") {
+                join(&result.connection, value)
+            } else if Self.isNamed(name, "transfer-encoding") {
+                join(&result.transferEncoding, value)
+            } else if Self.isNamed(name, "content-length") {
+                join(&result.contentLength, value)
+            }
+        }
+        return result
+    }
+
+    /// Whether the name bytes `name` are `lowercaseName`, ignoring ASCII case.
+    private static func isNamed(_ name: ArraySlice<UInt8>, _ lowercaseName: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        return name.count == needle.count && zip(name, needle).allSatisfy { asciiLowercased($0) == $1 }
     }
 
     /// Calls `body` with each field's name bytes (as received) and trimmed value bytes, in order. One pass by

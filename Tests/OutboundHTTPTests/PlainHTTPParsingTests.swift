@@ -75,6 +75,10 @@ import Testing
                 for name: StaticString in ["connection", "transfer-encoding", "content-length", "x-a", "server"] {
                     #expect(parsed?.fields.value(name) == reference?.headers["\(name)"])
                 }
+                let framing = parsed?.fields.framing
+                #expect(framing?.connection == reference?.headers["connection"])
+                #expect(framing?.transferEncoding == reference?.headers["transfer-encoding"])
+                #expect(framing?.contentLength == reference?.headers["content-length"])
                 #expect(
                     parsed.map { HTTPResponse(status: 200, fields: $0.fields, body: []).headers } == reference?.headers)
                 compared += 1
