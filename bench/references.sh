@@ -2,9 +2,10 @@
 # command). The one-insert ceiling (reference/reference.c) stays in bench/webhooks itself.
 #
 #   contract  bench/reference/contract.c: libfcgi + libmariadb, 16 threads, the project's per-delivery SQL for a
-#             Stripe payment_intent.succeeded (same prepared statements, order, round trips and COMMIT), then after
-#             FCGX_Finish_r the Retail push over keep-alive HTTP/1.1 and the batched "synced" UPDATE (4 sync threads,
-#             as SyncQueue). Port BENCH_PORT_BASE+2.
+#             Stripe payment_intent.succeeded (same prepared statements, order, round trips and COMMIT: the session
+#             SELECT, then the credit through the group commit, CALL tn_confirm_credits for 2..32 credits at once),
+#             then after FCGX_Finish_r the Retail push over keep-alive HTTP/1.1 and the batched "synced" UPDATE
+#             (4 sync threads, as SyncQueue). Port BENCH_PORT_BASE+2; its GET /api/metrics gives its batch counters.
 #   php       bench/php/webhook.php under php-fpm 8.2 (pool `full`: 16 children, pm = static, persistent mysqli):
 #             the same contract as a PHP shop writes it (signature, session look-up, one transaction with the event
 #             row, the claimed credit and the session update, answer, fastcgi_finish_request, curl push, mark synced).
@@ -16,7 +17,8 @@
 # optional: without it (and without BENCH_INSTALL_PHP=1 as root, which `make bench` sets) the PHP passes are
 # skipped with a note. BENCH_REFERENCES=0 skips all three; BENCH_REF_INTENTS fixes the deliveries per reference.
 #
-# Uses from bench/webhooks: say, die, sql, wrk_pass, field, rate_of, ms_of, cpu_ticks, max_row, create_sessions,
+# Uses from bench/webhooks: say, die, sql, wrk_pass, field, rate_of, ms_of, budget_snapshot, budget_line,
+# batch_counters, batch_average, max_row, create_sessions,
 # sign_deliveries, preflight-style sending, $out, $bench, $bench_dir, $THREADS, $WARMUP, $DURATION, $PORT_BASE,
 # $TN_ENV_FILE, $db_socket, $db_name, $WORKERS.
 # shellcheck shell=bash disable=SC2034
@@ -25,8 +27,8 @@ REFS_ENABLED="${BENCH_REFERENCES:-1}"
 CONTRACT_PORT="$((PORT_BASE + 2))"
 PHP_PORT="$((PORT_BASE + 3))"
 REFS_NAMES=(contract php php-lite)
-declare -A RF_rate RF_p50 RF_p99 RF_done RF_sent RF_non2xx RF_errors RF_rows RF_events RF_ok RF_sync RF_cpu_ms \
-    RF_exhausted RF_skip RF_count RF_db_ms
+declare -A RF_rate RF_p50 RF_p99 RF_done RF_sent RF_non2xx RF_errors RF_rows RF_events RF_ok RF_sync RF_budget \
+    RF_exhausted RF_skip RF_count RF_batch
 contract_pid=""
 php_pid=""
 php_fpm=""
@@ -125,13 +127,10 @@ refs_pids() {
     esac
 }
 
-# refs_ms_per TICKS N: milliseconds of CPU per delivery.
-refs_ms_per() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? t / hz * 1000 / n : 0) }'; }
-
 # refs_pass NAME COUNT: one reference pass on fresh deliveries (warm-up, then measured) and its checks.
 refs_pass() {
     local name="$1" count="$2" port route rows="$out/rows-ref-$1.txt" prefix="$out/deliveries-ref-$1"
-    local rows_before_warmup rows_before events_before ticks db_ticks n
+    local rows_before_warmup rows_before events_before budget_before batches_before="n/a" label=contract.c
     port="$CONTRACT_PORT"; route=/api/stripe-handleWebhookEvents
     [[ "$name" == php ]] && port="$PHP_PORT"
     [[ "$name" == php-lite ]] && { port="$PHP_PORT"; route=/lite/stripe-handleWebhookEvents; }
@@ -151,14 +150,12 @@ refs_pass() {
     sleep 1
     rows_before="$(max_row tn_payments)"
     events_before="$(max_row webhook_events)"
-    # shellcheck disable=SC2046
-    ticks="$(cpu_ticks $(refs_pids "$name"))"
-    db_ticks="$(cpu_ticks "$db_pid")"
+    if [[ "$name" == contract ]]; then batches_before="$(batch_counters "$port")"; else label="php-fpm-children"; fi
+    budget_before="$(budget_snapshot "$(refs_pids "$name")")"
     wrk_pass "ref-$name" "$port" "$route" "$prefix-measured" once "$DURATION" stripe
-    n="$(field "ref-$name" requests)"
-    # shellcheck disable=SC2046
-    RF_cpu_ms[$name]="$(refs_ms_per "$(($(cpu_ticks $(refs_pids "$name")) - ticks))" "$n")"
-    RF_db_ms[$name]="$(refs_ms_per "$(($(cpu_ticks "$db_pid") - db_ticks))" "$n")"
+    RF_budget[$name]="$(budget_line "$label" "$budget_before" "$(budget_snapshot "$(refs_pids "$name")")" \
+        "$(field "ref-$name" requests)" "ref-$name")"
+    if [[ "$name" == contract ]]; then RF_batch[$name]="$(batch_average "$batches_before" "$(batch_counters "$port")")"; fi
     sleep 2
     RF_rows[$name]="$(sql "SELECT COUNT(*) FROM tn_payments WHERE id > $rows_before AND gateway = 'stripe'")"
     RF_events[$name]="$(sql "SELECT COUNT(*) FROM webhook_events WHERE id > $events_before AND gateway = 'stripe'")"
@@ -204,10 +201,10 @@ refs_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 
 # refs_summary: the reference lines of the summary.
 refs_summary() {
     [[ "$REFS_ENABLED" == 1 ]] || { echo "references: not run (BENCH_REFERENCES=0)"; return 0; }
-    local name label db_s
+    local name label
     if [[ -n "${R_rate[stripe]:-}" ]]; then
-        db_s="$(sed -n 's/.*mariadbd \([0-9.]*\) s.*/\1/p' <<<"${R_cpu[stripe]}")"
-        echo "project[stripe], to compare with the references: CPU per answered delivery: payments-fcgi ${R_fcgi_ms[stripe]} ms, mariadbd $(awk -v s="${db_s:-0}" -v n="${R_done[stripe]}" 'BEGIN { printf "%.2f", (n > 0 ? s * 1000 / n : 0) }') ms"
+        echo "project[stripe], to compare with the references: CPU per answered delivery: ${R_budget[stripe]}"
+        echo "          credit batches: ${R_batch[stripe]}"
     fi
     for name in "${REFS_NAMES[@]}"; do
         case "$name" in
@@ -221,7 +218,8 @@ refs_summary() {
         fi
         echo "$name: rate=${RF_rate[$name]} req/s p50=${RF_p50[$name]} ms p99=${RF_p99[$name]} ms — $label"
         echo "          non-2xx=${RF_non2xx[$name]} socket-errors=${RF_errors[$name]}; answered=${RF_done[$name]} sent=${RF_sent[$name]}; ledger rows=${RF_rows[$name]}, webhook_events=${RF_events[$name]} (${RF_ok[$name]}); ${RF_count[$name]} deliveries made; sync states: ${RF_sync[$name]:-none}"
-        echo "          CPU per answered delivery: responder ${RF_cpu_ms[$name]} ms, mariadbd ${RF_db_ms[$name]} ms"
+        echo "          CPU per answered delivery: ${RF_budget[$name]}"
+        [[ -z "${RF_batch[$name]:-}" ]] || echo "          credit batches (its own /api/metrics): ${RF_batch[$name]}"
         if ((RF_exhausted[$name] > 0)); then
             echo "          warning: its delivery files ran out (raise BENCH_REF_INTENTS); its rate is understated"
         fi

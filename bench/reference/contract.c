@@ -1,12 +1,16 @@
 /*
  * bench/reference/contract.c — the contract reference for bench/webhooks: the project's per-delivery SQL, in C.
  *
- * For each Stripe `payment_intent.succeeded` delivery it sends MariaDB exactly what payments-fcgi sends today for
- * that delivery (read from the MariaDB general log of one delivery and from Sources/PaymentsStore): the same
- * statements, in the same order, as server-side prepared statements prepared once per connection (payments-fcgi
- * keeps a per-connection statement cache), START TRANSACTION and COMMIT as plain queries, the same session
- * settings at connect. After the answer (FCGX_Finish_r) the credit, written already claimed for push, goes to an
- * in-process queue drained by SYNC_THREADS (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
+ * For each Stripe `payment_intent.succeeded` delivery it sends MariaDB exactly what payments-fcgi sends for that
+ * delivery (Sources/PaymentsStore and sql/0009): the same statements, the same round trips, the same commits, as
+ * server-side prepared statements prepared once per connection (payments-fcgi keeps a per-connection statement
+ * cache), the same session settings at connect. The session SELECT runs on the worker's own connection; the credit
+ * then goes through the GROUP COMMIT (the section "group commit" below, issue 10): the credits of deliveries that
+ * arrive together are confirmed in one `CALL tn_confirm_credits(?)` and one COMMIT, run by one of the waiting
+ * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (2) batches at once, at most BATCH_LIMIT
+ * (32) credits each; a batch of one is the plain `CALL tn_confirm_credit(15 params)`. After the answer
+ * (FCGX_Finish_r) the credit, written already claimed for push, goes to an in-process queue drained by SYNC_THREADS
+ * (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
  * `POST {RETAIL_API_URL}/m/customer/{uid}/transaction` over its own plain HTTP/1.1 keep-alive socket (a 404 makes it
  * create the customer, then send the transaction again, as RetailClient does) and records successes with ONE
  * batched UPDATE per batch (up to 32 rows, or fewer when the queue runs dry), one prepared statement per batch size.
@@ -18,6 +22,8 @@
  * to the event id and type, data.object.id, status, amount_received, currency and metadata.session_id/uid.
  * Session checks as StripeIntents.session: gateway 'stripe', metadata uid = session uid, external id absent or the
  * intent's. Unknown/mismatched session: the event row alone is recorded (outcome 'ignored').
+ * GET /api/metrics answers payments_credit_batches_total and payments_credit_batch_items_total (its own batches and
+ * the credits in them, the project's counters of the same names), which bench/webhooks reads around its window.
  *
  * usage: contract <fcgi-socket> <mariadb-socket> <database> [threads=16]
  *   environment: RETAIL_API_URL (http://host:port/path), RETAIL_API_KEY, SYNC_THREADS (4)
@@ -47,10 +53,19 @@
 /* ================================================================================================================
  * THE STATEMENTS — today's per-delivery shape of payments-fcgi (keep in step with Sources/PaymentsStore).
  * Order per delivery, each one round trip:
- *   1. SQL_SESSION         autocommit, prepared     (StripeIntents.session -> MariaDBLedger.session(publicID:))
- *   2. SQL_CONFIRM         prepared CALL of the tn_confirm_credit procedure (sql/0007; CreditConfirmation): the
- *      event row, the second-payment check under the session's row lock, the credit written claimed for push (or
- *      the operator item), the session update and the COMMIT, in one round trip; its one result row says which.
+ *   1. SQL_SESSION         autocommit, prepared, on the worker's connection (StripeIntents.session ->
+ *      MariaDBLedger.session(publicID:))
+ *   2. the credit (the 15 parameters of tn_confirm_credit, claim included) joins the group commit; the leader of its
+ *      batch sends, on the leader's connection, ONE of:
+ *      SQL_CONFIRM         batch of 1: prepared CALL of tn_confirm_credit (sql/0007, sql/0009): the event row, the
+ *                          second-payment check under the session's row lock, the credit written claimed for push (or
+ *                          the operator item), the session update and the COMMIT; its one result row says which.
+ *      SQL_CONFIRM_BATCH   batch of 2..32: prepared CALL of tn_confirm_credits with ONE LONGBLOB parameter, the items
+ *                          packed as sql/0009's header says (each of the 15 fields `<byte length>:<bytes>`, `-1:` for
+ *                          NULL, integers as decimal text): every item's step under its savepoint, ONE COMMIT; the one
+ *                          result row's `results` holds `<answer> <row id or 0>;` per item, in order.
+ *      Deadlock / lock-wait timeout (1213/1205): the same CALL again, up to DEADLOCK_RERUNS times. Any other error of
+ *      a batch (the procedure rolled it all back): each item alone with SQL_CONFIRM.
  *   An event without a session (ignored) takes the statement path: SQL_BEGIN, SQL_EVENT, SQL_COMMIT.
  *   after FCGX_Finish_r, on a sync thread: the Retail push, then SQL_SYNCED_HEAD + n x SQL_SYNCED_MATCH joined by
  *   SQL_SYNCED_JOIN (SyncStore.markSynced, one statement per batch).
@@ -68,6 +83,7 @@ static const char SQL_EVENT[] =
     "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
     "outcome) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)";
 static const char SQL_CONFIRM[] = "CALL tn_confirm_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_CONFIRM_BATCH[] = "CALL tn_confirm_credits(?)";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SYNCED_HEAD[] =
@@ -76,6 +92,7 @@ static const char SQL_SYNCED_HEAD[] =
 static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
+enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
@@ -483,12 +500,14 @@ static void *sync_worker(void *arg) {
 
 typedef struct {
     MYSQL *db;
-    MYSQL_STMT *session, *event, *confirm;
+    MYSQL_STMT *session, *event, *confirm, *confirm_batch;
     unsigned long long rng;
+    char *pack; /* the packed items of this worker's batches, grown as needed */
+    size_t pack_cap;
 } Worker;
 
 static void drop_db(Worker *w) {
-    MYSQL_STMT **all[] = {&w->session, &w->event, &w->confirm};
+    MYSQL_STMT **all[] = {&w->session, &w->event, &w->confirm, &w->confirm_batch};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (*all[i] != NULL) mysql_stmt_close(*all[i]);
         *all[i] = NULL;
@@ -497,8 +516,14 @@ static void drop_db(Worker *w) {
     w->db = NULL;
 }
 
+/* Drops the connection when the server went away, so the next use reconnects. */
+static void drop_db_if_lost(Worker *w, unsigned int err) {
+    if (err == 2006 || err == 2013) drop_db(w);
+}
+
 /* Statements are prepared on first use, once per connection, like payments-fcgi's statement cache. */
 static MYSQL_STMT *stmt(Worker *w, MYSQL_STMT **slot, const char *sql) {
+    if (w->db == NULL && (w->db = connect_db()) == NULL) return NULL;
     if (*slot == NULL) *slot = prepare(w->db, sql);
     return *slot;
 }
@@ -561,97 +586,321 @@ static int find_session(Worker *w, const char *public_id, Session *s) {
 
 enum { DONE = 0, DUPLICATE = 1, RERUN = 2, FAILED = -1 };
 
+/* A deadlock or a lock-wait timeout: the transaction was rolled back and may simply run again. */
+static int is_deadlock(unsigned int err) { return err == 1213 || err == 1205; }
+
 static int rollback_for(Worker *w, unsigned int err) {
     mysql_query(w->db, SQL_ROLLBACK);
-    return (err == 1213 || err == 1205) ? RERUN : FAILED;
+    return is_deadlock(err) ? RERUN : FAILED;
 }
 
-/* Step 2: the confirmation; fills *pushed when a claimed credit was written. */
-static int confirm(Worker *w, const Event *e, const char *body, unsigned long body_len, const char *headers_json,
-                   const Session *s, Claimed *pushed) {
-    unsigned long l[15];
-    MYSQL_BIND b[15];
-    if (s == NULL) {
-        /* An ignored event: the event row alone, on the statement path. */
-        if (mysql_query(w->db, SQL_BEGIN) != 0) return FAILED;
-        MYSQL_STMT *st = stmt(w, &w->event, SQL_EVENT);
-        if (st == NULL) return rollback_for(w, 0);
-        bind_text(&b[0], "stripe", &l[0]);
-        bind_text(&b[1], e->event_id, &l[1]);
-        bind_text(&b[2], e->event_type, &l[2]);
-        l[3] = body_len;
-        bind_bytes(&b[3], body, &l[3]);
-        bind_text(&b[4], headers_json, &l[4]);
-        bind_text(&b[5], "ignored", &l[5]);
-        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
-            unsigned int err = mysql_stmt_errno(st);
-            if (err == 1062) {
-                mysql_query(w->db, SQL_ROLLBACK);
-                return DUPLICATE;
-            }
-            return rollback_for(w, err);
-        }
-        return mysql_query(w->db, SQL_COMMIT) != 0 ? FAILED : DONE;
-    }
-    MYSQL_STMT *st = stmt(w, &w->confirm, SQL_CONFIRM);
-    if (st == NULL) return FAILED;
-    long long amount = e->amount, lease = PUSH_LEASE_SECONDS, token = next_token(w), session_id = s->id;
+/* An ignored event (no session of ours): the event row alone, on the statement path. */
+static int record_ignored(Worker *w, const Event *e, const char *body, unsigned long body_len,
+                          const char *headers_json) {
+    unsigned long l[6];
+    MYSQL_BIND b[6];
+    if (mysql_query(w->db, SQL_BEGIN) != 0) return FAILED;
+    MYSQL_STMT *st = stmt(w, &w->event, SQL_EVENT);
+    if (st == NULL) return rollback_for(w, 0);
     bind_text(&b[0], "stripe", &l[0]);
     bind_text(&b[1], e->event_id, &l[1]);
     bind_text(&b[2], e->event_type, &l[2]);
     l[3] = body_len;
     bind_bytes(&b[3], body, &l[3]);
     bind_text(&b[4], headers_json, &l[4]);
-    bind_text(&b[5], "credited", &l[5]);
-    bind_text(&b[6], e->intent_id, &l[6]);
-    bind_text(&b[7], s->uid, &l[7]);
-    bind_text(&b[8], "stripe", &l[8]);
-    bind_int(&b[9], &amount);
-    bind_int(&b[10], &session_id);
-    bind_int(&b[11], &lease);
-    bind_int(&b[12], &token);
-    bind_int(&b[13], &session_id);
-    bind_text(&b[14], "paid", &l[14]);
+    bind_text(&b[5], "ignored", &l[5]);
     if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
-        /* The procedure rolled back before the error reached us: a deadlock is simply run again. */
         unsigned int err = mysql_stmt_errno(st);
-        return (err == 1213 || err == 1205) ? RERUN : FAILED;
+        if (err == 1062) {
+            mysql_query(w->db, SQL_ROLLBACK);
+            return DUPLICATE;
+        }
+        return rollback_for(w, err);
     }
-    char result[32] = {0};
-    long long row_id = 0;
-    unsigned long result_len = 0, row_len = 0;
-    my_bool result_null = 1, row_null = 1;
-    MYSQL_BIND out[2];
-    memset(out, 0, sizeof out);
-    out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = result, out[0].buffer_length = sizeof result - 1;
-    out[0].length = &result_len, out[0].is_null = &result_null;
-    out[1].buffer_type = MYSQL_TYPE_LONGLONG, out[1].buffer = &row_id, out[1].length = &row_len;
-    out[1].is_null = &row_null;
-    if (mysql_stmt_bind_result(st, out) != 0) return FAILED;
+    return mysql_query(w->db, SQL_COMMIT) != 0 ? FAILED : DONE;
+}
+
+/* ------------------------------------------------------------------------------------------------ group commit */
+/* The credits of workers that arrive together are confirmed in one CALL and one COMMIT (payments-fcgi's batcher).
+ * A worker submits its credit and, when fewer than BATCHES_IN_FLIGHT batches run, becomes the leader: it takes every
+ * queued credit, oldest first, at most BATCH_LIMIT (its own among them unless more than that are ahead of it), runs
+ * them on its own connection and hands each its answer; otherwise it waits for a batch to end. */
+
+/* One credit: the 15 parameters of tn_confirm_credit (the constant ones are written in credit_params), then the
+ * answer its batch's leader wrote: the procedure's answer ("" when the database failed) and the new row's id or 0. */
+typedef struct Credit {
+    const char *event_id, *event_type, *body, *headers_json, *payment_id, *uid;
+    unsigned long body_len;
+    long long amount, session_id, token;
+    char answer[20];
+    long long row_id;
+    int answered;
+    struct Credit *next;
+} Credit;
+
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t batch_ended;
+    Credit *head, *tail; /* the queued credits, oldest first */
+    int in_flight;
+    unsigned long long batches, items; /* GET /api/metrics */
+} group = {.mutex = PTHREAD_MUTEX_INITIALIZER, .batch_ended = PTHREAD_COND_INITIALIZER};
+
+/* One parameter of tn_confirm_credit: bytes (text or the payload), or an integer. */
+typedef struct {
+    const char *bytes;
+    unsigned long len;
+    long long number;
+    int is_number, is_blob;
+} Param;
+
+static void param_text(Param *p, const char *text) { *p = (Param){.bytes = text, .len = (unsigned long)strlen(text)}; }
+
+static void param_number(Param *p, long long number) { *p = (Param){.number = number, .is_number = 1}; }
+
+/* The 15 parameters of tn_confirm_credit for a credit, in the procedure's order. */
+static void credit_params(const Credit *c, Param p[CREDIT_PARAMS]) {
+    param_text(&p[0], "stripe"); /* p_gateway */
+    param_text(&p[1], c->event_id); /* p_event_id */
+    param_text(&p[2], c->event_type); /* p_event_type */
+    p[3] = (Param){.bytes = c->body, .len = c->body_len, .is_blob = 1}; /* p_payload */
+    param_text(&p[4], c->headers_json); /* p_headers */
+    param_text(&p[5], "credited"); /* p_outcome */
+    param_text(&p[6], c->payment_id); /* p_payment_id */
+    param_text(&p[7], c->uid); /* p_uid */
+    param_text(&p[8], "stripe"); /* p_entry_gateway */
+    param_number(&p[9], c->amount); /* p_amount */
+    param_number(&p[10], c->session_id); /* p_session_id */
+    param_number(&p[11], PUSH_LEASE_SECONDS); /* p_claim_seconds */
+    param_number(&p[12], c->token); /* p_claim_token */
+    param_number(&p[13], c->session_id); /* p_update_session_id */
+    param_text(&p[14], "paid"); /* p_update_status */
+}
+
+/* Reads the one result row of a prepared CALL into `out`, then the CALL's final status, so the connection is ready
+ * for the next statement. 1 = a row was read, 0 = none or truncated, -1 = error. */
+static int call_row(MYSQL_STMT *st, MYSQL_BIND *out) {
+    if (mysql_stmt_bind_result(st, out) != 0) return -1;
     int rc = mysql_stmt_fetch(st);
-    int fetched = rc == 0 || rc == MYSQL_DATA_TRUNCATED;
+    int fetched = rc == 0;
     while (rc == 0 || rc == MYSQL_DATA_TRUNCATED) rc = mysql_stmt_fetch(st);
     mysql_stmt_free_result(st);
-    /* The CALL's final status, so the connection is ready for the next statement. */
     while (mysql_stmt_more_results(st)) {
         int next = mysql_stmt_next_result(st);
-        if (next > 0) return FAILED;
+        if (next > 0) return -1;
         if (next < 0) break;
         if (mysql_stmt_field_count(st) > 0) {
             mysql_stmt_store_result(st);
             mysql_stmt_free_result(st);
         }
     }
-    if (!fetched || result_null) return FAILED;
-    if (strcmp(result, "duplicate-event") == 0) return DUPLICATE;
-    if (strcmp(result, "inserted") == 0 && !row_null) {
-        pushed->id = row_id;
-        pushed->token = token;
-        pushed->amount = amount;
+    return fetched;
+}
+
+/* A batch of one: CALL tn_confirm_credit(15 params), rerun on deadlock; the answer goes into c. */
+static void confirm_one(Worker *w, Credit *c) {
+    c->answer[0] = 0;
+    c->row_id = 0;
+    Param p[CREDIT_PARAMS];
+    credit_params(c, p);
+    for (int run = 0; run <= DEADLOCK_RERUNS; run++) {
+        MYSQL_STMT *st = stmt(w, &w->confirm, SQL_CONFIRM);
+        if (st == NULL) return;
+        MYSQL_BIND b[CREDIT_PARAMS];
+        for (int i = 0; i < CREDIT_PARAMS; i++) {
+            if (p[i].is_number) {
+                bind_int(&b[i], &p[i].number);
+            } else {
+                bind_bytes(&b[i], p[i].bytes, &p[i].len);
+                if (!p[i].is_blob) b[i].buffer_type = MYSQL_TYPE_STRING;
+            }
+        }
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+            /* The procedure rolled back before the error reached us: a deadlock is simply run again. */
+            unsigned int err = mysql_stmt_errno(st);
+            drop_db_if_lost(w, err);
+            if (is_deadlock(err)) continue;
+            return;
+        }
+        char result[sizeof c->answer] = {0};
+        long long row_id = 0;
+        unsigned long result_len = 0, row_len = 0;
+        my_bool result_null = 1, row_null = 1;
+        MYSQL_BIND out[2];
+        memset(out, 0, sizeof out);
+        out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = result, out[0].buffer_length = sizeof result - 1;
+        out[0].length = &result_len, out[0].is_null = &result_null;
+        out[1].buffer_type = MYSQL_TYPE_LONGLONG, out[1].buffer = &row_id, out[1].length = &row_len;
+        out[1].is_null = &row_null;
+        if (call_row(st, out) == 1 && !result_null) {
+            memcpy(c->answer, result, sizeof c->answer);
+            c->row_id = row_null ? 0 : row_id;
+        }
+        return;
+    }
+}
+
+/* Appends `<decimal byte length>:<bytes>` (or `-1:` for NULL) at w->pack + *at; the room was reserved. */
+static void pack_field(Worker *w, size_t *at, const Param *p) {
+    char number[24];
+    const char *bytes = p->bytes;
+    unsigned long len = p->len;
+    if (p->is_number) {
+        len = (unsigned long)snprintf(number, sizeof number, "%lld", p->number);
+        bytes = number;
+    }
+    if (bytes == NULL) {
+        memcpy(w->pack + *at, "-1:", 3);
+        *at += 3;
+        return;
+    }
+    *at += (size_t)snprintf(w->pack + *at, 24, "%lu:", len);
+    memcpy(w->pack + *at, bytes, len);
+    *at += len;
+}
+
+/* Parses `<answer> <row id or 0>;` for each credit of the batch; 0 when all were read. */
+static int parse_results(const char *results, Credit **batch, int n) {
+    const char *p = results;
+    for (int i = 0; i < n; i++) {
+        const char *space = strchr(p, ' ');
+        if (space == NULL || (size_t)(space - p) >= sizeof batch[i]->answer) return -1;
+        char *stop;
+        long long row_id = strtoll(space + 1, &stop, 10);
+        if (*stop != ';') return -1;
+        memcpy(batch[i]->answer, p, (size_t)(space - p));
+        batch[i]->answer[space - p] = 0;
+        batch[i]->row_id = row_id;
+        p = stop + 1;
+    }
+    return 0;
+}
+
+enum { BATCH_NOT_SENT = -1, BATCH_UNREADABLE = -2 };
+
+/* A batch of 2..BATCH_LIMIT: one CALL tn_confirm_credits(packed items); 0, the server's error number, BATCH_NOT_SENT
+ * (nothing reached the server) or BATCH_UNREADABLE (it ran, but its answer could not be read). */
+static int confirm_many(Worker *w, Credit **batch, int n) {
+    Param p[BATCH_LIMIT][CREDIT_PARAMS];
+    size_t need = 1;
+    for (int i = 0; i < n; i++) {
+        credit_params(batch[i], p[i]);
+        for (int f = 0; f < CREDIT_PARAMS; f++) need += 24 + (p[i][f].is_number ? 24 : p[i][f].len);
+    }
+    if (need > w->pack_cap) {
+        char *grown = realloc(w->pack, need);
+        if (grown == NULL) return BATCH_NOT_SENT;
+        w->pack = grown;
+        w->pack_cap = need;
+    }
+    size_t at = 0;
+    for (int i = 0; i < n; i++)
+        for (int f = 0; f < CREDIT_PARAMS; f++) pack_field(w, &at, &p[i][f]);
+    MYSQL_STMT *st = stmt(w, &w->confirm_batch, SQL_CONFIRM_BATCH);
+    if (st == NULL) return BATCH_NOT_SENT;
+    unsigned long items_len = (unsigned long)at;
+    MYSQL_BIND item_bind;
+    bind_bytes(&item_bind, w->pack, &items_len);
+    if (mysql_stmt_bind_param(st, &item_bind) != 0 || mysql_stmt_execute(st) != 0) {
+        unsigned int err = mysql_stmt_errno(st);
+        if (!is_deadlock(err)) fprintf(stderr, "contract: a batch of %d failed: %u %s\n", n, err, mysql_stmt_error(st));
+        drop_db_if_lost(w, err);
+        return err != 0 ? (int)err : BATCH_NOT_SENT;
+    }
+    char results[BATCH_LIMIT * 48 + 1] = {0};
+    unsigned long results_len = 0;
+    my_bool results_null = 1;
+    MYSQL_BIND out;
+    memset(&out, 0, sizeof out);
+    out.buffer_type = MYSQL_TYPE_STRING, out.buffer = results, out.buffer_length = sizeof results - 1;
+    out.length = &results_len, out.is_null = &results_null;
+    if (call_row(st, &out) != 1 || results_null || parse_results(results, batch, n) != 0) {
+        fprintf(stderr, "contract: a batch of %d ran, but its answer is unreadable: '%.80s'\n", n, results);
+        return BATCH_UNREADABLE;
+    }
+    return 0;
+}
+
+/* Runs one batch on the leader's connection and writes every credit's answer. */
+static void run_batch(Worker *w, Credit **batch, int n) {
+    if (n == 1) {
+        confirm_one(w, batch[0]);
+        return;
+    }
+    int err = 0;
+    for (int run = 0; run <= DEADLOCK_RERUNS; run++) {
+        err = confirm_many(w, batch, n);
+        if (err == 0 || !is_deadlock((unsigned int)err)) break;
+    }
+    if (err == 0) return;
+    for (int i = 0; i < n; i++) batch[i]->answer[0] = 0, batch[i]->row_id = 0;
+    /* Deadlocked every time, or ran without a readable answer: every item fails (503; the gateway sends it again). */
+    if (err == BATCH_UNREADABLE || (err > 0 && is_deadlock((unsigned int)err))) return;
+    for (int i = 0; i < n; i++) confirm_one(w, batch[i]); /* rolled back as a whole: each alone */
+}
+
+/* Submits c and returns once it is answered, leading batches while fewer than BATCHES_IN_FLIGHT run. */
+static void group_confirm(Worker *w, Credit *c) {
+    c->answered = 0;
+    c->next = NULL;
+    pthread_mutex_lock(&group.mutex);
+    if (group.tail != NULL) {
+        group.tail->next = c;
+    } else {
+        group.head = c;
+    }
+    group.tail = c;
+    while (!c->answered) {
+        if (group.in_flight >= BATCHES_IN_FLIGHT || group.head == NULL) {
+            pthread_cond_wait(&group.batch_ended, &group.mutex);
+            continue;
+        }
+        Credit *batch[BATCH_LIMIT];
+        int n = 0;
+        while (n < BATCH_LIMIT && group.head != NULL) {
+            batch[n++] = group.head;
+            group.head = group.head->next;
+        }
+        if (group.head == NULL) group.tail = NULL;
+        group.in_flight++;
+        pthread_mutex_unlock(&group.mutex);
+        run_batch(w, batch, n);
+        pthread_mutex_lock(&group.mutex);
+        for (int i = 0; i < n; i++) batch[i]->answered = 1;
+        group.in_flight--;
+        group.batches++;
+        group.items += (unsigned long long)n;
+        pthread_cond_broadcast(&group.batch_ended);
+    }
+    pthread_mutex_unlock(&group.mutex);
+}
+
+/* ------------------------------------------------------------------------------------------------ requests */
+
+/* Step 2 for a credit: through the group commit; fills *pushed when a claimed credit was written. */
+static int confirm_credit(Worker *w, const Event *e, const char *body, unsigned long body_len,
+                          const char *headers_json, const Session *s, Claimed *pushed) {
+    Credit c = {.event_id = e->event_id,
+                .event_type = e->event_type,
+                .body = body,
+                .headers_json = headers_json,
+                .payment_id = e->intent_id,
+                .uid = s->uid,
+                .body_len = body_len,
+                .amount = e->amount,
+                .session_id = s->id,
+                .token = next_token(w)};
+    group_confirm(w, &c);
+    if (c.answer[0] == 0 || strcmp(c.answer, "integrity") == 0) return FAILED;
+    if (strcmp(c.answer, "duplicate-event") == 0) return DUPLICATE;
+    if (strcmp(c.answer, "inserted") == 0 && c.row_id != 0) {
+        pushed->id = c.row_id;
+        pushed->token = c.token;
+        pushed->amount = c.amount;
         snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
         snprintf(pushed->uid, sizeof pushed->uid, "%s", s->uid);
     }
-    return strcmp(result, "integrity") == 0 ? FAILED : DONE;
+    return DONE;
 }
 
 static const char ANSWER_OK[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"received\":true}";
@@ -680,11 +929,27 @@ static void json_string(const char *in, char *out, size_t cap) {
     out[n] = 0;
 }
 
+/* GET /api/metrics: the group commit's counters, named as the project's; other GETs: health. */
+static void answer_get(FCGX_Request *r) {
+    const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
+    if (uri != NULL && strncmp(uri, "/api/metrics", 12) == 0) {
+        pthread_mutex_lock(&group.mutex);
+        unsigned long long batches = group.batches, items = group.items;
+        pthread_mutex_unlock(&group.mutex);
+        FCGX_FPrintF(r->out,
+                     "Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n\r\n"
+                     "payments_credit_batches_total %llu\npayments_credit_batch_items_total %llu\n",
+                     batches, items);
+    } else {
+        FCGX_PutS("Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"ok\"}", r->out);
+    }
+    FCGX_Finish_r(r);
+}
+
 static void handle(Worker *w, FCGX_Request *r, char *body, size_t cap) {
     const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
     if (method == NULL || strcmp(method, "POST") != 0) { /* GET /api/health and the like: no database work */
-        FCGX_PutS("Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"ok\"}", r->out);
-        FCGX_Finish_r(r);
+        answer_get(r);
         return;
     }
     size_t len = 0;
@@ -709,19 +974,22 @@ static void handle(Worker *w, FCGX_Request *r, char *body, size_t cap) {
         Session s;
         int found = e.session_public_id[0] ? find_session(w, e.session_public_id, &s) : 0;
         if (found < 0) {
-            unsigned int err = mysql_errno(w->db);
-            if (err == 2006 || err == 2013) drop_db(w);
+            drop_db_if_lost(w, mysql_errno(w->db));
             break;
         }
         int ours = found == 1 && strcmp(s.gateway, "stripe") == 0 && strcmp(e.uid, s.uid) == 0 &&
                    (s.external_null || strcmp(s.external_id, e.intent_id) == 0) && strcmp(e.status, "succeeded") == 0;
-        result = confirm(w, &e, body, (unsigned long)len, headers_json, ours ? &s : NULL, &pushed);
+        if (ours) {
+            result = confirm_credit(w, &e, body, (unsigned long)len, headers_json, &s, &pushed);
+            break; /* the group commit reruns deadlocks itself */
+        }
+        result = record_ignored(w, &e, body, (unsigned long)len, headers_json);
         if (result != RERUN) break;
     }
     if (result == DONE || result == DUPLICATE) {
         FCGX_PutS(ANSWER_OK, r->out);
     } else {
-        if (w->db != NULL && (mysql_errno(w->db) == 2006 || mysql_errno(w->db) == 2013)) drop_db(w);
+        if (w->db != NULL) drop_db_if_lost(w, mysql_errno(w->db));
         answer_error(r, "503 Service Unavailable", "ServiceUnavailableException", "database");
     }
     FCGX_Finish_r(r);
@@ -741,6 +1009,7 @@ static void *worker(void *arg) {
         handle(&w, &request, body, sizeof body);
     }
     drop_db(&w);
+    free(w.pack);
     mysql_thread_end();
     return NULL;
 }
