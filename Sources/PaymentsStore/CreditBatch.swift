@@ -11,8 +11,30 @@ import PaymentsCore
 /// item's answer: none of them may be confirmed again here (the gateways' retries go through the unique keys).
 struct CreditBatch {
     static let sql = "CALL tn_confirm_credits(?)"
+    /// Packed bytes per batch at most, far below MariaDB's `max_allowed_packet` (16 MiB by default; a larger packet
+    /// would cost the connection): a larger group is split, and a credit larger than this goes alone.
+    static let byteLimit = 1 << 20
 
     let confirmations: [CreditConfirmation]
+
+    /// `confirmations` in order, as batches of at most `byteLimit` packed bytes each.
+    static func split(_ confirmations: [CreditConfirmation], byteLimit: Int = byteLimit) -> [CreditBatch] {
+        var batches: [CreditBatch] = []
+        var current: [CreditConfirmation] = []
+        var size = 0
+        for confirmation in confirmations {
+            let itemSize = confirmation.packedSizeEstimate
+            if !current.isEmpty && size + itemSize > byteLimit {
+                batches.append(CreditBatch(confirmations: current))
+                current = []
+                size = 0
+            }
+            current.append(confirmation)
+            size += itemSize
+        }
+        if !current.isEmpty { batches.append(CreditBatch(confirmations: current)) }
+        return batches
+    }
 
     /// One answer per confirmation, in order.
     func apply(_ database: DatabaseSession) -> [Result<LedgerOutcome, LedgerError>] {
@@ -52,7 +74,7 @@ struct CreditBatch {
     /// The items as sql/0009 reads them: each parameter as `<byte length>:<bytes>`, `-1:` for NULL.
     func packedItems() -> [UInt8] {
         var items: [UInt8] = []
-        items.reserveCapacity(confirmations.reduce(0) { $0 + $1.event.payload.count + 512 })
+        items.reserveCapacity(confirmations.reduce(0) { $0 + $1.packedSizeEstimate })
         for confirmation in confirmations {
             for parameter in confirmation.parameters {
                 switch parameter {

@@ -39,6 +39,12 @@ public struct CreditConfirmation: Sendable {
         ]
     }
 
+    /// An upper estimate of this credit's packed size in `tn_confirm_credits`' parameter, for splitting batches.
+    var packedSizeEstimate: Int {
+        event.payload.count + event.headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 8 }
+            + event.eventID.utf8.count + entry.paymentID.utf8.count + entry.uid.utf8.count + 512
+    }
+
     /// Confirms this credit alone, in its own transaction.
     func apply(_ connection: Connection) throws -> LedgerOutcome {
         let rows = try connection.call(Self.sql, parameters)

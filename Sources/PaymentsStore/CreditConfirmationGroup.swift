@@ -31,10 +31,12 @@ public final class CreditConfirmationGroup: Sendable {
     func confirm(_ confirmation: CreditConfirmation, leading database: DatabaseSession) throws(LedgerError)
         -> LedgerOutcome
     {
-        try group.submit(confirmation) { batch in
-            batches?.increment()
-            items?.increment(by: batch.count)
-            return CreditBatch(confirmations: batch).apply(database)
+        try group.submit(confirmation) { group in
+            CreditBatch.split(group).flatMap { batch in
+                batches?.increment()
+                items?.increment(by: batch.confirmations.count)
+                return batch.apply(database)
+            }
         }.get()
     }
 }

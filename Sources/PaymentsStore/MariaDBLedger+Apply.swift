@@ -73,7 +73,7 @@ extension MariaDBLedger {
                 }
             }
         }
-        let batchAnswers = CreditBatch(confirmations: batched.map(\.confirmation)).apply(database)
+        let batchAnswers = CreditBatch.split(batched.map(\.confirmation)).flatMap { $0.apply(database) }
         for (member, answer) in zip(batched, batchAnswers) { answers[member.index] = answer }
         return answers.map { $0 ?? .failure(LedgerError(.failed, "no answer")) }
     }

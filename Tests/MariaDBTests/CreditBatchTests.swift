@@ -133,6 +133,22 @@ import Testing
         #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == 2)
     }
 
+    @Test func creditsTooLargeForOnePacketAreSplitIntoSeveralTransactions() throws {
+        let database = try TestDatabase()
+        let packetLimit = try #require(try database.admin.queryOne("SELECT @@max_allowed_packet")).int(0)
+        // Together well over the server's packet limit; each alone far below it.
+        let payload = [UInt8](repeating: UInt8(ascii: "p"), count: 900_000)
+        let count = packetLimit / payload.count + 3
+        let answers = database.ledger().apply(
+            together: (0..<count).map {
+                Self.effect(event: "evt_\($0)", payment: "pi_\($0)", session: nil, payload: payload)
+            },
+            claimingCreditsForPush: false)
+        #expect(answers.count == count)
+        #expect(answers.allSatisfy { (try? $0.get().insertedRows.count) == 1 }, "\(answers.map(Self.summary))")
+        #expect(try database.count("SELECT COUNT(*) FROM webhook_events WHERE LENGTH(payload) = 900000") == count)
+    }
+
     @Test func concurrentWorkersSharingOneGroupConfirmEveryCreditOnce() throws {
         let database = try TestDatabase()
         let metrics = Metrics()

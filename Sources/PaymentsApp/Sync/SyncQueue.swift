@@ -15,7 +15,8 @@ import Synchronization
 /// `payments-sync` (claimed rows are handed back so the worker can release their claims). A claimed row whose lease
 /// ran (nearly) out while it waited is never pushed under that claim: it is released and claimed anew. Outcomes are
 /// recorded under the claim's token, so a push thread that was overtaken records nothing. A drain thread records
-/// the successes of claimed pushes with one statement per 32, or once the oldest has waited 200 ms.
+/// the successes of claimed pushes of all threads with one statement per 32, once the oldest has waited 200 ms, or
+/// before a thread claims a row.
 /// Each drain thread owns its own `SyncStore` and shares the transport.
 public final class SyncQueue: Sendable {
     /// Makes a thread's store; called on that thread after `MariaDBLibrary.threadInit()`.
@@ -34,6 +35,10 @@ public final class SyncQueue: Sendable {
         var started = false
         var stopping = false
         var abandoned = false
+        /// Successes of claimed pushes, from every drain thread, not recorded yet.
+        var synced: [SyncRow] = []
+        /// When the oldest of `synced` is to be recorded at the latest.
+        var syncedDue = DispatchTime.distantFuture
     }
 
     private let configuration: SyncConfiguration
@@ -193,15 +198,19 @@ public final class SyncQueue: Sendable {
         case exit
     }
 
-    /// Successes of claimed pushes recorded together once this many are waiting …
+    /// Successes of claimed pushes, from all drain threads, recorded together once this many are waiting …
     static let syncedBatchLimit = 32
-    /// … or once the oldest of them has waited this long. Each record is a statement and a COMMIT of its own, so
-    /// under load this keeps it to one per 32 pushes rather than one per short run of queued rows; a row whose success
-    /// is lost with the process (pushed, not yet recorded) is pushed again by `payments-sync` when its claim lapses,
-    /// and Retail takes its `transaction_id` once.
+    /// … or once the oldest of them has waited this long, or before a drain thread claims a row (a refund waits for
+    /// its payment to be recorded synced). Each record is a statement and a COMMIT of its own, so under load this
+    /// keeps it to one per 32 pushes rather than one per short run of queued rows; a row whose success is lost with
+    /// the process (pushed, not yet recorded) is pushed again by `payments-sync` when its claim lapses, and Retail
+    /// takes its `transaction_id` once.
     static let syncedFlushDelay: DispatchTimeInterval = .milliseconds(200)
 
     /// One drain thread: waits for ids and pushes them until shutdown.
+    ///
+    /// A thread that added a success waits for more work at most until the successes are due, then records them, so
+    /// none stays unrecorded while every thread sleeps.
     private func drain(index: Int) {
         MariaDBLibrary.threadInit()
         defer {
@@ -209,16 +218,15 @@ public final class SyncQueue: Sendable {
             MariaDBLibrary.threadEnd()
         }
         var pusher: SyncPusher?
-        var synced: [SyncRow] = []
-        var flushBy = DispatchTime.distantFuture
-        defer { flush(&synced, pusher) }
+        defer { recordSynced(with: pusher, force: true) }
         while true {
-            if synced.isEmpty {
-                available.wait()
-            } else if available.wait(timeout: flushBy) == .timedOut {
-                // Nothing more came before the oldest waiting success was due: record them before sleeping, so no
-                // pushed row stays marked pending (to be pushed again by payments-sync when its claim lapses).
-                flush(&synced, pusher)
+            let due = state.withLock { s in s.synced.isEmpty ? nil : s.syncedDue }
+            if let due, pusher != nil {
+                if available.wait(timeout: due) == .timedOut {
+                    recordSynced(with: pusher, force: false)
+                    continue
+                }
+            } else {
                 available.wait()
             }
             let next: Next = state.withLock { s in
@@ -253,32 +261,45 @@ public final class SyncQueue: Sendable {
                 guard let pusher else { continue }
                 switch item {
                 case let .id(id):
+                    // A refund is claimable only once its payment is recorded synced.
+                    recordSynced(with: pusher, force: true)
                     _ = pusher.push(rowID: id)
                 case let .claimed(row) where !pusher.mayPush(row):
                     // It waited in the queue until its lease (nearly) ran out: never push under it; claim it anew.
                     pusher.releaseLapsed(row)
+                    recordSynced(with: pusher, force: true)
                     _ = pusher.push(rowID: row.id)
                 case let .claimed(row):
                     let outcome = client.push(row)
                     if outcome == .synced {
-                        if synced.isEmpty { flushBy = .now() + Self.syncedFlushDelay }
-                        synced.append(row)
+                        state.withLock { s in
+                            if s.synced.isEmpty { s.syncedDue = .now() + Self.syncedFlushDelay }
+                            s.synced.append(row)
+                        }
+                        recordSynced(with: pusher, force: false)
                     } else {
                         _ = pusher.record(outcome, for: row)
                     }
-                }
-                if synced.count >= Self.syncedBatchLimit || (!synced.isEmpty && .now() >= flushBy) {
-                    flush(&synced, pusher)
                 }
             }
         }
     }
 
-    /// Records the waiting successes (one statement).
-    private func flush(_ synced: inout [SyncRow], _ pusher: SyncPusher?) {
-        guard !synced.isEmpty, let pusher else { return }
-        _ = pusher.recordSynced(synced)
-        synced = []
+    /// Records the waiting successes (one statement) when `force`, when `syncedBatchLimit` wait or when the oldest
+    /// is due; they are taken off the list first, so each is recorded by one thread.
+    private func recordSynced(with pusher: SyncPusher?, force: Bool) {
+        guard let pusher else { return }
+        let rows: [SyncRow] = state.withLock { s in
+            guard !s.synced.isEmpty,
+                force || s.synced.count >= Self.syncedBatchLimit || DispatchTime.now() >= s.syncedDue
+            else { return [] }
+            defer {
+                s.synced = []
+                s.syncedDue = .distantFuture
+            }
+            return s.synced
+        }
+        if !rows.isEmpty { _ = pusher.recordSynced(rows) }
     }
 
     private static func rowID(_ item: Item) -> Int64 {
