@@ -13,7 +13,8 @@
  * (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
  * `POST {RETAIL_API_URL}/m/customer/{uid}/transaction` over its own plain HTTP/1.1 keep-alive socket (a 404 makes it
  * create the customer, then send the transaction again, as RetailClient does) and records successes with ONE
- * batched UPDATE per 32 rows, or once the oldest success has waited 200 ms, one prepared statement per batch size.
+ * batched UPDATE per 32 rows, or once the oldest success has waited 200 ms, one prepared statement per batch size
+ * (each thread keeps its own list; SyncQueue shares one among its threads: under load both record full batches of 32).
  * So the project's rate divided by this one's is what the responder costs beyond the database's work.
  *
  * What it does NOT do: verify the Stripe-Signature (it only reads the header to store it, as the project does);
