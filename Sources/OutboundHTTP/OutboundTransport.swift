@@ -22,8 +22,8 @@ public final class OutboundTransport: HTTPTransport {
 
     /// Sends `request` through the half its URL selects.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        if let target = PlainHTTPTarget(request.url), target.isLoopback {
-            return try plain.send(request, target: target)
+        if let route = plain.resolve(request.url), route.origin.isLoopback {
+            return try plain.send(request, route: route)
         }
         return try secure.send(request)
     }

@@ -10,11 +10,13 @@ import PaymentsCore
 /// than its timeout. `@unchecked Sendable`: the descriptor and buffer are only touched by the thread that took the
 /// connection out of `SocketHTTPTransport`'s idle pool (under its lock), so it is never used by two threads at once.
 final class PlainHTTPConnection: @unchecked Sendable {
-    /// A parsed response head.
+    /// A parsed response head: the status line read, the header lines kept as received.
     struct Head {
         var status: Int
         var minorVersion: Int
-        var headers: [String: String]
+        var fields: HTTPHeaderFields
+        /// The header lines as a dictionary (names lower-cased, repeated names joined with ", ").
+        var headers: [String: String] { fields.dictionary }
     }
 
     /// Why an exchange failed, and whether the request may have reached the server.
@@ -32,6 +34,8 @@ final class PlainHTTPConnection: @unchecked Sendable {
     /// Bytes read past the current response (none with a well-behaved HTTP/1.1 server).
     private var buffer: [UInt8] = []
     private var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    /// The request being sent: written afresh for each request, its storage kept across them.
+    var outgoing: [UInt8] = []
 
     private init(descriptor: Int32, key: String) {
         self.descriptor = descriptor
@@ -236,45 +240,24 @@ final class PlainHTTPConnection: @unchecked Sendable {
         return nil
     }
 
-    /// Parses `HTTP/1.x NNN reason` and the header lines; repeated headers are joined with ", ".
+    /// Parses `HTTP/1.x NNN reason` and keeps the header lines after it (`HTTPHeaderFields`).
     ///
-    /// One pass over the bytes by index (every delimiter is ASCII, and this runs for each outbound answer): lines end
-    /// at LF (a CR before it is dropped, blank lines are skipped), lines without a colon are ignored.
+    /// Lines end at LF (a CR before it is dropped); blank lines before the status line are skipped. The header lines
+    /// are only made into a dictionary when the answer's `headers` are read.
     static func parseHead(_ bytes: ArraySlice<UInt8>) -> Head? {
-        var headers: [String: String] = [:]
-        headers.reserveCapacity(8)
-        var status: Int?
-        var minor = 1
         var lineStart = bytes.startIndex
         while lineStart < bytes.endIndex {
             let newline = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
-            defer { lineStart = newline + 1 }
-            if newline == lineStart { continue }
-            let line = bytes[newline - 1] == 13 ? bytes[lineStart..<(newline - 1)] : bytes[lineStart..<newline]
-            if status == nil {
-                guard let parsed = parseStatusLine(line) else { return nil }
-                (status, minor) = parsed
+            if newline == lineStart {
+                lineStart = newline + 1
                 continue
             }
-            guard !line.isEmpty, let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let nameBytes = line[..<colon]
-            let name = String(unsafeUninitializedCapacity: nameBytes.count) { buffer in
-                _ = buffer.initialize(from: nameBytes.lazy.map(PlainHTTPTarget.asciiLowercased))
-                return nameBytes.count
-            }
-            var valueStart = colon + 1
-            var valueEnd = line.endIndex
-            while valueStart < valueEnd && isBlank(line[valueStart]) { valueStart += 1 }
-            while valueEnd > valueStart && isBlank(line[valueEnd - 1]) { valueEnd -= 1 }
-            let trimmed = String(decoding: line[valueStart..<valueEnd], as: UTF8.self)
-            if let existing = headers[name] {
-                headers[name] = existing + ", " + trimmed
-            } else {
-                headers[name] = trimmed
-            }
+            let line = bytes[newline - 1] == 13 ? bytes[lineStart..<(newline - 1)] : bytes[lineStart..<newline]
+            guard let (status, minor) = parseStatusLine(line) else { return nil }
+            let rest = bytes[min(newline + 1, bytes.endIndex)...]
+            return Head(status: status, minorVersion: minor, fields: HTTPHeaderFields(lines: rest))
         }
-        guard let status else { return nil }
-        return Head(status: status, minorVersion: minor, headers: headers)
+        return nil
     }
 
     /// The status code and minor version of `HTTP/1.x NNN [reason]`, or nil.
@@ -292,8 +275,6 @@ final class PlainHTTPConnection: @unchecked Sendable {
         let minor = version.count >= 3 && version.suffix(3).elementsEqual("1.0".utf8) ? 0 : 1
         return (status, minor)
     }
-
-    private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     /// Monotonic seconds.
     static func now() -> Double {

@@ -17,7 +17,12 @@ public final class SocketHTTPTransport: HTTPTransport {
     public let maxIdlePerHost: Int
     /// Idle connections older than this are closed instead of reused (servers drop idle keep-alives).
     static let maxIdleSeconds = 30.0
-    private let idle = Mutex<[String: [PlainHTTPConnection]]>([:])
+    /// Origins kept at most; a URL whose origin does not fit is parsed whole on each call (still pooled by key).
+    static let maxOrigins = 32
+    /// The origins seen so far, found by their authority bytes (`resolve`).
+    private let origins = Mutex<[PlainHTTPOrigin]>([])
+    /// The idle pool of each `host:port`, looked up only when an origin is made.
+    private let pools = Mutex<[String: PlainHTTPIdlePool]>([:])
     private let opened = Atomic<Int>(0)
 
     /// Creates a transport with an empty pool.
@@ -35,19 +40,49 @@ public final class SocketHTTPTransport: HTTPTransport {
     /// Sends one request and waits for the whole answer.
     /// - Throws: `HTTPTransportError` when no complete answer arrived; every HTTP status is returned.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard let target = PlainHTTPTarget(request.url) else {
+        guard let route = resolve(request.url) else {
             throw HTTPTransportError(.invalidURL, "not a plain http URL")
         }
-        return try send(request, target: target)
+        return try send(request, route: route)
     }
 
-    /// Sends `request` to its already parsed URL (`OutboundTransport` parses it once to choose this half).
-    func send(_ request: HTTPRequest, target: PlainHTTPTarget) throws -> HTTPResponse {
+    /// The origin and request target of a plain `http://` URL, or nil where `PlainHTTPTarget` refuses it.
+    ///
+    /// The URL's own parts are checked on each call; its authority is parsed (`PlainHTTPTarget`) only the first time
+    /// it is seen, then found among the kept origins by its bytes.
+    func resolve(_ url: String) -> PlainHTTPRoute? {
+        var text = url
+        return text.withUTF8 { bytes -> PlainHTTPRoute? in
+            guard let (authority, target) = PlainHTTPRoute.split(bytes) else { return nil }
+            let slashFirst = target.isEmpty || bytes[target.lowerBound] == UInt8(ascii: "?")
+            let authorityBytes = UnsafeBufferPointer(rebasing: bytes[authority])
+            let known = origins.withLock { list in list.first { $0.matches(authorityBytes) } }
+            if let known { return PlainHTTPRoute(origin: known, target: target, slashFirst: slashFirst) }
+            guard let parsed = PlainHTTPTarget(url) else { return nil }
+            let key = parsed.key
+            let pool = pools.withLock { pools in
+                if let pool = pools[key] { return pool }
+                let pool = PlainHTTPIdlePool(key: key)
+                pools[key] = pool
+                return pool
+            }
+            let origin = PlainHTTPOrigin(authority: Array(authorityBytes), target: parsed, pool: pool)
+            origins.withLock { list in
+                if list.count < Self.maxOrigins && !list.contains(where: { $0.matches(authorityBytes) }) {
+                    list.append(origin)
+                }
+            }
+            return PlainHTTPRoute(origin: origin, target: target, slashFirst: slashFirst)
+        }
+    }
+
+    /// Sends `request` to its already resolved URL (`OutboundTransport` resolves it once to choose this half).
+    func send(_ request: HTTPRequest, route: PlainHTTPRoute) throws -> HTTPResponse {
         let timeout = request.timeout > 0 ? request.timeout : 10
         let deadline = PlainHTTPConnection.now() + timeout
         let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
-        let bytes = SocketHTTPTransport.serialize(request, target: target)
-        var pooled = takeIdle(target.key)
+        let origin = route.origin
+        var pooled = origin.pool.take(maxIdleSeconds: Self.maxIdleSeconds)
         while true {
             let connection: PlainHTTPConnection
             let reused = pooled != nil
@@ -55,13 +90,15 @@ public final class SocketHTTPTransport: HTTPTransport {
                 connection = pooled
             } else {
                 connection = try PlainHTTPConnection.open(
-                    host: target.host, port: target.port, key: target.key, deadline: deadline)
+                    host: origin.host, port: origin.port, key: origin.pool.key, deadline: deadline)
                 opened.add(1, ordering: .relaxed)
             }
             pooled = nil
+            connection.outgoing.removeAll(keepingCapacity: true)
+            Self.serialize(request, route: route, into: &connection.outgoing)
             do {
                 return try exchange(
-                    bytes, method: request.method, on: connection, reused: reused, deadline: deadline, limit: limit)
+                    request.method, on: connection, pool: origin.pool, reused: reused, deadline: deadline, limit: limit)
             } catch let failure as PlainHTTPConnection.Failure {
                 // A stale keep-alive (closed by the server while idle): one more try on a fresh connection.
                 if failure.beforeAnswer { continue }
@@ -70,19 +107,21 @@ public final class SocketHTTPTransport: HTTPTransport {
         }
     }
 
-    /// Writes the request and reads one answer; the connection goes back to the pool when it can carry more.
+    /// Writes the connection's request and reads one answer; the connection goes back to `pool` when it can carry
+    /// more.
     private func exchange(
-        _ bytes: [UInt8], method: String, on connection: PlainHTTPConnection, reused: Bool, deadline: Double,
+        _ method: String, on connection: PlainHTTPConnection, pool: PlainHTTPIdlePool, reused: Bool, deadline: Double,
         limit: Int
     ) throws -> HTTPResponse {
         do {
-            try connection.write(bytes, deadline: deadline)
+            try connection.write(connection.outgoing, deadline: deadline)
         } catch {
             throw PlainHTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
         }
         let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
-        let headers = head.headers
-        let connectionTokens = headers["connection"] ?? ""
+        let fields = head.fields
+        let framing = fields.framing
+        let connectionTokens = framing.connection ?? ""
         var keepAlive =
             head.minorVersion >= 1
             ? !Self.contains(connectionTokens, "close") : Self.contains(connectionTokens, "keep-alive")
@@ -90,9 +129,9 @@ public final class SocketHTTPTransport: HTTPTransport {
         let bodiless = method == "HEAD" || head.status == 204 || head.status == 304 || head.status < 200
         if bodiless {
             body = []
-        } else if let coding = headers["transfer-encoding"], Self.contains(coding, "chunked") {
+        } else if let coding = framing.transferEncoding, Self.contains(coding, "chunked") {
             body = try connection.readChunked(deadline: deadline, limit: limit)
-        } else if let lengthText = headers["content-length"] {
+        } else if let lengthText = framing.contentLength {
             guard let length = Self.contentLength(lengthText) else {
                 throw HTTPTransportError(.connection, "malformed Content-Length")
             }
@@ -102,20 +141,22 @@ public final class SocketHTTPTransport: HTTPTransport {
             keepAlive = false
             body = try connection.readToEnd(deadline: deadline, limit: limit)
         }
-        if keepAlive { putIdle(connection) }
-        return HTTPResponse(status: head.status, headers: headers, body: body)
+        if keepAlive { pool.put(connection, limit: maxIdlePerHost) }
+        return HTTPResponse(status: head.status, fields: fields, body: body)
     }
 
-    /// The request line, `Host`, the caller's headers (CR/LF removed) and `Content-Length`, then the body.
-    static func serialize(_ request: HTTPRequest, target: PlainHTTPTarget) -> [UInt8] {
-        var bytes: [UInt8] = []
+    /// Appends the request line, `Host`, the caller's headers (CR/LF removed) and `Content-Length`, then the body,
+    /// to `bytes` (the connection's reused buffer). The request target is copied from the URL's bytes.
+    static func serialize(_ request: HTTPRequest, route: PlainHTTPRoute, into bytes: inout [UInt8]) {
         bytes.reserveCapacity(256 + request.body.count)
         func add(_ text: String) { bytes.append(contentsOf: text.utf8) }
         add(clean(request.method))
-        add(" ")
-        add(target.pathAndQuery)
+        bytes.append(UInt8(ascii: " "))
+        if route.slashFirst { bytes.append(UInt8(ascii: "/")) }
+        var url = request.url
+        url.withUTF8 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[route.target])) }
         add(" HTTP/1.1\r\nHost: ")
-        add(target.hostHeader)
+        add(route.origin.hostHeader)
         add("\r\n")
         var hasLength = false
         for (name, value) in request.headers {
@@ -128,15 +169,22 @@ public final class SocketHTTPTransport: HTTPTransport {
             add(clean(value))
             add("\r\n")
         }
-        let method = request.method.uppercased()
-        if !hasLength && (!request.body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH") {
+        if !hasLength && (!request.body.isEmpty || sendsBody(request.method)) {
             add("Content-Length: ")
             add(String(request.body.count))
             add("\r\n")
         }
         add("\r\n")
         bytes += request.body
-        return bytes
+    }
+
+    /// Whether a method is POST, PUT or PATCH in any case (`uppercased()` for a method that is not ASCII).
+    static func sendsBody(_ method: String) -> Bool {
+        guard method.utf8.allSatisfy({ $0 < 0x80 }) else {
+            let upper = method.uppercased()
+            return upper == "POST" || upper == "PUT" || upper == "PATCH"
+        }
+        return isNamed(method, "post") || isNamed(method, "put") || isNamed(method, "patch")
     }
 
     /// Whether `text` contains `lowercaseNeedle`, ignoring ASCII case (header values are ASCII tokens).
@@ -180,26 +228,5 @@ public final class SocketHTTPTransport: HTTPTransport {
     private static func clean(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == 13 || $0 == 10 }) else { return text }
         return String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
-    }
-
-    /// A pooled connection for `key` that still looks usable, or nil.
-    private func takeIdle(_ key: String) -> PlainHTTPConnection? {
-        let now = PlainHTTPConnection.now()
-        while true {
-            let candidate: PlainHTTPConnection? = idle.withLock { pool in pool[key]?.popLast() }
-            guard let candidate else { return nil }
-            if now - candidate.idleSince < SocketHTTPTransport.maxIdleSeconds && candidate.isReusable {
-                return candidate
-            }
-        }
-    }
-
-    private func putIdle(_ connection: PlainHTTPConnection) {
-        connection.idleSince = PlainHTTPConnection.now()
-        idle.withLock { pool in
-            var list = pool[connection.key] ?? []
-            if list.count < maxIdlePerHost { list.append(connection) }
-            pool[connection.key] = list
-        }
     }
 }

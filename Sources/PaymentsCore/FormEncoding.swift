@@ -9,20 +9,33 @@ public enum FormEncoding {
 
     /// Percent-escapes everything but unreserved characters (RFC 3986); also the one escaper of URL path segments
     /// (a uid in a Retail URL).
+    /// A string made only of unreserved characters (a Firebase uid, most values) is returned as it is, without
+    /// building a copy.
     public static func escape(_ s: String) -> String {
-        var out = ""
+        if s.utf8.allSatisfy(isUnreserved) { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count * 3)
+        let hex = Array("0123456789ABCDEF".utf8)
         for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            if isUnreserved(byte) {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`, `.`, `~` (RFC 3986 unreserved).
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// Decodes `%XX` (two hex digits) and, unless `plusAsSpace` is false (URL paths), `+` as a space; malformed escapes,

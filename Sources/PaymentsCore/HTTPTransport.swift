@@ -22,12 +22,32 @@ public struct HTTPRequest: Sendable {
 /// An outbound HTTP answer; header names are lower-cased.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    public var headers: [String: String]
     public var body: [UInt8]
+    /// The header lines as received (the socket transport), or nil when `given` holds the headers.
+    private var fields: HTTPHeaderFields?
+    private var given: [String: String]
+
+    /// The answer's headers: built from the received lines on each read when the transport kept them unparsed
+    /// (most answers are read for their status and body only).
+    public var headers: [String: String] {
+        get { fields?.dictionary ?? given }
+        set {
+            given = newValue
+            fields = nil
+        }
+    }
 
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
-        self.headers = headers
+        self.given = headers
+        self.body = body
+    }
+
+    /// An answer whose headers stay as received until `headers` is read.
+    public init(status: Int, fields: HTTPHeaderFields, body: [UInt8]) {
+        self.status = status
+        self.fields = fields
+        self.given = [:]
         self.body = body
     }
 

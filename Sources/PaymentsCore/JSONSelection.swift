@@ -5,23 +5,20 @@
 public indirect enum JSONSelection: Sendable {
     case whole
     /// A handful of keys: looked up linearly, which is cheaper than hashing every key of the parsed object.
-    case members(KeyValuePairs<String, JSONSelection>)
+    case members(JSONMemberSelections)
 
     /// The selection of member `key`, or nil when the member is left out.
     func member(_ key: String) -> JSONSelection? {
         switch self {
         case .whole: return .whole
-        case let .members(members): return members.first { $0.key == key }?.value
+        case let .members(members): return members.index(of: key).map { members.selections[$0] }
         }
     }
 
     /// The member named by the ASCII bytes `key` under `.members`, with its name, or nil when it is left out.
     func member(ascii key: ArraySlice<UInt8>) -> (String, JSONSelection)? {
-        guard case let .members(members) = self else { return nil }
-        for (name, selection) in members where name.utf8.count == key.count && name.utf8.elementsEqual(key) {
-            return (name, selection)
-        }
-        return nil
+        guard case let .members(members) = self, let index = members.index(ascii: key) else { return nil }
+        return (members.names[index], members.selections[index])
     }
 
     /// `value` with every member outside this selection removed: what `parse(_:keeping:)` returns for the text of

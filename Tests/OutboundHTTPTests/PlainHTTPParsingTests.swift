@@ -1,3 +1,4 @@
+import PaymentsCore
 import Testing
 
 @testable import OutboundHTTP
@@ -70,6 +71,16 @@ import Testing
                     parsed?.status == reference?.status, "\(String(decoding: variant, as: UTF8.self).debugDescription)")
                 #expect(parsed?.minorVersion == reference?.minorVersion)
                 #expect(parsed?.headers == reference?.headers)
+                // The transport's own look-ups read what the dictionary holds, without building it.
+                for name: StaticString in ["connection", "transfer-encoding", "content-length", "x-a", "server"] {
+                    #expect(parsed?.fields.value(name) == reference?.headers["\(name)"])
+                }
+                let framing = parsed?.fields.framing
+                #expect(framing?.connection == reference?.headers["connection"])
+                #expect(framing?.transferEncoding == reference?.headers["transfer-encoding"])
+                #expect(framing?.contentLength == reference?.headers["content-length"])
+                #expect(
+                    parsed.map { HTTPResponse(status: 200, fields: $0.fields, body: []).headers } == reference?.headers)
                 compared += 1
             }
         }
@@ -93,7 +104,9 @@ import Testing
     }
 
     /// The head parser this one replaced (split into lines, then into fields), kept as the reference.
-    private static func splitBasedParseHead(_ bytes: ArraySlice<UInt8>) -> PlainHTTPConnection.Head? {
+    private static func splitBasedParseHead(_ bytes: ArraySlice<UInt8>) -> (
+        status: Int, minorVersion: Int, headers: [String: String]
+    )? {
         let lines = bytes.split(separator: 10, omittingEmptySubsequences: true).map { line in
             line.last == 13 ? line.dropLast() : line
         }
@@ -113,6 +126,6 @@ import Testing
             let trimmed = String(decoding: value, as: UTF8.self)
             headers[name] = headers[name].map { $0 + ", " + trimmed } ?? trimmed
         }
-        return PlainHTTPConnection.Head(status: status, minorVersion: minor, headers: headers)
+        return (status, minor, headers)
     }
 }

@@ -21,6 +21,38 @@ import Testing
         #expect(FormEncoding.decode(FormEncoding.escape(text)) == text)
         #expect(FormEncoding.escape(text) == "a%20b%26c%3Dd%2F%C3%A9%2B%25~_.-%F0%9F%98%80%0D%0A")
     }
+
+    /// The escaper answers as the one it replaced (a scalar appended per byte) for every scalar up to U+07FF, some
+    /// beyond, and strings of them, unreserved-only ones (returned as they are) included.
+    @Test func escapesAsThePreviousEscaper() {
+        var texts = ["", "uid_0123456789-abc.~XYZ", "u 1", "%", "a\u{1F600}b", "\u{FFFD}\u{10FFFF}"]
+        for code in Array(0...0x7FF) + [0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF] {
+            guard let scalar = Unicode.Scalar(code) else { continue }
+            texts.append(String(Character(scalar)))
+            texts.append("ab" + String(Character(scalar)) + "9")
+        }
+        var differences = 0
+        for text in texts where FormEncoding.escape(text) != Self.previousEscape(text) { differences += 1 }
+        #expect(differences == 0)
+        #expect(texts.count > 4_000)
+    }
+
+    /// The escaper this one replaced, kept as the reference.
+    private static func previousEscape(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
 }
 
 extension String {

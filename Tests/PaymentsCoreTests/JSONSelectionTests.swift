@@ -1,5 +1,6 @@
-import PaymentsCore
 import Testing
+
+@testable import PaymentsCore
 
 /// `JSONValue.parse(_:keeping:)` must accept and refuse exactly what the full parser does, and build exactly the
 /// selected part of the full parse.
@@ -97,5 +98,29 @@ import Testing
     func rejectsMalformedJSONLikeTheFullParser(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), keeping: .members([:])) }
         #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), keeping: Self.selection) }
+    }
+
+    /// A member is found by its bytes exactly as by its text, first match first: names that are prefixes of one
+    /// another, repeated, empty, or not ASCII.
+    @Test func findsMembersAsALinearSearchByName() {
+        let selection = JSONSelection.members([
+            "id": .whole, "idx": .members([:]), "": .whole, "i": .members(["a": .whole]), "id": .members([:]),
+            "métadata": .whole, "amount_received": .whole, "amount": .members(["x": .whole]),
+        ])
+        let names = ["id", "idx", "", "i", "métadata", "amount_received", "amount", "amoun", "amountx", "d", "ID"]
+        for name in names {
+            let byText = selection.member(name)
+            let byBytes = selection.member(ascii: ArraySlice(Array(name.utf8)))
+            #expect(byBytes?.0 == (byText == nil ? nil : name), "\(name)")
+            #expect(byBytes.map { Self.describe($0.1) } == byText.map(Self.describe), "\(name)")
+        }
+        #expect(selection.member("id").map(Self.describe) == "whole")
+        #expect(selection.member("idx").map(Self.describe) == "members")
+        #expect(JSONSelection.whole.member(ascii: ArraySlice(Array("id".utf8))) == nil)
+    }
+
+    private static func describe(_ selection: JSONSelection) -> String {
+        if case .whole = selection { return "whole" }
+        return "members"
     }
 }

@@ -79,13 +79,14 @@ public struct RetailClient: Sendable {
         let status = response.status
         if (200..<300).contains(status) { return .outcome(.synced) }
         let name = RetailClient.errorName(response)
-        let label = RetailClient.label("transaction", status, name)
-        if status == 401 || status == 403 { return .outcome(.configurationError(reason: label)) }
+        // The label is built only for the outcomes that carry it (not for "create the customer first").
+        let label = { RetailClient.label("transaction", status, name) }
+        if status == 401 || status == 403 { return .outcome(.configurationError(reason: label())) }
         if status == 409 || RetailClient.meansAlreadyExists(name) { return .outcome(.synced) }
         if status == 404, name.map({ RetailClient.name($0, contains: "CustomerNotFound") }) ?? true {
             return .customerMissing
         }
-        return .outcome(RetailClient.classifyFailure(response, label: label))
+        return .outcome(RetailClient.classifyFailure(response, label: label()))
     }
 
     /// One `POST {base}/m/customer`; nil when the customer exists now (2xx or 409), else the row's outcome.
@@ -102,8 +103,8 @@ public struct RetailClient: Sendable {
         let status = response.status
         if (200..<300).contains(status) { return nil }
         let name = RetailClient.errorName(response)
-        let label = RetailClient.label("customer", status, name)
         if status == 409 || RetailClient.meansAlreadyExists(name) { return nil }
+        let label = RetailClient.label("customer", status, name)
         if status == 401 || status == 403 { return .configurationError(reason: label) }
         return RetailClient.classifyFailure(response, label: label)
     }

@@ -26,13 +26,24 @@ public struct SessionEventMessage: Sendable, Equatable {
             amount: change.amount ?? session.amount, paymentID: change.paymentID, at: change.at)
     }
 
-    /// The JSON body posted to the publisher.
+    /// The JSON body posted to the publisher, written straight into bytes (one per credit, on the events thread):
+    /// the same bytes as `JSONValue.object` of these members, serialized.
     public var body: [UInt8] {
-        var members: [(String, JSONValue)] = [
-            ("session_id", .string(sessionID)), ("status", .string(status.rawValue)), ("amount", .int(amount.cents)),
-        ]
-        if let paymentID { members.append(("payment_id", .string(paymentID))) }
-        members.append(("at", .int(at)))
-        return JSONValue.object(members).serializedBytes()
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        out.append(contentsOf: #"{"session_id":"#.utf8)
+        JSONValue.writeString(sessionID, into: &out)
+        out.append(contentsOf: #","status":"#.utf8)
+        JSONValue.writeString(status.rawValue, into: &out)
+        out.append(contentsOf: #","amount":"#.utf8)
+        out.append(contentsOf: String(amount.cents).utf8)
+        if let paymentID {
+            out.append(contentsOf: #","payment_id":"#.utf8)
+            JSONValue.writeString(paymentID, into: &out)
+        }
+        out.append(contentsOf: #","at":"#.utf8)
+        out.append(contentsOf: String(at).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }
