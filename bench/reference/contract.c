@@ -7,13 +7,14 @@
  * cache), the same session settings at connect. The session SELECT runs on the worker's own connection; the credit
  * then goes through the GROUP COMMIT (the section "group commit" below, issue 10): the credits of deliveries that
  * arrive together are confirmed in one `CALL tn_confirm_credits(?)` and one COMMIT, run by one of the waiting
- * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (2) batches at once, at most BATCH_LIMIT
+ * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (1) batch at once, at most BATCH_LIMIT
  * (32) credits each; a batch of one is the plain `CALL tn_confirm_credit(15 params)`. After the answer
  * (FCGX_Finish_r) the credit, written already claimed for push, goes to an in-process queue drained by SYNC_THREADS
  * (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
  * `POST {RETAIL_API_URL}/m/customer/{uid}/transaction` over its own plain HTTP/1.1 keep-alive socket (a 404 makes it
  * create the customer, then send the transaction again, as RetailClient does) and records successes with ONE
- * batched UPDATE per batch (up to 32 rows, or fewer when the queue runs dry), one prepared statement per batch size.
+ * batched UPDATE per 32 rows, or once the oldest success has waited 200 ms, one prepared statement per batch size
+ * (each thread keeps its own list; SyncQueue shares one among its threads: under load both record full batches of 32).
  * So the project's rate divided by this one's is what the responder costs beyond the database's work.
  *
  * What it does NOT do: verify the Stripe-Signature (it only reads the header to store it, as the project does);
@@ -46,6 +47,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "responder.h"
@@ -91,8 +93,8 @@ static const char SQL_SYNCED_HEAD[] =
     "sync_claimed_until = NULL, sync_claim_token = NULL, last_sync_error = NULL WHERE ";
 static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
-enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
-enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15 };
+enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, SYNCED_FLUSH_DELAY_MS = 200, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
+enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 1, CREDIT_PARAMS = 15 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
@@ -459,6 +461,13 @@ static void flush_synced(MYSQL **db, MYSQL_STMT **batch, Claimed *rows, int n) {
     }
 }
 
+/* Milliseconds on CLOCK_REALTIME, the clock q_ready's timed waits use. */
+static long long realtime_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static void *sync_worker(void *arg) {
     (void)arg;
     mysql_thread_init();
@@ -466,29 +475,36 @@ static void *sync_worker(void *arg) {
     MYSQL_STMT *batch[SYNCED_BATCH_LIMIT + 1] = {0};
     Claimed synced[SYNCED_BATCH_LIMIT];
     int n_synced = 0;
+    long long flush_by = 0;
     HTTPConn conn = {.fd = -1};
     for (;;) {
         pthread_mutex_lock(&q_mutex);
-        if (q_count == 0 && n_synced > 0) {
-            /* Nothing more to take: record the waiting successes before sleeping, as SyncQueue does. */
-            pthread_mutex_unlock(&q_mutex);
-            flush_synced(&db, batch, synced, n_synced);
-            n_synced = 0;
-            pthread_mutex_lock(&q_mutex);
+        while (q_count == 0) {
+            if (n_synced == 0) {
+                pthread_cond_wait(&q_ready, &q_mutex);
+            } else if (realtime_ms() >= flush_by) {
+                /* Nothing more came before the oldest success was due: record them, as SyncQueue does. */
+                pthread_mutex_unlock(&q_mutex);
+                flush_synced(&db, batch, synced, n_synced);
+                n_synced = 0;
+                pthread_mutex_lock(&q_mutex);
+            } else {
+                struct timespec until = {.tv_sec = flush_by / 1000, .tv_nsec = (flush_by % 1000) * 1000000};
+                pthread_cond_timedwait(&q_ready, &q_mutex, &until);
+            }
         }
-        while (q_count == 0) pthread_cond_wait(&q_ready, &q_mutex);
         Claimed row = queue[q_head];
         q_head = (q_head + 1) % QUEUE_SIZE;
         q_count--;
-        int more = q_count > 0;
         pthread_mutex_unlock(&q_mutex);
 
         if (retail_push(&conn, &row)) {
+            if (n_synced == 0) flush_by = realtime_ms() + SYNCED_FLUSH_DELAY_MS;
             synced[n_synced++] = row;
         } else {
             __atomic_add_fetch(&push_failures, 1, __ATOMIC_RELAXED);
         }
-        if (!more || n_synced >= SYNCED_BATCH_LIMIT) {
+        if (n_synced >= SYNCED_BATCH_LIMIT || (n_synced > 0 && realtime_ms() >= flush_by)) {
             flush_synced(&db, batch, synced, n_synced);
             n_synced = 0;
         }
