@@ -10,9 +10,9 @@ import PaymentsCore
 public final class CreditConfirmationGroup: Sendable {
     /// Credits per transaction at most: 32 payloads of a few KiB stay one modest packet and one short transaction.
     public static let batchLimit = 32
-    /// Transactions in flight at most: one, so each batch is as large as the load makes it (measured: about 8 credits
-    /// at 1,500 webhooks/s, against 4 with two in flight) and batches never wait for each other's row locks.
-    public static let inFlightLimit = 1
+    /// Transactions in flight at most: two, so one batch runs while the other waits for its COMMIT's flush; batches
+    /// still grow under load (about 7 credits at 2,000 webhooks/s on the bench machine, see bench/README.md).
+    public static let inFlightLimit = 2
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
     private let batches: Metrics.Counter?
