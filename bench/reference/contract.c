@@ -7,7 +7,7 @@
  * cache), the same session settings at connect. The session SELECT runs on the worker's own connection; the credit
  * then goes through the GROUP COMMIT (the section "group commit" below, issue 10): the credits of deliveries that
  * arrive together are confirmed in one `CALL tn_confirm_credits(?)` and one COMMIT, run by one of the waiting
- * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (1) batch at once, at most BATCH_LIMIT
+ * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (2) batches at once, at most BATCH_LIMIT
  * (32) credits each; a batch of one is the plain `CALL tn_confirm_credit(15 params)`. After the answer
  * (FCGX_Finish_r) the credit, written already claimed for push, goes to an in-process queue drained by SYNC_THREADS
  * (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
@@ -94,7 +94,7 @@ static const char SQL_SYNCED_HEAD[] =
 static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, SYNCED_FLUSH_DELAY_MS = 200, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
-enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 1, CREDIT_PARAMS = 15 };
+enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
