@@ -41,8 +41,21 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: @unchecked Sen
     /// - Parameter run: answers a batch, one answer per item in the same order; called on this thread, never while
     ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
-        let submission = Submission(item)
         condition.lock()
+        if queue.isEmpty && running < inFlightLimit {
+            // Alone: lead a batch of this one item without queueing it (the common case below saturation).
+            running += 1
+            condition.unlock()
+            let answers = run([item])
+            condition.lock()
+            running -= 1
+            condition.broadcast()
+            if let answer = answers.first {
+                condition.unlock()
+                return answer
+            }
+        }
+        let submission = Submission(item)
         queue.append(submission)
         while true {
             if let answer = submission.answer {
@@ -57,12 +70,12 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: @unchecked Sen
             queue.removeFirst(batch.count)
             running += 1
             condition.unlock()
-            let answers = run(batch.map(\.item))
+            let answers = run(batch.map { $0.item })
             condition.lock()
             running -= 1
-            for (index, member) in batch.enumerated() {
+            for index in batch.indices {
                 // A `run` that answered too few leaves the rest without an answer; they are run again.
-                if index < answers.count { member.answer = answers[index] } else { queue.append(member) }
+                if index < answers.count { batch[index].answer = answers[index] } else { queue.append(batch[index]) }
             }
             condition.broadcast()
         }
