@@ -27,8 +27,6 @@ final class PlainHTTPConnection: @unchecked Sendable {
     }
 
     let descriptor: Int32
-    /// `host:port`, the idle-pool key.
-    let key: String
     /// Uptime (seconds) when the connection was last returned to the pool.
     var idleSince: Double = 0
     /// Bytes read past the current response (none with a well-behaved HTTP/1.1 server).
@@ -37,15 +35,14 @@ final class PlainHTTPConnection: @unchecked Sendable {
     /// The request being sent: written afresh for each request, its storage kept across them.
     var outgoing: [UInt8] = []
 
-    private init(descriptor: Int32, key: String) {
+    private init(descriptor: Int32) {
         self.descriptor = descriptor
-        self.key = key
     }
 
     deinit { close(descriptor) }
 
     /// Opens a connection to `host:port` (numeric or resolvable host), giving up at `deadline`.
-    static func open(host: String, port: Int, key: String, deadline: Double) throws(HTTPTransportError)
+    static func open(host: String, port: Int, deadline: Double) throws(HTTPTransportError)
         -> PlainHTTPConnection
     {
         var hints = addrinfo()
@@ -65,7 +62,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var one: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = PlainHTTPConnection(descriptor: fd, key: key)
+            let connection = PlainHTTPConnection(descriptor: fd)
             if connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return connection }
             guard errno == EINPROGRESS else { continue }
             do {

@@ -90,7 +90,7 @@ public final class SocketHTTPTransport: HTTPTransport {
                 connection = pooled
             } else {
                 connection = try PlainHTTPConnection.open(
-                    host: origin.host, port: origin.port, key: origin.pool.key, deadline: deadline)
+                    host: origin.host, port: origin.port, deadline: deadline)
                 opened.add(1, ordering: .relaxed)
             }
             pooled = nil

@@ -42,42 +42,38 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: @unchecked Sen
     ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
         condition.lock()
+        defer { condition.unlock() }
         if queue.isEmpty && running < inFlightLimit {
             // Alone: lead a batch of this one item without queueing it (the common case below saturation).
-            running += 1
-            condition.unlock()
-            let answers = run([item])
-            condition.lock()
-            running -= 1
-            condition.broadcast()
-            if let answer = answers.first {
-                condition.unlock()
-                return answer
-            }
+            if let answer = lead([item], run: run).first { return answer }
         }
         let submission = Submission(item)
         queue.append(submission)
         while true {
-            if let answer = submission.answer {
-                condition.unlock()
-                return answer
-            }
+            if let answer = submission.answer { return answer }
             guard running < inFlightLimit, !queue.isEmpty else {
                 condition.wait()
                 continue
             }
             let batch = Array(queue.prefix(batchLimit))
             queue.removeFirst(batch.count)
-            running += 1
-            condition.unlock()
-            let answers = run(batch.map { $0.item })
-            condition.lock()
-            running -= 1
+            let answers = lead(batch.map { $0.item }, run: run)
             for index in batch.indices {
                 // A `run` that answered too few leaves the rest without an answer; they are run again.
                 if index < answers.count { batch[index].answer = answers[index] } else { queue.append(batch[index]) }
             }
-            condition.broadcast()
         }
+    }
+
+    /// Runs one batch as a leader: called and returning with `condition` locked, unlocked while `run` runs. The
+    /// waiters it wakes get the lock only after the caller has handed out the answers and waits or returns.
+    private func lead(_ items: [Item], run: ([Item]) -> [Answer]) -> [Answer] {
+        running += 1
+        condition.unlock()
+        let answers = run(items)
+        condition.lock()
+        running -= 1
+        defer { condition.broadcast() }
+        return answers
     }
 }
