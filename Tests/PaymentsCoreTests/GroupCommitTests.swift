@@ -142,4 +142,53 @@ import Testing
         #expect(seen.dropFirst().first?.count == 3)
         #expect(seen.last?.count == 2)
     }
+
+    @Test func theOldestQueuedSubmitterLeadsTheNextBatch() {
+        let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 1)
+        let leaders = Mutex<[Int]>([])
+        let firstIsRunning = DispatchSemaphore(value: 0)
+        let releaseFirst = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        done.enter()
+        Thread.detachNewThread {
+            _ = group.submit(-1) { items in
+                firstIsRunning.signal()
+                releaseFirst.wait()
+                return items.map { $0 * 10 }
+            }
+            done.leave()
+        }
+        firstIsRunning.wait()
+        // Queued one after the other, 50 ms apart, so the queue's order is known; each records itself when its own
+        // closure runs a batch, that is, when it leads.
+        for index in 0..<4 {
+            done.enter()
+            Thread.detachNewThread {
+                _ = group.submit(index) { items in
+                    leaders.withLock { $0.append(index) }
+                    return items.map { $0 * 10 }
+                }
+                done.leave()
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        releaseFirst.signal()
+        done.wait()
+        #expect(leaders.withLock { $0 } == [0])
+    }
+
+    @Test func aLeaderWhoseOwnItemWentUnansweredStillGetsItsAnswer() {
+        let group = GroupCommit<Int, Int>(batchLimit: 8, inFlightLimit: 1)
+        let calls = Mutex(0)
+        // The first call answers nothing at all, its leader's own item included.
+        let run: @Sendable ([Int]) -> [Int] = { items in
+            let call = calls.withLock { count in
+                count += 1
+                return count
+            }
+            return call == 1 ? [] : items.map { $0 * 10 }
+        }
+        #expect(group.submit(4, run: run) == 40)
+        #expect(calls.withLock { $0 } == 2)
+    }
 }
