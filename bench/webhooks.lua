@@ -1,6 +1,6 @@
 -- wrk script for bench/webhooks: each wrk thread walks its own file of signed deliveries.
 --
--- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle> [stripe|paypal|cryptomus|appstore|gplay|acme|payeer|anypay]
+-- usage: wrk -t2 -c64 -d10s --latency -s bench/webhooks.lua <url> -- <file-prefix> <once|cycle> [stripe|paypal|cryptomus|appstore|gplay|acme|payeer|anypay] [RATE]
 --   thread n reads <file-prefix>-<n>.txt, one delivery per line: tab-separated "Name: value" header fields, then the
 --   JSON body (a first field without ": " is a Stripe-Signature value; a line without tabs is a bare body).
 --   The gateway (default stripe) picks the Content-Type and User-Agent the gateway sends.
@@ -8,7 +8,25 @@
 --           (writes nothing) and stops, and the shortfall is reported as exhausted=N.
 --   cycle : the slice is replayed from the start when it runs out (for the reference responder,
 --           which ignores the body).
+--   RATE  : when given, each thread sends RATE requests per second on a fixed schedule (request k of a thread is
+--           due k / RATE s after its first), whatever the answers' latency, so two servers can be compared at the
+--           same offered load; the connections only bound how many are outstanding. Without it every connection
+--           sends its next request as soon as the last is answered (the server's saturated rate).
 -- done() prints one machine-readable line starting with "BENCH " that bench/webhooks parses.
+
+local ffi = require("ffi")
+ffi.cdef([[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock_id, bench_timespec *tp);
+]])
+local CLOCK_MONOTONIC = 1
+local timespec = ffi.new("bench_timespec")
+
+-- Milliseconds on the monotonic clock (LuaJIT's os.clock is CPU time, os.time whole seconds).
+local function now_ms()
+   ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
+   return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
+end
 
 local threads = {}
 local counter = 0
@@ -49,10 +67,28 @@ local defaults = {
    },
 }
 
+-- wrk asks before each request how many whole milliseconds to wait; the schedule is absolute, so rounding never
+-- accumulates, and a thread that fell behind sends what is due at once (as an open-loop client would). Defined as
+-- wrk's `delay` only for a paced pass: wrk looks the global up once, after init.
+local function paced_delay()
+   local now = now_ms()
+   local due = next_due or now
+   next_due = due + interval_ms
+   if due <= now then
+      return 0
+   end
+   return math.floor(due - now + 0.5)
+end
+
 function init(args)
    local prefix = args[1]
    cycle = args[2] == "cycle"
    local base = defaults[args[3] or "stripe"] or defaults.stripe
+   local rate = tonumber(args[4] or "")
+   if rate and rate > 0 then
+      interval_ms = 1000 / rate
+      delay = paced_delay
+   end
    local path = prefix .. "-" .. tid .. ".txt"
    reqs = {}
    for line in io.lines(path) do
