@@ -1,8 +1,9 @@
 import MariaDB
 import PaymentsCore
 
-/// Several `CreditConfirmation`s confirmed in one transaction and one round trip: `CALL tn_confirm_credits(?)`
-/// (sql/0009), whose one parameter packs every item and whose one result row answers each.
+/// Several `CreditConfirmation`s confirmed in one transaction: when every credit is new, as a few multi-row
+/// statements (`CreditBatchInsert`); else in one round trip, `CALL tn_confirm_credits(?)` (sql/0009), whose one
+/// parameter packs every item and whose one result row answers each.
 ///
 /// Each item keeps its own answer (a duplicate, a second payment or an integrity refusal of one item changes
 /// nothing for the others). When the CALL fails with an error that is not a deadlock (which reruns it, see
@@ -49,6 +50,25 @@ struct CreditBatch {
             return (a.gateway, a.eventID) < (b.gateway, b.eventID)
         }
         let sorted = CreditBatch(confirmations: order.map { confirmations[$0] })
+        if let together = CreditBatchInsert(sorted.confirmations) {
+            do {
+                if let rowIDs = try together.apply(database) {
+                    var answers = [Result<LedgerOutcome, LedgerError>](
+                        repeating: .failure(LedgerError(.failed, "no row id")), count: order.count)
+                    for (index, position) in order.enumerated() {
+                        let (confirmation, rowID) = (sorted.confirmations[index], rowIDs[index])
+                        answers[position] = Result { () throws(LedgerError) in
+                            try confirmation.outcome(answer: "inserted", rowID: rowID)
+                        }
+                    }
+                    return answers
+                }
+            } catch  where error.kind == .failed {
+                // Refused for another reason than a credit that is not new: the procedure finds the item at fault.
+            } catch {
+                return confirmations.map { _ in .failure(error) }
+            }
+        }
         let items = sorted.packedItems()
         let results: [UInt8]
         do {

@@ -115,6 +115,109 @@ import Testing
         }
     }
 
+    /// New credits of another shape each: three in distinct sessions (one of every byte), two without a session.
+    private static func newCredits(sessions: [Int64]) -> [LedgerEffect] {
+        [
+            effect(event: "evt_n5", payment: "pi_n5", uid: "u2", session: sessions[1], payload: awkwardPayload),
+            effect(event: "evt_n1", payment: "pi_n1", session: sessions[0]),
+            effect(event: "evt_n3", payment: "pi_n3", cents: 1, session: nil),
+            effect(event: "evt_n2", payment: "pi_n2", uid: "u3", session: sessions[2]),
+            effect(event: "evt_n4", payment: "pi_n4", cents: 77, session: nil),
+        ]
+    }
+
+    private static func threeSessions(_ ledger: MariaDBLedger) throws -> [Int64] {
+        try ["u1", "u2", "u3"].map { uid in
+            try ledger.createSession(gateway: "stripe", uid: uid, amount: Money(cents: 1000), currency: "USD").id
+        }
+    }
+
+    @Test func aBatchOfNewCreditsIsWrittenAsSetsExactlyAsEachAlone() throws {
+        let alone = try TestDatabase()
+        let aloneLedger = alone.ledger()
+        let aloneAnswers = try Self.newCredits(sessions: Self.threeSessions(aloneLedger)).map { effect in
+            Result { () throws(LedgerError) in try aloneLedger.apply(effect, claimingCreditsForPush: true) }
+        }
+
+        // Without either procedure only the set-based statements can confirm these credits.
+        let together = try TestDatabase()
+        try together.admin.executeText("DROP PROCEDURE tn_confirm_credits")
+        try together.admin.executeText("DROP PROCEDURE tn_confirm_credit")
+        let ledger = together.ledger()
+        let answers = ledger.apply(
+            together: try Self.newCredits(sessions: Self.threeSessions(ledger)), claimingCreditsForPush: true)
+
+        #expect(answers.map(Self.summary) == aloneAnswers.map(Self.summary))
+        #expect(answers.allSatisfy { (try? $0.get().insertedRows.count) == 1 }, "\(answers.map(Self.summary))")
+        #expect(try Self.tables(together) == Self.tables(alone))
+        for case .success(let outcome) in answers {
+            for row in outcome.insertedRows {
+                #expect(
+                    try together.count(
+                        "SELECT COUNT(*) FROM tn_payments WHERE id = ? AND payment_id = ? AND sync_claim_token = ?",
+                        [.int(row.id), .text(row.paymentID), SQLValue(row.claim?.token)]) == 1)
+            }
+        }
+    }
+
+    @Test func aBatchThatIsNotAllNewIsUndoneAndAnsweredByTheProcedure() throws {
+        // Each batch holds new credits and one that the stored rows make not new: an event already stored, a
+        // session that already holds a credit (found only after the batch's events were written), a payment id
+        // already stored. The same effects applied one by one are the reference.
+        func run(_ database: TestDatabase, together: Bool) throws -> [String] {
+            let ledger = database.ledger()
+            let sessions = try Self.threeSessions(ledger)
+            for effect in [
+                Self.effect(event: "evt_old", payment: "pi_old", session: sessions[0]),
+                Self.effect(event: "evt_seen", payment: "pi_seen", session: nil),
+            ] {
+                _ = try ledger.apply(effect, claimingCreditsForPush: false)
+            }
+            let batches = [
+                [
+                    Self.effect(event: "evt_a1", payment: "pi_a1", session: sessions[1]),
+                    Self.effect(event: "evt_seen", payment: "pi_a2", session: nil),
+                ],
+                [
+                    Self.effect(event: "evt_b1", payment: "pi_b1", session: nil),
+                    Self.effect(event: "evt_b2", payment: "pi_b2", session: sessions[0]),
+                    Self.effect(event: "evt_b3", payment: "pi_b3", session: sessions[2]),
+                ],
+                [
+                    Self.effect(event: "evt_c1", payment: "pi_c1", session: nil),
+                    Self.effect(event: "evt_c2", payment: "pi_seen", session: nil),
+                    Self.effect(event: "evt_c3", payment: "pi_old", cents: 5, session: nil),
+                ],
+            ]
+            return batches.flatMap { batch in
+                together
+                    ? ledger.apply(together: batch, claimingCreditsForPush: false).map(Self.summary)
+                    : batch.map { effect in
+                        Self.summary(
+                            Result { () throws(LedgerError) in try ledger.apply(effect, claimingCreditsForPush: false) }
+                        )
+                    }
+            }
+        }
+        let alone = try TestDatabase()
+        let together = try TestDatabase()
+        let aloneAnswers = try run(alone, together: false)
+        let answers = try run(together, together: true)
+        #expect(answers == aloneAnswers)
+        #expect(
+            answers == [
+                "duplicate=false inserted=[\"pi_a1\"] present=[] second=[] over=[]",
+                "duplicate=true inserted=[] present=[] second=[] over=[]",
+                "duplicate=false inserted=[\"pi_b1\"] present=[] second=[] over=[]",
+                "duplicate=false inserted=[] present=[] second=[\"pi_b2\"] over=[]",
+                "duplicate=false inserted=[\"pi_b3\"] present=[] second=[] over=[]",
+                "duplicate=false inserted=[\"pi_c1\"] present=[] second=[] over=[]",
+                "duplicate=false inserted=[] present=[\"pi_seen\"] second=[] over=[]",
+                "error=integrity",
+            ])
+        #expect(try Self.tables(together) == Self.tables(alone))
+    }
+
     @Test func anItemTheDatabaseRefusesFailsAloneAndTheOthersAreConfirmed() throws {
         let database = try TestDatabase()
         let ledger = database.ledger()

@@ -54,6 +54,8 @@ import Testing
         let firstIsRunning = DispatchSemaphore(value: 0)
         let releaseFirst = DispatchSemaphore(value: 0)
         let firstAnswer = Mutex<Int?>(nil)
+        let done = DispatchGroup()
+        done.enter()
         Thread.detachNewThread {
             let answer = group.submit(100) { items in
                 firstIsRunning.signal()
@@ -61,11 +63,11 @@ import Testing
                 return recorder.run(items)
             }
             firstAnswer.withLock { $0 = answer }
+            done.leave()
         }
         firstIsRunning.wait()
         // Five submit while the first batch runs: none may lead (one batch at most), so they queue.
         let answers = Mutex<[Int: Int]>([:])
-        let done = DispatchGroup()
         for index in 0..<5 {
             done.enter()
             Thread.detachNewThread {
