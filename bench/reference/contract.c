@@ -5,10 +5,16 @@
  * delivery (Sources/PaymentsStore and sql/0009): the same statements, the same round trips, the same commits, as
  * server-side prepared statements prepared once per connection (payments-fcgi keeps a per-connection statement
  * cache), the same session settings at connect. The session SELECT runs on the worker's own connection; the credit
- * then goes through the GROUP COMMIT (the section "group commit" below, issue 10): the credits of deliveries that
- * arrive together are confirmed in one `CALL tn_confirm_credits(?)` and one COMMIT, run by one of the waiting
- * workers (the leader) on its own connection, at most BATCHES_IN_FLIGHT (2) batches at once, at most BATCH_LIMIT
- * (32) credits each; a batch of one is the plain `CALL tn_confirm_credit(15 params)`. After the answer
+ * then goes through the GROUP COMMIT (the section "group commit" below, issue 10, as
+ * Sources/PaymentsCore/GroupCommit.swift): a worker that finds nothing queued and fewer than BATCHES_IN_FLIGHT (2)
+ * batches running confirms its credit alone at once with the plain `CALL tn_confirm_credit(15 params)`; otherwise it
+ * queues and sleeps on its OWN condition variable, woken once when its answer is ready or once when it is appointed
+ * to lead the next batch (the queued credits, oldest first, at most BATCH_LIMIT 32; the oldest leads), which it runs
+ * on its own connection. A batch of 2..32 takes the SET-BASED FAST PATH (CreditBatch's): sorted by (gateway,
+ * event_id), START TRANSACTION, one multi-row INSERT of the events, one SELECT ... FOR UPDATE of the sessions (the
+ * second-payment check), one multi-row INSERT ... RETURNING of the credits, one UPDATE of the sessions, COMMIT; a
+ * batch sharing a session, payment or event, a second payment or a duplicate key falls back to
+ * `CALL tn_confirm_credits(?)` (the items packed as sql/0009 reads them). After the answer
  * (FCGX_Finish_r) the credit, written already claimed for push, goes to an in-process queue drained by SYNC_THREADS
  * (4) threads, as Sources/PaymentsApp/Sync/SyncQueue.swift does: each pushes
  * `POST {RETAIL_API_URL}/m/customer/{uid}/transaction` over its own plain HTTP/1.1 keep-alive socket (a 404 makes it
@@ -24,7 +30,9 @@
  * Session checks as StripeIntents.session: gateway 'stripe', metadata uid = session uid, external id absent or the
  * intent's. Unknown/mismatched session: the event row alone is recorded (outcome 'ignored').
  * GET /api/metrics answers payments_credit_batches_total and payments_credit_batch_items_total (its own batches and
- * the credits in them, the project's counters of the same names), which bench/webhooks reads around its window.
+ * the credits in them, the project's counters of the same names; a batch counts once whichever path ran it) and
+ * payments_credit_batch_fallbacks_total (batches of 2..32 that ran the CALL fallback), which bench/webhooks reads
+ * around its window.
  *
  * usage: contract <fcgi-socket> <mariadb-socket> <database> [threads=16]
  *   environment: RETAIL_API_URL (http://host:port/path), RETAIL_API_KEY, SYNC_THREADS (4)
@@ -62,7 +70,25 @@
  *      SQL_CONFIRM         batch of 1: prepared CALL of tn_confirm_credit (sql/0007, sql/0009): the event row, the
  *                          second-payment check under the session's row lock, the credit written claimed for push (or
  *                          the operator item), the session update and the COMMIT; its one result row says which.
- *      SQL_CONFIRM_BATCH   batch of 2..32: prepared CALL of tn_confirm_credits with ONE LONGBLOB parameter, the items
+ *      batch of 2..32, the SET-BASED FAST PATH, the items sorted by (gateway, event_id), each line one round trip,
+ *      every statement prepared once per connection and per batch size n (tuples / placeholders joined by
+ *      SQL_LIST_JOIN):
+ *        SQL_BEGIN (text)
+ *        SQL_FAST_EVENTS_HEAD + n x SQL_FAST_EVENTS_ROW        the event rows (outcome 'credited')
+ *        SQL_FAST_LOCK_HEAD + k x "?" + SQL_FAST_LOCK_TAIL     the sessions' row locks, ids ascending, and the
+ *                                                              second-payment check (k = items with a session: here
+ *                                                              every credit has one); a non-NULL value: ROLLBACK,
+ *                                                              fallback
+ *        SQL_FAST_CREDITS_HEAD + n x SQL_FAST_CREDITS_ROW + SQL_FAST_CREDITS_TAIL   the credits, written claimed for
+ *                                                              push; RETURNING each row's id with its payment_id
+ *        SQL_FAST_PAID_HEAD + k x "?" + SQL_FAST_PAID_TAIL     the session updates, once per distinct update
+ *                                                              status (here always 'paid': one), ids ascending
+ *        SQL_COMMIT (text)                                     every item: inserted, its row id
+ *      Skipped (straight to the fallback) when two items share a session, a payment_id or an event. Duplicate key
+ *      (1062) or any other error: ROLLBACK, fallback. Deadlock / lock-wait timeout (1213/1205) in any step, COMMIT
+ *      included: ROLLBACK and the fast path again from SQL_BEGIN, up to DEADLOCK_RERUNS times (then every item
+ *      fails, as the CALL does); a lost connection: every item fails. The FALLBACK is the CALL path:
+ *      SQL_CONFIRM_BATCH   prepared CALL of tn_confirm_credits with ONE LONGBLOB parameter, the items (same order)
  *                          packed as sql/0009's header says (each of the 15 fields `<byte length>:<bytes>`, `-1:` for
  *                          NULL, integers as decimal text): every item's step under its savepoint, ONE COMMIT; the one
  *                          result row's `results` holds `<answer> <row id or 0>;` per item, in order.
@@ -86,6 +112,25 @@ static const char SQL_EVENT[] =
     "outcome) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)";
 static const char SQL_CONFIRM[] = "CALL tn_confirm_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_CONFIRM_BATCH[] = "CALL tn_confirm_credits(?)";
+static const char SQL_FAST_EVENTS_HEAD[] =
+    "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
+    "outcome) VALUES ";
+static const char SQL_FAST_EVENTS_ROW[] = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)";
+static const char SQL_FAST_LOCK_HEAD[] =
+    "SELECT (SELECT t.payment_id FROM tn_payments t WHERE t.session_id = s.id AND t.refund_of IS NULL LIMIT 1) "
+    "FROM payment_sessions s WHERE s.id IN (";
+static const char SQL_FAST_LOCK_TAIL[] = ") FOR UPDATE";
+static const char SQL_FAST_CREDITS_HEAD[] =
+    "INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, refund_of, "
+    "sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token) VALUES ";
+static const char SQL_FAST_CREDITS_ROW[] =
+    "(?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, NULL, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, "
+    "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)";
+static const char SQL_FAST_CREDITS_TAIL[] = " RETURNING id, payment_id";
+static const char SQL_FAST_PAID_HEAD[] =
+    "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id IN (";
+static const char SQL_FAST_PAID_TAIL[] = ")";
+static const char SQL_LIST_JOIN[] = ", ";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SYNCED_HEAD[] =
@@ -517,16 +562,27 @@ static void *sync_worker(void *arg) {
 typedef struct {
     MYSQL *db;
     MYSQL_STMT *session, *event, *confirm, *confirm_batch;
+    /* The fast path's statements, one per batch size n (index n), prepared on first use on this connection. */
+    MYSQL_STMT *fast_events[BATCH_LIMIT + 1], *fast_lock[BATCH_LIMIT + 1], *fast_credits[BATCH_LIMIT + 1],
+        *fast_paid[BATCH_LIMIT + 1];
     unsigned long long rng;
     char *pack; /* the packed items of this worker's batches, grown as needed */
     size_t pack_cap;
 } Worker;
 
+static void close_stmt(MYSQL_STMT **slot) {
+    if (*slot != NULL) mysql_stmt_close(*slot);
+    *slot = NULL;
+}
+
 static void drop_db(Worker *w) {
     MYSQL_STMT **all[] = {&w->session, &w->event, &w->confirm, &w->confirm_batch};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (*all[i] != NULL) mysql_stmt_close(*all[i]);
-        *all[i] = NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) close_stmt(all[i]);
+    for (int n = 0; n <= BATCH_LIMIT; n++) {
+        close_stmt(&w->fast_events[n]);
+        close_stmt(&w->fast_lock[n]);
+        close_stmt(&w->fast_credits[n]);
+        close_stmt(&w->fast_paid[n]);
     }
     if (w->db != NULL) mysql_close(w->db);
     w->db = NULL;
@@ -600,7 +656,7 @@ static int find_session(Worker *w, const char *public_id, Session *s) {
     return found;
 }
 
-enum { DONE = 0, DUPLICATE = 1, RERUN = 2, FAILED = -1 };
+enum { DONE = 0, DUPLICATE = 1, RERUN = 2, LOST = 3, FAILED = -1 };
 
 /* A deadlock or a lock-wait timeout: the transaction was rolled back and may simply run again. */
 static int is_deadlock(unsigned int err) { return err == 1213 || err == 1205; }
@@ -637,30 +693,36 @@ static int record_ignored(Worker *w, const Event *e, const char *body, unsigned 
 }
 
 /* ------------------------------------------------------------------------------------------------ group commit */
-/* The credits of workers that arrive together are confirmed in one CALL and one COMMIT (payments-fcgi's batcher).
- * A worker submits its credit and, when fewer than BATCHES_IN_FLIGHT batches run, becomes the leader: it takes every
- * queued credit, oldest first, at most BATCH_LIMIT (its own among them unless more than that are ahead of it), runs
- * them on its own connection and hands each its answer; otherwise it waits for a batch to end. */
+/* The credits of workers that arrive together are confirmed in one transaction (payments-fcgi's GroupCommit and
+ * CreditConfirmationGroup). A worker that finds nothing queued and fewer than BATCHES_IN_FLIGHT batches running leads
+ * at once a batch of its own credit alone; otherwise it queues its credit and sleeps on its own condition variable
+ * (on group.mutex), woken exactly once: when the leader that ran its batch has written its answer, or when a leader
+ * whose batch ended appoints it to lead the next batch (the queued credits, oldest first, at most BATCH_LIMIT; it is
+ * the oldest of them), which it then runs on its own connection. Invariant outside the lock: the queue is empty or
+ * BATCHES_IN_FLIGHT batches run (appointed ones included), so nothing queued waits without a leader to come. */
 
-/* One credit: the 15 parameters of tn_confirm_credit (the constant ones are written in credit_params), then the
- * answer its batch's leader wrote: the procedure's answer ("" when the database failed) and the new row's id or 0. */
+/* One credit: the 15 parameters of tn_confirm_credit (the constant ones are written in credit_params), the answer
+ * its batch's leader wrote (the procedure's answer, "" when the database failed, and the new row's id or 0), and the
+ * group commit's hand-over, read and written under group.mutex: its own wake-up, whether it is answered, and the
+ * batch it was appointed to lead. */
 typedef struct Credit {
     const char *event_id, *event_type, *body, *headers_json, *payment_id, *uid;
     unsigned long body_len;
     long long amount, session_id, token;
     char answer[20];
     long long row_id;
-    int answered;
+    pthread_cond_t wake;
+    int answered, lead_n;
+    struct Credit *lead[BATCH_LIMIT];
     struct Credit *next;
 } Credit;
 
 static struct {
     pthread_mutex_t mutex;
-    pthread_cond_t batch_ended;
     Credit *head, *tail; /* the queued credits, oldest first */
-    int in_flight;
-    unsigned long long batches, items; /* GET /api/metrics */
-} group = {.mutex = PTHREAD_MUTEX_INITIALIZER, .batch_ended = PTHREAD_COND_INITIALIZER};
+    int in_flight;       /* batches running or appointed */
+    unsigned long long batches, items, fallbacks; /* GET /api/metrics */
+} group = {.mutex = PTHREAD_MUTEX_INITIALIZER};
 
 /* One parameter of tn_confirm_credit: bytes (text or the payload), or an integer. */
 typedef struct {
@@ -837,12 +899,9 @@ static int confirm_many(Worker *w, Credit **batch, int n) {
     return 0;
 }
 
-/* Runs one batch on the leader's connection and writes every credit's answer. */
-static void run_batch(Worker *w, Credit **batch, int n) {
-    if (n == 1) {
-        confirm_one(w, batch[0]);
-        return;
-    }
+/* A batch of 2..BATCH_LIMIT the CALL way (the fast path's fallback): tn_confirm_credits, rerun on deadlock; when it
+ * failed otherwise (rolled back as a whole), each item alone. */
+static void confirm_call(Worker *w, Credit **batch, int n) {
     int err = 0;
     for (int run = 0; run <= DEADLOCK_RERUNS; run++) {
         err = confirm_many(w, batch, n);
@@ -855,40 +914,252 @@ static void run_batch(Worker *w, Credit **batch, int n) {
     for (int i = 0; i < n; i++) confirm_one(w, batch[i]); /* rolled back as a whole: each alone */
 }
 
-/* Submits c and returns once it is answered, leading batches while fewer than BATCHES_IN_FLIGHT run. */
-static void group_confirm(Worker *w, Credit *c) {
-    c->answered = 0;
-    c->next = NULL;
-    pthread_mutex_lock(&group.mutex);
-    if (group.tail != NULL) {
-        group.tail->next = c;
-    } else {
-        group.head = c;
+/* The fast path's statement for n items: head, n x piece joined by SQL_LIST_JOIN, tail; prepared once per connection
+ * and batch size. */
+static MYSQL_STMT *fast_stmt(Worker *w, MYSQL_STMT **slot, const char *head, const char *piece, int n,
+                             const char *tail) {
+    if (*slot != NULL) return *slot;
+    char sql[sizeof SQL_FAST_CREDITS_HEAD + BATCH_LIMIT * (sizeof SQL_FAST_CREDITS_ROW + sizeof SQL_LIST_JOIN) +
+             sizeof SQL_FAST_CREDITS_TAIL];
+    size_t at = (size_t)snprintf(sql, sizeof sql, "%s", head);
+    for (int i = 0; i < n && at < sizeof sql; i++)
+        at += (size_t)snprintf(sql + at, sizeof sql - at, "%s%s", i > 0 ? SQL_LIST_JOIN : "", piece);
+    if (at >= sizeof sql || (size_t)snprintf(sql + at, sizeof sql - at, "%s", tail) >= sizeof sql - at) return NULL;
+    return stmt(w, slot, sql);
+}
+
+/* Gives up the fast path's transaction: ROLLBACK; RERUN after a deadlock or lock-wait timeout, LOST when the
+ * connection is gone (every item fails, as DatabaseSession.transaction maps it: no fallback on an unknown outcome),
+ * else FAILED (the fallback runs). */
+static int fast_abandon(Worker *w, unsigned int err) {
+    if (err != 0 && err != 1062 && !is_deadlock(err)) fprintf(stderr, "contract: fast path failed: %u\n", err);
+    int result = rollback_for(w, err);
+    if (err == 2006 || err == 2013) result = LOST;
+    drop_db_if_lost(w, err);
+    return result;
+}
+
+/* Reads every row of an executed statement into `out`, calling `row` for each; 0, or the error number. */
+static unsigned int fetch_rows(MYSQL_STMT *st, MYSQL_BIND *out, void (*row)(void *), void *context) {
+    if (mysql_stmt_bind_result(st, out) != 0) return mysql_stmt_errno(st) != 0 ? mysql_stmt_errno(st) : 2000;
+    int rc;
+    while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED) row(context);
+    unsigned int err = rc == 1 ? (mysql_stmt_errno(st) != 0 ? mysql_stmt_errno(st) : 2000) : 0;
+    mysql_stmt_free_result(st);
+    return err;
+}
+
+/* Step 3's rows: whether any session already has a payment (a second payment). */
+typedef struct {
+    my_bool other_null;
+    int second_payment;
+} LockRows;
+
+static void lock_row(void *context) {
+    LockRows *rows = context;
+    if (!rows->other_null) rows->second_payment = 1;
+}
+
+/* Step 4's rows: each returned id goes to the item with the returned payment_id. */
+typedef struct {
+    Credit **batch;
+    int n;
+    long long id, ids[BATCH_LIMIT];
+    char payment_id[256];
+    unsigned long payment_id_len;
+} CreditRows;
+
+static void credit_row(void *context) {
+    CreditRows *rows = context;
+    size_t cap = sizeof rows->payment_id - 1;
+    rows->payment_id[rows->payment_id_len < cap ? rows->payment_id_len : cap] = 0;
+    for (int i = 0; i < rows->n; i++)
+        if (rows->ids[i] == 0 && strcmp(rows->batch[i]->payment_id, rows->payment_id) == 0) rows->ids[i] = rows->id;
+}
+
+static int by_id(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The set-based fast path for a batch of 2..BATCH_LIMIT, sorted by event (CreditBatchInsert): DONE (every item
+ * inserted), RERUN (deadlock or lock-wait timeout, rolled back), LOST (the connection is gone) or FAILED (rolled back
+ * or never begun: the fallback runs). Every credit
+ * here has a session and updates it to 'paid', so step 3 locks n sessions and step 5 is one UPDATE of n ids. */
+static int confirm_fast(Worker *w, Credit **batch, int n) {
+    MYSQL_STMT *events = fast_stmt(w, &w->fast_events[n], SQL_FAST_EVENTS_HEAD, SQL_FAST_EVENTS_ROW, n, "");
+    MYSQL_STMT *lock = fast_stmt(w, &w->fast_lock[n], SQL_FAST_LOCK_HEAD, "?", n, SQL_FAST_LOCK_TAIL);
+    MYSQL_STMT *credits =
+        fast_stmt(w, &w->fast_credits[n], SQL_FAST_CREDITS_HEAD, SQL_FAST_CREDITS_ROW, n, SQL_FAST_CREDITS_TAIL);
+    MYSQL_STMT *paid = fast_stmt(w, &w->fast_paid[n], SQL_FAST_PAID_HEAD, "?", n, SQL_FAST_PAID_TAIL);
+    if (events == NULL || lock == NULL || credits == NULL || paid == NULL) return FAILED;
+    MYSQL_BIND b[7 * BATCH_LIMIT + 1];
+    unsigned long l[7 * BATCH_LIMIT + 1];
+    long long lease = PUSH_LEASE_SECONDS, session_ids[BATCH_LIMIT];
+
+    /* 1. */
+    if (mysql_query(w->db, SQL_BEGIN) != 0) return fast_abandon(w, mysql_errno(w->db));
+    /* 2. the event rows, in the batch's order */
+    for (int i = 0; i < n; i++) {
+        const Credit *c = batch[i];
+        MYSQL_BIND *x = &b[6 * i];
+        unsigned long *y = &l[6 * i];
+        bind_text(&x[0], "stripe", &y[0]);
+        bind_text(&x[1], c->event_id, &y[1]);
+        bind_text(&x[2], c->event_type, &y[2]);
+        y[3] = c->body_len;
+        bind_bytes(&x[3], c->body, &y[3]);
+        bind_text(&x[4], c->headers_json, &y[4]);
+        bind_text(&x[5], "credited", &y[5]);
     }
-    group.tail = c;
-    while (!c->answered) {
-        if (group.in_flight >= BATCHES_IN_FLIGHT || group.head == NULL) {
-            pthread_cond_wait(&group.batch_ended, &group.mutex);
-            continue;
-        }
-        Credit *batch[BATCH_LIMIT];
-        int n = 0;
-        while (n < BATCH_LIMIT && group.head != NULL) {
-            batch[n++] = group.head;
+    if (mysql_stmt_bind_param(events, b) != 0 || mysql_stmt_execute(events) != 0)
+        return fast_abandon(w, mysql_stmt_errno(events));
+    /* 3. the sessions' row locks, ids ascending, and the second-payment check */
+    for (int i = 0; i < n; i++) session_ids[i] = batch[i]->session_id;
+    qsort(session_ids, (size_t)n, sizeof session_ids[0], by_id);
+    for (int i = 0; i < n; i++) bind_int(&b[i], &session_ids[i]);
+    if (mysql_stmt_bind_param(lock, b) != 0 || mysql_stmt_execute(lock) != 0)
+        return fast_abandon(w, mysql_stmt_errno(lock));
+    char other[256];
+    unsigned long other_len = 0;
+    LockRows locked = {.other_null = 1};
+    MYSQL_BIND out[2];
+    memset(out, 0, sizeof out);
+    out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = other, out[0].buffer_length = sizeof other;
+    out[0].length = &other_len, out[0].is_null = &locked.other_null;
+    unsigned int err = fetch_rows(lock, out, lock_row, &locked);
+    if (err != 0 || locked.second_payment) return fast_abandon(w, err);
+    /* 4. the credits, written claimed for push; each item's row id comes back with its payment_id */
+    for (int i = 0; i < n; i++) {
+        Credit *c = batch[i];
+        MYSQL_BIND *x = &b[7 * i];
+        unsigned long *y = &l[7 * i];
+        bind_text(&x[0], c->payment_id, &y[0]);
+        bind_text(&x[1], c->uid, &y[1]);
+        bind_text(&x[2], "stripe", &y[2]);
+        bind_int(&x[3], &c->amount);
+        bind_int(&x[4], &c->session_id);
+        bind_int(&x[5], &lease);
+        bind_int(&x[6], &c->token);
+    }
+    if (mysql_stmt_bind_param(credits, b) != 0 || mysql_stmt_execute(credits) != 0)
+        return fast_abandon(w, mysql_stmt_errno(credits));
+    CreditRows rows = {.batch = batch, .n = n};
+    my_bool id_null = 0, payment_id_null = 0;
+    memset(out, 0, sizeof out);
+    out[0].buffer_type = MYSQL_TYPE_LONGLONG, out[0].buffer = &rows.id, out[0].is_null = &id_null;
+    out[1].buffer_type = MYSQL_TYPE_STRING, out[1].buffer = rows.payment_id;
+    out[1].buffer_length = sizeof rows.payment_id - 1;
+    out[1].length = &rows.payment_id_len, out[1].is_null = &payment_id_null;
+    if ((err = fetch_rows(credits, out, credit_row, &rows)) != 0) return fast_abandon(w, err);
+    for (int i = 0; i < n; i++)
+        if (rows.ids[i] == 0) return fast_abandon(w, 0); /* not expected: a credit without its row */
+    /* 5. the session updates: one status here ('paid'), ids ascending */
+    bind_text(&b[0], "paid", &l[0]);
+    for (int i = 0; i < n; i++) bind_int(&b[1 + i], &session_ids[i]);
+    if (mysql_stmt_bind_param(paid, b) != 0 || mysql_stmt_execute(paid) != 0)
+        return fast_abandon(w, mysql_stmt_errno(paid));
+    /* 6. */
+    if (mysql_query(w->db, SQL_COMMIT) != 0) return fast_abandon(w, mysql_errno(w->db));
+    for (int i = 0; i < n; i++) {
+        snprintf(batch[i]->answer, sizeof batch[i]->answer, "inserted");
+        batch[i]->row_id = rows.ids[i];
+    }
+    return DONE;
+}
+
+/* By (gateway, event_id), as CreditBatch sorts (the gateway is always stripe here). */
+static int by_event(const void *a, const void *b) {
+    return strcmp((*(Credit *const *)a)->event_id, (*(Credit *const *)b)->event_id);
+}
+
+/* Whether two credits share a session (and so its update), a payment_id or an event: the fast path would then
+ * collide with itself, so the batch goes the CALL way. */
+static int shares_keys(Credit **batch, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (batch[i]->session_id == batch[j]->session_id ||
+                strcmp(batch[i]->payment_id, batch[j]->payment_id) == 0 ||
+                strcmp(batch[i]->event_id, batch[j]->event_id) == 0)
+                return 1;
+    return 0;
+}
+
+/* Runs one batch on the leader's connection and writes every credit's answer; 1 when a batch of 2.. ran the CALL
+ * fallback (payments_credit_batch_fallbacks_total). */
+static int run_batch(Worker *w, Credit **submitted, int n) {
+    if (n == 1) {
+        confirm_one(w, submitted[0]);
+        return 0;
+    }
+    Credit *batch[BATCH_LIMIT];
+    memcpy(batch, submitted, (size_t)n * sizeof batch[0]);
+    qsort(batch, (size_t)n, sizeof batch[0], by_event);
+    for (int i = 0; i < n; i++) batch[i]->answer[0] = 0, batch[i]->row_id = 0;
+    if (!shares_keys(batch, n)) {
+        int result = RERUN;
+        for (int run = 0; run <= DEADLOCK_RERUNS && result == RERUN; run++) result = confirm_fast(w, batch, n);
+        /* Deadlocked every time, or the connection is gone: every item fails (503; the gateway sends it again). */
+        if (result == DONE || result == RERUN || result == LOST) return 0;
+    }
+    confirm_call(w, batch, n);
+    return 1;
+}
+
+/* Runs `batch` (its slot in group.in_flight taken; `self` is its first, oldest credit), then, under the lock, wakes
+ * each other member once with its answer and appoints leaders: while credits are queued and fewer than
+ * BATCHES_IN_FLIGHT batches run, the next batch goes to its oldest credit, woken alone to run it. */
+static void lead(Worker *w, Credit *self, Credit **batch, int n) {
+    int fell_back = run_batch(w, batch, n);
+    pthread_mutex_lock(&group.mutex);
+    group.in_flight--;
+    group.batches++;
+    group.items += (unsigned long long)n;
+    group.fallbacks += (unsigned long long)fell_back;
+    for (int i = 0; i < n; i++) {
+        batch[i]->answered = 1;
+        if (batch[i] != self) pthread_cond_signal(&batch[i]->wake);
+    }
+    while (group.head != NULL && group.in_flight < BATCHES_IN_FLIGHT) {
+        Credit *first = group.head;
+        int taken = 0;
+        while (taken < BATCH_LIMIT && group.head != NULL) {
+            first->lead[taken++] = group.head;
             group.head = group.head->next;
         }
         if (group.head == NULL) group.tail = NULL;
+        first->lead_n = taken;
         group.in_flight++;
-        pthread_mutex_unlock(&group.mutex);
-        run_batch(w, batch, n);
-        pthread_mutex_lock(&group.mutex);
-        for (int i = 0; i < n; i++) batch[i]->answered = 1;
-        group.in_flight--;
-        group.batches++;
-        group.items += (unsigned long long)n;
-        pthread_cond_broadcast(&group.batch_ended);
+        pthread_cond_signal(&first->wake);
     }
     pthread_mutex_unlock(&group.mutex);
+}
+
+/* Submits c and returns once it is answered: at once when it leads alone, else after its one wake-up (for its answer,
+ * or to lead the batch it heads, which holds its own credit). */
+static void group_confirm(Worker *w, Credit *c) {
+    c->answered = 0;
+    c->lead_n = 0;
+    c->next = NULL;
+    pthread_cond_init(&c->wake, NULL);
+    pthread_mutex_lock(&group.mutex);
+    if (group.head == NULL && group.in_flight < BATCHES_IN_FLIGHT) {
+        group.in_flight++; /* alone: a batch of this one credit, at once */
+        c->lead[0] = c;
+        c->lead_n = 1;
+    } else {
+        if (group.tail != NULL) {
+            group.tail->next = c;
+        } else {
+            group.head = c;
+        }
+        group.tail = c;
+    }
+    while (!c->answered && c->lead_n == 0) pthread_cond_wait(&c->wake, &group.mutex);
+    int n = c->lead_n;
+    pthread_mutex_unlock(&group.mutex);
+    if (n > 0) lead(w, c, c->lead, n); /* its own credit is the batch's first: answered when lead returns */
+    pthread_cond_destroy(&c->wake);
 }
 
 /* ------------------------------------------------------------------------------------------------ requests */
@@ -950,12 +1221,13 @@ static void answer_get(FCGX_Request *r) {
     const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
     if (uri != NULL && strncmp(uri, "/api/metrics", 12) == 0) {
         pthread_mutex_lock(&group.mutex);
-        unsigned long long batches = group.batches, items = group.items;
+        unsigned long long batches = group.batches, items = group.items, fallbacks = group.fallbacks;
         pthread_mutex_unlock(&group.mutex);
         FCGX_FPrintF(r->out,
                      "Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n\r\n"
-                     "payments_credit_batches_total %llu\npayments_credit_batch_items_total %llu\n",
-                     batches, items);
+                     "payments_credit_batches_total %llu\npayments_credit_batch_items_total %llu\n"
+                     "payments_credit_batch_fallbacks_total %llu\n",
+                     batches, items, fallbacks);
     } else {
         FCGX_PutS("Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"status\":\"ok\"}", r->out);
     }
