@@ -14,6 +14,13 @@ import PaymentsCore
 /// (duplicate key), and the locked sessions show any credit already stored for them. Any of these, or any other
 /// refusal, rolls the transaction back and the caller runs the procedure, which answers each item on its own.
 struct CreditBatchInsert {
+    /// Rows per statement at most; a larger batch takes several statements of each kind in the same transaction.
+    /// Every row count is its own prepared statement on every worker's connection, and each keeps its bind arrays
+    /// (about 15 binds per credit): up to 32 rows per statement took payments-fcgi's peak memory from 39 to 54 MB on
+    /// the bench, up to 8 keeps it near where it was, and 8-row statements already cost mariadbd about half the
+    /// procedure's CPU per credit (bench/README.md, "set-based batches").
+    static let rowsPerStatement = 8
+
     /// Sorted by event (the caller's order), so events are inserted, and their keys locked, in the same order as the
     /// procedure path does.
     let confirmations: [CreditConfirmation]
@@ -51,22 +58,29 @@ struct CreditBatchInsert {
     func apply(_ database: DatabaseSession) throws(LedgerError) -> [Int64]? {
         try database.transaction { connection in
             do {
-                try connection.execute(Self.eventInsert(confirmations.count), eventValues)
-                if !sessionIDs.isEmpty {
-                    let sessions = try connection.query(Self.sessionLock(sessionIDs.count), sessionIDs.map { .int($0) })
+                for part in Self.parts(confirmations) {
+                    try connection.execute(Self.eventInsert(part.count), Self.eventValues(part))
+                }
+                for part in Self.parts(sessionIDs) {
+                    let sessions = try connection.query(Self.sessionLock(part.count), part.map { .int($0) })
                     if sessions.contains(where: { !$0.isNull(0) }) { return .rollback(nil) }
                 }
-                let inserted = try connection.query(Self.paymentInsert(confirmations.count), paymentValues)
                 var ids: [String: Int64] = [:]
-                for row in inserted { ids[try row.string(1)] = try row.int64(0) }
+                for part in Self.parts(confirmations) {
+                    for row in try connection.query(Self.paymentInsert(part.count), Self.paymentValues(part)) {
+                        ids[try row.string(1)] = try row.int64(0)
+                    }
+                }
                 let rowIDs = confirmations.compactMap { ids[$0.entry.paymentID] }
                 guard rowIDs.count == confirmations.count else {
                     throw LedgerError(
-                        .failed, "INSERT … RETURNING answered \(inserted.count) rows for \(confirmations.count)")
+                        .failed, "INSERT … RETURNING answered \(ids.count) rows for \(confirmations.count)")
                 }
                 for update in sessionUpdates {
-                    try connection.execute(
-                        Self.sessionUpdate(update.ids.count), [.text(update.status)] + update.ids.map { .int($0) })
+                    for part in Self.parts(update.ids) {
+                        try connection.execute(
+                            Self.sessionUpdate(part.count), [.text(update.status)] + part.map { .int($0) })
+                    }
                 }
                 return .commit(rowIDs)
             } catch let error as MariaDBError where error.isDuplicateKey {
@@ -75,7 +89,14 @@ struct CreditBatchInsert {
         }
     }
 
-    private var eventValues: [SQLValue] {
+    /// `items` in order, in runs of at most `rowsPerStatement`.
+    private static func parts<Item>(_ items: [Item]) -> [ArraySlice<Item>] {
+        stride(from: 0, to: items.count, by: rowsPerStatement).map { start in
+            items[start..<min(items.count, start + rowsPerStatement)]
+        }
+    }
+
+    private static func eventValues(_ confirmations: ArraySlice<CreditConfirmation>) -> [SQLValue] {
         confirmations.flatMap { confirmation -> [SQLValue] in
             let event = confirmation.event
             return [
@@ -85,7 +106,7 @@ struct CreditBatchInsert {
         }
     }
 
-    private var paymentValues: [SQLValue] {
+    private static func paymentValues(_ confirmations: ArraySlice<CreditConfirmation>) -> [SQLValue] {
         confirmations.flatMap { confirmation -> [SQLValue] in
             let entry = confirmation.entry
             return [
@@ -98,17 +119,17 @@ struct CreditBatchInsert {
     }
 
     // The statements, one text per number of rows (the connection's statement cache keeps each prepared; the texts
-    // of up to a full batch are built once): the same columns and values as sql/0009's tn_confirm_credit_step.
+    // are built once): the same columns and values as sql/0009's tn_confirm_credit_step.
 
     static func eventInsert(_ count: Int) -> String { text(eventInserts, count, buildEventInsert) }
     static func sessionLock(_ count: Int) -> String { text(sessionLocks, count, buildSessionLock) }
     static func paymentInsert(_ count: Int) -> String { text(paymentInserts, count, buildPaymentInsert) }
     static func sessionUpdate(_ count: Int) -> String { text(sessionUpdateTexts, count, buildSessionUpdate) }
 
-    private static let eventInserts = (0...CreditConfirmationGroup.batchLimit).map(buildEventInsert)
-    private static let sessionLocks = (0...CreditConfirmationGroup.batchLimit).map(buildSessionLock)
-    private static let paymentInserts = (0...CreditConfirmationGroup.batchLimit).map(buildPaymentInsert)
-    private static let sessionUpdateTexts = (0...CreditConfirmationGroup.batchLimit).map(buildSessionUpdate)
+    private static let eventInserts = (0...rowsPerStatement).map(buildEventInsert)
+    private static let sessionLocks = (0...rowsPerStatement).map(buildSessionLock)
+    private static let paymentInserts = (0...rowsPerStatement).map(buildPaymentInsert)
+    private static let sessionUpdateTexts = (0...rowsPerStatement).map(buildSessionUpdate)
 
     private static func text(_ built: [String], _ count: Int, _ build: (Int) -> String) -> String {
         count < built.count ? built[count] : build(count)

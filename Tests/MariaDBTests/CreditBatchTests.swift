@@ -115,15 +115,27 @@ import Testing
         }
     }
 
-    /// New credits of another shape each: three in distinct sessions (one of every byte), two without a session.
+    /// Thirteen new credits, more than one statement's rows (`CreditBatchInsert.rowsPerStatement`, 8): ten in
+    /// distinct sessions (one of every byte), three without a session, in no event-id order.
     private static func newCredits(sessions: [Int64]) -> [LedgerEffect] {
-        [
-            effect(event: "evt_n5", payment: "pi_n5", uid: "u2", session: sessions[1], payload: awkwardPayload),
-            effect(event: "evt_n1", payment: "pi_n1", session: sessions[0]),
-            effect(event: "evt_n3", payment: "pi_n3", cents: 1, session: nil),
-            effect(event: "evt_n2", payment: "pi_n2", uid: "u3", session: sessions[2]),
-            effect(event: "evt_n4", payment: "pi_n4", cents: 77, session: nil),
+        let inSessions = sessions.enumerated().map { index, session in
+            effect(
+                event: "evt_n\((index * 7) % 10)", payment: "pi_n\(index)", uid: "u\(index)", cents: Int64(100 + index),
+                session: session, payload: index == 4 ? awkwardPayload : nil)
+        }
+        return inSessions + [
+            effect(event: "evt_m3", payment: "pi_m3", cents: 1, session: nil),
+            effect(event: "evt_m1", payment: "pi_m1", cents: 77, session: nil),
+            effect(event: "evt_m2", payment: "pi_m2", uid: "u3", session: nil),
         ]
+    }
+
+    private static func tenSessions(_ ledger: MariaDBLedger) throws -> [Int64] {
+        try (0..<10).map { index in
+            try ledger.createSession(
+                gateway: "stripe", uid: "u\(index)", amount: Money(cents: Int64(100 + index)), currency: "USD"
+            ).id
+        }
     }
 
     private static func threeSessions(_ ledger: MariaDBLedger) throws -> [Int64] {
@@ -135,7 +147,7 @@ import Testing
     @Test func aBatchOfNewCreditsIsWrittenAsSetsExactlyAsEachAlone() throws {
         let alone = try TestDatabase()
         let aloneLedger = alone.ledger()
-        let aloneAnswers = try Self.newCredits(sessions: Self.threeSessions(aloneLedger)).map { effect in
+        let aloneAnswers = try Self.newCredits(sessions: Self.tenSessions(aloneLedger)).map { effect in
             Result { () throws(LedgerError) in try aloneLedger.apply(effect, claimingCreditsForPush: true) }
         }
 
@@ -145,7 +157,7 @@ import Testing
         try together.admin.executeText("DROP PROCEDURE tn_confirm_credit")
         let ledger = together.ledger()
         let answers = ledger.apply(
-            together: try Self.newCredits(sessions: Self.threeSessions(ledger)), claimingCreditsForPush: true)
+            together: try Self.newCredits(sessions: Self.tenSessions(ledger)), claimingCreditsForPush: true)
 
         #expect(answers.map(Self.summary) == aloneAnswers.map(Self.summary))
         #expect(answers.allSatisfy { (try? $0.get().insertedRows.count) == 1 }, "\(answers.map(Self.summary))")

@@ -161,7 +161,7 @@ import Testing
             done.leave()
         }
         firstIsRunning.wait()
-        // Queued one after the other, 50 ms apart, so the queue's order is known; each records itself when its own
+        // Queued one after the other, 200 ms apart, so the queue's order is known; each records itself when its own
         // closure runs a batch, that is, when it leads.
         for index in 0..<4 {
             done.enter()
@@ -172,7 +172,7 @@ import Testing
                 }
                 done.leave()
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.2)
         }
         releaseFirst.signal()
         done.wait()

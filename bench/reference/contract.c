@@ -70,9 +70,9 @@
  *      SQL_CONFIRM         batch of 1: prepared CALL of tn_confirm_credit (sql/0007, sql/0009): the event row, the
  *                          second-payment check under the session's row lock, the credit written claimed for push (or
  *                          the operator item), the session update and the COMMIT; its one result row says which.
- *      batch of 2..32, the SET-BASED FAST PATH, the items sorted by (gateway, event_id), each line one round trip,
- *      every statement prepared once per connection and per batch size n (tuples / placeholders joined by
- *      SQL_LIST_JOIN):
+ *      batch of 2..32, the SET-BASED FAST PATH, the items sorted by (gateway, event_id), each line one round trip per
+ *      run of at most ROWS_PER_STATEMENT (8) rows (a batch of 13: 8 then 5, each kind in turn), every statement
+ *      prepared once per connection and per row count n (tuples / placeholders joined by SQL_LIST_JOIN):
  *        SQL_BEGIN (text)
  *        SQL_FAST_EVENTS_HEAD + n x SQL_FAST_EVENTS_ROW        the event rows (outcome 'credited')
  *        SQL_FAST_LOCK_HEAD + k x "?" + SQL_FAST_LOCK_TAIL     the sessions' row locks, ids ascending, and the
@@ -139,7 +139,7 @@ static const char SQL_SYNCED_HEAD[] =
 static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, SYNCED_FLUSH_DELAY_MS = 200, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
-enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15 };
+enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15, ROWS_PER_STATEMENT = 8 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
@@ -563,8 +563,8 @@ typedef struct {
     MYSQL *db;
     MYSQL_STMT *session, *event, *confirm, *confirm_batch;
     /* The fast path's statements, one per batch size n (index n), prepared on first use on this connection. */
-    MYSQL_STMT *fast_events[BATCH_LIMIT + 1], *fast_lock[BATCH_LIMIT + 1], *fast_credits[BATCH_LIMIT + 1],
-        *fast_paid[BATCH_LIMIT + 1];
+    MYSQL_STMT *fast_events[ROWS_PER_STATEMENT + 1], *fast_lock[ROWS_PER_STATEMENT + 1],
+        *fast_credits[ROWS_PER_STATEMENT + 1], *fast_paid[ROWS_PER_STATEMENT + 1];
     unsigned long long rng;
     char *pack; /* the packed items of this worker's batches, grown as needed */
     size_t pack_cap;
@@ -578,7 +578,7 @@ static void close_stmt(MYSQL_STMT **slot) {
 static void drop_db(Worker *w) {
     MYSQL_STMT **all[] = {&w->session, &w->event, &w->confirm, &w->confirm_batch};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) close_stmt(all[i]);
-    for (int n = 0; n <= BATCH_LIMIT; n++) {
+    for (int n = 0; n <= ROWS_PER_STATEMENT; n++) {
         close_stmt(&w->fast_events[n]);
         close_stmt(&w->fast_lock[n]);
         close_stmt(&w->fast_credits[n]);
@@ -987,78 +987,94 @@ static int by_id(const void *a, const void *b) {
  * or never begun: the fallback runs). Every credit
  * here has a session and updates it to 'paid', so step 3 locks n sessions and step 5 is one UPDATE of n ids. */
 static int confirm_fast(Worker *w, Credit **batch, int n) {
-    MYSQL_STMT *events = fast_stmt(w, &w->fast_events[n], SQL_FAST_EVENTS_HEAD, SQL_FAST_EVENTS_ROW, n, "");
-    MYSQL_STMT *lock = fast_stmt(w, &w->fast_lock[n], SQL_FAST_LOCK_HEAD, "?", n, SQL_FAST_LOCK_TAIL);
-    MYSQL_STMT *credits =
-        fast_stmt(w, &w->fast_credits[n], SQL_FAST_CREDITS_HEAD, SQL_FAST_CREDITS_ROW, n, SQL_FAST_CREDITS_TAIL);
-    MYSQL_STMT *paid = fast_stmt(w, &w->fast_paid[n], SQL_FAST_PAID_HEAD, "?", n, SQL_FAST_PAID_TAIL);
-    if (events == NULL || lock == NULL || credits == NULL || paid == NULL) return FAILED;
-    MYSQL_BIND b[7 * BATCH_LIMIT + 1];
-    unsigned long l[7 * BATCH_LIMIT + 1];
+    MYSQL_BIND b[7 * ROWS_PER_STATEMENT + 1];
+    unsigned long l[7 * ROWS_PER_STATEMENT + 1];
     long long lease = PUSH_LEASE_SECONDS, session_ids[BATCH_LIMIT];
+    unsigned int err;
+    MYSQL_STMT *st;
+    MYSQL_BIND out[2];
 
     /* 1. */
     if (mysql_query(w->db, SQL_BEGIN) != 0) return fast_abandon(w, mysql_errno(w->db));
-    /* 2. the event rows, in the batch's order */
-    for (int i = 0; i < n; i++) {
-        const Credit *c = batch[i];
-        MYSQL_BIND *x = &b[6 * i];
-        unsigned long *y = &l[6 * i];
-        bind_text(&x[0], "stripe", &y[0]);
-        bind_text(&x[1], c->event_id, &y[1]);
-        bind_text(&x[2], c->event_type, &y[2]);
-        y[3] = c->body_len;
-        bind_bytes(&x[3], c->body, &y[3]);
-        bind_text(&x[4], c->headers_json, &y[4]);
-        bind_text(&x[5], "credited", &y[5]);
+    /* 2. the event rows, in the batch's order, ROWS_PER_STATEMENT per statement */
+    for (int from = 0; from < n; from += ROWS_PER_STATEMENT) {
+        int m = n - from < ROWS_PER_STATEMENT ? n - from : ROWS_PER_STATEMENT;
+        st = fast_stmt(w, &w->fast_events[m], SQL_FAST_EVENTS_HEAD, SQL_FAST_EVENTS_ROW, m, "");
+        if (st == NULL) return fast_abandon(w, 0);
+        for (int i = 0; i < m; i++) {
+            const Credit *c = batch[from + i];
+            MYSQL_BIND *x = &b[6 * i];
+            unsigned long *y = &l[6 * i];
+            bind_text(&x[0], "stripe", &y[0]);
+            bind_text(&x[1], c->event_id, &y[1]);
+            bind_text(&x[2], c->event_type, &y[2]);
+            y[3] = c->body_len;
+            bind_bytes(&x[3], c->body, &y[3]);
+            bind_text(&x[4], c->headers_json, &y[4]);
+            bind_text(&x[5], "credited", &y[5]);
+        }
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return fast_abandon(w, mysql_stmt_errno(st));
     }
-    if (mysql_stmt_bind_param(events, b) != 0 || mysql_stmt_execute(events) != 0)
-        return fast_abandon(w, mysql_stmt_errno(events));
     /* 3. the sessions' row locks, ids ascending, and the second-payment check */
     for (int i = 0; i < n; i++) session_ids[i] = batch[i]->session_id;
     qsort(session_ids, (size_t)n, sizeof session_ids[0], by_id);
-    for (int i = 0; i < n; i++) bind_int(&b[i], &session_ids[i]);
-    if (mysql_stmt_bind_param(lock, b) != 0 || mysql_stmt_execute(lock) != 0)
-        return fast_abandon(w, mysql_stmt_errno(lock));
     char other[256];
     unsigned long other_len = 0;
     LockRows locked = {.other_null = 1};
-    MYSQL_BIND out[2];
-    memset(out, 0, sizeof out);
-    out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = other, out[0].buffer_length = sizeof other;
-    out[0].length = &other_len, out[0].is_null = &locked.other_null;
-    unsigned int err = fetch_rows(lock, out, lock_row, &locked);
-    if (err != 0 || locked.second_payment) return fast_abandon(w, err);
-    /* 4. the credits, written claimed for push; each item's row id comes back with its payment_id */
-    for (int i = 0; i < n; i++) {
-        Credit *c = batch[i];
-        MYSQL_BIND *x = &b[7 * i];
-        unsigned long *y = &l[7 * i];
-        bind_text(&x[0], c->payment_id, &y[0]);
-        bind_text(&x[1], c->uid, &y[1]);
-        bind_text(&x[2], "stripe", &y[2]);
-        bind_int(&x[3], &c->amount);
-        bind_int(&x[4], &c->session_id);
-        bind_int(&x[5], &lease);
-        bind_int(&x[6], &c->token);
+    for (int from = 0; from < n; from += ROWS_PER_STATEMENT) {
+        int m = n - from < ROWS_PER_STATEMENT ? n - from : ROWS_PER_STATEMENT;
+        st = fast_stmt(w, &w->fast_lock[m], SQL_FAST_LOCK_HEAD, "?", m, SQL_FAST_LOCK_TAIL);
+        if (st == NULL) return fast_abandon(w, 0);
+        for (int i = 0; i < m; i++) bind_int(&b[i], &session_ids[from + i]);
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return fast_abandon(w, mysql_stmt_errno(st));
+        memset(out, 0, sizeof out);
+        out[0].buffer_type = MYSQL_TYPE_STRING, out[0].buffer = other, out[0].buffer_length = sizeof other;
+        out[0].length = &other_len, out[0].is_null = &locked.other_null;
+        err = fetch_rows(st, out, lock_row, &locked);
+        if (err != 0 || locked.second_payment) return fast_abandon(w, err);
     }
-    if (mysql_stmt_bind_param(credits, b) != 0 || mysql_stmt_execute(credits) != 0)
-        return fast_abandon(w, mysql_stmt_errno(credits));
+    /* 4. the credits, written claimed for push; each item's row id comes back with its payment_id */
     CreditRows rows = {.batch = batch, .n = n};
     my_bool id_null = 0, payment_id_null = 0;
-    memset(out, 0, sizeof out);
-    out[0].buffer_type = MYSQL_TYPE_LONGLONG, out[0].buffer = &rows.id, out[0].is_null = &id_null;
-    out[1].buffer_type = MYSQL_TYPE_STRING, out[1].buffer = rows.payment_id;
-    out[1].buffer_length = sizeof rows.payment_id - 1;
-    out[1].length = &rows.payment_id_len, out[1].is_null = &payment_id_null;
-    if ((err = fetch_rows(credits, out, credit_row, &rows)) != 0) return fast_abandon(w, err);
+    for (int from = 0; from < n; from += ROWS_PER_STATEMENT) {
+        int m = n - from < ROWS_PER_STATEMENT ? n - from : ROWS_PER_STATEMENT;
+        st = fast_stmt(w, &w->fast_credits[m], SQL_FAST_CREDITS_HEAD, SQL_FAST_CREDITS_ROW, m, SQL_FAST_CREDITS_TAIL);
+        if (st == NULL) return fast_abandon(w, 0);
+        for (int i = 0; i < m; i++) {
+            Credit *c = batch[from + i];
+            MYSQL_BIND *x = &b[7 * i];
+            unsigned long *y = &l[7 * i];
+            bind_text(&x[0], c->payment_id, &y[0]);
+            bind_text(&x[1], c->uid, &y[1]);
+            bind_text(&x[2], "stripe", &y[2]);
+            bind_int(&x[3], &c->amount);
+            bind_int(&x[4], &c->session_id);
+            bind_int(&x[5], &lease);
+            bind_int(&x[6], &c->token);
+        }
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return fast_abandon(w, mysql_stmt_errno(st));
+        memset(out, 0, sizeof out);
+        out[0].buffer_type = MYSQL_TYPE_LONGLONG, out[0].buffer = &rows.id, out[0].is_null = &id_null;
+        out[1].buffer_type = MYSQL_TYPE_STRING, out[1].buffer = rows.payment_id;
+        out[1].buffer_length = sizeof rows.payment_id - 1;
+        out[1].length = &rows.payment_id_len, out[1].is_null = &payment_id_null;
+        if ((err = fetch_rows(st, out, credit_row, &rows)) != 0) return fast_abandon(w, err);
+    }
     for (int i = 0; i < n; i++)
         if (rows.ids[i] == 0) return fast_abandon(w, 0); /* not expected: a credit without its row */
     /* 5. the session updates: one status here ('paid'), ids ascending */
-    bind_text(&b[0], "paid", &l[0]);
-    for (int i = 0; i < n; i++) bind_int(&b[1 + i], &session_ids[i]);
-    if (mysql_stmt_bind_param(paid, b) != 0 || mysql_stmt_execute(paid) != 0)
-        return fast_abandon(w, mysql_stmt_errno(paid));
+    for (int from = 0; from < n; from += ROWS_PER_STATEMENT) {
+        int m = n - from < ROWS_PER_STATEMENT ? n - from : ROWS_PER_STATEMENT;
+        st = fast_stmt(w, &w->fast_paid[m], SQL_FAST_PAID_HEAD, "?", m, SQL_FAST_PAID_TAIL);
+        if (st == NULL) return fast_abandon(w, 0);
+        bind_text(&b[0], "paid", &l[0]);
+        for (int i = 0; i < m; i++) bind_int(&b[1 + i], &session_ids[from + i]);
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return fast_abandon(w, mysql_stmt_errno(st));
+    }
     /* 6. */
     if (mysql_query(w->db, SQL_COMMIT) != 0) return fast_abandon(w, mysql_errno(w->db));
     for (int i = 0; i < n; i++) {
