@@ -38,7 +38,8 @@ struct CreditBatch {
     }
 
     /// One answer per confirmation, in order.
-    func apply(_ database: DatabaseSession) -> [Result<LedgerOutcome, LedgerError>] {
+    /// - Parameter fallbacks: counts a batch of two or more that the set-based path did not answer.
+    func apply(_ database: DatabaseSession, fallbacks: Metrics.Counter? = nil) -> [Result<LedgerOutcome, LedgerError>] {
         if confirmations.isEmpty { return [] }
         if confirmations.count == 1 {
             return [Result { () throws(LedgerError) in try database.procedure(confirmations[0].apply) }]
@@ -69,6 +70,7 @@ struct CreditBatch {
                 return confirmations.map { _ in .failure(error) }
             }
         }
+        fallbacks?.increment()
         let items = sorted.packedItems()
         let results: [UInt8]
         do {

@@ -17,8 +17,10 @@ public final class CreditConfirmationGroup: Sendable {
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
     private let batches: Metrics.Counter?
     private let items: Metrics.Counter?
+    private let fallbacks: Metrics.Counter?
 
-    /// - Parameter metrics: where `payments_credit_batches_total` and `payments_credit_batch_items_total` go.
+    /// - Parameter metrics: where `payments_credit_batches_total`, `payments_credit_batch_items_total` and
+    ///   `payments_credit_batch_fallbacks_total` go.
     public init(
         metrics: Metrics? = nil, batchLimit: Int = CreditConfirmationGroup.batchLimit,
         inFlightLimit: Int = CreditConfirmationGroup.inFlightLimit
@@ -26,6 +28,7 @@ public final class CreditConfirmationGroup: Sendable {
         group = GroupCommit(batchLimit: batchLimit, inFlightLimit: inFlightLimit)
         batches = metrics?.counter(MetricName.creditBatches)
         items = metrics?.counter(MetricName.creditBatchItems)
+        fallbacks = metrics?.counter(MetricName.creditBatchFallbacks)
     }
 
     /// Confirms `confirmation`, in a batch that this thread runs on `database` when it leads one.
@@ -36,7 +39,7 @@ public final class CreditConfirmationGroup: Sendable {
             CreditBatch.split(group).flatMap { batch in
                 batches?.increment()
                 items?.increment(by: batch.confirmations.count)
-                return batch.apply(database)
+                return batch.apply(database, fallbacks: fallbacks)
             }
         }.get()
     }

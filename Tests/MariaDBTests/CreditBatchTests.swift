@@ -307,6 +307,7 @@ import Testing
         #expect(try database.count("SELECT COUNT(*) FROM webhook_events") == workers * perWorker)
         let page = metrics.render()
         #expect(page.contains("payments_credit_batch_items_total \(workers * perWorker * 2)"))
+        #expect(page.contains("\npayments_credit_batch_fallbacks_total "), "\(page)")
         // Twelve workers and two transactions in flight at most: credits shared transactions.
         let batches = page.split(separator: "\n").first { $0.hasPrefix("payments_credit_batches_total ") }
         let batchCount = try #require(batches.flatMap { Int($0.split(separator: " ")[1]) })
