@@ -17,8 +17,8 @@ struct CreditBatchInsert {
     /// Rows per statement at most; a larger batch takes several statements of each kind in the same transaction.
     /// Every row count is its own prepared statement on every worker's connection, and each keeps its bind arrays
     /// (about 15 binds per credit): up to 32 rows per statement took payments-fcgi's peak memory from 39 to 54 MB on
-    /// the bench, up to 8 keeps it near where it was, and 8-row statements already cost mariadbd about half the
-    /// procedure's CPU per credit (bench/README.md, "set-based batches").
+    /// the bench, up to 8 to 46 MB (the bound is 50), and 8-row statements already cost mariadbd about half
+    /// the procedure's CPU per credit (bench/README.md, "set-based batches").
     static let rowsPerStatement = 8
 
     /// Sorted by event (the caller's order), so events are inserted, and their keys locked, in the same order as the

@@ -69,18 +69,40 @@ import Testing
         return try queries.flatMap { try database.admin.query($0).map(\.values) }
     }
 
-    private static func sessions(_ ledger: MariaDBLedger) throws -> [Int64] {
-        try ["u1", "u2"].map { uid in
+    private static func sessions(_ ledger: MariaDBLedger, uids: [String] = ["u1", "u2"]) throws -> [Int64] {
+        try uids.map { uid in
             try ledger.createSession(gateway: "stripe", uid: uid, amount: Money(cents: 1000), currency: "USD").id
+        }
+    }
+
+    /// Each inserted row answered (id, payment id, claim token) is a row of `database`.
+    private static func expectRowsAnsweredAreRowsWritten(
+        _ answers: [Result<LedgerOutcome, LedgerError>], in database: TestDatabase
+    ) throws {
+        for case .success(let outcome) in answers {
+            for row in outcome.insertedRows {
+                #expect(
+                    try database.count(
+                        "SELECT COUNT(*) FROM tn_payments WHERE id = ? AND payment_id = ? AND sync_claim_token = ?",
+                        [.int(row.id), .text(row.paymentID), SQLValue(row.claim?.token)]) == 1)
+            }
+        }
+    }
+
+    /// The reference: each effect applied alone, in order.
+    private static func oneByOne(_ effects: [LedgerEffect], on ledger: MariaDBLedger, claiming: Bool)
+        -> [Result<LedgerOutcome, LedgerError>]
+    {
+        effects.map { effect in
+            Result { () throws(LedgerError) in try ledger.apply(effect, claimingCreditsForPush: claiming) }
         }
     }
 
     @Test func aBatchAnswersAndWritesWhatEachItemWouldAlone() throws {
         let alone = try TestDatabase()
         let aloneLedger = alone.ledger()
-        let aloneAnswers = try Self.scenario(sessions: Self.sessions(aloneLedger)).map { effect in
-            Result { () throws(LedgerError) in try aloneLedger.apply(effect, claimingCreditsForPush: true) }
-        }
+        let aloneAnswers = Self.oneByOne(
+            try Self.scenario(sessions: Self.sessions(aloneLedger)), on: aloneLedger, claiming: true)
 
         let together = try TestDatabase()
         let ledger = together.ledger()
@@ -105,14 +127,7 @@ import Testing
             try together.admin.queryOne("SELECT payload FROM webhook_events WHERE event_id = 'evt_6'"))
         #expect(try payload.bytes(0) == Self.awkwardPayload)
         // Row ids answered are the rows written.
-        for case .success(let outcome) in answers {
-            for row in outcome.insertedRows {
-                #expect(
-                    try together.count(
-                        "SELECT COUNT(*) FROM tn_payments WHERE id = ? AND payment_id = ? AND sync_claim_token = ?",
-                        [.int(row.id), .text(row.paymentID), SQLValue(row.claim?.token)]) == 1)
-            }
-        }
+        try Self.expectRowsAnsweredAreRowsWritten(answers, in: together)
     }
 
     /// Thirteen new credits, more than one statement's rows (`CreditBatchInsert.rowsPerStatement`, 8): ten in
@@ -138,18 +153,11 @@ import Testing
         }
     }
 
-    private static func threeSessions(_ ledger: MariaDBLedger) throws -> [Int64] {
-        try ["u1", "u2", "u3"].map { uid in
-            try ledger.createSession(gateway: "stripe", uid: uid, amount: Money(cents: 1000), currency: "USD").id
-        }
-    }
-
     @Test func aBatchOfNewCreditsIsWrittenAsSetsExactlyAsEachAlone() throws {
         let alone = try TestDatabase()
         let aloneLedger = alone.ledger()
-        let aloneAnswers = try Self.newCredits(sessions: Self.tenSessions(aloneLedger)).map { effect in
-            Result { () throws(LedgerError) in try aloneLedger.apply(effect, claimingCreditsForPush: true) }
-        }
+        let aloneAnswers = Self.oneByOne(
+            try Self.newCredits(sessions: Self.tenSessions(aloneLedger)), on: aloneLedger, claiming: true)
 
         // Without either procedure only the set-based statements can confirm these credits.
         let together = try TestDatabase()
@@ -162,14 +170,7 @@ import Testing
         #expect(answers.map(Self.summary) == aloneAnswers.map(Self.summary))
         #expect(answers.allSatisfy { (try? $0.get().insertedRows.count) == 1 }, "\(answers.map(Self.summary))")
         #expect(try Self.tables(together) == Self.tables(alone))
-        for case .success(let outcome) in answers {
-            for row in outcome.insertedRows {
-                #expect(
-                    try together.count(
-                        "SELECT COUNT(*) FROM tn_payments WHERE id = ? AND payment_id = ? AND sync_claim_token = ?",
-                        [.int(row.id), .text(row.paymentID), SQLValue(row.claim?.token)]) == 1)
-            }
-        }
+        try Self.expectRowsAnsweredAreRowsWritten(answers, in: together)
     }
 
     @Test func aBatchThatIsNotAllNewIsUndoneAndAnsweredByTheProcedure() throws {
@@ -178,7 +179,7 @@ import Testing
         // already stored. The same effects applied one by one are the reference.
         func run(_ database: TestDatabase, together: Bool) throws -> [String] {
             let ledger = database.ledger()
-            let sessions = try Self.threeSessions(ledger)
+            let sessions = try Self.sessions(ledger, uids: ["u1", "u2", "u3"])
             for effect in [
                 Self.effect(event: "evt_old", payment: "pi_old", session: sessions[0]),
                 Self.effect(event: "evt_seen", payment: "pi_seen", session: nil),
@@ -202,13 +203,9 @@ import Testing
                 ],
             ]
             return batches.flatMap { batch in
-                together
-                    ? ledger.apply(together: batch, claimingCreditsForPush: false).map(Self.summary)
-                    : batch.map { effect in
-                        Self.summary(
-                            Result { () throws(LedgerError) in try ledger.apply(effect, claimingCreditsForPush: false) }
-                        )
-                    }
+                (together
+                    ? ledger.apply(together: batch, claimingCreditsForPush: false)
+                    : Self.oneByOne(batch, on: ledger, claiming: false)).map(Self.summary)
             }
         }
         let alone = try TestDatabase()
