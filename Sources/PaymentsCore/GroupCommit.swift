@@ -56,33 +56,59 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// - Parameter run: answers a batch, one answer per item in the same order; called on this thread, never while
     ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
-        let submission = Submission(item)
-        var batch: [Submission]? = state.withLock { state in
-            if state.queue.isEmpty && state.running < inFlightLimit {
-                // Alone: lead a batch of this one item (the common case below saturation).
-                state.running += 1
-                return [submission]
+        let queued: Submission? = state.withLock { state in
+            guard state.queue.isEmpty && state.running < inFlightLimit else {
+                let submission = Submission(item)
+                state.queue.append(submission)
+                return submission
             }
-            state.queue.append(submission)
+            state.running += 1
             return nil
         }
+        let submission: Submission
+        if let queued {
+            submission = queued
+        } else {
+            // Alone (the common case below saturation): this one item runs at once, with nothing allocated for it.
+            let answers = run([item])
+            if let answer = answers.first {
+                wake(finish(requeueing: []))
+                return answer
+            }
+            // Answered nothing: queued like any other, to be run again.
+            submission = Submission(item)
+            wake(finish(requeueing: [submission]))
+        }
         while true {
-            if let batch { lead(batch, run: run) }
             if let answer = submission.answer { return answer }
             submission.wake.wait()
-            batch = submission.batchToLead
-            submission.batchToLead = nil
+            if let batch = submission.batchToLead {
+                submission.batchToLead = nil
+                lead(batch, run: run)
+            }
         }
     }
 
-    /// Runs `batch` (its slot in `running` already taken), hands out the answers, and appoints leaders for what is
-    /// queued. A `run` that answered too few leaves the rest queued; they are run again.
+    /// Runs `batch` (its slot in `running` already taken) and hands out the answers. A `run` that answered too few
+    /// leaves the rest queued; they are run again.
     private func lead(_ batch: [Submission], run: ([Item]) -> [Answer]) {
         let answers = run(batch.map { $0.item })
         let answered = min(answers.count, batch.count)
-        let leaders: [Submission] = state.withLock { state in
+        let leaders = finish(requeueing: batch[answered...])
+        // The leader is the batch's first member: its own answer needs no signal, its own loop reads it.
+        for index in 0..<answered {
+            batch[index].answer = answers[index]
+            if index > 0 { batch[index].wake.signal() }
+        }
+        wake(leaders)
+    }
+
+    /// Gives back a finished batch's slot, queues `unanswered` again, and appoints a leader for each batch that may
+    /// start now (the oldest queued submission heads it). Returns the leaders, to be woken outside the lock.
+    private func finish(requeueing unanswered: ArraySlice<Submission>) -> [Submission] {
+        state.withLock { state in
             state.running -= 1
-            state.queue.append(contentsOf: batch[answered...])
+            state.queue.append(contentsOf: unanswered)
             var leaders: [Submission] = []
             while !state.queue.isEmpty && state.running < inFlightLimit {
                 let next = Array(state.queue.prefix(batchLimit))
@@ -93,11 +119,9 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
             }
             return leaders
         }
-        // The leader is among the members: setting its own answer without a signal is read by its own loop.
-        for index in 0..<answered {
-            batch[index].answer = answers[index]
-            if index > 0 { batch[index].wake.signal() }
-        }
+    }
+
+    private func wake(_ leaders: [Submission]) {
         for leader in leaders { leader.wake.signal() }
     }
 }
