@@ -54,15 +54,10 @@ struct CreditBatch {
         if let together = CreditBatchInsert(sorted.confirmations) {
             do {
                 if let rowIDs = try together.apply(database) {
-                    var answers = [Result<LedgerOutcome, LedgerError>](
-                        repeating: .failure(LedgerError(.failed, "no row id")), count: order.count)
-                    for (index, position) in order.enumerated() {
-                        let (confirmation, rowID) = (sorted.confirmations[index], rowIDs[index])
-                        answers[position] = Result { () throws(LedgerError) in
-                            try confirmation.outcome(answer: "inserted", rowID: rowID)
-                        }
+                    let inserted = zip(sorted.confirmations, rowIDs).map { confirmation, rowID in
+                        Result { () throws(LedgerError) in try confirmation.outcome(answer: "inserted", rowID: rowID) }
                     }
-                    return answers
+                    return Self.inSubmittersOrder(inserted, order: order)
                 }
             } catch  where error.kind == .failed {
                 // Refused for another reason than a credit that is not new: the procedure finds the item at fault.
@@ -87,9 +82,16 @@ struct CreditBatch {
         } catch {
             return confirmations.map { _ in .failure(error) }
         }
+        return Self.inSubmittersOrder(sorted.answers(results), order: order)
+    }
+
+    /// `sortedAnswers[k]` answers the confirmation at `order[k]`: the answers back in the submitters' order.
+    private static func inSubmittersOrder(
+        _ sortedAnswers: [Result<LedgerOutcome, LedgerError>], order: [Int]
+    ) -> [Result<LedgerOutcome, LedgerError>] {
         var answers = [Result<LedgerOutcome, LedgerError>](
             repeating: .failure(LedgerError(.failed, "tn_confirm_credits gave no answer")), count: order.count)
-        for (position, answer) in zip(order, sorted.answers(results)) { answers[position] = answer }
+        for (position, answer) in zip(order, sortedAnswers) { answers[position] = answer }
         return answers
     }
 

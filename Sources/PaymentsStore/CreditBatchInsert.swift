@@ -59,15 +59,15 @@ struct CreditBatchInsert {
         try database.transaction { connection in
             do {
                 for part in Self.parts(confirmations) {
-                    try connection.execute(Self.eventInsert(part.count), Self.eventValues(part))
+                    try connection.execute(Self.eventInserts[part.count], Self.eventValues(part))
                 }
                 for part in Self.parts(sessionIDs) {
-                    let sessions = try connection.query(Self.sessionLock(part.count), part.map { .int($0) })
+                    let sessions = try connection.query(Self.sessionLocks[part.count], part.map { .int($0) })
                     if sessions.contains(where: { !$0.isNull(0) }) { return .rollback(nil) }
                 }
                 var ids: [String: Int64] = [:]
                 for part in Self.parts(confirmations) {
-                    for row in try connection.query(Self.paymentInsert(part.count), Self.paymentValues(part)) {
+                    for row in try connection.query(Self.paymentInserts[part.count], Self.paymentValues(part)) {
                         ids[try row.string(1)] = try row.int64(0)
                     }
                 }
@@ -79,7 +79,7 @@ struct CreditBatchInsert {
                 for update in sessionUpdates {
                     for part in Self.parts(update.ids) {
                         try connection.execute(
-                            Self.sessionUpdate(part.count), [.text(update.status)] + part.map { .int($0) })
+                            Self.sessionStatusUpdates[part.count], [.text(update.status)] + part.map { .int($0) })
                     }
                 }
                 return .commit(rowIDs)
@@ -121,19 +121,11 @@ struct CreditBatchInsert {
     // The statements, one text per number of rows (the connection's statement cache keeps each prepared; the texts
     // are built once): the same columns and values as sql/0009's tn_confirm_credit_step.
 
-    static func eventInsert(_ count: Int) -> String { text(eventInserts, count, buildEventInsert) }
-    static func sessionLock(_ count: Int) -> String { text(sessionLocks, count, buildSessionLock) }
-    static func paymentInsert(_ count: Int) -> String { text(paymentInserts, count, buildPaymentInsert) }
-    static func sessionUpdate(_ count: Int) -> String { text(sessionUpdateTexts, count, buildSessionUpdate) }
-
+    /// Indexed by row count, 1...rowsPerStatement (`parts` never makes more).
     private static let eventInserts = (0...rowsPerStatement).map(buildEventInsert)
     private static let sessionLocks = (0...rowsPerStatement).map(buildSessionLock)
     private static let paymentInserts = (0...rowsPerStatement).map(buildPaymentInsert)
-    private static let sessionUpdateTexts = (0...rowsPerStatement).map(buildSessionUpdate)
-
-    private static func text(_ built: [String], _ count: Int, _ build: (Int) -> String) -> String {
-        count < built.count ? built[count] : build(count)
-    }
+    private static let sessionStatusUpdates = (0...rowsPerStatement).map(buildSessionUpdate)
 
     private static func buildEventInsert(_ count: Int) -> String {
         "INSERT INTO webhook_events (gateway, event_id, event_type, payload, headers, received_at, processed_at, "
