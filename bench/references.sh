@@ -1,12 +1,12 @@
 # bench/references.sh — the two references of bench/webhooks that do the project's work (sourced by it; not a
 # command). The one-insert ceiling (reference/reference.c) stays in bench/webhooks itself.
 #
-#   contract  bench/reference/contract.c: libfcgi + libmariadb, 16 threads, the project's per-delivery SQL for a
+#   contract  bench/reference/contract.c: libfcgi + libmariadb, $WORKERS threads, the project's per-delivery SQL for a
 #             Stripe payment_intent.succeeded (same prepared statements, order, round trips and COMMIT: the session
 #             SELECT, then the credit through the group commit, CALL tn_confirm_credits for 2..32 credits at once),
 #             then after FCGX_Finish_r the Retail push over keep-alive HTTP/1.1 and the batched "synced" UPDATE
 #             (4 sync threads, as SyncQueue). Port BENCH_PORT_BASE+2; its GET /api/metrics gives its batch counters.
-#   php       bench/php/webhook.php under php-fpm 8.2 (pool `full`: 16 children, pm = static, persistent mysqli):
+#   php       bench/php/webhook.php under php-fpm 8.2 (pool `full`: $WORKERS children, pm = static, persistent mysqli):
 #             the same contract as a PHP shop writes it (signature, session look-up, one transaction with the event
 #             row, the claimed credit and the session update, answer, fastcgi_finish_request, curl push, mark synced).
 #   php-lite  the same php-fpm, pool `lite`: signature, then the event row + ledger row only (the issue's fourth row).
@@ -95,8 +95,9 @@ refs_start() {
     local user_lines="" root_flag=()
     if [[ "$(id -u)" == 0 ]]; then user_lines="user = root"$'\n'"group = root"; root_flag=(-R); fi
     awk -v prefix="$php_dir" -v user="$user_lines" -v dbs="$db_socket" -v dbn="$db_name" -v sec="$secret" \
-        -v tol="${tolerance:-300}" -v url="$retail_url" -v key="$retail_key" '{
+        -v tol="${tolerance:-300}" -v url="$retail_url" -v key="$retail_key" -v children="$WORKERS" '{
             gsub(/@PREFIX@/, prefix); gsub(/@USER_LINES@/, user); gsub(/@DB_SOCKET@/, dbs); gsub(/@DB_NAME@/, dbn)
+            gsub(/@PHP_CHILDREN@/, children)
             gsub(/@STRIPE_WEBHOOK_SECRET@/, sec); gsub(/@STRIPE_WEBHOOK_TOLERANCE_SECONDS@/, tol)
             gsub(/@RETAIL_API_URL@/, url); gsub(/@RETAIL_API_KEY@/, key); print }' \
         "$bench/php/php-fpm.conf.template" >"$php_dir/php-fpm.conf"
@@ -209,7 +210,7 @@ refs_summary() {
     for name in "${REFS_NAMES[@]}"; do
         case "$name" in
             contract) label="contract reference (contract.c: the project's statements, round trips and COMMIT; push after the answer)" ;;
-            php) label="PHP-FPM 8.2 (webhook.php, 16 children, persistent mysqli: the same contract)" ;;
+            php) label="PHP-FPM 8.2 (webhook.php, $WORKERS children, persistent mysqli: the same contract)" ;;
             php-lite) label="PHP-FPM 8.2 lite (signature, event row + ledger row only)" ;;
         esac
         if [[ -n "${RF_skip[$name]:-}" ]]; then

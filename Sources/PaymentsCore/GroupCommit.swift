@@ -2,15 +2,17 @@ import Dispatch
 import Synchronization
 
 /// Joins work that threads submit at about the same time into batches, the way a database's group commit joins
-/// COMMITs: a submitter that finds fewer than `inFlightLimit` batches running becomes a leader and runs its item at
-/// once; one that finds them all busy queues and sleeps. When a batch ends, its leader hands each member its answer
-/// and appoints the oldest queued submitter to lead the next batch (every queued submission, oldest first, at most
-/// `batchLimit`), which it runs with one call of its own `run`, on its own thread.
+/// COMMITs: a submitter that finds nothing running becomes a leader and runs its item at once; otherwise it queues
+/// and sleeps. When a batch ends, its leader hands each member its answer and appoints the oldest queued submitter to
+/// lead the next batch (every queued submission, oldest first, at most `batchLimit`), which it runs with one call of
+/// its own `run`, on its own thread. Beside a running batch another starts (up to `inFlightLimit`) once
+/// `companyMinimum` submissions are queued, so one slow batch does not hold up a full queue.
 ///
-/// Nothing waits for a batch to fill: a lone submitter runs at once, alone. Batches grow only while earlier ones
-/// are running, that is, exactly when the work behind `run` is the bottleneck. Why the responder wants it: a credit
-/// confirmed in its own `CALL` costs MariaDB more than the credit's own writes (sql/0009), so under load the
-/// credits of concurrent webhooks are confirmed together.
+/// Nothing waits for a batch to fill while nothing runs: a lone submitter runs at once, alone. Batches grow only
+/// while earlier ones are running, that is, exactly when the work behind `run` is the bottleneck. Why the responder
+/// wants it: a credit confirmed in its own `CALL` costs MariaDB more than the credit's own writes (sql/0009), so
+/// under load the credits of concurrent webhooks are confirmed together; a lone credit started beside a running
+/// batch would pay that price at the busiest moment, hence `companyMinimum`.
 ///
 /// Each submitter sleeps on its own semaphore and is woken exactly once per reason: its answer is ready, or it is
 /// to lead. Waking every waiter whenever any batch ended (one shared condition) cost each delivery several context
@@ -18,6 +20,8 @@ import Synchronization
 public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     public let batchLimit: Int
     public let inFlightLimit: Int
+    /// Queued submissions needed to start a batch beside one that is running; with none running, one suffices.
+    public let companyMinimum: Int
 
     /// One submitted item and how its submitter is woken.
     ///
@@ -33,8 +37,8 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         init(_ item: Item) { self.item = item }
     }
 
-    /// Invariant outside the lock: the queue is empty or `running == inFlightLimit`, so nothing queued is left
-    /// without a leader to come.
+    /// Invariant outside the lock: the queue is empty or a batch is running, so nothing queued is left without a
+    /// leader to come.
     private struct State {
         var queue: [Submission] = []
         var running = 0
@@ -45,9 +49,11 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// - Parameters:
     ///   - batchLimit: the most items one `run` gets.
     ///   - inFlightLimit: the most batches running at once (each leader uses its own resources, e.g. connection).
-    public init(batchLimit: Int, inFlightLimit: Int) {
+    ///   - companyMinimum: the queued submissions it takes to start a batch while another runs (1: at once).
+    public init(batchLimit: Int, inFlightLimit: Int, companyMinimum: Int = 1) {
         self.batchLimit = max(1, batchLimit)
         self.inFlightLimit = max(1, inFlightLimit)
+        self.companyMinimum = max(1, companyMinimum)
     }
 
     /// Submits `item` and returns its answer, running a batch (this one's, with others') on this thread when it
@@ -56,18 +62,20 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// - Parameter run: answers a batch, one answer per item in the same order; called on this thread, never while
     ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
-        let queued: Submission? = state.withLock { state in
-            guard state.queue.isEmpty && state.running < inFlightLimit else {
+        let queued: (Submission, [Submission])? = state.withLock { state in
+            guard state.queue.isEmpty && (state.running == 0 || (state.running < inFlightLimit && companyMinimum == 1))
+            else {
                 let submission = Submission(item)
                 state.queue.append(submission)
-                return submission
+                return (submission, appointLeaders(&state))
             }
             state.running += 1
             return nil
         }
         let submission: Submission
-        if let queued {
-            submission = queued
+        if let (queuedSubmission, leaders) = queued {
+            submission = queuedSubmission
+            wake(leaders)
         } else {
             // Alone (the common case below saturation): this one item runs at once, with nothing allocated for it.
             let answers = run([item])
@@ -109,16 +117,24 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         state.withLock { state in
             state.running -= 1
             state.queue.append(contentsOf: unanswered)
-            var leaders: [Submission] = []
-            while !state.queue.isEmpty && state.running < inFlightLimit {
-                let next = Array(state.queue.prefix(batchLimit))
-                state.queue.removeFirst(next.count)
-                state.running += 1
-                next[0].batchToLead = next
-                leaders.append(next[0])
-            }
-            return leaders
+            return appointLeaders(&state)
         }
+    }
+
+    /// Starts every batch that may start now: the oldest queued submission heads each. With none running the queue
+    /// starts at once, whatever its size; beside a running batch, only `companyMinimum` queued ones start another.
+    private func appointLeaders(_ state: inout State) -> [Submission] {
+        var leaders: [Submission] = []
+        while !state.queue.isEmpty && state.running < inFlightLimit
+            && (state.running == 0 || state.queue.count >= companyMinimum)
+        {
+            let next = Array(state.queue.prefix(batchLimit))
+            state.queue.removeFirst(next.count)
+            state.running += 1
+            next[0].batchToLead = next
+            leaders.append(next[0])
+        }
+        return leaders
     }
 
     private func wake(_ leaders: [Submission]) {

@@ -40,6 +40,28 @@ import Testing
         return answers.withLock { $0 }
     }
 
+    /// Submits `item` on a new thread (entered in `done`) whose batch holds until the returned semaphore is
+    /// signalled, and hands its answer to `record`; returns once that batch runs.
+    private func submitHeld(
+        _ group: GroupCommit<Int, Int>, _ item: Int, recorder: Recorder, done: DispatchGroup,
+        record: @escaping @Sendable (Int) -> Void
+    ) -> DispatchSemaphore {
+        let isRunning = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        done.enter()
+        Thread.detachNewThread {
+            let answer = group.submit(item) { items in
+                isRunning.signal()
+                release.wait()
+                return recorder.run(items)
+            }
+            record(answer)
+            done.leave()
+        }
+        isRunning.wait()
+        return release
+    }
+
     @Test func aLoneSubmitterRunsAtOnceAndAlone() {
         let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 2)
         let recorder = Recorder()
@@ -51,21 +73,11 @@ import Testing
     @Test func submissionsThatArriveWhileABatchRunsShareTheNextOne() throws {
         let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 1)
         let recorder = Recorder()
-        let firstIsRunning = DispatchSemaphore(value: 0)
-        let releaseFirst = DispatchSemaphore(value: 0)
-        let firstAnswer = Mutex<Int?>(nil)
         let done = DispatchGroup()
-        done.enter()
-        Thread.detachNewThread {
-            let answer = group.submit(100) { items in
-                firstIsRunning.signal()
-                releaseFirst.wait()
-                return recorder.run(items)
-            }
+        let firstAnswer = Mutex<Int?>(nil)
+        let releaseFirst = submitHeld(group, 100, recorder: recorder, done: done) { answer in
             firstAnswer.withLock { $0 = answer }
-            done.leave()
         }
-        firstIsRunning.wait()
         // Five submit while the first batch runs: none may lead (one batch at most), so they queue.
         let answers = Mutex<[Int: Int]>([:])
         for index in 0..<5 {
@@ -86,6 +98,46 @@ import Testing
         #expect(batches.count == 2)
         #expect(batches.first == [100])
         #expect(batches.last.map { Set($0) } == Set(0..<5))
+    }
+
+    /// With `companyMinimum` 3, a submission that arrives while a batch runs does not start a lone second one: it
+    /// waits for company, and the third queued starts the second batch beside the running one.
+    @Test func aSecondBatchStartsBesideARunningOneOnlyWithCompany() {
+        let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 2, companyMinimum: 3)
+        let recorder = Recorder()
+        let done = DispatchGroup()
+        let answers = Mutex<[Int: Int]>([:])
+        let releaseFirst = submitHeld(group, 100, recorder: recorder, done: done) { answer in
+            answers.withLock { $0[100] = answer }
+        }
+        func submit(_ index: Int) {
+            done.enter()
+            Thread.detachNewThread {
+                let answer = group.submit(index) { recorder.run($0) }
+                answers.withLock { $0[index] = answer }
+                done.leave()
+            }
+        }
+        // Two arrive while the first batch runs: below the minimum, so neither runs (one slot is free).
+        submit(0)
+        submit(1)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(recorder.batches.withLock { $0 }.isEmpty)
+        // The third makes three queued: they run together beside the first batch, which is still running.
+        submit(2)
+        for _ in 0..<300 where recorder.batches.withLock({ $0 }).isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(recorder.batches.withLock { $0 }.map { Set($0) } == [Set([0, 1, 2])])
+        // One more arrives while the first still runs (the second ended, or is ending): below the minimum again, so
+        // it waits for the first to end.
+        submit(3)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(recorder.batches.withLock { $0 }.count == 1)
+        releaseFirst.signal()
+        done.wait()
+        #expect(answers.withLock { $0 } == [100: 1000, 0: 0, 1: 10, 2: 20, 3: 30])
+        let batches = recorder.batches.withLock { $0 }
+        #expect(batches.count == 3)
+        #expect(batches.contains([100]) && batches.contains([3]))
     }
 
     @Test func batchesKeepToTheLimitAndAtMostTwoRunAtOnce() {

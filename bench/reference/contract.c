@@ -6,12 +6,13 @@
  * server-side prepared statements prepared once per connection (payments-fcgi keeps a per-connection statement
  * cache), the same session settings at connect. The session SELECT runs on the worker's own connection; the credit
  * then goes through the GROUP COMMIT (the section "group commit" below, issue 10, as
- * Sources/PaymentsCore/GroupCommit.swift): a worker that finds nothing queued and fewer than BATCHES_IN_FLIGHT (2)
- * batches running confirms its credit alone at once with the plain `CALL tn_confirm_credit(15 params)`; otherwise it
- * queues and sleeps on its OWN condition variable, woken once when its answer is ready or once when it is appointed
- * to lead the next batch (the queued credits, oldest first, at most BATCH_LIMIT 32; the oldest leads), which it runs
- * on its own connection. A batch of 2..32 takes the SET-BASED FAST PATH (CreditBatch's): sorted by (gateway,
- * event_id), START TRANSACTION, one multi-row INSERT of the events, one SELECT ... FOR UPDATE of the sessions (the
+ * Sources/PaymentsCore/GroupCommit.swift): a worker that finds nothing queued and no batch running confirms its
+ * credit alone at once with the plain `CALL tn_confirm_credit(15 params)`; otherwise it queues and sleeps on its OWN
+ * condition variable, woken once when its answer is ready or once when it is appointed to lead a batch (the queued
+ * credits, oldest first, at most BATCH_LIMIT 32; the oldest leads), which it runs on its own connection. A batch
+ * starts when one ends, or beside the running one (BATCHES_IN_FLIGHT 2 at most) once COMPANY_MINIMUM (2) credits are
+ * queued. A batch of 2..32 takes the SET-BASED FAST PATH (CreditBatch's): sorted by (gateway, event_id),
+ * START TRANSACTION, one multi-row INSERT of the events, one SELECT ... FOR UPDATE of the sessions (the
  * second-payment check), one multi-row INSERT ... RETURNING of the credits, one UPDATE of the sessions, COMMIT; a
  * batch sharing a session, payment or event, a second payment or a duplicate key falls back to
  * `CALL tn_confirm_credits(?)` (the items packed as sql/0009 reads them). After the answer
@@ -139,7 +140,8 @@ static const char SQL_SYNCED_HEAD[] =
 static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, SYNCED_FLUSH_DELAY_MS = 200, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
-enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, CREDIT_PARAMS = 15, ROWS_PER_STATEMENT = 8 };
+enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, COMPANY_MINIMUM = 2 };
+enum { CREDIT_PARAMS = 15, ROWS_PER_STATEMENT = 8 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
@@ -694,12 +696,13 @@ static int record_ignored(Worker *w, const Event *e, const char *body, unsigned 
 
 /* ------------------------------------------------------------------------------------------------ group commit */
 /* The credits of workers that arrive together are confirmed in one transaction (payments-fcgi's GroupCommit and
- * CreditConfirmationGroup). A worker that finds nothing queued and fewer than BATCHES_IN_FLIGHT batches running leads
- * at once a batch of its own credit alone; otherwise it queues its credit and sleeps on its own condition variable
- * (on group.mutex), woken exactly once: when the leader that ran its batch has written its answer, or when a leader
- * whose batch ended appoints it to lead the next batch (the queued credits, oldest first, at most BATCH_LIMIT; it is
- * the oldest of them), which it then runs on its own connection. Invariant outside the lock: the queue is empty or
- * BATCHES_IN_FLIGHT batches run (appointed ones included), so nothing queued waits without a leader to come. */
+ * CreditConfirmationGroup). A worker that finds nothing queued and no batch running leads at once a batch of its own
+ * credit alone; otherwise it queues its credit and sleeps on its own condition variable (on group.mutex), woken
+ * exactly once: when the leader that ran its batch has written its answer, or when it is appointed to lead a batch
+ * (the queued credits, oldest first, at most BATCH_LIMIT; it is the oldest of them), which it then runs on its own
+ * connection. A batch is appointed when one ends, or beside a running one (at most BATCHES_IN_FLIGHT) once
+ * COMPANY_MINIMUM credits are queued (appoint). Invariant outside the lock: the queue is empty or a batch runs
+ * (appointed ones included), so nothing queued waits without a leader to come. */
 
 /* One credit: the 15 parameters of tn_confirm_credit (the constant ones are written in credit_params), the answer
  * its batch's leader wrote (the procedure's answer, "" when the database failed, and the new row's id or 0), and the
@@ -720,6 +723,7 @@ typedef struct Credit {
 static struct {
     pthread_mutex_t mutex;
     Credit *head, *tail; /* the queued credits, oldest first */
+    int queued;          /* how many */
     int in_flight;       /* batches running or appointed */
     unsigned long long batches, items, fallbacks; /* GET /api/metrics */
 } group = {.mutex = PTHREAD_MUTEX_INITIALIZER};
@@ -1122,9 +1126,28 @@ static int run_batch(Worker *w, Credit **submitted, int n) {
     return 1;
 }
 
+/* Under group.mutex: starts every batch that may start now, each going to its oldest queued credit, woken alone to
+ * run it. With no batch running the queue starts whatever its size; beside a running one (fewer than
+ * BATCHES_IN_FLIGHT), only COMPANY_MINIMUM queued credits start another. */
+static void appoint(void) {
+    while (group.head != NULL && group.in_flight < BATCHES_IN_FLIGHT &&
+           (group.in_flight == 0 || group.queued >= COMPANY_MINIMUM)) {
+        Credit *first = group.head;
+        int taken = 0;
+        while (taken < BATCH_LIMIT && group.head != NULL) {
+            first->lead[taken++] = group.head;
+            group.head = group.head->next;
+        }
+        if (group.head == NULL) group.tail = NULL;
+        group.queued -= taken;
+        first->lead_n = taken;
+        group.in_flight++;
+        pthread_cond_signal(&first->wake);
+    }
+}
+
 /* Runs `batch` (its slot in group.in_flight taken; `self` is its first, oldest credit), then, under the lock, wakes
- * each other member once with its answer and appoints leaders: while credits are queued and fewer than
- * BATCHES_IN_FLIGHT batches run, the next batch goes to its oldest credit, woken alone to run it. */
+ * each other member once with its answer and appoints leaders (appoint). */
 static void lead(Worker *w, Credit *self, Credit **batch, int n) {
     int fell_back = run_batch(w, batch, n);
     pthread_mutex_lock(&group.mutex);
@@ -1136,18 +1159,7 @@ static void lead(Worker *w, Credit *self, Credit **batch, int n) {
         batch[i]->answered = 1;
         if (batch[i] != self) pthread_cond_signal(&batch[i]->wake);
     }
-    while (group.head != NULL && group.in_flight < BATCHES_IN_FLIGHT) {
-        Credit *first = group.head;
-        int taken = 0;
-        while (taken < BATCH_LIMIT && group.head != NULL) {
-            first->lead[taken++] = group.head;
-            group.head = group.head->next;
-        }
-        if (group.head == NULL) group.tail = NULL;
-        first->lead_n = taken;
-        group.in_flight++;
-        pthread_cond_signal(&first->wake);
-    }
+    appoint();
     pthread_mutex_unlock(&group.mutex);
 }
 
@@ -1159,7 +1171,7 @@ static void group_confirm(Worker *w, Credit *c) {
     c->next = NULL;
     pthread_cond_init(&c->wake, NULL);
     pthread_mutex_lock(&group.mutex);
-    if (group.head == NULL && group.in_flight < BATCHES_IN_FLIGHT) {
+    if (group.head == NULL && group.in_flight == 0) {
         group.in_flight++; /* alone: a batch of this one credit, at once */
         c->lead[0] = c;
         c->lead_n = 1;
@@ -1170,6 +1182,8 @@ static void group_confirm(Worker *w, Credit *c) {
             group.head = c;
         }
         group.tail = c;
+        group.queued++;
+        appoint(); /* may appoint c itself: then c->lead_n is set and it leads below */
     }
     while (!c->answered && c->lead_n == 0) pthread_cond_wait(&c->wake, &group.mutex);
     int n = c->lead_n;
