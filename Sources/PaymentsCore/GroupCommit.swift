@@ -63,8 +63,7 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
         let queued: (Submission, [Submission])? = state.withLock { state in
-            guard state.queue.isEmpty && (state.running == 0 || (state.running < inFlightLimit && companyMinimum == 1))
-            else {
+            guard state.queue.isEmpty && mayStartBatch(running: state.running, queued: 1) else {
                 let submission = Submission(item)
                 state.queue.append(submission)
                 return (submission, appointLeaders(&state))
@@ -121,13 +120,10 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         }
     }
 
-    /// Starts every batch that may start now: the oldest queued submission heads each. With none running the queue
-    /// starts at once, whatever its size; beside a running batch, only `companyMinimum` queued ones start another.
+    /// Starts every batch that may start now (`mayStartBatch`): the oldest queued submission heads each.
     private func appointLeaders(_ state: inout State) -> [Submission] {
         var leaders: [Submission] = []
-        while !state.queue.isEmpty && state.running < inFlightLimit
-            && (state.running == 0 || state.queue.count >= companyMinimum)
-        {
+        while !state.queue.isEmpty && mayStartBatch(running: state.running, queued: state.queue.count) {
             let next = Array(state.queue.prefix(batchLimit))
             state.queue.removeFirst(next.count)
             state.running += 1
@@ -135,6 +131,12 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
             leaders.append(next[0])
         }
         return leaders
+    }
+
+    /// Whether a batch of `queued` waiting items may start while `running` batches run: always with none running,
+    /// beside others only below `inFlightLimit` and with `companyMinimum` items.
+    private func mayStartBatch(running: Int, queued: Int) -> Bool {
+        running == 0 || (running < inFlightLimit && queued >= companyMinimum)
     }
 
     private func wake(_ leaders: [Submission]) {

@@ -15,9 +15,9 @@ public final class CreditConfirmationGroup: Sendable {
     /// 3,100/s with 32; bench/README.md).
     public static let inFlightLimit = 2
     /// Credits queued before a second transaction starts beside a running one: a lone credit started there would
-    /// take its own `CALL` (about 0.42 ms of MariaDB's CPU, against 0.31 ms per credit in a batch of two and 0.19 in
-    /// one of four: `bench/shapes`) exactly when the database is busiest. Two, not more: waiting for four raised
-    /// the webhooks' p99 at half load from 6 to 18 ms on the bench machine.
+    /// take its own `CALL` (about 0.42 ms of MariaDB's CPU, against about 0.3 ms per credit in a batch of two and
+    /// 0.19 in one of four: `bench/shapes`) exactly when the database is busiest. Two, not more: waiting for four
+    /// raised the webhooks' p99 at half load from 6 to 18 ms on the bench machine.
     public static let companyMinimum = 2
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>

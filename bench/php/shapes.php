@@ -65,6 +65,7 @@ for ($first = 0; $first < $credits; $first += $rows) {
         array_push($eventValues, "stripe", $event, "payment_intent.succeeded", $payload, $headers, "recorded");
         array_push($creditValues, $payment, "uid_shape", "stripe", 1000, $session, 60, $token);
         $ids[] = $session;
+        if ($shape !== "text") { continue; }
         $eventTexts[] = "(" . hexText("stripe") . ", " . hexText($event) . ", " . hexText("payment_intent.succeeded")
             . ", X'" . bin2hex($payload) . "', " . hexText($headers) . ", UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), "
             . hexText("recorded") . ")";
