@@ -15,6 +15,8 @@ tn_stop_pid "$pidfile" payments-fcgi 15
 mkdir -p "$(dirname "$socket")"
 chmod 0755 "$(dirname "$socket")"
 rm -f "$socket"
+# As the systemd unit: four malloc arenas for the worker threads, unless the caller chose.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-4}"
 tn_start_bg "$pidfile" "$logfile" "$binary" --env-file "$TN_ENV_FILE" --sql-dir "$TN_REPO/sql"
 for ((i = 0; i < 300; i++)); do
     [[ -S "$socket" ]] && { tn_log "payments-fcgi ($TN_STACK) listening on $socket (pid $(cat "$pidfile"))"; exit 0; }

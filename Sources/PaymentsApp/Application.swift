@@ -55,12 +55,24 @@ public final class Application: Sendable {
     }
 
     /// Must run on the thread that will use the worker (it registers the thread with libmariadb).
-    public func makeWorker(index: Int) -> RequestWorker {
+    /// - Parameter connections: where the worker borrows a connection for each request; nil: it owns one.
+    public func makeWorker(index: Int, connections: DatabaseSessionPool? = nil) -> RequestWorker {
         MariaDBLibrary.threadInit()
-        let ledger = MariaDBLedger(
-            configuration: assembly.database, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds,
-            creditGroup: creditGroup)
+        let reconcileAfter = assembly.sync.reconcileAfterSeconds
+        let ledger =
+            connections.map {
+                MariaDBLedger(
+                    pool: $0, configuration: assembly.database, reconcileAfterSeconds: reconcileAfter,
+                    creditGroup: creditGroup)
+            }
+            ?? MariaDBLedger(
+                configuration: assembly.database, reconcileAfterSeconds: reconcileAfter, creditGroup: creditGroup)
         return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue, events: events)
+    }
+
+    /// The responder's connections: `count` of them, lent to the worker threads request by request.
+    public func makeConnectionPool(count: Int) -> DatabaseSessionPool {
+        DatabaseSessionPool(configuration: assembly.database, count: count)
     }
 
     /// Finishes queued Retail pushes and session events (at most `deadlineSeconds` in all) and stops their threads.

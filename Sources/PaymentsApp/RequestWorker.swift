@@ -27,6 +27,8 @@ public final class RequestWorker {
     /// so the push thread needs no claim transaction of its own.
     /// - Returns: the answer, and the rows the request wrote, for `didFinish` once the answer is out.
     public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> (response: APIResponse, push: PushHandoff) {
+        // A pooled worker borrows its connection now and gives it back at the end of `didFinish`.
+        ledger.leaseConnection()
         let push = PushHandoff(claimsCredits: syncQueue.hasRoom)
         // With live status on, the handler's ledger notes the session changes it commits (`PublishingLedger`).
         let log = events.isEnabled ? SessionEventLog() : nil
@@ -61,6 +63,7 @@ public final class RequestWorker {
             events.publish(changes, publicIDs: log.publicIDs) { [ledger] id in try ledger.session(id: id) }
         }
         pendingEvents = nil
+        ledger.returnConnection()
     }
 
     /// Releases the connection; call on the worker's own thread when it stops.

@@ -59,9 +59,14 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     /// Submits `item` and returns its answer, running a batch (this one's, with others') on this thread when it
     /// leads.
     ///
-    /// - Parameter run: answers a batch, one answer per item in the same order; called on this thread, never while
-    ///   the lock is held. It must not throw: failures are answers (e.g. `Result`).
-    public func submit(_ item: Item, run: ([Item]) -> [Answer]) -> Answer {
+    /// - Parameters:
+    ///   - willWait: called on this thread just before it sleeps (e.g. to give back a connection it will not use
+    ///     while it waits); `didWake` is called as soon as it wakes, before it leads a batch or returns its answer.
+    ///   - run: answers a batch, one answer per item in the same order; called on this thread, never while the lock
+    ///     is held. It must not throw: failures are answers (e.g. `Result`).
+    public func submit(
+        _ item: Item, willWait: () -> Void = {}, didWake: () -> Void = {}, run: ([Item]) -> [Answer]
+    ) -> Answer {
         let queued: (Submission, [Submission])? = state.withLock { state in
             guard state.queue.isEmpty && mayStartBatch(running: state.running, queued: 1) else {
                 let submission = Submission(item)
@@ -88,7 +93,9 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         }
         while true {
             if let answer = submission.answer { return answer }
+            willWait()
             submission.wake.wait()
+            didWake()
             if let batch = submission.batchToLead {
                 submission.batchToLead = nil
                 lead(batch, run: run)

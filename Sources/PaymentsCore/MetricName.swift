@@ -31,9 +31,9 @@ public enum MetricName {
     /// new: a stored event or payment, a session already credited; two credits of one event or session) and that
     /// `CALL tn_confirm_credits` answered instead.
     public static let creditBatchFallbacks = "payments_credit_batch_fallbacks_total"
-    /// Gauge of the responder's worker threads (`FCGI_WORKERS`).
+    /// Gauge of the responder's worker threads (a few per `FCGI_WORKERS` connection).
     public static let workers = "payments_workers"
-    /// Gauge of the workers answering a request now.
+    /// Gauge of the worker threads answering a request now.
     public static let workersBusy = "payments_workers_busy"
     /// Gauge of unsynced ledger rows, read from the database when the page is read.
     public static let unsyncedRows = "payments_unsynced_rows"

@@ -79,7 +79,7 @@ struct PaymentsFCGICommand: ParsableCommand {
             print("payments-fcgi: configuration OK")
             return
         }
-        Self.bootstrapMetrics(application.metrics, workers: server.workers)
+        Self.bootstrapMetrics(application.metrics, workers: server.workers * WorkerPool.threadsPerConnection)
 
         Self.capDescriptors(logger: logger)
         let listener: FastCGIListener
@@ -96,7 +96,7 @@ struct PaymentsFCGICommand: ParsableCommand {
 
         application.start()
         let pool = WorkerPool(application: application, listener: listener, logger: logger)
-        pool.start(count: server.workers)
+        pool.start(connectionCount: server.workers)
         let systemd = SystemdNotifier(environment: config.values)
         SignalWatcher.start(logger: logger) { _ in
             systemd.notify("STOPPING=1")
@@ -104,9 +104,14 @@ struct PaymentsFCGICommand: ParsableCommand {
         }
         logger.info(
             "listening",
-            metadata: ["socket": "\(listener.path ?? "fd \(listener.descriptor)")", "workers": "\(server.workers)"])
+            metadata: [
+                "socket": "\(listener.path ?? "fd \(listener.descriptor)")", "connections": "\(server.workers)",
+                "workers": "\(server.workers * WorkerPool.threadsPerConnection)",
+            ])
         // The socket listens and the schema was checked against the database (Application's start-up): ready.
-        systemd.notify("READY=1\nSTATUS=serving with \(server.workers) workers")
+        systemd.notify(
+            "READY=1\nSTATUS=serving with \(server.workers * WorkerPool.threadsPerConnection) workers on "
+                + "\(server.workers) connections")
         Self.feedWatchdog(systemd, pool: pool, logger: logger)
 
         pool.waitUntilFinished()

@@ -3,15 +3,24 @@ import Foundation
 import Logging
 import PaymentsApp
 import PaymentsCore
+import PaymentsStore
 import Synchronization
 
-/// The fixed pool of worker threads: each owns one `FastCGIRequest` and one `RequestWorker` (its MariaDB connection).
+/// The fixed pool of worker threads: each owns one `FastCGIRequest` and one `RequestWorker`, and borrows one of the
+/// `FCGI_WORKERS` MariaDB connections for each request it answers.
+///
+/// There are `threadsPerConnection` threads per connection: a webhook whose credit waits for its group-commit batch
+/// gives its connection back while it waits, and another thread takes the next request with it. So up to
+/// `threadsPerConnection × FCGI_WORKERS` requests are in flight, while at most `FCGI_WORKERS` do database work at
+/// once; the batches grow with the requests in flight (bench/README.md).
 ///
 /// Threads, not tasks: every step of a request (libfcgi, MariaDB, outbound HTTP) is a blocking C call, and a blocking
 /// call must never sit on a Swift-concurrency thread.
 final class WorkerPool: Sendable {
     /// Stack size of each worker thread; generous for the JSON and crypto paths, and untouched pages cost no memory.
     static let stackSize = 2 * 1024 * 1024
+    /// Worker threads per MariaDB connection.
+    static let threadsPerConnection = 3
     /// The parameters `APIRequestDecoder` reads; the FastCGI layer decodes only these.
     static let parameterFilter = FastCGIParameterFilter(
         names: APIRequestDecoder.parameterNames, prefixes: [APIRequestDecoder.headerParameterPrefix])
@@ -29,6 +38,8 @@ final class WorkerPool: Sendable {
     private let busyGauge: Metrics.Gauge
     /// `DispatchTime` uptime in nanoseconds when a worker last finished a request.
     private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+    /// The connections the workers borrow, made by `start`.
+    private let connections = Mutex<DatabaseSessionPool?>(nil)
 
     init(application: Application, listener: FastCGIListener, logger: Logger) {
         self.application = application
@@ -40,13 +51,15 @@ final class WorkerPool: Sendable {
     /// How many worker threads have not yet left their loop.
     var runningCount: Int { running.load(ordering: .acquiring) }
 
-    /// Starts `count` worker threads.
-    func start(count: Int) {
-        for index in 0..<count {
+    /// Starts `threadsPerConnection × connectionCount` worker threads sharing `connectionCount` connections.
+    func start(connectionCount: Int) {
+        let pool = application.makeConnectionPool(count: connectionCount)
+        connections.withLock { $0 = pool }
+        for index in 0..<(connectionCount * Self.threadsPerConnection) {
             running.add(1, ordering: .releasing)
             finished.enter()
             let thread = Thread { [self] in
-                self.runWorker(index: index)
+                self.runWorker(index: index, connections: pool)
                 self.running.subtract(1, ordering: .releasing)
                 self.finished.leave()
             }
@@ -85,14 +98,16 @@ final class WorkerPool: Sendable {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// Blocks until every worker thread has left its loop (after `listener.beginShutdown()`).
+    /// Blocks until every worker thread has left its loop (after `listener.beginShutdown()`), then closes the
+    /// connections.
     func waitUntilFinished() {
         finished.wait()
+        connections.withLock { $0 }?.closeAll()
     }
 
     /// One thread's life: make the worker here (it binds its MariaDB thread state), serve until shutdown, close it.
-    private func runWorker(index: Int) {
-        let worker = application.makeWorker(index: index)
+    private func runWorker(index: Int, connections: DatabaseSessionPool) {
+        let worker = application.makeWorker(index: index, connections: connections)
         defer { worker.close() }
         let slot: FastCGIRequest
         do {

@@ -38,15 +38,16 @@ public final class CreditConfirmationGroup: Sendable {
         fallbacks = metrics?.counter(MetricName.creditBatchFallbacks)
     }
 
-    /// Confirms `confirmation`, in a batch that this thread runs on `database` when it leads one.
-    func confirm(_ confirmation: CreditConfirmation, leading database: DatabaseSession) throws(LedgerError)
-        -> LedgerOutcome
-    {
-        try group.submit(confirmation) { group in
+    /// Confirms `confirmation`, in a batch that this thread runs on `ledger`'s connection when it leads one.
+    ///
+    /// While it waits for its batch, a pooled ledger gives its connection back, so another request can use it; it
+    /// borrows one again when woken (to lead, or with its answer).
+    func confirm(_ confirmation: CreditConfirmation, for ledger: MariaDBLedger) throws(LedgerError) -> LedgerOutcome {
+        try group.submit(confirmation, willWait: ledger.returnConnection, didWake: ledger.leaseConnection) { group in
             CreditBatch.split(group).flatMap { batch in
                 batches?.increment()
                 items?.increment(by: batch.confirmations.count)
-                return batch.apply(database, fallbacks: fallbacks)
+                return batch.apply(ledger.database, fallbacks: fallbacks)
             }
         }.get()
     }

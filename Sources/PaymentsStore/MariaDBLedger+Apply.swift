@@ -17,7 +17,7 @@ extension MariaDBLedger {
     public func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws(LedgerError) -> LedgerOutcome {
         let claim = claimingCreditsForPush ? PushClaim.begin() : nil
         if let confirmation = CreditConfirmation(effect, claim: claim) {
-            if let creditGroup { return try creditGroup.confirm(confirmation, leading: database) }
+            if let creditGroup { return try creditGroup.confirm(confirmation, for: self) }
             return try database.procedure(confirmation.apply)
         }
         return try database.transaction { connection throws -> TransactionEnd<LedgerOutcome> in

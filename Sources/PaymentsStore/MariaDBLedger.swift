@@ -8,7 +8,15 @@ import PaymentsCore
 /// that loses the connection is `.unknownOutcome`. Deadlocks (1213) and lock-wait timeouts (1205) roll back and
 /// rerun the whole transaction up to three times. Not Sendable: create it on (or for) the thread that uses it.
 public final class MariaDBLedger: Ledger {
-    let database: DatabaseSession
+    /// The connection calls go to: this ledger's own, or with a pool the one lent for the current request (a
+    /// detached session between requests).
+    private(set) var database: DatabaseSession
+    /// Where the connections come from in the responder; nil: the ledger owns one connection.
+    let pool: DatabaseSessionPool?
+    /// The pool's session lent now, if any.
+    private var lease: DatabaseSessionPool.Lease?
+    /// What `database` is while nothing is lent (pooled ledgers only).
+    private let detached: DatabaseSession
     /// Seconds after creation when reconciliation first looks at a session (`RECONCILE_AFTER_SECONDS`).
     public let reconcileAfterSeconds: Int
     /// The responder's shared group commit for the commonest confirmation; nil confirms each credit alone.
@@ -24,8 +32,39 @@ public final class MariaDBLedger: Ledger {
         creditGroup: CreditConfirmationGroup? = nil
     ) {
         self.database = DatabaseSession(options: configuration.connectionOptions, logger: logger)
+        self.detached = database
+        self.pool = nil
         self.reconcileAfterSeconds = reconcileAfterSeconds
         self.creditGroup = creditGroup
+    }
+
+    /// A ledger that borrows its connection from `pool` for each request (`leaseConnection`, `returnConnection`),
+    /// and gives it back while its credit waits for a group-commit batch.
+    public init(
+        pool: DatabaseSessionPool, configuration: DatabaseConfiguration, reconcileAfterSeconds: Int = 900,
+        creditGroup: CreditConfirmationGroup? = nil
+    ) {
+        self.detached = DatabaseSession(detachedFrom: configuration.connectionOptions)
+        self.database = detached
+        self.pool = pool
+        self.reconcileAfterSeconds = reconcileAfterSeconds
+        self.creditGroup = creditGroup
+    }
+
+    /// Borrows a connection from the pool (waiting for a free one) unless one is lent already; nothing without a pool.
+    public func leaseConnection() {
+        guard let pool, lease == nil else { return }
+        let lent = pool.acquire()
+        lease = lent
+        database = lent.session
+    }
+
+    /// Gives the lent connection back; calls fail (503) until the next `leaseConnection`. Never inside a transaction.
+    public func returnConnection() {
+        guard let pool, let lent = lease else { return }
+        lease = nil
+        database = detached
+        pool.release(lent)
     }
 
     /// Releases push claims that will not be used (`apply(_:claimingCreditsForPush:)` wrote them but the push queue
@@ -39,8 +78,12 @@ public final class MariaDBLedger: Ledger {
     /// The server-side id of the current connection, or nil when none is open (for tests and diagnostics).
     public var connectionID: Int64? { database.connectionID }
 
-    /// Closes the connection (at thread end); a later call reconnects.
-    public func close() { database.drop() }
+    /// Closes the connection (at thread end); a later call reconnects. A pooled ledger gives back what it borrowed
+    /// instead (the pool closes its connections).
+    public func close() {
+        if pool != nil { return returnConnection() }
+        database.drop()
+    }
 
     public func createSession(gateway: String, uid: String, amount: Money, currency: String) throws(LedgerError)
         -> PaymentSession

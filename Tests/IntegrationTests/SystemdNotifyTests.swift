@@ -62,7 +62,9 @@ extension Integration {
             defer { responder.discard() }
             let first = notify.messages(for: 2.5)
             let ready = try #require(first.first, "no notification at all")
-            #expect(ready.hasPrefix("READY=1\n") && ready.contains("STATUS=serving with 2 workers"), "\(first)")
+            #expect(
+                ready.hasPrefix("READY=1\n") && ready.contains("STATUS=serving with 6 workers on 2 connections"),
+                "\(first)")
             let pings = first.filter { $0 == "WATCHDOG=1" }.count
             #expect(pings >= 3, "watchdog pings in 2.5 s at WATCHDOG_USEC=1 s: \(first)")
             #expect(responder.isHealthy)

@@ -269,33 +269,26 @@ import Testing
         let perWorker = 20
         let failures = Mutex<[String]>([])
         let inserted = Mutex<Set<String>>([])
-        let done = DispatchGroup()
         let configuration = database.configuration
-        for worker in 0..<workers {
-            done.enter()
-            Thread.detachNewThread {
-                defer { done.leave() }
-                MariaDBLibrary.threadInit()
-                let ledger = MariaDBLedger(configuration: configuration, creditGroup: group)
-                defer { ledger.close() }
-                for index in 0..<perWorker {
-                    // Each credit is delivered by two workers at once (event n by worker w and w + 1 mod workers).
-                    for owner in [worker, (worker + workers - 1) % workers] {
-                        let name = "\(owner)-\(index)"
-                        do {
-                            let outcome = try ledger.apply(
-                                Self.effect(event: "evt_\(name)", payment: "pi_\(name)", session: nil),
-                                claimingCreditsForPush: true)
-                            let rows = outcome.insertedRows.map(\.paymentID)
-                            inserted.withLock { $0.formUnion(rows) }
-                        } catch {
-                            failures.withLock { $0.append("\(name): \(error)") }
-                        }
+        TestDatabase.onThreads(workers) { worker in
+            let ledger = MariaDBLedger(configuration: configuration, creditGroup: group)
+            defer { ledger.close() }
+            for index in 0..<perWorker {
+                // Each credit is delivered by two workers at once (event n by worker w and w + 1 mod workers).
+                for owner in [worker, (worker + workers - 1) % workers] {
+                    let name = "\(owner)-\(index)"
+                    do {
+                        let outcome = try ledger.apply(
+                            Self.effect(event: "evt_\(name)", payment: "pi_\(name)", session: nil),
+                            claimingCreditsForPush: true)
+                        let rows = outcome.insertedRows.map(\.paymentID)
+                        inserted.withLock { $0.formUnion(rows) }
+                    } catch {
+                        failures.withLock { $0.append("\(name): \(error)") }
                     }
                 }
             }
         }
-        done.wait()
         #expect(failures.withLock { $0 } == [])
         let expected = Set((0..<workers).flatMap { worker in (0..<perWorker).map { "pi_\(worker)-\($0)" } })
         #expect(inserted.withLock { $0 } == expected)

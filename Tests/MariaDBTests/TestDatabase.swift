@@ -87,4 +87,19 @@ final class TestDatabase {
             ]))
         return try #require(outcome.insertedRows.first?.id)
     }
+
+    /// Runs `body` on `count` new threads at once, each registered with libmariadb as a worker is, and waits for all.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let done = DispatchGroup()
+        for index in 0..<count {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                MariaDBLibrary.threadInit()
+                defer { MariaDBLibrary.threadEnd() }
+                body(index)
+            }
+        }
+        done.wait()
+    }
 }

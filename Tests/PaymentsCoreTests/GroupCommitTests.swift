@@ -245,4 +245,35 @@ import Testing
         #expect(group.submit(4, run: run) == 40)
         #expect(calls.withLock { $0 } == 2)
     }
+
+    @Test func aSubmitterStepsAsideOnlyWhileItWaits() throws {
+        let group = GroupCommit<Int, Int>(batchLimit: 32, inFlightLimit: 1)
+        let recorder = Recorder()
+        let events = Mutex<[String]>([])
+        @Sendable func note(_ event: String) { events.withLock { $0.append(event) } }
+        // Alone: it runs at once and never waits, so it never steps aside.
+        #expect(group.submit(1, willWait: { note("wait") }, didWake: { note("wake") }) { recorder.run($0) } == 10)
+        #expect(events.withLock { $0 } == [])
+
+        let done = DispatchGroup()
+        let releaseFirst = submitHeld(group, 100, recorder: recorder, done: done) { _ in }
+        done.enter()
+        Thread.detachNewThread {
+            let answer = group.submit(2, willWait: { note("wait") }, didWake: { note("wake") }) { items in
+                note("run \(items)")
+                return recorder.run(items)
+            }
+            note("answer \(answer)")
+            done.leave()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while !events.withLock({ $0.contains("wait") }) && Date() < deadline { usleep(1000) }
+        // Queued behind the held batch: it stepped aside before sleeping, and nothing more happens until it wakes.
+        usleep(20_000)
+        #expect(events.withLock { $0 } == ["wait"])
+        releaseFirst.signal()
+        done.wait()
+        // Appointed to lead the next batch: it is back before it runs, and answers after.
+        #expect(events.withLock { $0 } == ["wait", "wake", "run [2]", "answer 20"])
+    }
 }
