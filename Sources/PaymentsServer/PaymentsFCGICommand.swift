@@ -79,7 +79,8 @@ struct PaymentsFCGICommand: ParsableCommand {
             print("payments-fcgi: configuration OK")
             return
         }
-        Self.bootstrapMetrics(application.metrics, workers: server.workers * WorkerPool.threadsPerConnection)
+        let threads = server.workers * WorkerPool.threadsPerConnection
+        Self.bootstrapMetrics(application.metrics, workers: threads)
 
         Self.capDescriptors(logger: logger)
         let listener: FastCGIListener
@@ -95,8 +96,9 @@ struct PaymentsFCGICommand: ParsableCommand {
         }
 
         application.start()
-        let pool = WorkerPool(application: application, listener: listener, logger: logger)
-        pool.start(connectionCount: server.workers)
+        let pool = WorkerPool(
+            application: application, listener: listener, logger: logger, connectionCount: server.workers)
+        pool.start()
         let systemd = SystemdNotifier(environment: config.values)
         SignalWatcher.start(logger: logger) { _ in
             systemd.notify("STOPPING=1")
@@ -106,12 +108,11 @@ struct PaymentsFCGICommand: ParsableCommand {
             "listening",
             metadata: [
                 "socket": "\(listener.path ?? "fd \(listener.descriptor)")", "connections": "\(server.workers)",
-                "workers": "\(server.workers * WorkerPool.threadsPerConnection)",
+                "workers": "\(threads)",
             ])
         // The socket listens and the schema was checked against the database (Application's start-up): ready.
         systemd.notify(
-            "READY=1\nSTATUS=serving with \(server.workers * WorkerPool.threadsPerConnection) workers on "
-                + "\(server.workers) connections")
+            "READY=1\nSTATUS=serving with \(threads) workers on \(server.workers) connections")
         Self.feedWatchdog(systemd, pool: pool, logger: logger)
 
         pool.waitUntilFinished()

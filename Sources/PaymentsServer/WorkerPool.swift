@@ -38,28 +38,31 @@ final class WorkerPool: Sendable {
     private let busyGauge: Metrics.Gauge
     /// `DispatchTime` uptime in nanoseconds when a worker last finished a request.
     private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
-    /// The connections the workers borrow, made by `start`.
-    private let connections = Mutex<DatabaseSessionPool?>(nil)
+    /// The connections the workers borrow.
+    private let connections: DatabaseSessionPool
+    /// `threadsPerConnection` per connection.
+    private let threadCount: Int
 
-    init(application: Application, listener: FastCGIListener, logger: Logger) {
+    /// - Parameter connectionCount: `FCGI_WORKERS`, the MariaDB connections the worker threads share.
+    init(application: Application, listener: FastCGIListener, logger: Logger, connectionCount: Int) {
         self.application = application
         self.listener = listener
         self.logger = logger
+        connections = application.makeConnectionPool(count: connectionCount)
+        threadCount = connectionCount * Self.threadsPerConnection
         busyGauge = application.metrics.gauge(MetricName.workersBusy)
     }
 
     /// How many worker threads have not yet left their loop.
     var runningCount: Int { running.load(ordering: .acquiring) }
 
-    /// Starts `threadsPerConnection × connectionCount` worker threads sharing `connectionCount` connections.
-    func start(connectionCount: Int) {
-        let pool = application.makeConnectionPool(count: connectionCount)
-        connections.withLock { $0 = pool }
-        for index in 0..<(connectionCount * Self.threadsPerConnection) {
+    /// Starts the `threadCount` worker threads.
+    func start() {
+        for index in 0..<threadCount {
             running.add(1, ordering: .releasing)
             finished.enter()
             let thread = Thread { [self] in
-                self.runWorker(index: index, connections: pool)
+                self.runWorker(index: index)
                 self.running.subtract(1, ordering: .releasing)
                 self.finished.leave()
             }
@@ -102,11 +105,11 @@ final class WorkerPool: Sendable {
     /// connections.
     func waitUntilFinished() {
         finished.wait()
-        connections.withLock { $0 }?.closeAll()
+        connections.closeAll()
     }
 
     /// One thread's life: make the worker here (it binds its MariaDB thread state), serve until shutdown, close it.
-    private func runWorker(index: Int, connections: DatabaseSessionPool) {
+    private func runWorker(index: Int) {
         let worker = application.makeWorker(index: index, connections: connections)
         defer { worker.close() }
         let slot: FastCGIRequest

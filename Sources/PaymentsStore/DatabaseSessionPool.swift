@@ -23,8 +23,6 @@ public final class DatabaseSessionPool: Sendable {
         init(_ session: DatabaseSession) { self.session = session }
     }
 
-    /// How many sessions the pool holds.
-    public let count: Int
     private let slots: [Slot]
     /// Indexes into `slots` of the sessions not lent now; the last returned is lent first (its caches are warm).
     private let free: Mutex<[Int]>
@@ -32,12 +30,10 @@ public final class DatabaseSessionPool: Sendable {
 
     /// - Parameter count: connections (each opened on first use), at least one.
     public init(configuration: DatabaseConfiguration, count: Int, logger: Logger? = nil) {
-        self.count = max(1, count)
-        slots = (0..<self.count).map { _ in
-            Slot(DatabaseSession(options: configuration.connectionOptions, logger: logger))
-        }
-        free = Mutex(Array(0..<self.count))
-        available = DispatchSemaphore(value: self.count)
+        let count = max(1, count)
+        slots = (0..<count).map { _ in Slot(DatabaseSession(options: configuration.connectionOptions, logger: logger)) }
+        free = Mutex(Array(0..<count))
+        available = DispatchSemaphore(value: count)
     }
 
     /// Waits for a free session and lends it to the calling thread until `release`.

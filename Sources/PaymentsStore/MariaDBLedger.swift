@@ -8,15 +8,14 @@ import PaymentsCore
 /// that loses the connection is `.unknownOutcome`. Deadlocks (1213) and lock-wait timeouts (1205) roll back and
 /// rerun the whole transaction up to three times. Not Sendable: create it on (or for) the thread that uses it.
 public final class MariaDBLedger: Ledger {
-    /// The connection calls go to: this ledger's own, or with a pool the one lent for the current request (a
-    /// detached session between requests).
-    private(set) var database: DatabaseSession
     /// Where the connections come from in the responder; nil: the ledger owns one connection.
     let pool: DatabaseSessionPool?
     /// The pool's session lent now, if any.
     private var lease: DatabaseSessionPool.Lease?
-    /// What `database` is while nothing is lent (pooled ledgers only).
-    private let detached: DatabaseSession
+    /// The ledger's own connection, or for a pooled ledger a detached session that refuses every call.
+    private let own: DatabaseSession
+    /// The connection calls go to: the one lent for the current request, else the ledger's own.
+    var database: DatabaseSession { lease?.session ?? own }
     /// Seconds after creation when reconciliation first looks at a session (`RECONCILE_AFTER_SECONDS`).
     public let reconcileAfterSeconds: Int
     /// The responder's shared group commit for the commonest confirmation; nil confirms each credit alone.
@@ -31,8 +30,7 @@ public final class MariaDBLedger: Ledger {
         configuration: DatabaseConfiguration, logger: Logger? = nil, reconcileAfterSeconds: Int = 900,
         creditGroup: CreditConfirmationGroup? = nil
     ) {
-        self.database = DatabaseSession(options: configuration.connectionOptions, logger: logger)
-        self.detached = database
+        self.own = DatabaseSession(options: configuration.connectionOptions, logger: logger)
         self.pool = nil
         self.reconcileAfterSeconds = reconcileAfterSeconds
         self.creditGroup = creditGroup
@@ -44,8 +42,7 @@ public final class MariaDBLedger: Ledger {
         pool: DatabaseSessionPool, configuration: DatabaseConfiguration, reconcileAfterSeconds: Int = 900,
         creditGroup: CreditConfirmationGroup? = nil
     ) {
-        self.detached = DatabaseSession(detachedFrom: configuration.connectionOptions)
-        self.database = detached
+        self.own = DatabaseSession(detachedFrom: configuration.connectionOptions)
         self.pool = pool
         self.reconcileAfterSeconds = reconcileAfterSeconds
         self.creditGroup = creditGroup
@@ -54,16 +51,13 @@ public final class MariaDBLedger: Ledger {
     /// Borrows a connection from the pool (waiting for a free one) unless one is lent already; nothing without a pool.
     public func leaseConnection() {
         guard let pool, lease == nil else { return }
-        let lent = pool.acquire()
-        lease = lent
-        database = lent.session
+        lease = pool.acquire()
     }
 
     /// Gives the lent connection back; calls fail (503) until the next `leaseConnection`. Never inside a transaction.
     public func returnConnection() {
         guard let pool, let lent = lease else { return }
         lease = nil
-        database = detached
         pool.release(lent)
     }
 
