@@ -5,56 +5,71 @@ import Synchronization
     import Glibc
 #endif
 
-/// Serialises `accept()` across worker threads and remembers which thread is blocked in it, so shutdown can wake it.
+/// Serialises `accept()` across worker threads and lets shutdown end the wait for a connection without a signal.
 ///
-/// libfcgi's own threaded example takes a mutex around `FCGX_Accept_r`: only one thread sleeps in `accept()` while the
-/// others wait on the lock, which also keeps the wake-up during shutdown down to a single known thread.
+/// The listening socket is non-blocking, so libfcgi's `accept()` never sleeps: the thread holding the gate waits in
+/// `poll()` on the listening socket and on a wake pipe, and shutdown writes to the pipe. Shutdown never uses libfcgi's
+/// own flag (`FCGX_ShutdownPending`) or interrupts a thread with a signal. In libfcgi 2.4.2, a connection closed as
+/// "not a keeper" (no data within 2 s, or a signal during that wait) while that flag is set sends `OS_Accept` round
+/// its loop with the closed descriptor's number: it polls and closes that number again and again, closing whatever
+/// the process opened under it since, and never returns (the responder hung in shutdown that way).
 final class AcceptGate: Sendable {
-    /// What the shutdown path needs to see: the thread inside `accept()` (if any) and whether shutdown began.
-    private struct State {
-        var acceptingThread: pthread_t?
-        var shuttingDown = false
-    }
-
-    /// Held across the whole `FCGX_Accept_r` call; a plain pthread mutex (NSLock) because the hold may be long.
+    /// Held while a thread waits for a connection and accepts it; a plain pthread mutex (NSLock): the hold may be long.
     private let acceptLock = NSLock()
-    private let state = Mutex(State())
+    private let shuttingDown = Atomic<Bool>(false)
+    /// Written once by `beginShutdown()` and never drained, so it stays readable for every later poll.
+    private let wakeReader: Int32
+    private let wakeWriter: Int32
+
+    /// - Throws: `FastCGIError` when the wake pipe cannot be created (out of descriptors).
+    init() throws(FastCGIError) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            throw FastCGIError(operation: "pipe", code: -1, systemError: errno, detail: "accept wake pipe")
+        }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
+        }
+        wakeReader = ends[0]
+        wakeWriter = ends[1]
+    }
 
     /// True once `beginShutdown()` ran.
-    var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
 
-    /// Runs `body` (the blocking accept) holding the accept lock, with this thread recorded as the one to wake.
-    ///
-    /// - Returns: nil without calling `body` when shutdown already began, else `body`'s result.
-    func withAcceptLock<Result>(_ body: () -> Result) -> Result? {
+    /// Runs `body` (the accept loop) holding the accept lock, so one thread at a time waits for a connection.
+    func serialised<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
         acceptLock.lock()
         defer { acceptLock.unlock() }
-        let entered = state.withLock { current -> Bool in
-            guard !current.shuttingDown else { return false }
-            current.acceptingThread = pthread_self()
-            return true
-        }
-        guard entered else { return nil }
-        let result = body()
-        // Clearing under the state lock means `wakeAcceptingThread` can only signal a thread that is still between
-        // entering and leaving accept(), never one that has moved on to serving a request.
-        state.withLock { $0.acceptingThread = nil }
-        return result
+        return try body()
     }
 
-    /// Flags shutdown so no thread enters `accept()` again.
-    func beginShutdown() {
-        state.withLock { $0.shuttingDown = true }
-    }
-
-    /// Sends SIGUSR1 to the thread blocked in `accept()`, if there is one; libfcgi's handler then makes accept return.
+    /// Waits until `listening` has a connection to accept or shutdown began; call it holding the gate.
     ///
-    /// - Returns: true when a thread was signalled.
-    @discardableResult
-    func wakeAcceptingThread() -> Bool {
-        state.withLock { current -> Bool in
-            guard let thread = current.acceptingThread else { return false }
-            return pthread_kill(thread, SIGUSR1) == 0
-        }
+    /// Returns at once when shutdown already began; a stray signal may also end the wait early.
+    /// - Parameter listening: the listening descriptor.
+    func waitForConnection(listening: Int32) {
+        guard !isShuttingDown else { return }
+        var watched = [
+            pollfd(fd: listening, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0),
+        ]
+        _ = poll(&watched, nfds_t(watched.count), -1)
+    }
+
+    /// Flags shutdown and wakes the thread waiting for a connection; every later wait returns at once.
+    ///
+    /// Only sets a flag and writes a byte, so it may be called from any thread.
+    func beginShutdown() {
+        shuttingDown.store(true, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = write(wakeWriter, &byte, 1)
+    }
+
+    /// Closes the wake pipe; call once no thread uses the gate any more.
+    func close() {
+        _ = Glibc.close(wakeReader)
+        _ = Glibc.close(wakeWriter)
     }
 }

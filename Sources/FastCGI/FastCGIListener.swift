@@ -7,8 +7,8 @@ import CFastCGI
 /// The listening socket nginx connects to, shared by every worker thread's `FastCGIRequest`.
 ///
 /// Either created at a path (`FCGI_SOCKET`) or inherited from systemd socket activation (fd 3), so that a restart under
-/// the `.socket` unit loses no connection. It also owns the accept gate that serialises `accept()` and lets shutdown wake
-/// the one thread blocked in it.
+/// the `.socket` unit loses no connection. The descriptor is made non-blocking: the accept gate waits for connections in
+/// `poll()`, so shutdown can end the wait, and it serialises `accept()` across the worker threads.
 public final class FastCGIListener: Sendable {
     /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
     public static let systemdFirstDescriptor: Int32 = 3
@@ -17,9 +17,17 @@ public final class FastCGIListener: Sendable {
     public let descriptor: Int32
     /// The socket path this process created (removed again by `close()`); nil for an inherited descriptor.
     public let path: String?
-    let gate = AcceptGate()
+    let gate: AcceptGate
 
-    private init(descriptor: Int32, path: String?) {
+    /// Makes `descriptor` non-blocking (an accepted connection does not inherit that on Linux) and close-on-exec.
+    private init(descriptor: Int32, path: String?) throws(FastCGIError) {
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            throw FastCGIError(
+                operation: "fcntl", code: -1, systemError: errno, detail: "O_NONBLOCK on fd \(descriptor)")
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        gate = try AcceptGate()
         self.descriptor = descriptor
         self.path = path
     }
@@ -47,8 +55,13 @@ public final class FastCGIListener: Sendable {
             _ = unlink(path)
             throw error
         }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        return FastCGIListener(descriptor: descriptor, path: path)
+        do {
+            return try FastCGIListener(descriptor: descriptor, path: path)
+        } catch {
+            _ = Glibc.close(descriptor)
+            _ = unlink(path)
+            throw error
+        }
     }
 
     /// Uses a descriptor that is already listening, e.g. fd 3 under systemd socket activation.
@@ -64,8 +77,7 @@ public final class FastCGIListener: Sendable {
         guard (status.st_mode & S_IFMT) == S_IFSOCK else {
             throw FastCGIError(operation: "fstat", code: -1, systemError: ENOTSOCK, detail: "fd \(descriptor)")
         }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        return FastCGIListener(descriptor: descriptor, path: nil)
+        return try FastCGIListener(descriptor: descriptor, path: nil)
     }
 
     /// The descriptor systemd passed, when the environment says exactly one was passed to this process.
@@ -83,26 +95,17 @@ public final class FastCGIListener: Sendable {
     /// True once `beginShutdown()` ran: `FastCGIRequest.accept()` returns false from then on.
     public var isShuttingDown: Bool { gate.isShuttingDown }
 
-    /// Stops accepting: flags libfcgi (`FCGX_ShutdownPending`) and this listener, then wakes the blocked acceptor.
+    /// Stops accepting: the thread waiting for a connection returns at once, and every later `accept()` returns false.
     ///
-    /// Requests already accepted are not affected. Call `wakeAcceptors()` again until every worker has left its loop:
-    /// a wake-up that lands just before the thread enters `accept()` is otherwise lost.
+    /// Requests already accepted are not affected; a thread that has just taken a connection off the socket serves it.
+    /// Safe from any thread (it sets a flag and writes one byte).
     public func beginShutdown() {
         gate.beginShutdown()
-        FastCGILibrary.shutdownPending()
-        wakeAcceptors()
-    }
-
-    /// Sends SIGUSR1 to the thread blocked in `accept()`, if any.
-    ///
-    /// - Returns: true when a thread was signalled.
-    @discardableResult
-    public func wakeAcceptors() -> Bool {
-        gate.wakeAcceptingThread()
     }
 
     /// Closes the descriptor and removes the socket file this process created; call once every worker has stopped.
     public func close() {
+        gate.close()
         _ = Glibc.close(descriptor)
         if let path { _ = unlink(path) }
     }

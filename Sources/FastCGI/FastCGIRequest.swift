@@ -12,18 +12,12 @@ public final class FastCGIRequest {
     private let request: UnsafeMutablePointer<FCGX_Request>
     private let listener: FastCGIListener
 
-    /// Prepares a request slot on `listener` (`FCGX_InitRequest`, failing accept on EINTR so shutdown can wake it).
+    /// Prepares a request slot on `listener` (`FCGX_InitRequest`).
     ///
-    /// Call it on the thread that will use the slot: it also unblocks SIGUSR1 in that thread, because a thread started
-    /// from a Dispatch or Swift-concurrency thread inherits a mask that blocks it, and the shutdown wake-up would be lost.
     /// - Parameter listener: the shared listening socket.
     /// - Throws: `FastCGIError` when libfcgi rejects the descriptor.
     public init(listener: FastCGIListener) throws(FastCGIError) {
         self.listener = listener
-        var wakeSignal = sigset_t()
-        sigemptyset(&wakeSignal)
-        sigaddset(&wakeSignal, SIGUSR1)
-        _ = pthread_sigmask(SIG_UNBLOCK, &wakeSignal, nil)
         request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         cfastcgi_clear_errno()
         let result = FCGX_InitRequest(request, listener.descriptor, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
@@ -41,22 +35,34 @@ public final class FastCGIRequest {
 
     /// Waits for the next request, serialised with the other worker threads.
     ///
+    /// libfcgi's `accept()` runs on the non-blocking listening socket: "nothing to accept" (EAGAIN, or a connection
+    /// that closed before its first record) sends this thread back to the gate's `poll()`, which shutdown ends.
     /// - Returns: true when a request is ready; false once the listener is shutting down.
     /// - Throws: `FastCGIError` for an accept failure outside shutdown (the caller logs it and tries again).
     public func accept() throws(FastCGIError) -> Bool {
-        while true {
-            let request = self.request
-            let outcome = listener.gate.withAcceptLock { () -> (result: Int32, systemError: Int32) in
+        let request = self.request
+        let listener = self.listener
+        return try listener.gate.serialised { () throws(FastCGIError) -> Bool in
+            while !listener.isShuttingDown {
                 cfastcgi_clear_errno()
                 let result = FCGX_Accept_r(request)
-                return (result, cfastcgi_errno())
+                if result >= 0 { return true }
+                let systemError = cfastcgi_errno()
+                if Self.meansNothingToAccept(result: result, systemError: systemError) {
+                    listener.gate.waitForConnection(listening: listener.descriptor)
+                    continue
+                }
+                if listener.isShuttingDown { return false }
+                throw FastCGIError(operation: "FCGX_Accept_r", code: result, systemError: systemError)
             }
-            guard let outcome else { return false }
-            if outcome.result >= 0 { return true }
-            if listener.isShuttingDown { return false }
-            if outcome.result == -EINTR || outcome.systemError == EINTR { continue }
-            throw FastCGIError(operation: "FCGX_Accept_r", code: outcome.result, systemError: outcome.systemError)
+            return false
         }
+    }
+
+    /// Whether a failed `FCGX_Accept_r` only found no connection ready (or was interrupted), rather than failing.
+    static func meansNothingToAccept(result: Int32, systemError: Int32) -> Bool {
+        func quiet(_ code: Int32) -> Bool { code == EAGAIN || code == EWOULDBLOCK || code == EINTR }
+        return quiet(-result) || quiet(systemError)
     }
 
     /// One CGI/FastCGI parameter of the current request (`REQUEST_METHOD`, `HTTP_STRIPE_SIGNATURE`, …).

@@ -72,17 +72,12 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Stops accepting and wakes the acceptor until every worker has left its loop; requests in flight finish first.
+    /// Stops accepting; requests in flight finish, then each worker leaves its loop (`waitUntilFinished()` waits).
     ///
-    /// Called from the signal thread. The wake-up repeats because a SIGUSR1 that lands just before a thread enters
-    /// `accept()` is lost (libfcgi checks its shutdown flag, then calls accept).
+    /// Called from the signal thread; it returns at once.
     func stop() {
         stopRequestedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
         listener.beginShutdown()
-        while runningCount > 0 {
-            listener.wakeAcceptors()
-            usleep(20_000)
-        }
     }
 
     /// Whether the pool can still take requests: a worker waits in `accept()`, or one finished a request within the

@@ -73,7 +73,7 @@ enum FastCGITestClient {
         ]
     }
 
-    private static func connect(to path: String) throws -> Int32 {
+    static func connect(to path: String) throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ClientError(description: "socket failed") }
         var address = sockaddr_un()
