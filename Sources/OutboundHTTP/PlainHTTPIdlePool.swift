@@ -1,10 +1,10 @@
-import Synchronization
+import PaymentsCore
 
 /// The idle keep-alive connections of one `host:port`, most recently returned last.
 final class PlainHTTPIdlePool: Sendable {
     /// `host:port`.
     let key: String
-    private let idle = Mutex<[PlainHTTPConnection]>([])
+    private let idle = Locked<[PlainHTTPConnection]>([])
 
     init(key: String) {
         self.key = key

@@ -20,9 +20,9 @@ public final class SocketHTTPTransport: HTTPTransport {
     /// Origins kept at most; a URL whose origin does not fit is parsed whole on each call (still pooled by key).
     static let maxOrigins = 32
     /// The origins seen so far, found by their authority bytes (`resolve`).
-    private let origins = Mutex<[PlainHTTPOrigin]>([])
+    private let origins = Locked<[PlainHTTPOrigin]>([])
     /// The idle pool of each `host:port`, looked up only when an origin is made.
-    private let pools = Mutex<[String: PlainHTTPIdlePool]>([:])
+    private let pools = Locked<[String: PlainHTTPIdlePool]>([:])
     private let opened = Atomic<Int>(0)
 
     /// Creates a transport with an empty pool.

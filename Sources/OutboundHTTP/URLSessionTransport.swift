@@ -1,6 +1,5 @@
 import Foundation
 import PaymentsCore
-import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -108,7 +107,7 @@ private final class TransportExchange: Sendable {
 
     let done = DispatchSemaphore(value: 0)
     private let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(limit: Int) { self.limit = limit }
 
@@ -179,9 +178,9 @@ private final class TransportExchange: Sendable {
 
 /// Routes each task's callbacks to its exchange, refuses redirects and enforces the body limit.
 ///
-/// `@unchecked Sendable`: its only mutable state, the task table, sits behind a `Mutex`; everything else is a `let`.
+/// `@unchecked Sendable`: its only mutable state, the task table, sits behind a `Locked`; everything else is a `let`.
 private final class TransportDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let exchanges = Mutex<[Int: TransportExchange]>([:])
+    private let exchanges = Locked<[Int: TransportExchange]>([:])
 
     func register(_ exchange: TransportExchange, for task: Int) { exchanges.withLock { $0[task] = exchange } }
     func unregister(_ task: Int) { _ = exchanges.withLock { $0.removeValue(forKey: task) } }

@@ -55,15 +55,13 @@ public final class Application: Sendable {
     }
 
     /// Must run on the thread that will use the worker (it registers the thread with libmariadb).
-    /// - Parameter connections: where the worker borrows a connection for each request; nil: it owns one.
+    /// - Parameter connections: where the worker borrows a connection when a request needs one; nil: it owns one.
     public func makeWorker(index: Int, connections: DatabaseSessionPool? = nil) -> RequestWorker {
         MariaDBLibrary.threadInit()
         let reconcileAfter = assembly.sync.reconcileAfterSeconds
         let ledger =
             connections.map {
-                MariaDBLedger(
-                    pool: $0, configuration: assembly.database, reconcileAfterSeconds: reconcileAfter,
-                    creditGroup: creditGroup)
+                MariaDBLedger(pool: $0, reconcileAfterSeconds: reconcileAfter, creditGroup: creditGroup)
             }
             ?? MariaDBLedger(
                 configuration: assembly.database, reconcileAfterSeconds: reconcileAfter, creditGroup: creditGroup)

@@ -1,4 +1,4 @@
-import Synchronization
+import PaymentsCore
 
 /// A fixed one-minute window per uid (`RATE_LIMIT_UID_PER_MINUTE`); the answer's reset time is the window's end.
 final class RateLimiter: Sendable {
@@ -8,7 +8,7 @@ final class RateLimiter: Sendable {
     }
 
     private let limit: Int
-    private let windows = Mutex<[String: Window]>([:])
+    private let windows = Locked<[String: Window]>([:])
 
     init(perMinute limit: Int) {
         self.limit = limit

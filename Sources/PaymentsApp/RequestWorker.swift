@@ -27,8 +27,8 @@ public final class RequestWorker {
     /// so the push thread needs no claim transaction of its own.
     /// - Returns: the answer, and the rows the request wrote, for `didFinish` once the answer is out.
     public func handle(_ request: APIRequest, bodyTooLarge: Bool) -> (response: APIResponse, push: PushHandoff) {
-        // A pooled worker borrows its connection now and gives it back at the end of `didFinish`.
-        ledger.leaseConnection()
+        // A pooled worker's ledger borrows a connection when the request first reaches the database; `didFinish`
+        // gives it back.
         let push = PushHandoff(claimsCredits: syncQueue.hasRoom)
         // With live status on, the handler's ledger notes the session changes it commits (`PublishingLedger`).
         let log = events.isEnabled ? SessionEventLog() : nil

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One OAuth access token shared by every worker thread, fetched when missing or close to its expiry.
 ///
 /// The lock is never held during the fetch, and one fetch at most is in flight: while it runs, a caller holding a
@@ -47,7 +45,7 @@ public final class AccessTokenCache: Sendable {
     private let renewMargin: Int64
     private let clock: @Sendable () -> Int64
     private let fetch: @Sendable () throws -> Issued
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - service: names the issuer in the 503 message (`google`).

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Stops calling a failing service: 5 consecutive failures within 30 s open it; after 30 s one trial call is let
 /// through (half-open) and its outcome closes or re-opens it (DESIGN §3).
@@ -21,7 +20,7 @@ public final class CircuitBreaker: Sendable {
     private let threshold: Int
     private let window: Double
     private let coolDown: Double
-    private let status = Mutex(Status())
+    private let status = Locked(Status())
     private let clock: @Sendable () -> Double
 
     /// - Parameter clock: unix seconds now (tests inject one).

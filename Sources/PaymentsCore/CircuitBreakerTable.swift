@@ -1,9 +1,7 @@
-import Synchronization
-
 /// The one table of circuit breakers: one `CircuitBreaker` (and one `OutboundMeter`) per outbound service name, made
 /// on first use and shared by every caller of that service, so the metrics page lists every circuit.
 public final class CircuitBreakerTable: Sendable {
-    private let breakers = Mutex<[String: (CircuitBreaker, OutboundMeter)]>([:])
+    private let breakers = Locked<[String: (CircuitBreaker, OutboundMeter)]>([:])
     private let metrics: Metrics
 
     /// An empty table whose services record their calls in `metrics`.

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Typed, validated access to configuration values; every failure names the variable (DESIGN §9).
 ///
@@ -60,13 +59,13 @@ public struct ConfigReader: Sendable {
     public var keysRead: Set<String> { log.keys }
 
     private final class KeyLog: Sendable {
-        private let read = Mutex<Set<String>>([])
+        private let read = Locked<Set<String>>([])
         func note(_ key: String) { _ = read.withLock { $0.insert(key) } }
         var keys: Set<String> { read.withLock { $0 } }
     }
 
     private final class ProblemRecorder: Sendable {
-        private let recorded = Mutex<[ConfigurationError]>([])
+        private let recorded = Locked<[ConfigurationError]>([])
         func record(_ problem: ConfigurationError) { recorded.withLock { $0.append(problem) } }
         var problems: [ConfigurationError] { recorded.withLock { $0 } }
     }

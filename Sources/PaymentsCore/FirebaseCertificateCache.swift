@@ -1,6 +1,5 @@
 import Foundation
 import Signing
-import Synchronization
 
 /// Google's token-signing keys by `kid`, fetched from an x509-map certificate endpoint (`{kid: PEM certificate}`) and
 /// cached: Firebase's ID-token keys (DESIGN §4), and the OIDC keys of Google Play's Pub/Sub pushes.
@@ -38,7 +37,7 @@ public final class FirebaseCertificateCache: Sendable {
     private let service: OutboundService
     /// Names the endpoint in error messages (`firebase`, `google oidc`).
     private let source: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - url: `FIREBASE_CERTS_URL` (or `GOOGLE_OIDC_CERTS_URL`).

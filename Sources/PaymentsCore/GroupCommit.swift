@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// Joins work that threads submit at about the same time into batches, the way a database's group commit joins
 /// COMMITs: a submitter that finds nothing running becomes a leader and runs its item at once; otherwise it queues
@@ -44,7 +43,7 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         var running = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - batchLimit: the most items one `run` gets.
@@ -61,11 +60,11 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     ///
     /// - Parameters:
     ///   - willWait: called on this thread just before it sleeps (e.g. to give back a connection it will not use
-    ///     while it waits); `didWake` is called as soon as it wakes, before it leads a batch or returns its answer.
+    ///     while it waits; `run` takes one again when this thread leads a batch).
     ///   - run: answers a batch, one answer per item in the same order; called on this thread, never while the lock
     ///     is held. It must not throw: failures are answers (e.g. `Result`).
     public func submit(
-        _ item: Item, willWait: () -> Void = {}, didWake: () -> Void = {}, run: ([Item]) -> [Answer]
+        _ item: Item, willWait: () -> Void = {}, run: ([Item]) -> [Answer]
     ) -> Answer {
         let queued: (Submission, [Submission])? = state.withLock { state in
             guard state.queue.isEmpty && mayStartBatch(running: state.running, queued: 1) else {
@@ -95,7 +94,6 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
             if let answer = submission.answer { return answer }
             willWait()
             submission.wake.wait()
-            didWake()
             if let batch = submission.batchToLead {
                 submission.batchToLead = nil
                 lead(batch, run: run)

@@ -1,6 +1,5 @@
 import CoreMetrics
 import Prometheus
-import Synchronization
 
 /// The process's metrics (README "Metrics"): swift-metrics handles backed by one Prometheus registry, whose
 /// exposition text `render()` returns for `GET /api/metrics`.
@@ -61,12 +60,12 @@ public final class Metrics: Sendable {
 
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[SeriesKey: CoreMetrics.Counter]>([:])
-    private let gauges = Mutex<[SeriesKey: Meter]>([:])
-    private let timers = Mutex<[SeriesKey: CoreMetrics.Timer]>([:])
+    private let counters = Locked<[SeriesKey: CoreMetrics.Counter]>([:])
+    private let gauges = Locked<[SeriesKey: Meter]>([:])
+    private let timers = Locked<[SeriesKey: CoreMetrics.Timer]>([:])
     /// `payments_webhooks_total` of each gateway, one counter per `WebhookOutcome` in `allCases` order: a delivery
     /// hashes only the gateway's name.
-    private let webhookCounters = Mutex<[String: [CoreMetrics.Counter]]>([:])
+    private let webhookCounters = Locked<[String: [CoreMetrics.Counter]]>([:])
 
     /// What became of a webhook delivery, the `outcome` label of `payments_webhooks_total`.
     public enum WebhookOutcome: String, Sendable, CaseIterable {
@@ -124,7 +123,7 @@ public final class Metrics: Sendable {
 
     /// The handle cached under `key`, made by `make` the first time.
     private static func cached<Handle>(
-        in cache: borrowing Mutex<[SeriesKey: Handle]>, _ key: SeriesKey, make: () -> Handle
+        in cache: Locked<[SeriesKey: Handle]>, _ key: SeriesKey, make: () -> Handle
     ) -> Handle {
         cache.withLock { table in
             if let existing = table[key] { return existing }

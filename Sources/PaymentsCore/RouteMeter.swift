@@ -11,7 +11,7 @@ public final class RouteMeter: Sendable {
     public let route: String
     private let metrics: Metrics
     private let duration = AtomicLazyReference<CoreMetrics.Timer>()
-    private let answers = Mutex<[Int: CoreMetrics.Counter]>([:])
+    private let answers = Locked<[Int: CoreMetrics.Counter]>([:])
 
     init(route: String, metrics: Metrics) {
         self.route = route

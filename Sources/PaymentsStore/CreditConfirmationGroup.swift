@@ -41,9 +41,9 @@ public final class CreditConfirmationGroup: Sendable {
     /// Confirms `confirmation`, in a batch that this thread runs on `ledger`'s connection when it leads one.
     ///
     /// While it waits for its batch, a pooled ledger gives its connection back, so another request can use it; it
-    /// borrows one again when woken (to lead, or with its answer).
+    /// borrows one again only if it leads a batch (or later reaches the database again), not to collect its answer.
     func confirm(_ confirmation: CreditConfirmation, for ledger: MariaDBLedger) throws(LedgerError) -> LedgerOutcome {
-        try group.submit(confirmation, willWait: ledger.returnConnection, didWake: ledger.leaseConnection) { group in
+        try group.submit(confirmation, willWait: ledger.returnConnection) { group in
             CreditBatch.split(group).flatMap { batch in
                 batches?.increment()
                 items?.increment(by: batch.confirmations.count)

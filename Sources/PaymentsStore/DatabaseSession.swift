@@ -40,19 +40,8 @@ final class DatabaseSession {
         self.current = connection
     }
 
-    /// A session that never connects: what a pooled ledger holds while no connection is lent to it, so a call made
-    /// then fails (503) instead of opening a connection beyond the pool's.
-    init(detachedFrom options: ConnectionOptions) {
-        self.options = options
-        self.logger = nil
-        self.detached = true
-    }
-
-    private var detached = false
-
     /// The open connection, connecting first when there is none.
     func connection() throws(LedgerError) -> Connection {
-        guard !detached else { throw LedgerError(.unavailable, "no MariaDB connection is lent to this request") }
         let now = DatabaseSession.monotonicSeconds()
         defer { lastUsed = now }
         if let current, !current.isBroken {

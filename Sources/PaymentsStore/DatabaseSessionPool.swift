@@ -1,7 +1,7 @@
 import Dispatch
 import Logging
 import MariaDB
-import Synchronization
+import PaymentsCore
 
 /// The responder's MariaDB connections, lent to request threads one request at a time.
 ///
@@ -25,14 +25,14 @@ public final class DatabaseSessionPool: Sendable {
 
     private let slots: [Slot]
     /// Indexes into `slots` of the sessions not lent now; the last returned is lent first (its caches are warm).
-    private let free: Mutex<[Int]>
+    private let free: Locked<[Int]>
     private let available: DispatchSemaphore
 
     /// - Parameter count: connections (each opened on first use), at least one.
     public init(configuration: DatabaseConfiguration, count: Int, logger: Logger? = nil) {
         let count = max(1, count)
         slots = (0..<count).map { _ in Slot(DatabaseSession(options: configuration.connectionOptions, logger: logger)) }
-        free = Mutex(Array(0..<count))
+        free = Locked(Array(0..<count))
         available = DispatchSemaphore(value: count)
     }
 

@@ -2,20 +2,37 @@ import Logging
 import MariaDB
 import PaymentsCore
 
-/// The MariaDB-backed `Ledger`: one per worker thread, owning one lazily opened connection.
+/// The MariaDB-backed `Ledger`: one per worker thread, with its own lazily opened connection or one borrowed from the
+/// responder's pool.
 ///
 /// A lost connection is dropped and reported as `LedgerError(.unavailable)`; the next call reconnects. A COMMIT
 /// that loses the connection is `.unknownOutcome`. Deadlocks (1213) and lock-wait timeouts (1205) roll back and
 /// rerun the whole transaction up to three times. Not Sendable: create it on (or for) the thread that uses it.
 public final class MariaDBLedger: Ledger {
-    /// Where the connections come from in the responder; nil: the ledger owns one connection.
-    let pool: DatabaseSessionPool?
+    /// Where a ledger's connection comes from.
+    private enum Connections {
+        /// The ledger's own connection, opened on first use.
+        case own(DatabaseSession)
+        /// The responder's pool: a connection is borrowed on first use and given back by `returnConnection()`.
+        case pool(DatabaseSessionPool)
+    }
+
+    private let connections: Connections
     /// The pool's session lent now, if any.
     private var lease: DatabaseSessionPool.Lease?
-    /// The ledger's own connection, or for a pooled ledger a detached session that refuses every call.
-    private let own: DatabaseSession
-    /// The connection calls go to: the one lent for the current request, else the ledger's own.
-    var database: DatabaseSession { lease?.session ?? own }
+    /// The connection calls go to. A pooled ledger borrows one here when it holds none (waiting for a free one), so
+    /// a request that never reaches the database, or a credit answered by another thread's batch, borrows nothing.
+    var database: DatabaseSession {
+        switch connections {
+        case .own(let session):
+            return session
+        case .pool(let pool):
+            if let lease { return lease.session }
+            let lent = pool.acquire()
+            lease = lent
+            return lent.session
+        }
+    }
     /// Seconds after creation when reconciliation first looks at a session (`RECONCILE_AFTER_SECONDS`).
     public let reconcileAfterSeconds: Int
     /// The responder's shared group commit for the commonest confirmation; nil confirms each credit alone.
@@ -30,33 +47,24 @@ public final class MariaDBLedger: Ledger {
         configuration: DatabaseConfiguration, logger: Logger? = nil, reconcileAfterSeconds: Int = 900,
         creditGroup: CreditConfirmationGroup? = nil
     ) {
-        self.own = DatabaseSession(options: configuration.connectionOptions, logger: logger)
-        self.pool = nil
+        self.connections = .own(DatabaseSession(options: configuration.connectionOptions, logger: logger))
         self.reconcileAfterSeconds = reconcileAfterSeconds
         self.creditGroup = creditGroup
     }
 
-    /// A ledger that borrows its connection from `pool` for each request (`leaseConnection`, `returnConnection`),
-    /// and gives it back while its credit waits for a group-commit batch.
+    /// A ledger that borrows a connection from `pool` when a call first needs one, and gives it back at the end of
+    /// each request (`returnConnection`) and while its credit waits for a group-commit batch.
     public init(
-        pool: DatabaseSessionPool, configuration: DatabaseConfiguration, reconcileAfterSeconds: Int = 900,
-        creditGroup: CreditConfirmationGroup? = nil
+        pool: DatabaseSessionPool, reconcileAfterSeconds: Int = 900, creditGroup: CreditConfirmationGroup? = nil
     ) {
-        self.own = DatabaseSession(detachedFrom: configuration.connectionOptions)
-        self.pool = pool
+        self.connections = .pool(pool)
         self.reconcileAfterSeconds = reconcileAfterSeconds
         self.creditGroup = creditGroup
     }
 
-    /// Borrows a connection from the pool (waiting for a free one) unless one is lent already; nothing without a pool.
-    public func leaseConnection() {
-        guard let pool, lease == nil else { return }
-        lease = pool.acquire()
-    }
-
-    /// Gives the lent connection back; calls fail (503) until the next `leaseConnection`. Never inside a transaction.
+    /// Gives the borrowed connection back, if any; the next call borrows one again. Never inside a transaction.
     public func returnConnection() {
-        guard let pool, let lent = lease else { return }
+        guard case .pool(let pool) = connections, let lent = lease else { return }
         lease = nil
         pool.release(lent)
     }
@@ -69,14 +77,22 @@ public final class MariaDBLedger: Ledger {
         try database.run { connection in _ = try SyncStore.release(rows, connection) }
     }
 
-    /// The server-side id of the current connection, or nil when none is open (for tests and diagnostics).
-    public var connectionID: Int64? { database.connectionID }
+    /// The server-side id of the connection held now, or nil when none is open or borrowed (for tests and
+    /// diagnostics); it never borrows one.
+    public var connectionID: Int64? {
+        switch connections {
+        case .own(let session): return session.connectionID
+        case .pool: return lease?.session.connectionID
+        }
+    }
 
     /// Closes the connection (at thread end); a later call reconnects. A pooled ledger gives back what it borrowed
     /// instead (the pool closes its connections).
     public func close() {
-        if pool != nil { return returnConnection() }
-        database.drop()
+        switch connections {
+        case .own(let session): session.drop()
+        case .pool: returnConnection()
+        }
     }
 
     public func createSession(gateway: String, uid: String, amount: Money, currency: String) throws(LedgerError)

@@ -147,6 +147,39 @@ struct FastCGIRequestTests {
         #expect(seen.error == nil)
     }
 
+    /// Worker threads take turns at the shared socket: concurrent requests are each answered once, by as many threads
+    /// as there are requests, and the threads left waiting all leave at shutdown.
+    @Test func threadsTakeTurnsAndEachRequestIsServedOnce() throws {
+        try FastCGILibrary.initialize()
+        let path = Self.temporarySocketPath()
+        let listener = try FastCGIListener.bind(path: path, mode: 0o600)
+        defer { listener.close() }
+        let requests = 8
+        let observations = (0..<(requests + 4)).map { _ in ServerObservation() }
+        for observation in observations {
+            Self.serveOnce(listener, observation: observation, status: 200, headers: [])
+        }
+        usleep(100_000)
+        let answers = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: requests) { index in
+            let body = Array("request \(index)".utf8)
+            let answer = try? FastCGITestClient.send(
+                socketPath: path, params: [("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)")],
+                body: body)
+            let text = answer.map { String(decoding: $0.stdout, as: UTF8.self) } ?? "no answer"
+            let echoed = String((text.components(separatedBy: "\r\n\r\n").last ?? text).reversed())
+            answers.withLock { $0.append(echoed) }
+        }
+        #expect(Set(answers.withLock { $0 }) == Set((0..<requests).map { "request \($0)" }))
+        listener.beginShutdown()
+        for observation in observations {
+            #expect(observation.done.wait(timeout: .now() + 5) == .success)
+        }
+        let served = observations.filter { $0.seen.withLock { $0.accepted } == true }
+        #expect(served.count == requests)
+        #expect(observations.allSatisfy { $0.seen.withLock { $0.error } == nil })
+    }
+
     @Test func staleSocketIsReplacedButOtherFilesAreNot() throws {
         try FastCGILibrary.initialize()
         let path = Self.temporarySocketPath()

@@ -5,34 +5,49 @@ import PaymentsStore
 import Synchronization
 import Testing
 
-/// The responder's connections lent request by request (`DatabaseSessionPool`): a pooled ledger works only on a lent
-/// connection, and credits that wait for their batch give theirs back, so more requests are in flight than there are
-/// connections.
+/// The responder's connections lent request by request (`DatabaseSessionPool`): a pooled ledger borrows one when it
+/// first needs it and never opens one of its own, and credits that wait for their batch give theirs back, so more
+/// requests are in flight than there are connections.
 @Suite struct DatabaseSessionPoolTests {
-    @Test func aPooledLedgerWorksOnlyOnALentConnection() throws {
+    @Test func aPooledLedgerBorrowsOnFirstUseAndWaitsForAFreeConnection() throws {
         let database = try TestDatabase()
         let pool = DatabaseSessionPool(configuration: database.configuration, count: 1)
         defer { pool.closeAll() }
-        let ledger = MariaDBLedger(pool: pool, configuration: database.configuration)
-
-        // Nothing lent: a call fails as the database being unavailable would, and opens no connection of its own.
-        let error = try #require(throws: LedgerError.self) { try ledger.entry(paymentID: "anything") }
-        #expect(error.kind == .unavailable)
-        #expect(ledger.connectionID == nil)
-
-        ledger.leaseConnection()
-        _ = try database.credit(ledger, "while-lent")
-        let lent = try #require(ledger.connectionID)
-        ledger.returnConnection()
-        #expect(throws: LedgerError.self) { try ledger.entry(paymentID: "while-lent") }
-
-        // The one connection goes to whoever borrows next, still open.
-        let other = MariaDBLedger(pool: pool, configuration: database.configuration)
-        other.leaseConnection()
-        #expect(other.connectionID == lent)
-        #expect(try other.entry(paymentID: "while-lent") != nil)
-        other.close()
-        #expect(other.connectionID == nil)
+        let holding = DispatchSemaphore(value: 0)
+        let asking = DispatchSemaphore(value: 0)
+        let events = Mutex<[String]>([])
+        let connectionIDs = Mutex<[Int: Int64]>([:])
+        @Sendable func note(_ event: String) { events.withLock { $0.append(event) } }
+        TestDatabase.onThreads(2) { thread in
+            let ledger = MariaDBLedger(pool: pool)
+            if thread == 0 {
+                // Nothing is borrowed before the first call; the call borrows the pool's only connection.
+                if ledger.connectionID != nil { note("held a connection before any call") }
+                do {
+                    _ = try ledger.apply(DatabaseSessionPoolTests.credit("held"), claimingCreditsForPush: false)
+                } catch {
+                    note("credit failed: \(error)")
+                }
+                connectionIDs.withLock { $0[0] = ledger.connectionID }
+                holding.signal()
+                asking.wait()
+                usleep(200_000)  // the other thread is now waiting for the connection
+                note("returned")
+                ledger.returnConnection()
+                if ledger.connectionID != nil { note("held a connection after returning it") }
+            } else {
+                holding.wait()
+                asking.signal()
+                let found = (try? ledger.entry(paymentID: "pi_held")) != nil
+                note(found ? "read" : "read nothing")
+                connectionIDs.withLock { $0[1] = ledger.connectionID }
+                ledger.close()
+            }
+        }
+        // The second ledger waited for the one connection instead of opening another, and got it still open.
+        #expect(events.withLock { $0 } == ["returned", "read"])
+        let ids = connectionIDs.withLock { $0 }
+        #expect(ids[0] != nil && ids[0] == ids[1])
     }
 
     @Test func moreCreditsAreInFlightThanConnectionsAndEachIsConfirmedOnce() throws {
@@ -48,12 +63,11 @@ import Testing
         let connectionIDs = Mutex<Set<Int64>>([])
         let applying = Atomic<Int>(0)
         let mostApplying = Atomic<Int>(0)
-        let configuration = database.configuration
+        let answeredWithoutConnection = Atomic<Int>(0)
         TestDatabase.onThreads(threads) { thread in
-            let ledger = MariaDBLedger(pool: pool, configuration: configuration, creditGroup: group)
+            let ledger = MariaDBLedger(pool: pool, creditGroup: group)
             for index in 0..<perThread {
-                // As a worker answers a request: borrow, confirm, give back.
-                ledger.leaseConnection()
+                // As a worker answers a request: confirm (borrowing a connection when needed), give back.
                 let name = "\(thread)-\(index)"
                 let now = applying.add(1, ordering: .sequentiallyConsistent).newValue
                 _ = mostApplying.max(now, ordering: .sequentiallyConsistent)
@@ -65,7 +79,11 @@ import Testing
                     failures.withLock { $0.append("\(name): \(error)") }
                 }
                 applying.subtract(1, ordering: .sequentiallyConsistent)
-                if let id = ledger.connectionID { connectionIDs.withLock { _ = $0.insert(id) } }
+                if let id = ledger.connectionID {
+                    connectionIDs.withLock { _ = $0.insert(id) }
+                } else {
+                    answeredWithoutConnection.add(1, ordering: .sequentiallyConsistent)
+                }
                 ledger.returnConnection()
             }
         }
@@ -78,6 +96,9 @@ import Testing
         // theirs back. Holding it while waiting would cap the credits in flight at the connections.
         #expect(connectionIDs.withLock { $0.count } <= connections)
         #expect(mostApplying.load(ordering: .sequentiallyConsistent) > connections)
+        // A credit answered by another thread's batch holds no connection afterwards: it did not borrow one back
+        // just to collect its answer.
+        #expect(answeredWithoutConnection.load(ordering: .sequentiallyConsistent) > 0)
     }
 
     private static func credit(_ name: String) -> LedgerEffect {

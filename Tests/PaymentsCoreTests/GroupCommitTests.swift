@@ -252,14 +252,14 @@ import Testing
         let events = Mutex<[String]>([])
         @Sendable func note(_ event: String) { events.withLock { $0.append(event) } }
         // Alone: it runs at once and never waits, so it never steps aside.
-        #expect(group.submit(1, willWait: { note("wait") }, didWake: { note("wake") }) { recorder.run($0) } == 10)
+        #expect(group.submit(1, willWait: { note("wait") }) { recorder.run($0) } == 10)
         #expect(events.withLock { $0 } == [])
 
         let done = DispatchGroup()
         let releaseFirst = submitHeld(group, 100, recorder: recorder, done: done) { _ in }
         done.enter()
         Thread.detachNewThread {
-            let answer = group.submit(2, willWait: { note("wait") }, didWake: { note("wake") }) { items in
+            let answer = group.submit(2, willWait: { note("wait") }) { items in
                 note("run \(items)")
                 return recorder.run(items)
             }
@@ -273,7 +273,7 @@ import Testing
         #expect(events.withLock { $0 } == ["wait"])
         releaseFirst.signal()
         done.wait()
-        // Appointed to lead the next batch: it is back before it runs, and answers after.
-        #expect(events.withLock { $0 } == ["wait", "wake", "run [2]", "answer 20"])
+        // Appointed to lead the next batch: it runs it (taking back what it needs inside `run`), then answers.
+        #expect(events.withLock { $0 } == ["wait", "run [2]", "answer 20"])
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import PaymentsCore
 
 /// Each uid's open streaming subscriptions (EventSource, WebSocket), for `EVENTS_MAX_PER_UID` (issue 12).
 ///
@@ -25,7 +25,7 @@ final class SubscriptionCounter: Sendable {
     static let maxAge: Int64 = 3660
 
     let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(limit: Int) { self.limit = limit }
 

@@ -1,6 +1,5 @@
 import PaymentsCore
 import Signing
-import Synchronization
 
 /// The ES256 bearer token for the App Store Server API, signed locally with the App Store Connect key and shared by
 /// every worker until shortly before it expires.
@@ -25,8 +24,8 @@ public final class AppStoreTokenProvider: Sendable {
     private let bundleID: String
     private let key: PrivateKey
     private let clock: @Sendable () -> Int64
-    private let cached = Mutex<Token?>(nil)
-    private let mints = Mutex(0)
+    private let cached = Locked<Token?>(nil)
+    private let mints = Locked(0)
 
     public init(configuration: AppStoreConfiguration, clock: @escaping @Sendable () -> Int64) {
         issuerID = configuration.issuerID

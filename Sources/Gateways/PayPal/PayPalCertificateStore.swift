@@ -1,7 +1,6 @@
 import Foundation
 import PaymentsCore
 import Signing
-import Synchronization
 
 /// Fetches, checks and caches the certificates named by `PAYPAL-CERT-URL` (issue 3, research §2.3).
 ///
@@ -74,7 +73,7 @@ public final class PayPalCertificateStore: Sendable {
     let commonNameSuffix: String
     let trustRoots: [Certificate]
     let service: OutboundService
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(
         allowedHosts: Set<String>, commonNameSuffix: String, trustRoots: [Certificate], service: OutboundService

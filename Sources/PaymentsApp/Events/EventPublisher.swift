@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import PaymentsCore
 import PaymentsStore
-import Synchronization
 
 /// Posts session events to nchan's publisher location once the answer is out (issue 12).
 ///
@@ -28,7 +27,7 @@ public final class EventPublisher: Sendable {
     private let logger: Logger
     private let capacity: Int
     private let timeoutSeconds: Double
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let available = DispatchSemaphore(value: 0)
     private let running = DispatchGroup()
 

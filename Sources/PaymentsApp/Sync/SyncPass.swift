@@ -4,7 +4,6 @@ import Logging
 import MariaDB
 import PaymentsCore
 import PaymentsStore
-import Synchronization
 
 /// One `payments-sync run` pass over the rows that are due (DESIGN §7).
 ///
@@ -42,7 +41,7 @@ public final class SyncPass: Sendable {
     private let logger: Logger
     private let makeStore: StoreFactory
     private let progress: @Sendable (String) -> Void
-    private let shared = Mutex(Shared())
+    private let shared = Locked(Shared())
 
     /// Creates a pass; nothing runs until `run()`.
     /// - Parameters:

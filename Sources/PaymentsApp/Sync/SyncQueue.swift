@@ -4,7 +4,6 @@ import Logging
 import MariaDB
 import PaymentsCore
 import PaymentsStore
-import Synchronization
 
 /// The responder's bounded in-process push queue, drained by `SYNC_THREADS` threads (DESIGN §7).
 ///
@@ -45,7 +44,7 @@ public final class SyncQueue: Sendable {
     private let client: RetailClient
     private let logger: Logger
     private let makeStore: StoreFactory
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// `payments_push_queue_depth`, set under the state lock whenever the count changes.
     private let depth: Metrics.Gauge
     /// `payments_push_queue_dropped_total`.
@@ -71,7 +70,7 @@ public final class SyncQueue: Sendable {
         self.makeStore = makeStore
         self.depth = metrics.gauge(MetricName.pushQueueDepth)
         self.dropped = metrics.counter(MetricName.pushQueueDropped)
-        self.state = Mutex(State(buffer: Array(repeating: .id(0), count: max(1, configuration.queueSize))))
+        self.state = Locked(State(buffer: Array(repeating: .id(0), count: max(1, configuration.queueSize))))
     }
 
     /// Creates a stopped queue whose threads open stores from `database`.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaymentsCore
 
 /// POSTs Cryptomus webhooks asynchronously, in order per invoice, retrying failed attempts with backoff.
 final class CryptomusWebhookSender: Sendable {

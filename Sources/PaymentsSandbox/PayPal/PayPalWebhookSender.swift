@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaymentsCore
 import Signing
 
 /// Delivers PayPal events as signed POSTs: `transmission id|time|webhook id|CRC-32(body)` signed SHA256withRSA with the

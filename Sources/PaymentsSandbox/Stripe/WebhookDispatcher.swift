@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PaymentsCore
 import Signing
 
 /// Delivers Stripe events as signed POSTs, asynchronously, in order per PaymentIntent, retrying failures with backoff;
