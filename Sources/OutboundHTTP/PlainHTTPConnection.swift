@@ -31,7 +31,6 @@ final class PlainHTTPConnection: @unchecked Sendable {
     var idleSince: Double = 0
     /// Bytes read past the current response (none with a well-behaved HTTP/1.1 server).
     private var buffer: [UInt8] = []
-    private var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     /// The request being sent: written afresh for each request, its storage kept across them.
     var outgoing: [UInt8] = []
 
@@ -103,14 +102,18 @@ final class PlainHTTPConnection: @unchecked Sendable {
         }
     }
 
+    /// Bytes read per `recv`; the scratch space is on the reading thread's stack, not kept by each pooled connection.
+    static let readSize = 8 * 1024
+
     /// Reads more bytes into the buffer; returns false at EOF.
     private func fill(deadline: Double) throws(HTTPTransportError) -> Bool {
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
-                buffer.append(contentsOf: chunk[0..<count])
-                return true
+            let count = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { scratch in
+                let count = recv(descriptor, scratch.baseAddress, scratch.count, 0)
+                if count > 0 { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<count])) }
+                return count
             }
+            if count > 0 { return true }
             if count == 0 { return false }
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
                 try wait(for: Int16(POLLIN), deadline: deadline)
