@@ -55,20 +55,15 @@ public final class Application: Sendable {
     }
 
     /// Must run on the thread that will use the worker (it registers the thread with libmariadb).
-    /// - Parameter connections: where the worker borrows a connection when a request needs one; nil: it owns one.
-    public func makeWorker(index: Int, connections: DatabaseSessionPool? = nil) -> RequestWorker {
+    /// - Parameter connections: where the worker's ledger borrows a connection when a request reaches the database.
+    public func makeWorker(connections: DatabaseSessionPool) -> RequestWorker {
         MariaDBLibrary.threadInit()
-        let reconcileAfter = assembly.sync.reconcileAfterSeconds
-        let ledger =
-            connections.map {
-                MariaDBLedger(pool: $0, reconcileAfterSeconds: reconcileAfter, creditGroup: creditGroup)
-            }
-            ?? MariaDBLedger(
-                configuration: assembly.database, reconcileAfterSeconds: reconcileAfter, creditGroup: creditGroup)
+        let ledger = MariaDBLedger(
+            pool: connections, reconcileAfterSeconds: assembly.sync.reconcileAfterSeconds, creditGroup: creditGroup)
         return RequestWorker(pipeline: pipeline, ledger: ledger, syncQueue: syncQueue, events: events)
     }
 
-    /// The responder's connections: `count` of them, lent to the worker threads request by request.
+    /// The responder's connections: `count` of them, borrowed by the worker threads' requests.
     public func makeConnectionPool(count: Int) -> DatabaseSessionPool {
         DatabaseSessionPool(configuration: assembly.database, count: count)
     }

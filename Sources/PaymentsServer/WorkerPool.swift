@@ -6,8 +6,8 @@ import PaymentsCore
 import PaymentsStore
 import Synchronization
 
-/// The fixed pool of worker threads: each owns one `FastCGIRequest` and one `RequestWorker`, and borrows one of the
-/// `FCGI_WORKERS` MariaDB connections for each request it answers.
+/// The fixed pool of worker threads: each owns one `FastCGIRequest` and one `RequestWorker`, whose requests borrow one
+/// of the `FCGI_WORKERS` MariaDB connections when they reach the database.
 ///
 /// There are `threadsPerConnection` threads per connection: a webhook whose credit waits for its group-commit batch
 /// gives its connection back while it waits, and another thread takes the next request with it. So up to
@@ -105,7 +105,7 @@ final class WorkerPool: Sendable {
 
     /// One thread's life: make the worker here (it binds its MariaDB thread state), serve until shutdown, close it.
     private func runWorker(index: Int) {
-        let worker = application.makeWorker(index: index, connections: connections)
+        let worker = application.makeWorker(connections: connections)
         defer { worker.close() }
         let slot: FastCGIRequest
         do {
