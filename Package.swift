@@ -48,8 +48,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
-        // The outbound HTTP clients behind PaymentsCore's `HTTPTransport` seam (sockets for loopback, URLSession).
-        .target(name: "OutboundHTTP", dependencies: ["PaymentsCore"], swiftSettings: strict),
+        // The outbound HTTP client behind PaymentsCore's `HTTPTransport` seam (sockets; TLS through Signing's OpenSSL).
+        .target(name: "OutboundHTTP", dependencies: ["PaymentsCore", "Signing"], swiftSettings: strict),
         .target(
             name: "PaymentsStore",
             dependencies: ["PaymentsCore", "MariaDB", .product(name: "Logging", package: "swift-log")],
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "SigningTests", dependencies: ["Signing"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentsCoreTests", dependencies: ["PaymentsCore", "PaymentsTestSupport", "Signing"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "PaymentsCore"]),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP", "PaymentsCore", "Signing"]),
         .testTarget(
             name: "PaymentsAppTests",
             dependencies: ["PaymentsApp", "PaymentsCore", "PaymentsStore", "PaymentsTestSupport", "OpenAPIDocument"]),

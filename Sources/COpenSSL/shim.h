@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/ssl.h>
 
 /// Replaces the BIO_get_mem_data macro, which Swift cannot import.
 static inline long COpenSSLShim_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
@@ -25,4 +26,14 @@ static inline int COpenSSLShim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) {
 static inline int COpenSSLShim_sk_X509_num(const STACK_OF(X509) *stack) { return stack ? sk_X509_num(stack) : 0; }
 /// Replaces the sk_X509_free macro; frees the stack only, not the certificates in it.
 static inline void COpenSSLShim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
+/// Replaces the SSL_CTX_set_min_proto_version macro: the outbound TLS client refuses anything older than TLS 1.2.
+static inline int COpenSSLShim_SSL_CTX_set_min_proto_version(SSL_CTX *context, int version) {
+    return (int)SSL_CTX_set_min_proto_version(context, version);
+}
+/// Replaces the SSL_CTX_set_mode macro (SSL_MODE_RELEASE_BUFFERS: an idle pooled connection keeps no 34 KB buffers).
+static inline long COpenSSLShim_SSL_CTX_set_mode(SSL_CTX *context, long mode) { return SSL_CTX_set_mode(context, mode); }
+/// Replaces the SSL_set_tlsext_host_name macro (SNI: servers behind one address pick the certificate by name).
+static inline int COpenSSLShim_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
 #endif

@@ -1,37 +1,54 @@
 import PaymentsCore
+import Signing
 import Synchronization
 
-/// HTTP/1.1 for plain `http://` URLs over POSIX sockets, with keep-alive connections shared by all threads.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The production `HTTPTransport`: HTTP/1.1 for `http://` and `https://` URLs over POSIX sockets, TLS by OpenSSL,
+/// with keep-alive connections shared by all threads.
 ///
-/// URLSession on Linux runs every call through libcurl, a Dispatch queue and Foundation bridging, which costs
-/// far more CPU than a loopback call itself (the sandbox, and the Retail emulator in `bench/webhooks`). This transport
-/// writes the request and parses the answer directly: `Content-Length`, chunked and close-delimited bodies,
-/// interim 1xx answers skipped, no redirects followed, no compression asked for, one deadline per call
-/// (`HTTPRequest.timeout`) covering connect, send and receive. Idle connections wait in a small pool per
-/// `host:port`; a pooled connection that turns out stale before any answer byte arrived is replaced once.
-/// `https://` is refused (`.invalidURL`); `OutboundTransport` sends only loopback `http://` here.
+/// Why not URLSession: on Linux it runs every call through libcurl, a Dispatch queue and Foundation bridging, which
+/// costs far more CPU than a loopback call itself, and FoundationNetworking's libcurl chain costs the responder about
+/// 4 MB resident before the first call (bench/README.md). This transport writes the request and parses the answer
+/// directly: `Content-Length`, chunked and close-delimited bodies, interim 1xx answers skipped, no redirects
+/// followed, no compression asked for, one deadline per call (`HTTPRequest.timeout`) covering connect, TLS
+/// handshake, send and receive. Idle connections wait in a small pool per scheme, host and port; a pooled connection
+/// that turns out stale before any answer byte arrived is replaced once.
+///
+/// `https://` peers are verified by OpenSSL: the chain against the system's trust store (OpenSSL's defaults, which
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR` can point elsewhere) and the certificate's name against the URL's host;
+/// TLS 1.2 at least. A failed check is a `.connection` error naming the reason.
 public final class SocketHTTPTransport: HTTPTransport {
     /// Answers larger than this are abandoned with `HTTPTransportError(.tooLarge)`.
     public let maxResponseBytes: Int
-    /// Idle connections kept per `host:port`.
+    /// Idle connections kept per scheme, host and port.
     public let maxIdlePerHost: Int
     /// Idle connections older than this are closed instead of reused (servers drop idle keep-alives).
     static let maxIdleSeconds = 30.0
     /// Origins kept at most; a URL whose origin does not fit is parsed whole on each call (still pooled by key).
     static let maxOrigins = 32
-    /// The origins seen so far, found by their authority bytes (`resolve`).
-    private let origins = Locked<[PlainHTTPOrigin]>([])
-    /// The idle pool of each `host:port`, looked up only when an origin is made.
-    private let pools = Locked<[String: PlainHTTPIdlePool]>([:])
+    /// The origins seen so far, found by their scheme and authority bytes (`resolve`).
+    private let origins = Locked<[HTTPOrigin]>([])
+    /// The idle pool of each scheme, host and port, looked up only when an origin is made.
+    private let pools = Locked<[String: HTTPIdlePool]>([:])
     private let opened = Atomic<Int>(0)
+    /// The client TLS context: the one given, or the system's trust store read at the first `https://` call (a
+    /// process that never calls one never reads it).
+    private let trust: Locked<TLSContext?>
 
     /// Creates a transport with an empty pool.
     /// - Parameters:
-    ///   - maxResponseBytes: the largest body accepted (4 MiB by default, like `URLSessionTransport`).
-    ///   - maxIdlePerHost: idle keep-alive connections kept per `host:port`.
-    public init(maxResponseBytes: Int = 4 * 1024 * 1024, maxIdlePerHost: Int = 16) {
+    ///   - maxResponseBytes: the largest body accepted (4 MiB by default).
+    ///   - maxIdlePerHost: idle keep-alive connections kept per scheme, host and port.
+    ///   - trust: the TLS client context for `https://` (tests: `TLSContext.client(trusting:)`); nil trusts the
+    ///     system's store.
+    public init(maxResponseBytes: Int = 4 * 1024 * 1024, maxIdlePerHost: Int = 16, trust: TLSContext? = nil) {
         self.maxResponseBytes = maxResponseBytes
         self.maxIdlePerHost = maxIdlePerHost
+        self.trust = Locked(trust)
+        Self.ignoreBrokenPipes()
     }
 
     /// Connections opened so far (tests check keep-alive reuse with it).
@@ -41,56 +58,57 @@ public final class SocketHTTPTransport: HTTPTransport {
     /// - Throws: `HTTPTransportError` when no complete answer arrived; every HTTP status is returned.
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
         guard let route = resolve(request.url) else {
-            throw HTTPTransportError(.invalidURL, "not a plain http URL")
+            throw HTTPTransportError(.invalidURL, "not an http(s) URL")
         }
         return try send(request, route: route)
     }
 
-    /// The origin and request target of a plain `http://` URL, or nil where `PlainHTTPTarget` refuses it.
+    /// The origin and request target of an `http(s)://` URL, or nil where `HTTPTarget` refuses it.
     ///
-    /// The URL's own parts are checked on each call; its authority is parsed (`PlainHTTPTarget`) only the first time
-    /// it is seen, then found among the kept origins by its bytes.
-    func resolve(_ url: String) -> PlainHTTPRoute? {
+    /// The URL's own parts are checked on each call; its authority is parsed (`HTTPTarget`) only the first time
+    /// it is seen, then found among the kept origins by its scheme and authority bytes.
+    func resolve(_ url: String) -> HTTPRoute? {
         var text = url
-        return text.withUTF8 { bytes -> PlainHTTPRoute? in
-            guard let (authority, target) = PlainHTTPRoute.split(bytes) else { return nil }
+        return text.withUTF8 { bytes -> HTTPRoute? in
+            guard let (authority, target) = HTTPRoute.split(bytes) else { return nil }
             let slashFirst = target.isEmpty || bytes[target.lowerBound] == UInt8(ascii: "?")
             let authorityBytes = UnsafeBufferPointer(rebasing: bytes[authority])
             let known = origins.withLock { list in list.first { $0.matches(authorityBytes) } }
-            if let known { return PlainHTTPRoute(origin: known, target: target, slashFirst: slashFirst) }
-            guard let parsed = PlainHTTPTarget(url) else { return nil }
+            if let known { return HTTPRoute(origin: known, target: target, slashFirst: slashFirst) }
+            guard let parsed = HTTPTarget(url) else { return nil }
             let key = parsed.key
             let pool = pools.withLock { pools in
                 if let pool = pools[key] { return pool }
-                let pool = PlainHTTPIdlePool(key: key)
+                let pool = HTTPIdlePool(key: key)
                 pools[key] = pool
                 return pool
             }
-            let origin = PlainHTTPOrigin(authority: Array(authorityBytes), target: parsed, pool: pool)
+            let origin = HTTPOrigin(schemeAndAuthority: Array(authorityBytes), target: parsed, pool: pool)
             origins.withLock { list in
                 if list.count < Self.maxOrigins && !list.contains(where: { $0.matches(authorityBytes) }) {
                     list.append(origin)
                 }
             }
-            return PlainHTTPRoute(origin: origin, target: target, slashFirst: slashFirst)
+            return HTTPRoute(origin: origin, target: target, slashFirst: slashFirst)
         }
     }
 
-    /// Sends `request` to its already resolved URL (`OutboundTransport` resolves it once to choose this half).
-    func send(_ request: HTTPRequest, route: PlainHTTPRoute) throws -> HTTPResponse {
+    /// Sends `request` to its resolved URL.
+    private func send(_ request: HTTPRequest, route: HTTPRoute) throws -> HTTPResponse {
         let timeout = request.timeout > 0 ? request.timeout : 10
-        let deadline = PlainHTTPConnection.now() + timeout
+        let deadline = HTTPConnection.now() + timeout
         let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
         let origin = route.origin
         var pooled = origin.pool.take(maxIdleSeconds: Self.maxIdleSeconds)
         while true {
-            let connection: PlainHTTPConnection
+            let connection: HTTPConnection
             let reused = pooled != nil
             if let pooled {
                 connection = pooled
             } else {
-                connection = try PlainHTTPConnection.open(
-                    host: origin.host, port: origin.port, deadline: deadline)
+                connection = try HTTPConnection.open(
+                    host: origin.host, port: origin.port, tls: origin.isSecure ? try clientContext() : nil,
+                    deadline: deadline)
                 opened.add(1, ordering: .relaxed)
             }
             pooled = nil
@@ -99,7 +117,7 @@ public final class SocketHTTPTransport: HTTPTransport {
             do {
                 return try exchange(
                     request.method, on: connection, pool: origin.pool, reused: reused, deadline: deadline, limit: limit)
-            } catch let failure as PlainHTTPConnection.Failure {
+            } catch let failure as HTTPConnection.Failure {
                 // A stale keep-alive (closed by the server while idle): one more try on a fresh connection.
                 if failure.beforeAnswer { continue }
                 throw failure.error
@@ -107,16 +125,38 @@ public final class SocketHTTPTransport: HTTPTransport {
         }
     }
 
+    /// The client TLS context, the system's read on first use.
+    private func clientContext() throws(HTTPTransportError) -> TLSContext {
+        try trust.withLock { (context: inout TLSContext?) throws(HTTPTransportError) -> TLSContext in
+            if let context { return context }
+            do {
+                let system = try TLSContext.systemClient()
+                context = system
+                return system
+            } catch {
+                throw HTTPTransportError(.connection, "the system's TLS trust store cannot be read: \(error)")
+            }
+        }
+    }
+
+    /// A TLS write to a peer that has gone raises SIGPIPE (OpenSSL writes with `write()`, not `send(MSG_NOSIGNAL)`),
+    /// which would end the process: it is ignored unless the process has its own handler (libfcgi's, the sandbox's).
+    private static func ignoreBrokenPipes() {
+        var current = sigaction()
+        guard sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { return }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
     /// Writes the connection's request and reads one answer; the connection goes back to `pool` when it can carry
     /// more.
     private func exchange(
-        _ method: String, on connection: PlainHTTPConnection, pool: PlainHTTPIdlePool, reused: Bool, deadline: Double,
+        _ method: String, on connection: HTTPConnection, pool: HTTPIdlePool, reused: Bool, deadline: Double,
         limit: Int
     ) throws -> HTTPResponse {
         do {
             try connection.write(connection.outgoing, deadline: deadline)
         } catch {
-            throw PlainHTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
+            throw HTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
         }
         let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
         let fields = head.fields
@@ -147,7 +187,7 @@ public final class SocketHTTPTransport: HTTPTransport {
 
     /// Appends the request line, `Host`, the caller's headers (CR/LF removed) and `Content-Length`, then the body,
     /// to `bytes` (the connection's reused buffer). The request target is copied from the URL's bytes.
-    static func serialize(_ request: HTTPRequest, route: PlainHTTPRoute, into bytes: inout [UInt8]) {
+    static func serialize(_ request: HTTPRequest, route: HTTPRoute, into bytes: inout [UInt8]) {
         bytes.reserveCapacity(256 + request.body.count)
         func add(_ text: String) { bytes.append(contentsOf: text.utf8) }
         add(clean(request.method))
@@ -193,8 +233,8 @@ public final class SocketHTTPTransport: HTTPTransport {
         let haystack = text.utf8
         guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
         var start = haystack.startIndex
-        while let found = haystack[start...].firstIndex(where: { PlainHTTPTarget.asciiLowercased($0) == first }) {
-            if haystack[found...].lazy.map(PlainHTTPTarget.asciiLowercased).starts(with: needle) { return true }
+        while let found = haystack[start...].firstIndex(where: { HTTPTarget.asciiLowercased($0) == first }) {
+            if haystack[found...].lazy.map(HTTPTarget.asciiLowercased).starts(with: needle) { return true }
             start = haystack.index(after: found)
         }
         return false
@@ -222,7 +262,7 @@ public final class SocketHTTPTransport: HTTPTransport {
     static func isNamed(_ name: String, _ lowercaseName: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
         return name.utf8.count == expected.count
-            && zip(name.utf8, expected).allSatisfy { PlainHTTPTarget.asciiLowercased($0) == $1 }
+            && zip(name.utf8, expected).allSatisfy { HTTPTarget.asciiLowercased($0) == $1 }
     }
 
     private static func clean(_ text: String) -> String {

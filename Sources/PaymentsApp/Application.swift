@@ -22,7 +22,7 @@ public final class Application: Sendable {
     public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
         try MariaDBLibrary.initialize()
         // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it.
-        let transport = OutboundTransport()
+        let transport = SocketHTTPTransport()
         let metrics = Metrics()
         self.metrics = metrics
         creditGroup = CreditConfirmationGroup(metrics: metrics)

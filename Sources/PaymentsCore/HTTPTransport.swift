@@ -69,7 +69,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
 
 /// Sends HTTP requests synchronously; the one seam between the backend and the network.
 ///
-/// Implementations (the production one is `OutboundTransport` in the `OutboundHTTP` target; tests use fakes) must
+/// Implementations (the production one is `SocketHTTPTransport` in the `OutboundHTTP` target; tests use fakes) must
 /// be safe to call from many worker threads at once. Callers only ever see this protocol: nothing downcasts a
 /// transport to reach an implementation's own API.
 public protocol HTTPTransport: Sendable {
@@ -79,16 +79,4 @@ public protocol HTTPTransport: Sendable {
     /// - Returns: every HTTP answer, whatever its status (3xx included: redirects are not followed).
     /// - Throws: `HTTPTransportError` only when no answer arrived (timeout, refused, reset, too large, bad URL).
     func send(_ request: HTTPRequest) throws -> HTTPResponse
-
-    /// Frees what the calling thread holds in the transport (a per-thread session, for instance).
-    ///
-    /// Called by a long-lived thread that used the transport (a Retail push thread) just before it ends; the next
-    /// `send` from that thread, if any, starts afresh. The default does nothing, for transports that keep no
-    /// per-thread state.
-    func releaseThreadResources()
-}
-
-extension HTTPTransport {
-    /// Nothing to free: the transport keeps no per-thread state.
-    public func releaseThreadResources() {}
 }

@@ -61,7 +61,7 @@ struct SyncEnvironment {
         metrics.bootstrapMetricsSystem()
         return SyncEnvironment(
             config: config, database: database, sync: sync, logger: Logger(label: "payments-sync"),
-            transport: OutboundTransport(), metrics: metrics)
+            transport: SocketHTTPTransport(), metrics: metrics)
     }
 
     /// The Retail client; needs `RETAIL_API_URL`, `RETAIL_API_KEY` and the core settings.

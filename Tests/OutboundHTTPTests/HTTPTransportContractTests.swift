@@ -1,31 +1,35 @@
 import Foundation
 import OutboundHTTP
 import PaymentsCore
+import Signing
 import Synchronization
 import Testing
 
-/// The two HTTPTransport implementations, so one contract suite runs against both.
+/// Plain `http://` and `https://` (TLS through OpenSSL, a test authority trusted), so one contract suite runs over
+/// both.
 enum TransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case urlSession, socket
+    case plain, tls
 
     var testDescription: String { rawValue }
 
-    func make(maxResponseBytes: Int = 4 * 1024 * 1024) -> any HTTPTransport {
-        switch self {
-        case .urlSession: URLSessionTransport(maxResponseBytes: maxResponseBytes)
-        case .socket: SocketHTTPTransport(maxResponseBytes: maxResponseBytes)
-        }
+    func make(maxResponseBytes: Int = 4 * 1024 * 1024) throws -> SocketHTTPTransport {
+        SocketHTTPTransport(
+            maxResponseBytes: maxResponseBytes, trust: self == .tls ? try TestTLS.shared.client() : nil)
+    }
+
+    func server() throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer(tls: self == .tls ? try TestTLS.shared.server() : nil)
     }
 }
 
-/// What every HTTPTransport promises (the protocol's contract), checked against a real loopback server.
+/// What the HTTPTransport protocol promises, checked against a real loopback server, plain and over TLS.
 @Suite("HTTPTransport contract against a loopback server", .serialized)
 struct HTTPTransportContractTests {
     @Test(
         "sends method, headers and body; returns status, lower-cased headers and body",
         arguments: TransportKind.allCases)
     func roundTrip(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         defer { server.stop() }
         let response = try kind.make().send(
             HTTPRequest(
@@ -41,9 +45,9 @@ struct HTTPTransportContractTests {
 
     @Test("redirects are returned, not followed; 5xx answers keep their headers", arguments: TransportKind.allCases)
     func statuses(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = kind.make()
+        let transport = try kind.make()
         let redirect = try transport.send(HTTPRequest(method: "GET", url: server.base + "/redirect", timeout: 5))
         #expect(redirect.status == 302)
         #expect(redirect.headers["location"] == "/echo")
@@ -55,7 +59,7 @@ struct HTTPTransportContractTests {
 
     @Test("a body over the limit throws tooLarge; one within it arrives whole", arguments: TransportKind.allCases)
     func tooLarge(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         defer { server.stop() }
         #expect {
             _ = try kind.make(maxResponseBytes: 1000).send(
@@ -72,7 +76,7 @@ struct HTTPTransportContractTests {
 
     @Test("a slow answer past the timeout throws timeout within about the timeout", arguments: TransportKind.allCases)
     func timeout(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         defer { server.stop() }
         let started = Date()
         #expect {
@@ -85,7 +89,7 @@ struct HTTPTransportContractTests {
         "a refused connection throws connection; an unsupported URL throws invalidURL",
         arguments: TransportKind.allCases)
     func failures(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         let closedBase = server.base
         server.stop()
         #expect {
@@ -98,9 +102,9 @@ struct HTTPTransportContractTests {
 
     @Test("many threads at once each get their own answers", arguments: TransportKind.allCases)
     func concurrent(kind: TransportKind) throws {
-        let server = try LoopbackHTTPServer()
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = kind.make()
+        let transport = try kind.make()
         let group = DispatchGroup()
         let failures = LockedCounter()
         for index in 0..<8 {
@@ -112,7 +116,6 @@ struct HTTPTransportContractTests {
                         HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
                     if answer?.body != body { failures.add() }
                 }
-                transport.releaseThreadResources()
                 group.leave()
             }
             thread.start()

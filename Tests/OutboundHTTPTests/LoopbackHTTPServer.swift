@@ -1,20 +1,26 @@
 import Foundation
+import Signing
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 for transport tests: keep-alive, a few fixed paths, connection counting.
+/// A tiny HTTP/1.1 server on 127.0.0.1 for transport tests: keep-alive, a few fixed paths, connection counting;
+/// over TLS when given a server context (`TestTLS`).
 ///
 /// `@unchecked Sendable`: the listening descriptor and port are set once in `init`; the counters sit in a Mutex.
 final class LoopbackHTTPServer: @unchecked Sendable {
     let port: UInt16
+    /// Set for an `https://` server.
+    let tls: TLSContext?
     private let listener: Int32
     private let connections = Mutex(0)
+    private let requests = Mutex(0)
     private let closed = Mutex(false)
 
-    init() throws {
+    init(tls: TLSContext? = nil) throws {
+        self.tls = tls
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
@@ -40,8 +46,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         thread.start()
     }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    var base: String { (tls == nil ? "http://" : "https://") + "127.0.0.1:\(port)" }
     var connectionCount: Int { connections.withLock { $0 } }
+    /// Requests read whole (over TLS: only after a completed handshake).
+    var requestCount: Int { requests.withLock { $0 } }
 
     func stop() {
         closed.withLock { $0 = true }
@@ -61,6 +69,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
+        let peer: Peer
+        do {
+            peer = try Peer(fd, tls: tls)
+        } catch {
+            return
+        }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -71,7 +85,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                     headEnd = range.upperBound
                     break
                 }
-                let count = read(fd, &chunk, chunk.count)
+                let count = peer.read(&chunk)
                 if count <= 0 { return }
                 buffer.append(contentsOf: chunk[0..<count])
             }
@@ -91,17 +105,18 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                 if name == "content-length" { length = Int(value) ?? 0 }
             }
             while buffer.count < end + length {
-                let count = read(fd, &chunk, chunk.count)
+                let count = peer.read(&chunk)
                 if count <= 0 { return }
                 buffer.append(contentsOf: chunk[0..<count])
             }
             let body = Array(buffer[end..<(end + length)])
             buffer.removeFirst(end + length)
-            respond(fd, method: String(requestLine.prefix { $0 != " " }), path: path, headers: headers, body: body)
+            requests.withLock { $0 += 1 }
+            respond(peer, method: String(requestLine.prefix { $0 != " " }), path: path, headers: headers, body: body)
         }
     }
 
-    private func respond(_ fd: Int32, method: String, path: String, headers: [String: String], body: [UInt8]) {
+    private func respond(_ fd: Peer, method: String, path: String, headers: [String: String], body: [UInt8]) {
         var status = "200 OK"
         var extra = ""
         var payload: [UInt8] = []
@@ -136,12 +151,22 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             return
         case "/until-close":
             send(fd, Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it".utf8))
-            shutdown(fd, Int32(SHUT_RDWR))
+            fd.close()
             return
         case "/then-close":
             // Answers as if keeping the connection alive, then closes it: the client's pooled connection goes stale.
             send(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbye!".utf8))
-            shutdown(fd, Int32(SHUT_RDWR))
+            fd.close()
+            return
+        case "/cut":
+            // Framed by the end of the connection, which comes without TLS's close notification.
+            send(fd, Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\npart of it".utf8))
+            shutdown(fd.descriptor, Int32(SHUT_RDWR))
+            return
+        case "/ticket-later":
+            // The answer, then (over TLS 1.3) a session ticket while the connection idles.
+            send(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8))
+            try? fd.stream?.sendSessionTicket()
             return
         case "/interim":
             send(fd, Array("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok".utf8))
@@ -154,12 +179,49 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         send(fd, Array(head.utf8) + payload)
     }
 
-    private func send(_ fd: Int32, _ bytes: [UInt8]) {
+    private func send(_ peer: Peer, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let written = peer.write(bytes[offset...])
             if written <= 0 { return }
             offset += written
         }
+    }
+}
+
+/// One accepted connection, plain or TLS (blocking: the server thread simply waits).
+private struct Peer {
+    let descriptor: Int32
+    let stream: TLSStream?
+
+    init(_ descriptor: Int32, tls: TLSContext?) throws {
+        self.descriptor = descriptor
+        guard let tls else {
+            stream = nil
+            return
+        }
+        let stream = try TLSStream(accepting: descriptor, context: tls)
+        while try stream.handshake() != nil {}
+        self.stream = stream
+    }
+
+    func read(_ chunk: inout [UInt8]) -> Int {
+        guard let stream else { return Glibc.read(descriptor, &chunk, chunk.count) }
+        let transfer = chunk.withUnsafeMutableBytes { try? stream.read(into: $0) }
+        if case .bytes(let count) = transfer { return count }
+        return 0
+    }
+
+    func write(_ bytes: ArraySlice<UInt8>) -> Int {
+        guard let stream else { return bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) } }
+        let transfer = bytes.withUnsafeBytes { try? stream.write($0) }
+        if case .bytes(let count) = transfer { return count }
+        return 0
+    }
+
+    /// Ends the connection the way the protocol does: TLS's close notification first, then the socket's end.
+    func close() {
+        stream?.closeNotify()
+        shutdown(descriptor, Int32(SHUT_RDWR))
     }
 }

@@ -3,13 +3,13 @@ import OutboundHTTP
 import PaymentsCore
 import Testing
 
-@Suite("SocketHTTPTransport against a loopback server", .serialized)
+@Suite("SocketHTTPTransport against a loopback server, plain and over TLS", .serialized)
 struct SocketHTTPTransportTests {
-    @Test("consecutive calls reuse one keep-alive connection")
-    func keepAlive() throws {
-        let server = try LoopbackHTTPServer()
+    @Test("consecutive calls reuse one keep-alive connection", arguments: TransportKind.allCases)
+    func keepAlive(kind: TransportKind) throws {
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = SocketHTTPTransport()
+        let transport = try kind.make()
         for call in 0..<5 {
             let body = Array("call \(call)".utf8)
             let response = try transport.send(
@@ -20,11 +20,12 @@ struct SocketHTTPTransportTests {
         #expect(transport.connectionsOpened == 1)
     }
 
-    @Test("chunked bodies are decoded, trailers skipped, and the connection is reused")
-    func chunked() throws {
-        let server = try LoopbackHTTPServer()
+    @Test(
+        "chunked bodies are decoded, trailers skipped, and the connection is reused", arguments: TransportKind.allCases)
+    func chunked(kind: TransportKind) throws {
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = SocketHTTPTransport()
+        let transport = try kind.make()
         let response = try transport.send(HTTPRequest(method: "GET", url: server.base + "/chunked", timeout: 5))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "Wikipedia")
@@ -36,37 +37,39 @@ struct SocketHTTPTransportTests {
     /// Issue 6, item 1: sizes a peer announces are compared without overflowing.
     @Test(
         "a chunk size or Content-Length beyond Int64 throws tooLarge, never traps",
-        arguments: ["/huge-chunk", "/huge-length"])
-    func hugeAnnouncedSizes(path: String) throws {
-        let server = try LoopbackHTTPServer()
+        arguments: TransportKind.allCases, ["/huge-chunk", "/huge-length"])
+    func hugeAnnouncedSizes(kind: TransportKind, path: String) throws {
+        let server = try kind.server()
         defer { server.stop() }
         #expect {
-            try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: server.base + path, timeout: 5))
+            try kind.make().send(HTTPRequest(method: "GET", url: server.base + path, timeout: 5))
         } throws: { ($0 as? HTTPTransportError)?.kind == .tooLarge }
     }
 
-    @Test("a body delimited by the end of the connection is read whole; the next call opens a new connection")
-    func untilClose() throws {
-        let server = try LoopbackHTTPServer()
+    @Test(
+        "a body delimited by the end of the connection is read whole; the next call opens a new connection",
+        arguments: TransportKind.allCases)
+    func untilClose(kind: TransportKind) throws {
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = SocketHTTPTransport()
+        let transport = try kind.make()
         let response = try transport.send(HTTPRequest(method: "GET", url: server.base + "/until-close", timeout: 5))
         #expect(String(decoding: response.body, as: UTF8.self) == "all of it")
         _ = try transport.send(HTTPRequest(method: "GET", url: server.base + "/echo", timeout: 5))
         #expect(transport.connectionsOpened == 2)
     }
 
-    @Test("an interim 100 answer is skipped")
-    func interim() throws {
-        let server = try LoopbackHTTPServer()
+    @Test("an interim 100 answer is skipped", arguments: TransportKind.allCases)
+    func interim(kind: TransportKind) throws {
+        let server = try kind.server()
         defer { server.stop() }
-        let response = try SocketHTTPTransport().send(
+        let response = try kind.make().send(
             HTTPRequest(method: "POST", url: server.base + "/interim", timeout: 5))
         #expect(response.status == 201)
         #expect(response.body == Array("ok".utf8))
     }
 
-    @Test("a refused connection throws connection; https and other schemes throw invalidURL")
+    @Test("a refused connection throws connection; other schemes, user info and bad ports throw invalidURL")
     func failures() throws {
         let server = try LoopbackHTTPServer()
         let closedBase = server.base
@@ -74,18 +77,20 @@ struct SocketHTTPTransportTests {
         #expect {
             _ = try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: closedBase + "/echo", timeout: 2))
         } throws: { ($0 as? HTTPTransportError)?.kind == .connection }
-        for url in ["https://127.0.0.1/x", "ftp://example/x", "http://user@127.0.0.1/x", "http://127.0.0.1:99999/x"] {
+        for url in [
+            "ftp://example/x", "https://user@127.0.0.1/x", "http://user@127.0.0.1/x", "http://127.0.0.1:99999/x",
+        ] {
             #expect {
                 _ = try SocketHTTPTransport().send(HTTPRequest(method: "GET", url: url, timeout: 2))
             } throws: { ($0 as? HTTPTransportError)?.kind == .invalidURL }
         }
     }
 
-    @Test("a pooled connection the server closed is replaced, not reported")
-    func staleKeepAlive() throws {
-        let server = try LoopbackHTTPServer()
+    @Test("a pooled connection the server closed is replaced, not reported", arguments: TransportKind.allCases)
+    func staleKeepAlive(kind: TransportKind) throws {
+        let server = try kind.server()
         defer { server.stop() }
-        let transport = SocketHTTPTransport()
+        let transport = try kind.make()
         let first = try transport.send(HTTPRequest(method: "GET", url: server.base + "/then-close", timeout: 5))
         #expect(first.body == Array("bye!".utf8))
         usleep(50_000)
@@ -94,18 +99,5 @@ struct SocketHTTPTransportTests {
         #expect(response.status == 200)
         #expect(response.body == [1])
         #expect(transport.connectionsOpened == 2)
-    }
-
-    @Test("OutboundTransport sends plain http through sockets")
-    func outboundRouting() throws {
-        let server = try LoopbackHTTPServer()
-        defer { server.stop() }
-        let transport = OutboundTransport()
-        let response = try transport.send(HTTPRequest(method: "GET", url: server.base + "/echo", timeout: 5))
-        #expect(response.status == 200)
-        #expect(transport.plain.connectionsOpened == 1)
-        #expect {
-            _ = try transport.send(HTTPRequest(method: "GET", url: "ftp://example/x", timeout: 2))
-        } throws: { ($0 as? HTTPTransportError)?.kind == .invalidURL }
     }
 }

@@ -58,7 +58,6 @@ public final class EventPublisher: Sendable {
         running.enter()
         let thread = Thread { [self] in
             post()
-            transport.releaseThreadResources()
             running.leave()
         }
         thread.name = "events"

@@ -120,10 +120,3 @@ public struct RetailClient: Sendable {
         return HTTPRequest(method: method, url: url, headers: headers, body: bytes, timeout: timeout)
     }
 }
-
-extension RetailClient {
-    /// Frees what the calling thread holds in the transport (its keep-alive session); sync threads call it as they end.
-    public func releaseThreadResources() {
-        transport.releaseThreadResources()
-    }
-}

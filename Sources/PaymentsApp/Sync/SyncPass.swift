@@ -197,7 +197,6 @@ public final class SyncPass: Sendable {
 
     /// A pusher: pushes rows to Retail, hands outcomes to the recorders; after a stop it only hands rows back.
     private func push(from work: SyncChannel<SyncRow>, to results: SyncChannel<Finished>) {
-        defer { client.releaseThreadResources() }
         while let row = work.take() {
             if stopped {
                 results.put(.unpushed(row))

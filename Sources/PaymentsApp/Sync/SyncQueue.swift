@@ -212,10 +212,7 @@ public final class SyncQueue: Sendable {
     /// none stays unrecorded while every thread sleeps.
     private func drain(index: Int) {
         MariaDBLibrary.threadInit()
-        defer {
-            client.releaseThreadResources()
-            MariaDBLibrary.threadEnd()
-        }
+        defer { MariaDBLibrary.threadEnd() }
         var pusher: SyncPusher?
         defer { recordSynced(with: pusher, force: true) }
         while true {

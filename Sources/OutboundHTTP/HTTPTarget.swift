@@ -1,9 +1,8 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Where a plain `http://` URL points: host, port and the request target, parsed without Foundation.
-struct PlainHTTPTarget: Equatable {
+/// Where an `http://` or `https://` URL points: scheme, host, port and the request target, parsed without
+/// Foundation.
+struct HTTPTarget: Equatable {
+    /// True for `https://`: the connection carries TLS.
+    let isSecure: Bool
     /// The host as given (brackets of an IPv6 literal removed), for name resolution.
     let host: String
     let port: Int
@@ -11,21 +10,21 @@ struct PlainHTTPTarget: Equatable {
     let hostHeader: String
     /// The path and query, `/` when the URL has none; the fragment is dropped.
     let pathAndQuery: String
-    /// The idle-pool key, `host:port`.
+    /// The idle-pool key, `http://host:port` or `https://host:port`: a plain and a TLS connection never mix.
     let key: String
 
-    /// Parses `http://host[:port][/path][?query]`; nil for other schemes, user info, bad ports or blanks.
+    /// Parses `http[s]://host[:port][/path][?query]`; nil for other schemes, user info, bad ports or blanks.
     ///
-    /// Works on the UTF-8 bytes: every delimiter is ASCII, and this runs for each outbound call.
+    /// Works on the UTF-8 bytes: every delimiter is ASCII.
     init?(_ url: String) {
         let bytes = Array(url.utf8)
-        let scheme = Array("http://".utf8)
-        guard bytes.count > scheme.count,
-            zip(bytes, scheme).allSatisfy({ byte, expected in PlainHTTPTarget.asciiLowercased(byte) == expected }),
+        guard let schemeLength = HTTPTarget.schemeLength(bytes),
+            bytes.count > schemeLength,
             !bytes.contains(where: { $0 == 0x20 || $0 == 0x0D || $0 == 0x0A || $0 == 0x09 })
         else { return nil }
+        let isSecure = schemeLength == 8
         let end = bytes.firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        let start = scheme.count
+        let start = schemeLength
         let authorityEnd =
             bytes[start..<end].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? end
         let authority = bytes[start..<authorityEnd]
@@ -44,7 +43,7 @@ struct PlainHTTPTarget: Equatable {
             hostPart = bytes[authority.startIndex..<colon]
             portText = bytes[(colon + 1)..<authorityEnd]
         }
-        var port = 80
+        var port = isSecure ? 443 : 80
         if !portText.isEmpty {
             guard let parsed = Int(String(decoding: portText, as: UTF8.self)), (1...65535).contains(parsed) else {
                 return nil
@@ -54,6 +53,7 @@ struct PlainHTTPTarget: Equatable {
         guard !hostPart.isEmpty else { return nil }
         let target = bytes[authorityEnd..<end]
         let host = String(decoding: hostPart, as: UTF8.self)
+        self.isSecure = isSecure
         self.host = host
         self.port = port
         self.hostHeader = String(decoding: authority, as: UTF8.self)
@@ -64,17 +64,19 @@ struct PlainHTTPTarget: Equatable {
         } else {
             self.pathAndQuery = String(decoding: target, as: UTF8.self)
         }
-        self.key = host + ":" + String(port)
+        self.key = (isSecure ? "https://" : "http://") + host + ":" + String(port)
     }
 
-    /// True when the host is a loopback address: `localhost`, an IPv4 address in 127.0.0.0/8, or `::1`.
-    var isLoopback: Bool {
-        if host.lowercased() == "localhost" { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
-        return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+    /// The length of a leading `http://` (7) or `https://` (8), in any case; nil for any other start.
+    static func schemeLength<Bytes: Collection<UInt8>>(_ url: Bytes) -> Int? {
+        for scheme in ["https://", "http://"] {
+            if url.count >= scheme.utf8.count
+                && zip(url, scheme.utf8).allSatisfy({ byte, expected in asciiLowercased(byte) == expected })
+            {
+                return scheme.utf8.count
+            }
+        }
+        return nil
     }
 
     /// An ASCII letter in lower case; every other byte unchanged.

@@ -1,15 +1,18 @@
 import PaymentsCore
+import Signing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// One HTTP/1.1 client connection over a non-blocking POSIX socket, used by one thread at a time.
+/// One HTTP/1.1 client connection over a non-blocking POSIX socket, plain or TLS (`TLSStream`), used by one thread
+/// at a time.
 ///
 /// Every wait is a `poll()` bounded by the request's deadline, so a silent peer can never hold the caller longer
-/// than its timeout. `@unchecked Sendable`: the descriptor and buffer are only touched by the thread that took the
-/// connection out of `SocketHTTPTransport`'s idle pool (under its lock), so it is never used by two threads at once.
-final class PlainHTTPConnection: @unchecked Sendable {
+/// than its timeout, TLS handshake included. `@unchecked Sendable`: the descriptor, TLS state and buffer are only
+/// touched by the thread that took the connection out of `SocketHTTPTransport`'s idle pool (under its lock), so it is
+/// never used by two threads at once.
+final class HTTPConnection: @unchecked Sendable {
     /// A parsed response head: the status line read, the header lines kept as received.
     struct Head {
         var status: Int
@@ -27,6 +30,11 @@ final class PlainHTTPConnection: @unchecked Sendable {
     }
 
     let descriptor: Int32
+    /// The TLS session over the socket, for an `https://` origin.
+    private var tls: TLSStream?
+    /// True once the peer's end arrived without TLS's close notification: a body framed by the end of the
+    /// connection cannot be trusted whole.
+    private var endWasTruncated = false
     /// Uptime (seconds) when the connection was last returned to the pool.
     var idleSince: Double = 0
     /// Bytes read past the current response (none with a well-behaved HTTP/1.1 server).
@@ -38,11 +46,41 @@ final class PlainHTTPConnection: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        tls = nil  // SSL_free before the descriptor it uses is closed
+        close(descriptor)
+    }
 
-    /// Opens a connection to `host:port` (numeric or resolvable host), giving up at `deadline`.
-    static func open(host: String, port: Int, deadline: Double) throws(HTTPTransportError)
-        -> PlainHTTPConnection
+    /// Opens a connection to `host:port` (numeric or resolvable host), with a verified TLS session over it when
+    /// `tls` is given, giving up at `deadline`.
+    static func open(host: String, port: Int, tls: TLSContext?, deadline: Double) throws(HTTPTransportError)
+        -> HTTPConnection
+    {
+        let connection = try openSocket(host: host, port: port, deadline: deadline)
+        if let tls { try connection.startTLS(host: host, context: tls, deadline: deadline) }
+        return connection
+    }
+
+    /// The handshake, each wait bounded by `deadline`; an untrusted certificate or name fails it.
+    private func startTLS(host: String, context: TLSContext, deadline: Double) throws(HTTPTransportError) {
+        do {
+            let stream = try TLSStream(connectingTo: host, context: context, descriptor: descriptor)
+            tls = stream
+            while let wait = try stream.handshake() {
+                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
+            }
+        } catch let error as TLSError {
+            throw HTTPTransportError(.connection, error.description)
+        } catch let error as HTTPTransportError {
+            throw error
+        } catch {
+            throw HTTPTransportError(.connection, "\(error)")
+        }
+    }
+
+    /// The TCP connection, each address `host` resolves to tried in turn.
+    private static func openSocket(host: String, port: Int, deadline: Double) throws(HTTPTransportError)
+        -> HTTPConnection
     {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -61,7 +99,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var one: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = PlainHTTPConnection(descriptor: fd)
+            let connection = HTTPConnection(descriptor: fd)
             if connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return connection }
             guard errno == EINPROGRESS else { continue }
             do {
@@ -79,14 +117,22 @@ final class PlainHTTPConnection: @unchecked Sendable {
     }
 
     /// True when the idle connection can carry another request: nothing to read (no EOF, no stray bytes).
+    ///
+    /// Over TLS, bytes that arrive while idle may be the protocol's own (TLS 1.3 session tickets): they are read
+    /// through the session, and only application data, a close notification or the end count against reuse.
     var isReusable: Bool {
         guard buffer.isEmpty else { return false }
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&entry, 1, 0) == 0
+        guard poll(&entry, 1, 0) != 0 else { return tls.map { !$0.hasBufferedBytes } ?? true }
+        guard let tls else { return false }
+        var probe: UInt8 = 0
+        let result = try? withUnsafeMutableBytes(of: &probe) { raw throws(TLSError) in try tls.read(into: raw) }
+        return result == .wait(.readable)
     }
 
     /// Writes all of `bytes` before `deadline`.
     func write(_ bytes: [UInt8], deadline: Double) throws(HTTPTransportError) {
+        if let tls { return try write(bytes, through: tls, deadline: deadline) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
@@ -102,11 +148,36 @@ final class PlainHTTPConnection: @unchecked Sendable {
         }
     }
 
+    /// Writes all of `bytes` through the TLS session (a write that waits is repeated with the same bytes, as
+    /// OpenSSL requires).
+    private func write(_ bytes: [UInt8], through tls: TLSStream, deadline: Double) throws(HTTPTransportError) {
+        var offset = 0
+        while offset < bytes.count {
+            let transfer: TLSStream.Transfer
+            do {
+                transfer = try bytes.withUnsafeBytes { raw throws(TLSError) in
+                    try tls.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                }
+            } catch let error as TLSError {
+                throw HTTPTransportError(.connection, error.description)
+            } catch {
+                throw HTTPTransportError(.connection, "\(error)")
+            }
+            switch transfer {
+            case .bytes(let count): offset += count
+            case .wait(let wait):
+                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
+            case .closed, .truncated: throw HTTPTransportError(.connection, "the peer closed the connection")
+            }
+        }
+    }
+
     /// Bytes read per `recv`; the scratch space is on the reading thread's stack, not kept by each pooled connection.
     static let readSize = 8 * 1024
 
     /// Reads more bytes into the buffer; returns false at EOF.
     private func fill(deadline: Double) throws(HTTPTransportError) -> Bool {
+        if let tls { return try fill(through: tls, deadline: deadline) }
         while true {
             let count = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { scratch in
                 let count = recv(descriptor, scratch.baseAddress, scratch.count, 0)
@@ -123,10 +194,38 @@ final class PlainHTTPConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads more decrypted bytes into the buffer; false at the session's end (`endWasTruncated` says how it ended).
+    private func fill(through tls: TLSStream, deadline: Double) throws(HTTPTransportError) -> Bool {
+        while true {
+            let transfer: TLSStream.Transfer
+            do {
+                transfer = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) {
+                    scratch throws(TLSError) in
+                    let transfer = try tls.read(into: UnsafeMutableRawBufferPointer(scratch))
+                    if case .bytes(let count) = transfer {
+                        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<count]))
+                    }
+                    return transfer
+                }
+            } catch {
+                throw HTTPTransportError(.connection, error.description)
+            }
+            switch transfer {
+            case .bytes: return true
+            case .wait(let wait):
+                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
+            case .closed: return false
+            case .truncated:
+                endWasTruncated = true
+                return false
+            }
+        }
+    }
+
     /// Waits until the socket is ready for `events` or the deadline passes (`.timeout`).
     private func wait(for events: Int16, deadline: Double) throws(HTTPTransportError) {
         while true {
-            let left = deadline - PlainHTTPConnection.now()
+            let left = deadline - HTTPConnection.now()
             if left <= 0 { throw HTTPTransportError(.timeout, "no complete answer in time") }
             var entry = pollfd(fd: descriptor, events: events, revents: 0)
             let ready = poll(&entry, 1, Int32(min(left * 1000 + 1, 3_600_000)))
@@ -141,7 +240,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
         while true {
             var end: Int?
             while end == nil {
-                end = PlainHTTPConnection.headEnd(in: buffer)
+                end = HTTPConnection.headEnd(in: buffer)
                 if end != nil { break }
                 if buffer.count > 64 * 1024 {
                     throw Failure(error: HTTPTransportError(.tooLarge, "response head too large"), beforeAnswer: false)
@@ -160,7 +259,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
                 receivedAny = true
             }
             guard let headLength = end,
-                let head = PlainHTTPConnection.parseHead(buffer[0..<headLength])
+                let head = HTTPConnection.parseHead(buffer[0..<headLength])
             else {
                 throw Failure(error: HTTPTransportError(.connection, "malformed response head"), beforeAnswer: false)
             }
@@ -184,6 +283,9 @@ final class PlainHTTPConnection: @unchecked Sendable {
     func readToEnd(deadline: Double, limit: Int) throws(HTTPTransportError) -> [UInt8] {
         while try fill(deadline: deadline) {
             if buffer.count > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
+        }
+        if endWasTruncated {
+            throw HTTPTransportError(.connection, "the TLS session ended without close_notify: the answer may be cut")
         }
         if buffer.count > limit { throw HTTPTransportError(.tooLarge, "answer larger than \(limit) bytes") }
         defer { buffer = [] }

@@ -4,38 +4,43 @@ import Testing
 @testable import OutboundHTTP
 
 /// The byte-wise URL and response-head parsers of the socket transport.
-@Suite struct PlainHTTPParsingTests {
+@Suite struct HTTPParsingTests {
     @Test func splitsAURLIntoHostPortAndTarget() throws {
-        let target = try #require(PlainHTTPTarget("HTTP://127.0.0.1:8104/api/v1/retail/m/customer/u%201?x=1#frag"))
+        let target = try #require(HTTPTarget("HTTP://127.0.0.1:8104/api/v1/retail/m/customer/u%201?x=1#frag"))
         #expect(target.host == "127.0.0.1" && target.port == 8104 && target.hostHeader == "127.0.0.1:8104")
-        #expect(target.pathAndQuery == "/api/v1/retail/m/customer/u%201?x=1" && target.key == "127.0.0.1:8104")
-        let bare = try #require(PlainHTTPTarget("http://localhost?q"))
+        #expect(target.pathAndQuery == "/api/v1/retail/m/customer/u%201?x=1" && target.key == "http://127.0.0.1:8104")
+        #expect(!target.isSecure)
+        let secure = try #require(HTTPTarget("Https://api-m.paypal.com/v2/checkout/orders/5O1"))
+        #expect(secure.isSecure && secure.host == "api-m.paypal.com" && secure.port == 443)
+        #expect(secure.hostHeader == "api-m.paypal.com" && secure.key == "https://api-m.paypal.com:443")
+        let bare = try #require(HTTPTarget("http://localhost?q"))
         #expect(bare.host == "localhost" && bare.port == 80 && bare.pathAndQuery == "/?q")
-        let v6 = try #require(PlainHTTPTarget("http://[::1]:8101"))
+        let v6 = try #require(HTTPTarget("http://[::1]:8101"))
         #expect(v6.host == "::1" && v6.port == 8101 && v6.hostHeader == "[::1]:8101" && v6.pathAndQuery == "/")
     }
 
     @Test(arguments: [
-        "https://127.0.0.1/", "http://", "http:///x", "http://user@127.0.0.1/", "http://127.0.0.1:0/",
+        "https://", "https://user@127.0.0.1/", "httpss://127.0.0.1/", "http://", "http:///x", "http://user@127.0.0.1/",
+        "http://127.0.0.1:0/",
         "http://127.0.0.1:65536/", "http://127.0.0.1:x/", "http://[::1/", "http://[::1]x/", "http://127.0.0.1/a b",
         "http://127.0.0.1/a\r\nX: y", "ftp://127.0.0.1/", "http://:80/",
     ])
-    func refusesWhatIsNotAPlainHTTPURL(url: String) {
-        #expect(PlainHTTPTarget(url) == nil)
+    func refusesWhatIsNotAnHTTPURL(url: String) {
+        #expect(HTTPTarget(url) == nil)
     }
 
     @Test func parsesAResponseHead() throws {
         let text = "HTTP/1.0 404 Not Found\r\nContent-Type:  application/json \r\nX-A: 1\r\nx-a:\t2\r\nBad line\r\n\r\n"
-        let head = try #require(PlainHTTPConnection.parseHead(ArraySlice(Array(text.utf8))))
+        let head = try #require(HTTPConnection.parseHead(ArraySlice(Array(text.utf8))))
         #expect(head.status == 404 && head.minorVersion == 0)
         #expect(head.headers == ["content-type": "application/json", "x-a": "1, 2"])
-        let ok = try #require(PlainHTTPConnection.parseHead(ArraySlice(Array("HTTP/1.1 200\r\n\r\n".utf8))))
+        let ok = try #require(HTTPConnection.parseHead(ArraySlice(Array("HTTP/1.1 200\r\n\r\n".utf8))))
         #expect(ok.status == 200 && ok.minorVersion == 1 && ok.headers.isEmpty)
     }
 
     @Test(arguments: ["HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 abc\r\n\r\n", "HTTP/1.1 99 X\r\n\r\n", "junk\r\n\r\n", ""])
     func refusesAMalformedHead(text: String) {
-        #expect(PlainHTTPConnection.parseHead(ArraySlice(Array(text.utf8))) == nil)
+        #expect(HTTPConnection.parseHead(ArraySlice(Array(text.utf8))) == nil)
     }
 
     /// The one-pass head parser answers exactly as the split-based parse it replaced, on heads and on every
@@ -65,7 +70,7 @@ import Testing
             }
             for variant in variants {
                 let bytes = ArraySlice(variant)
-                let parsed = PlainHTTPConnection.parseHead(bytes)
+                let parsed = HTTPConnection.parseHead(bytes)
                 let reference = Self.splitBasedParseHead(bytes)
                 #expect(
                     parsed?.status == reference?.status, "\(String(decoding: variant, as: UTF8.self).debugDescription)")
@@ -120,7 +125,7 @@ import Testing
         let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         for line in lines.dropFirst() where !line.isEmpty {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = String(decoding: line[..<colon].map(PlainHTTPTarget.asciiLowercased), as: UTF8.self)
+            let name = String(decoding: line[..<colon].map(HTTPTarget.asciiLowercased), as: UTF8.self)
             var value = line[(colon + 1)...].drop(while: isBlank)
             while let last = value.last, isBlank(last) { value = value.dropLast() }
             let trimmed = String(decoding: value, as: UTF8.self)

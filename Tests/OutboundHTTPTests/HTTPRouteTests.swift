@@ -3,22 +3,23 @@ import Testing
 
 @testable import OutboundHTTP
 
-/// The socket transport parses each URL's authority once (`SocketHTTPTransport.resolve`, `PlainHTTPOrigin`) and
-/// writes requests into a reused buffer; both must answer exactly as the per-call `PlainHTTPTarget` parse and the
+/// The socket transport parses each URL's authority once (`SocketHTTPTransport.resolve`, `HTTPOrigin`) and
+/// writes requests into a reused buffer; both must answer exactly as the per-call `HTTPTarget` parse and the
 /// request writer they replaced.
-@Suite struct PlainHTTPRouteTests {
+@Suite struct HTTPRouteTests {
     static let urls = [
         "http://127.0.0.1:8104/api/v1/retail/m/customer/u%201/transaction", "HTTP://127.0.0.1:8104/x?y=1#frag",
         "http://localhost?q", "http://localhost", "http://[::1]:8101", "http://[::1]:8101/pub/abc", "http://a:1#x",
         "http://127.0.0.1:8104?x=/y", "http://127.0.0.1:8104/#", "hTtP://Example.COM:80/a/b/../c",
-        "https://127.0.0.1/", "http://", "http:///x", "http://user@127.0.0.1/", "http://127.0.0.1:0/",
+        "https://127.0.0.1/", "HTTPS://[::1]:8443/p?q", "https://pay.example.com", "https://", "http://", "http:///x",
+        "http://user@127.0.0.1/", "http://127.0.0.1:0/",
         "http://127.0.0.1:65536/", "http://127.0.0.1:x/", "http://[::1/", "http://[::1]x/", "http://127.0.0.1/a b",
         "http://127.0.0.1/a\r\nX: y", "ftp://127.0.0.1/", "http://:80/", "http://127.0.0.1:/", "http://[]:80/",
     ]
 
     /// Every URL above and every single-byte deletion and replacement of it, each resolved twice (a new origin,
-    /// then a kept one): nil exactly when `PlainHTTPTarget` refuses it, else the same host, port, `Host` header,
-    /// pool key, loopback answer and request target.
+    /// then a kept one): nil exactly when `HTTPTarget` refuses it, else the same host, port, `Host` header,
+    /// pool key, scheme and request target.
     @Test func resolvesAsTheWholeURLParse() {
         let transport = SocketHTTPTransport()
         let replacements = Array("/?#:@[] \t\r\nHx0".utf8) + [0xC3]
@@ -40,7 +41,7 @@ import Testing
         var accepted = 0
         var differences = 0
         for url in variants {
-            let expected = PlainHTTPTarget(url)
+            let expected = HTTPTarget(url)
             for _ in 0..<2 {
                 let route = transport.resolve(url)
                 if !Self.same(route, url: url, as: expected) {
@@ -55,16 +56,22 @@ import Testing
         #expect(accepted > SocketHTTPTransport.maxOrigins && accepted < variants.count)
     }
 
-    /// Two spellings of one `host:port` share one idle pool; past `maxOrigins` a URL still resolves (uncached).
-    @Test func sharesPoolsByHostAndPort() throws {
+    /// Two spellings of one scheme, host and port share one idle pool; the other scheme on the same host and port
+    /// has its own; past `maxOrigins` a URL still resolves (uncached).
+    @Test func sharesPoolsBySchemeHostAndPort() throws {
         let transport = SocketHTTPTransport()
         let first = try #require(transport.resolve("http://LOCALHOST:80/a"))
-        let second = try #require(transport.resolve("http://LOCALHOST/b"))
+        let second = try #require(transport.resolve("HTTP://LOCALHOST/b"))
         #expect(first.origin !== second.origin && first.origin.pool === second.origin.pool)
-        #expect(first.origin.pool.key == "LOCALHOST:80")
+        #expect(first.origin.pool.key == "http://LOCALHOST:80" && !first.origin.isSecure)
+        let secure = try #require(transport.resolve("https://LOCALHOST:80/a"))
+        #expect(secure.origin.isSecure && secure.origin.pool !== first.origin.pool)
+        #expect(secure.origin.pool.key == "https://LOCALHOST:80")
+        let secureDefault = try #require(transport.resolve("https://LOCALHOST/a"))
+        #expect(secureDefault.origin.port == 443 && secureDefault.origin.pool.key == "https://LOCALHOST:443")
         for port in 1...(SocketHTTPTransport.maxOrigins + 5) {
             let route = try #require(transport.resolve("http://127.0.0.1:\(port)/x"))
-            #expect(route.origin.port == port && route.origin.pool.key == "127.0.0.1:\(port)")
+            #expect(route.origin.port == port && route.origin.pool.key == "http://127.0.0.1:\(port)")
             let again = try #require(transport.resolve("http://127.0.0.1:\(port)/y"))
             #expect(again.origin.pool === route.origin.pool)
         }
@@ -77,7 +84,7 @@ import Testing
         let transport = SocketHTTPTransport()
         let urls = [
             "http://127.0.0.1:8104/api/v1/retail/m/customer/u%201/transaction", "http://localhost?q=1#f",
-            "http://[::1]:8101", "http://h:1/p?x",
+            "http://[::1]:8101", "http://h:1/p?x", "https://api.example.com/v1/x?y#z",
         ]
         let methods = ["POST", "post", "Put", "PATCH", "GET", "HEAD", "DELETE", "p\u{17F}st", "GE\r\nT", "pAtCh"]
         let headerSets: [[(String, String)]] = [
@@ -90,7 +97,7 @@ import Testing
         var compared = 0
         for url in urls {
             let route = try #require(transport.resolve(url))
-            let target = try #require(PlainHTTPTarget(url))
+            let target = try #require(HTTPTarget(url))
             for method in methods {
                 for headers in headerSets {
                     for body in bodies {
@@ -104,19 +111,19 @@ import Testing
                 }
             }
         }
-        #expect(compared == 400)
+        #expect(compared == 500)
     }
 
-    private static func same(_ route: PlainHTTPRoute?, url: String, as target: PlainHTTPTarget?) -> Bool {
+    private static func same(_ route: HTTPRoute?, url: String, as target: HTTPTarget?) -> Bool {
         guard let route, let target else { return route == nil && target == nil }
         let origin = route.origin
         return origin.host == target.host && origin.port == target.port && origin.hostHeader == target.hostHeader
-            && origin.pool.key == target.key && origin.isLoopback == target.isLoopback
+            && origin.pool.key == target.key && origin.isSecure == target.isSecure
             && route.pathAndQuery(in: url) == target.pathAndQuery
     }
 
     /// The writer this one replaced (a fresh array per request, the method upper-cased), kept as the reference.
-    private static func previousSerialize(_ request: HTTPRequest, target: PlainHTTPTarget) -> [UInt8] {
+    private static func previousSerialize(_ request: HTTPRequest, target: HTTPTarget) -> [UInt8] {
         func clean(_ text: String) -> String {
             guard text.utf8.contains(where: { $0 == 13 || $0 == 10 }) else { return text }
             return String(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
