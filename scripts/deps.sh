@@ -15,7 +15,6 @@ packages=(
     prometheus                                       # promtool, for make check's ops-check (no service is started)
     libnginx-mod-nchan                               # live payment status: nchan pub/sub in the local nginx sites
     chromium                                         # the demo page's headless-browser integration test
-    libcurl4-openssl-dev                             # make install: --static-swift-stdlib links FoundationNetworking to it
     spin                                             # make verify-model: the Promela model of the sync protocol
 )
 # The loopback Galera cluster (scripts/cluster.sh): the wsrep provider, rsync for its SST, HAProxy in front.
