@@ -70,10 +70,10 @@ public final class SocketHTTPTransport: HTTPTransport {
     func resolve(_ url: String) -> HTTPRoute? {
         var text = url
         return text.withUTF8 { bytes -> HTTPRoute? in
-            guard let (authority, target) = HTTPRoute.split(bytes) else { return nil }
+            guard let (prefix, target) = HTTPRoute.split(bytes) else { return nil }
             let slashFirst = target.isEmpty || bytes[target.lowerBound] == UInt8(ascii: "?")
-            let authorityBytes = UnsafeBufferPointer(rebasing: bytes[authority])
-            let known = origins.withLock { list in list.first { $0.matches(authorityBytes) } }
+            let prefixBytes = UnsafeBufferPointer(rebasing: bytes[prefix])
+            let known = origins.withLock { list in list.first { $0.matches(prefixBytes) } }
             if let known { return HTTPRoute(origin: known, target: target, slashFirst: slashFirst) }
             guard let parsed = HTTPTarget(url) else { return nil }
             let key = parsed.key
@@ -83,9 +83,9 @@ public final class SocketHTTPTransport: HTTPTransport {
                 pools[key] = pool
                 return pool
             }
-            let origin = HTTPOrigin(schemeAndAuthority: Array(authorityBytes), target: parsed, pool: pool)
+            let origin = HTTPOrigin(schemeAndAuthority: Array(prefixBytes), target: parsed, pool: pool)
             origins.withLock { list in
-                if list.count < Self.maxOrigins && !list.contains(where: { $0.matches(authorityBytes) }) {
+                if list.count < Self.maxOrigins && !list.contains(where: { $0.matches(prefixBytes) }) {
                     list.append(origin)
                 }
             }

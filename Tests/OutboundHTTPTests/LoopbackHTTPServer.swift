@@ -14,13 +14,16 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     let port: UInt16
     /// Set for an `https://` server.
     let tls: TLSContext?
+    /// Close each connection right after its TLS handshake, reading nothing (a peer that has gone).
+    private let hangUpAfterHandshake: Bool
     private let listener: Int32
     private let connections = Mutex(0)
     private let requests = Mutex(0)
     private let closed = Mutex(false)
 
-    init(tls: TLSContext? = nil) throws {
+    init(tls: TLSContext? = nil, hangUpAfterHandshake: Bool = false) throws {
         self.tls = tls
+        self.hangUpAfterHandshake = hangUpAfterHandshake
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
@@ -75,6 +78,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         } catch {
             return
         }
+        if hangUpAfterHandshake { return }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

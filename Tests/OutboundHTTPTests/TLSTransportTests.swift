@@ -155,6 +155,22 @@ struct TLSTransportTests {
         #expect(transport.connectionsOpened == 1 && server.connectionCount == 1)
     }
 
+    @Test("writing to a TLS peer that has gone is a connection error, not a SIGPIPE that ends the process")
+    func brokenPipe() throws {
+        // OpenSSL writes with write(), so the transport must ignore SIGPIPE itself: start from the default action.
+        signal(SIGPIPE, SIG_DFL)
+        let transport = SocketHTTPTransport(trust: try TestTLS.shared.client())
+        var action = sigaction()
+        #expect(sigaction(SIGPIPE, nil, &action) == 0)
+        #expect(action.__sigaction_handler.sa_handler != nil)  // SIG_IGN, no longer SIG_DFL
+        let server = try LoopbackHTTPServer(tls: try TestTLS.shared.server(), hangUpAfterHandshake: true)
+        defer { server.stop() }
+        let body = [UInt8](repeating: 0x61, count: 8 * 1024 * 1024)
+        #expect {
+            _ = try transport.send(HTTPRequest(method: "POST", url: server.base + "/echo", body: body, timeout: 5))
+        } throws: { ($0 as? HTTPTransportError)?.kind == .connection }
+    }
+
     @Test("plain and TLS connections to one host and port are pooled apart")
     func poolsApart() throws {
         let server = try LoopbackHTTPServer(tls: try TestTLS.shared.server())
