@@ -82,25 +82,18 @@ final class HTTPConnection: @unchecked Sendable {
     private static func openSocket(host: String, port: Int, deadline: Double) throws(HTTPTransportError)
         -> HTTPConnection
     {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
-            throw HTTPTransportError(.connection, "host not resolved")
-        }
-        defer { freeaddrinfo(list) }
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
         var lastError = HTTPTransportError(.connection, "connection refused")
-        while let entry = cursor {
-            cursor = entry.pointee.ai_next
-            let fd = socket(entry.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        for address in try HostResolver.addresses(host: host, port: port, deadline: deadline) {
+            let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             if fd < 0 { continue }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var one: Int32 = 1
             _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let connection = HTTPConnection(descriptor: fd)
-            if connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) == 0 { return connection }
+            let started = address.bytes.withUnsafeBytes { raw in
+                connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            }
+            if started == 0 { return connection }
             guard errno == EINPROGRESS else { continue }
             do {
                 try connection.wait(for: Int16(POLLOUT), deadline: deadline)
