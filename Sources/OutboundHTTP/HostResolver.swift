@@ -9,9 +9,10 @@ import PaymentsCore
 ///
 /// Why: `getaddrinfo` blocks for as long as the system resolver's own timeouts say (`resolv.conf`: 5 s per try and
 /// server by default), and glibc offers no way to cancel it. A numeric address is resolved in place; a name is looked
-/// up on a Dispatch worker while the caller waits at most until its deadline (as libcurl's threaded resolver did for
-/// URLSession). A lookup given up on finishes in the background, and its answer is dropped. Only a new connection
-/// resolves: pooled keep-alive connections skip it.
+/// up on a thread of its own while the caller waits at most until its deadline (as libcurl's threaded resolver did
+/// for URLSession). A lookup given up on finishes in the background, and its answer is dropped. Its own thread, not
+/// a Dispatch worker: lookups stuck on a dead DNS server must not starve each other or anything else of a shared pool.
+/// Only a new connection resolves: pooled keep-alive connections skip it.
 enum HostResolver {
     /// One address to connect to: `sockaddr` bytes and the socket family.
     struct Address {
@@ -29,7 +30,9 @@ enum HostResolver {
     ) throws(HTTPTransportError) -> [Address] {
         if let numeric = numericAddresses(host: host, port: port) { return numeric }
         let answer = Answer()
-        DispatchQueue.global().async { answer.set(lookup(host, port)) }
+        guard startThread({ answer.set(lookup(host, port)) }) else {
+            throw HTTPTransportError(.connection, "no thread for the host name lookup")
+        }
         let left = deadline - HTTPConnection.now()
         guard left > 0, answer.ready.wait(timeout: .now() + left) == .success else {
             throw HTTPTransportError(.timeout, "the host name was not resolved in time")
@@ -69,7 +72,32 @@ enum HostResolver {
         return addresses
     }
 
-    /// Where the worker leaves its answer; the caller reads it only after `ready` was signalled.
+    /// Runs `body` on a new detached thread; false when none could be started.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+        final class Work {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        // getaddrinfo needs little stack; 256 KiB instead of the default 8 MiB reservation.
+        pthread_attr_setstacksize(&attributes, 256 * 1024)
+        // The thread takes over the retained reference and releases it when the work is done.
+        let context = Unmanaged.passRetained(Work(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(
+            &thread, &attributes,
+            { raw in
+                if let raw { Unmanaged<Work>.fromOpaque(raw).takeRetainedValue().body() }
+                return nil
+            }, context)
+        if started != 0 { Unmanaged<Work>.fromOpaque(context).release() }
+        return started == 0
+    }
+
+    /// Where the lookup thread leaves its answer; the caller reads it only after `ready` was signalled.
     private final class Answer: @unchecked Sendable {
         let ready = DispatchSemaphore(value: 0)
         private(set) var value: [Address]?

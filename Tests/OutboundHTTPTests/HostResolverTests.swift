@@ -31,7 +31,7 @@ import Testing
     func literal(host: String) throws {
         let counting = CountingLookup(answer: nil)
         let addresses = try HostResolver.addresses(
-            host: host, port: 443, deadline: HTTPConnection.now() + 1, lookup: counting.lookup)
+            host: host, port: 443, deadline: HTTPConnection.now() + 10, lookup: counting.lookup)
         #expect(addresses.count == 1)
         #expect(addresses.first?.family == (host.contains(":") ? AF_INET6 : AF_INET))
         #expect(counting.calls.withLock { $0 } == 0)
@@ -39,7 +39,7 @@ import Testing
 
     @Test("a name is looked up (the system's resolver answers localhost)")
     func name() throws {
-        let addresses = try HostResolver.addresses(host: "localhost", port: 80, deadline: HTTPConnection.now() + 5)
+        let addresses = try HostResolver.addresses(host: "localhost", port: 80, deadline: HTTPConnection.now() + 10)
         #expect(!addresses.isEmpty)
         #expect(addresses.allSatisfy { $0.family == AF_INET || $0.family == AF_INET6 })
     }
@@ -56,12 +56,31 @@ import Testing
         #expect(counting.calls.withLock { $0 } == 1)
     }
 
+    @Test("lookups stuck on a dead DNS server do not hold up the next one")
+    func stuckLookupsDoNotStarve() throws {
+        let stuck = CountingLookup(delay: 3, answer: nil)
+        for index in 0..<12 {
+            #expect(throws: HTTPTransportError.self) {
+                try HostResolver.addresses(
+                    host: "stuck\(index).example", port: 443, deadline: HTTPConnection.now() + 0.05,
+                    lookup: stuck.lookup)
+            }
+        }
+        // Twelve lookups are still blocked; a fresh one is answered at once all the same.
+        let quick = CountingLookup(answer: HostResolver.numericAddresses(host: "127.0.0.1", port: 443))
+        let started = Date()
+        let addresses = try HostResolver.addresses(
+            host: "quick.example", port: 443, deadline: HTTPConnection.now() + 2, lookup: quick.lookup)
+        #expect(addresses.count == 1)
+        #expect(Date().timeIntervalSince(started) < 0.5)
+    }
+
     @Test("a name that does not resolve is a connection error")
     func unknownName() throws {
         let counting = CountingLookup(answer: nil)
         #expect {
             _ = try HostResolver.addresses(
-                host: "nowhere.invalid", port: 443, deadline: HTTPConnection.now() + 1, lookup: counting.lookup)
+                host: "nowhere.invalid", port: 443, deadline: HTTPConnection.now() + 10, lookup: counting.lookup)
         } throws: { ($0 as? HTTPTransportError)?.detail == "host not resolved" }
         #expect(counting.calls.withLock { $0 } == 1)
     }
