@@ -1,7 +1,7 @@
 import COpenSSL
 
 /// The settings every TLS connection of one role shares: trust and protocol floor for a client, the certificate and
-/// key for a server (tests and the sandbox).
+/// key for a server (the tests' loopback server).
 ///
 /// Why OpenSSL and not URLSession: the responder already links libssl for signatures, and FoundationNetworking
 /// brings libcurl with its own TLS stack (about 4 MB resident before the first call, bench/README.md).
@@ -50,7 +50,7 @@ public final class TLSContext: @unchecked Sendable {
         return context
     }
 
-    /// A server presenting `certificate` with `key` (tests and the sandbox; no intermediates).
+    /// A server presenting `certificate` with `key` (the tests' loopback server; no intermediates).
     /// - Throws: `OpenSSLError` when the certificate or key is refused or they do not match.
     public static func server(certificate: Certificate, key: PrivateKey) throws(OpenSSLError) -> TLSContext {
         let context = try TLSContext(method: TLS_server_method(), isClient: false)

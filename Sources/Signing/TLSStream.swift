@@ -56,7 +56,7 @@ public final class TLSStream: @unchecked Sendable {
         SSL_set_connect_state(ssl)
     }
 
-    /// A server stream over an accepted `descriptor` (tests, the sandbox).
+    /// A server stream over an accepted `descriptor` (the tests' loopback server).
     /// - Throws: `TLSError(.handshake)` when OpenSSL cannot set the connection up.
     public init(accepting descriptor: Int32, context: TLSContext) throws(TLSError) {
         OpenSSLError.clearQueue()
