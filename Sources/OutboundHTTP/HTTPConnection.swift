@@ -63,18 +63,22 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// The handshake, each wait bounded by `deadline`; an untrusted certificate or name fails it.
     private func startTLS(host: String, context: TLSContext, deadline: Double) throws(HTTPTransportError) {
+        let descriptor = descriptor
+        let stream = try Self.reported { () throws(TLSError) in
+            try TLSStream(connectingTo: host, context: context, descriptor: descriptor)
+        }
+        tls = stream
+        while let next = try Self.reported({ () throws(TLSError) in try stream.handshake() }) {
+            try wait(for: next, deadline: deadline)
+        }
+    }
+
+    /// A TLS failure as the transport reports it: `.connection`, naming the reason.
+    private static func reported<Value>(_ body: () throws(TLSError) -> Value) throws(HTTPTransportError) -> Value {
         do {
-            let stream = try TLSStream(connectingTo: host, context: context, descriptor: descriptor)
-            tls = stream
-            while let wait = try stream.handshake() {
-                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
-            }
-        } catch let error as TLSError {
-            throw HTTPTransportError(.connection, error.description)
-        } catch let error as HTTPTransportError {
-            throw error
+            return try body()
         } catch {
-            throw HTTPTransportError(.connection, "\(error)")
+            throw HTTPTransportError(.connection, error.description)
         }
     }
 
@@ -146,20 +150,14 @@ final class HTTPConnection: @unchecked Sendable {
     private func write(_ bytes: [UInt8], through tls: TLSStream, deadline: Double) throws(HTTPTransportError) {
         var offset = 0
         while offset < bytes.count {
-            let transfer: TLSStream.Transfer
-            do {
-                transfer = try bytes.withUnsafeBytes { raw throws(TLSError) in
-                    try tls.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                }
-            } catch let error as TLSError {
-                throw HTTPTransportError(.connection, error.description)
-            } catch {
-                throw HTTPTransportError(.connection, "\(error)")
+            let transfer = try Self.reported { () throws(TLSError) in
+                try bytes.withUnsafeBytes { raw in
+                    Result { () throws(TLSError) in try tls.write(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+                }.get()
             }
             switch transfer {
             case .bytes(let count): offset += count
-            case .wait(let wait):
-                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
+            case .wait(let next): try wait(for: next, deadline: deadline)
             case .closed, .truncated: throw HTTPTransportError(.connection, "the peer closed the connection")
             }
         }
@@ -190,29 +188,29 @@ final class HTTPConnection: @unchecked Sendable {
     /// Reads more decrypted bytes into the buffer; false at the session's end (`endWasTruncated` says how it ended).
     private func fill(through tls: TLSStream, deadline: Double) throws(HTTPTransportError) -> Bool {
         while true {
-            let transfer: TLSStream.Transfer
-            do {
-                transfer = try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) {
-                    scratch throws(TLSError) in
+            let transfer = try Self.reported { () throws(TLSError) in
+                try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.readSize) { scratch throws(TLSError) in
                     let transfer = try tls.read(into: UnsafeMutableRawBufferPointer(scratch))
                     if case .bytes(let count) = transfer {
                         buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<count]))
                     }
                     return transfer
                 }
-            } catch {
-                throw HTTPTransportError(.connection, error.description)
             }
             switch transfer {
             case .bytes: return true
-            case .wait(let wait):
-                try self.wait(for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
+            case .wait(let next): try wait(for: next, deadline: deadline)
             case .closed: return false
             case .truncated:
                 endWasTruncated = true
                 return false
             }
         }
+    }
+
+    /// Waits until the socket is ready for what the TLS session asked for, or the deadline passes.
+    private func wait(for next: TLSStream.Wait, deadline: Double) throws(HTTPTransportError) {
+        try wait(for: next == .readable ? Int16(POLLIN) : Int16(POLLOUT), deadline: deadline)
     }
 
     /// Waits until the socket is ready for `events` or the deadline passes (`.timeout`).

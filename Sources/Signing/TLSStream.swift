@@ -37,14 +37,8 @@ public final class TLSStream: @unchecked Sendable {
     /// A client stream to `host` over `descriptor` (connected): SNI for a DNS name, the peer's name checked against
     /// `host` either way.
     /// - Throws: `TLSError(.handshake)` when OpenSSL cannot set the connection up.
-    public init(connectingTo host: String, context: TLSContext, descriptor: Int32) throws(TLSError) {
-        OpenSSLError.clearQueue()
-        guard context.isClient, let ssl = SSL_new(context.pointer) else {
-            throw TLSError(.handshake, OpenSSLError("SSL_new").message)
-        }
-        self.ssl = ssl
-        self.context = context
-        guard SSL_set_fd(ssl, descriptor) == 1 else { throw TLSError(.handshake, OpenSSLError("SSL_set_fd").message) }
+    public convenience init(connectingTo host: String, context: TLSContext, descriptor: Int32) throws(TLSError) {
+        try self.init(context: context, descriptor: descriptor, client: true)
         // An IP literal is checked against the certificate's IP addresses and sent without SNI (RFC 6066 §3).
         if X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) != 1 {
             OpenSSLError.clearQueue()
@@ -58,15 +52,20 @@ public final class TLSStream: @unchecked Sendable {
 
     /// A server stream over an accepted `descriptor` (the tests' loopback server).
     /// - Throws: `TLSError(.handshake)` when OpenSSL cannot set the connection up.
-    public init(accepting descriptor: Int32, context: TLSContext) throws(TLSError) {
+    public convenience init(accepting descriptor: Int32, context: TLSContext) throws(TLSError) {
+        try self.init(context: context, descriptor: descriptor, client: false)
+        SSL_set_accept_state(ssl)
+    }
+
+    /// An `SSL` over `descriptor` from a context of the role asked for.
+    private init(context: TLSContext, descriptor: Int32, client: Bool) throws(TLSError) {
         OpenSSLError.clearQueue()
-        guard !context.isClient, let ssl = SSL_new(context.pointer) else {
+        guard context.isClient == client, let ssl = SSL_new(context.pointer) else {
             throw TLSError(.handshake, OpenSSLError("SSL_new").message)
         }
         self.ssl = ssl
         self.context = context
         guard SSL_set_fd(ssl, descriptor) == 1 else { throw TLSError(.handshake, OpenSSLError("SSL_set_fd").message) }
-        SSL_set_accept_state(ssl)
     }
 
     deinit { SSL_free(ssl) }
