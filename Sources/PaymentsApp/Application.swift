@@ -25,8 +25,8 @@ public final class Application: Sendable {
         let transport = SocketHTTPTransport()
         let metrics = Metrics()
         self.metrics = metrics
-        creditGroup = CreditConfirmationGroup(metrics: metrics)
         assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)
+        creditGroup = CreditConfirmationGroup(metrics: metrics, batchConnections: assembly.database, logger: logger)
         self.logger = logger
         if let sqlDirectory {
             try Migrator(configuration: assembly.database, directory: sqlDirectory).check()
@@ -68,9 +68,11 @@ public final class Application: Sendable {
         DatabaseSessionPool(configuration: assembly.database, count: count)
     }
 
-    /// Finishes queued Retail pushes and session events (at most `deadlineSeconds` in all) and stops their threads.
+    /// Closes the credit batches' connections (call it once the workers have stopped), then finishes queued Retail
+    /// pushes and session events (at most `deadlineSeconds` in all) and stops their threads.
     public func shutdown(deadlineSeconds: Double) {
         let started = DispatchTime.now()
+        creditGroup.closeConnections()
         syncQueue.shutdown(deadlineSeconds: deadlineSeconds)
         let spent = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         events.shutdown(deadlineSeconds: max(0.5, deadlineSeconds - spent))

@@ -15,11 +15,13 @@ import PaymentsCore
 /// refusal, rolls the transaction back and the caller runs the procedure, which answers each item on its own.
 struct CreditBatchInsert {
     /// Rows per statement at most; a larger batch takes several statements of each kind in the same transaction.
-    /// Every row count is its own prepared statement on every worker's connection, and each keeps its bind arrays
-    /// (about 15 binds per credit): up to 32 rows per statement took payments-fcgi's peak memory from 39 to 54 MB on
-    /// the bench, up to 8 to 46 MB (the issue's bound is 50), and 8-row statements already cost mariadbd about half
-    /// the procedure's CPU per credit (bench/README.md, "set-based batches").
-    static let rowsPerStatement = 8
+    /// Every row count is its own prepared statement on each connection that runs batches, and each keeps its bind
+    /// arrays (about 15 binds per credit). Batches run on two connections of their own (`CreditConfirmationGroup`),
+    /// so 16 rows cost less memory than 8 did on every worker's connection (payments-fcgi's peak on the bench: 38
+    /// against 44 MB at 16 workers; 16 rows on every worker's connection took it to 55 MB), and a batch of 9 to 16
+    /// credits (the common size under load) is 4 statements instead of 8 (bench/README.md, "batches on connections
+    /// of their own").
+    static let rowsPerStatement = 16
 
     /// Sorted by event (the caller's order), so events are inserted, and their keys locked, in the same order as the
     /// procedure path does.

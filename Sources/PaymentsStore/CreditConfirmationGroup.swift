@@ -1,12 +1,17 @@
+import Logging
 import PaymentsCore
 
 /// The responder's group commit of credit confirmations: one per process, shared by every worker's
 /// `MariaDBLedger`.
 ///
-/// Under load the credits of concurrent webhooks are confirmed together, one `CALL tn_confirm_credits` and one
-/// COMMIT per batch (`CreditBatch`), each leader on its own worker's connection; a lone webhook is confirmed at once
-/// with `tn_confirm_credit` as before. Every webhook still gets its answer only after the COMMIT that holds its event
-/// and its credit, so nothing is answered before it is durable.
+/// Under load the credits of concurrent webhooks are confirmed together, one transaction and one COMMIT per batch
+/// (`CreditBatch`); a lone webhook is confirmed at once with `tn_confirm_credit` as before. Every webhook still gets
+/// its answer only after the COMMIT that holds its event and its credit, so nothing is answered before it is durable.
+///
+/// Batches run on connections of their own (`inFlightLimit` of them, `batchConnections`), not on the workers':
+/// each connection that runs batches keeps a prepared statement per row count of each set-based statement
+/// (`CreditBatchInsert`), so two connections hold them instead of every worker's, and the responder's memory no
+/// longer grows with `FCGI_WORKERS` for them (bench/README.md, "batches on connections of their own").
 public final class CreditConfirmationGroup: Sendable {
     /// Credits per transaction at most: 32 payloads of a few KiB stay one modest packet and one short transaction.
     public static let batchLimit = 32
@@ -21,34 +26,57 @@ public final class CreditConfirmationGroup: Sendable {
     public static let companyMinimum = 2
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
+    /// Where batches run; nil runs each on the leading worker's own connection (tests of the worker path).
+    private let batchConnections: DatabaseSessionPool?
     private let batches: Metrics.Counter?
     private let items: Metrics.Counter?
     private let fallbacks: Metrics.Counter?
 
-    /// - Parameter metrics: where `payments_credit_batches_total`, `payments_credit_batch_items_total` and
-    ///   `payments_credit_batch_fallbacks_total` go.
+    /// - Parameters:
+    ///   - metrics: where `payments_credit_batches_total`, `payments_credit_batch_items_total` and
+    ///     `payments_credit_batch_fallbacks_total` go.
+    ///   - batchConnections: where the batches' own connections go (`inFlightLimit` of them, each opened on first
+    ///     use); nil runs each batch on the leading worker's connection.
     public init(
         metrics: Metrics? = nil, batchLimit: Int = CreditConfirmationGroup.batchLimit,
         inFlightLimit: Int = CreditConfirmationGroup.inFlightLimit,
-        companyMinimum: Int = CreditConfirmationGroup.companyMinimum
+        companyMinimum: Int = CreditConfirmationGroup.companyMinimum,
+        batchConnections: DatabaseConfiguration? = nil, logger: Logger? = nil
     ) {
-        group = GroupCommit(batchLimit: batchLimit, inFlightLimit: inFlightLimit, companyMinimum: companyMinimum)
+        let group = GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>(
+            batchLimit: batchLimit, inFlightLimit: inFlightLimit, companyMinimum: companyMinimum)
+        self.group = group
+        self.batchConnections = batchConnections.map {
+            DatabaseSessionPool(configuration: $0, count: group.inFlightLimit, logger: logger)
+        }
         batches = metrics?.counter(MetricName.creditBatches)
         items = metrics?.counter(MetricName.creditBatchItems)
         fallbacks = metrics?.counter(MetricName.creditBatchFallbacks)
     }
 
-    /// Confirms `confirmation`, in a batch that this thread runs on `ledger`'s connection when it leads one.
+    /// Confirms `confirmation`, in a batch that this thread runs when it leads one: on one of the batches' own
+    /// connections, or else on `ledger`'s.
     ///
     /// While it waits for its batch, a pooled ledger gives its connection back, so another request can use it; it
-    /// borrows one again only if it leads a batch (or later reaches the database again), not to collect its answer.
+    /// borrows one again only if it leads a batch without connections of its own (or later reaches the database
+    /// again), not to collect its answer.
     func confirm(_ confirmation: CreditConfirmation, for ledger: MariaDBLedger) throws(LedgerError) -> LedgerOutcome {
-        try group.submit(confirmation, willWait: ledger.returnConnection) { group in
-            CreditBatch.split(group).flatMap { batch in
+        if batchConnections != nil { ledger.returnConnection() }
+        return try group.submit(confirmation, willWait: ledger.returnConnection) { group in
+            // At most `inFlightLimit` batches run at once, so a batch connection is always free here.
+            let lease = batchConnections?.acquire()
+            defer { if let lease { batchConnections?.release(lease) } }
+            let database = lease?.session ?? ledger.database
+            return CreditBatch.split(group).flatMap { batch in
                 batches?.increment()
                 items?.increment(by: batch.confirmations.count)
-                return batch.apply(ledger.database, fallbacks: fallbacks)
+                return batch.apply(database, fallbacks: fallbacks)
             }
         }.get()
+    }
+
+    /// Closes the batches' connections; only once no thread confirms credits any more (the workers have stopped).
+    public func closeConnections() {
+        batchConnections?.closeAll()
     }
 }

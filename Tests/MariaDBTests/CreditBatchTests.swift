@@ -130,8 +130,8 @@ import Testing
         try Self.expectRowsAnsweredAreRowsWritten(answers, in: together)
     }
 
-    /// Thirteen new credits, more than one statement's rows (`CreditBatchInsert.rowsPerStatement`, 8): ten in
-    /// distinct sessions (one of every byte), three without a session, in no event-id order.
+    /// Eighteen new credits, more than one statement's rows (`CreditBatchInsert.rowsPerStatement`, 16): ten in
+    /// distinct sessions (one of every byte), eight without a session, in no event-id order.
     private static func newCredits(sessions: [Int64]) -> [LedgerEffect] {
         let inSessions = sessions.enumerated().map { index, session in
             effect(
@@ -142,7 +142,7 @@ import Testing
             effect(event: "evt_m3", payment: "pi_m3", cents: 1, session: nil),
             effect(event: "evt_m1", payment: "pi_m1", cents: 77, session: nil),
             effect(event: "evt_m2", payment: "pi_m2", uid: "u3", session: nil),
-        ]
+        ] + (4..<9).map { effect(event: "evt_m\($0)", payment: "pi_m\($0)", cents: Int64($0), session: nil) }
     }
 
     private static func tenSessions(_ ledger: MariaDBLedger) throws -> [Int64] {
