@@ -8,7 +8,8 @@
 # within about 45 s; the median of a few rounds is what a ratio target should be read from (bench/README.md).
 # Each round: W s warm-up + D s measured per responder (BENCH_WARMUP_SECONDS, BENCH_SECONDS); the payments of all
 # rounds are created before the first, and each round's deliveries signed just before it. A round with any non-2xx
-# answer is left out of the medians (and the non-2xx target misses). Needs the Stripe pass and, for the PHP ratio, the PHP-FPM reference.
+# answer is left out of the medians (and the non-2xx target misses). Needs the Stripe pass and, for the PHP ratio,
+# the PHP-FPM reference.
 
 ROUNDS="${BENCH_ROUNDS:-0}"
 [[ "$ROUNDS" =~ ^[0-9]+$ ]] || { echo "bench/webhooks: BENCH_ROUNDS holds '$ROUNDS' (a count)" >&2; exit 2; }
