@@ -26,7 +26,7 @@ public final class Application: Sendable {
         let metrics = Metrics()
         self.metrics = metrics
         assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)
-        creditGroup = CreditConfirmationGroup(metrics: metrics, batchConnections: assembly.database, logger: logger)
+        creditGroup = CreditConfirmationGroup(batchConnections: assembly.database, metrics: metrics, logger: logger)
         self.logger = logger
         if let sqlDirectory {
             try Migrator(configuration: assembly.database, directory: sqlDirectory).check()

@@ -8,7 +8,7 @@ import PaymentsCore
 /// (`CreditBatch`); a lone webhook is confirmed at once with `tn_confirm_credit` as before. Every webhook still gets
 /// its answer only after the COMMIT that holds its event and its credit, so nothing is answered before it is durable.
 ///
-/// Batches run on connections of their own (`inFlightLimit` of them, `batchConnections`), not on the workers':
+/// Batches run on connections of their own (`inFlightLimit` of them), not on the workers':
 /// each connection that runs batches keeps a prepared statement per row count of each set-based statement
 /// (`CreditBatchInsert`), so two connections hold them instead of every worker's, and the responder's memory no
 /// longer grows with `FCGI_WORKERS` for them (bench/README.md, "batches on connections of their own").
@@ -26,57 +26,54 @@ public final class CreditConfirmationGroup: Sendable {
     public static let companyMinimum = 2
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
-    /// Where batches run; nil runs each on the leading worker's own connection (tests of the worker path).
-    private let batchConnections: DatabaseSessionPool?
+    /// Where batches run: one connection per batch in flight.
+    private let batchConnections: DatabaseSessionPool
     private let batches: Metrics.Counter?
     private let items: Metrics.Counter?
     private let fallbacks: Metrics.Counter?
 
     /// - Parameters:
+    ///   - batchConnections: where the batches' own connections go (`inFlightLimit` of them, each opened on first
+    ///     use).
     ///   - metrics: where `payments_credit_batches_total`, `payments_credit_batch_items_total` and
     ///     `payments_credit_batch_fallbacks_total` go.
-    ///   - batchConnections: where the batches' own connections go (`inFlightLimit` of them, each opened on first
-    ///     use); nil runs each batch on the leading worker's connection.
     public init(
-        metrics: Metrics? = nil, batchLimit: Int = CreditConfirmationGroup.batchLimit,
+        batchConnections: DatabaseConfiguration, metrics: Metrics? = nil,
+        batchLimit: Int = CreditConfirmationGroup.batchLimit,
         inFlightLimit: Int = CreditConfirmationGroup.inFlightLimit,
-        companyMinimum: Int = CreditConfirmationGroup.companyMinimum,
-        batchConnections: DatabaseConfiguration? = nil, logger: Logger? = nil
+        companyMinimum: Int = CreditConfirmationGroup.companyMinimum, logger: Logger? = nil
     ) {
         let group = GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>(
             batchLimit: batchLimit, inFlightLimit: inFlightLimit, companyMinimum: companyMinimum)
         self.group = group
-        self.batchConnections = batchConnections.map {
-            DatabaseSessionPool(configuration: $0, count: group.inFlightLimit, logger: logger)
-        }
+        self.batchConnections = DatabaseSessionPool(
+            configuration: batchConnections, count: group.inFlightLimit, logger: logger)
         batches = metrics?.counter(MetricName.creditBatches)
         items = metrics?.counter(MetricName.creditBatchItems)
         fallbacks = metrics?.counter(MetricName.creditBatchFallbacks)
     }
 
-    /// Confirms `confirmation`, in a batch that this thread runs when it leads one: on one of the batches' own
-    /// connections, or else on `ledger`'s.
+    /// Confirms `confirmation`, in a batch that this thread runs on one of the batches' own connections when it
+    /// leads one.
     ///
-    /// While it waits for its batch, a pooled ledger gives its connection back, so another request can use it; it
-    /// borrows one again only if it leads a batch without connections of its own (or later reaches the database
-    /// again), not to collect its answer.
+    /// A pooled ledger gives its connection back first, so another request can use it while this credit waits for
+    /// or runs its batch; it borrows one again only when it later reaches the database again.
     func confirm(_ confirmation: CreditConfirmation, for ledger: MariaDBLedger) throws(LedgerError) -> LedgerOutcome {
-        if batchConnections != nil { ledger.returnConnection() }
-        return try group.submit(confirmation, willWait: ledger.returnConnection) { group in
+        ledger.returnConnection()
+        return try group.submit(confirmation) { group in
             // At most `inFlightLimit` batches run at once, so a batch connection is always free here.
-            let lease = batchConnections?.acquire()
-            defer { if let lease { batchConnections?.release(lease) } }
-            let database = lease?.session ?? ledger.database
+            let lease = batchConnections.acquire()
+            defer { batchConnections.release(lease) }
             return CreditBatch.split(group).flatMap { batch in
                 batches?.increment()
                 items?.increment(by: batch.confirmations.count)
-                return batch.apply(database, fallbacks: fallbacks)
+                return batch.apply(lease.session, fallbacks: fallbacks)
             }
         }.get()
     }
 
     /// Closes the batches' connections; only once no thread confirms credits any more (the workers have stopped).
     public func closeConnections() {
-        batchConnections?.closeAll()
+        batchConnections.closeAll()
     }
 }

@@ -12,7 +12,7 @@ import PaymentsCore
 ///
 /// A thread holds at most one session, and waits for a free one in arrival order. Nothing that holds a session waits
 /// for a thread that lacks one, so the pool cannot deadlock: sessions come back when a request ends or when its credit
-/// starts to wait (`MariaDBLedger.returnConnection`).
+/// goes to the group commit (`MariaDBLedger.returnConnection`).
 public final class DatabaseSessionPool: Sendable {
     /// Lends one session to one thread at a time.
     ///

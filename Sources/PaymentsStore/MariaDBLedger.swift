@@ -53,7 +53,8 @@ public final class MariaDBLedger: Ledger {
     }
 
     /// A ledger that borrows a connection from `pool` when a call first needs one, and gives it back at the end of
-    /// each request (`returnConnection`) and while its credit waits for a group-commit batch.
+    /// each request (`returnConnection`) and before its credit goes to the group commit (whose batches have
+    /// connections of their own).
     public init(
         pool: DatabaseSessionPool, reconcileAfterSeconds: Int = 900, creditGroup: CreditConfirmationGroup? = nil
     ) {

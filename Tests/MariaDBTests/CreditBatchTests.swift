@@ -264,7 +264,8 @@ import Testing
     @Test func concurrentWorkersSharingOneGroupConfirmEveryCreditOnce() throws {
         let database = try TestDatabase()
         let metrics = Metrics()
-        let group = CreditConfirmationGroup(metrics: metrics)
+        let group = CreditConfirmationGroup(batchConnections: database.configuration, metrics: metrics)
+        defer { group.closeConnections() }
         let workers = 12
         let perWorker = 20
         let failures = Mutex<[String]>([])
