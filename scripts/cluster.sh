@@ -256,8 +256,8 @@ start_responder() {
     tn_die "payments-fcgi $n did not start"
 }
 
-# render_nginx COUNT: the local site (scripts/nginx-config.sh) with every fastcgi_pass sent to the upstream of
-# deploy/cluster/nginx-upstream.conf listing COUNT responders.
+# render_nginx COUNT: the local site (scripts/nginx-config.sh) with its one-responder upstream replaced by the
+# upstream of deploy/cluster/nginx-upstream.conf listing COUNT responders (every fastcgi_pass names tn_payments_fcgi).
 render_nginx() {
     local count="$1" prefix="$TN_NGINX_PREFIX" socket1
     socket1="$(responder_socket 1)"
@@ -267,9 +267,9 @@ render_nginx() {
     if [[ "$count" == 1 ]]; then upstream="$(grep -v 'TN_RESPONDER_2' <<<"$upstream")"; fi
     TN_RESPONDER_1="unix:$socket1" TN_RESPONDER_2="unix:$(responder_socket 2)" \
         envsubst '${TN_RESPONDER_1} ${TN_RESPONDER_2}' <<<"$upstream" >"$prefix/upstream.conf"
-    sed -i -e "s#fastcgi_pass unix:$socket1;#fastcgi_pass tn_payments_fcgi;#" \
+    sed -i -e '/^    upstream tn_payments_fcgi {$/,/^    }$/d' \
         -e "0,/^http {/s##http {\n    include $prefix/upstream.conf;#" "$prefix/nginx.conf"
-    grep -q 'fastcgi_pass unix:' "$prefix/nginx.conf" && tn_die "a fastcgi_pass was not sent to the upstream"
+    grep -q 'fastcgi_pass unix:\|server unix:' "$prefix/nginx.conf" && tn_die "a fastcgi_pass does not go to the cluster upstream"
     echo "$count" >"$dir/responders"
 }
 

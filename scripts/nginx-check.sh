@@ -39,12 +39,13 @@ http {
 CONF
 nginx -t -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.conf"
 
-# Scale-out: the same site with every fastcgi_pass sent to deploy/cluster/nginx-upstream.conf's upstream (example
+# Scale-out: the same site with its one-responder upstream replaced by deploy/cluster/nginx-upstream.conf's (example
 # responders: a local socket and a socket-activated host), as README "Scale-out" tells the operator to do.
 TN_RESPONDER_1=unix:/run/tn-payments/fcgi.sock TN_RESPONDER_2=10.0.0.22:9000 \
     envsubst '${TN_RESPONDER_1} ${TN_RESPONDER_2}' <"$TN_REPO/deploy/cluster/nginx-upstream.conf" >"$work/prod/upstream.conf"
-sed -i 's#fastcgi_pass unix:/run/tn-payments/fcgi.sock;#fastcgi_pass tn_payments_fcgi;#' "$work/prod/payments.conf"
-grep -q 'fastcgi_pass unix:' "$work/prod/payments.conf" && tn_die "a fastcgi_pass in nginx/payments.conf is not the stock socket"
+sed -i '/^upstream tn_payments_fcgi {$/,/^}$/d' "$work/prod/payments.conf"
+grep -q 'fastcgi_pass unix:\|server unix:' "$work/prod/payments.conf" \
+    && tn_die "nginx/payments.conf passes to the responder other than through upstream tn_payments_fcgi"
 sed -i "s#^    include $work/prod/payments.conf;#    include $work/prod/upstream.conf;\n&#" "$work/prod/nginx.conf"
 grep -q "include $work/prod/upstream.conf" "$work/prod/nginx.conf" || tn_die "upstream include not placed"
 nginx -t -q -p "$work/prod" -e "$work/prod/logs/error.log" -c "$work/prod/nginx.conf"

@@ -27,7 +27,7 @@ public final class FastCGIListener: Sendable {
                 operation: "fcntl", code: -1, systemError: errno, detail: "O_NONBLOCK on fd \(descriptor)")
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        gate = try AcceptGate()
+        gate = try AcceptGate(listening: descriptor)
         self.descriptor = descriptor
         self.path = path
     }
@@ -95,10 +95,11 @@ public final class FastCGIListener: Sendable {
     /// True once `beginShutdown()` ran: `FastCGIRequest.accept()` returns false from then on.
     public var isShuttingDown: Bool { gate.isShuttingDown }
 
-    /// Stops accepting: the thread waiting for a connection returns at once, and every later `accept()` returns false.
+    /// Stops accepting: the thread waiting for a connection returns at once, every later `accept()` returns false, and
+    /// nginx's idle kept connections are closed.
     ///
-    /// Requests already accepted are not affected; a thread that has just taken a connection off the socket serves it.
-    /// Safe from any thread (it sets a flag and writes one byte).
+    /// Requests already accepted are not affected; a thread that has just taken a connection off the socket serves it,
+    /// then closes it. Safe from any thread.
     public func beginShutdown() {
         gate.beginShutdown()
     }

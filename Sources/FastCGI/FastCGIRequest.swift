@@ -33,31 +33,49 @@ public final class FastCGIRequest {
         request.deallocate()
     }
 
-    /// Waits for the next request, serialised with the other worker threads.
+    /// Waits for the next request, serialised with the other worker threads: on a new connection, or on a connection
+    /// nginx kept from an earlier request (`fastcgi_keep_conn on`).
     ///
     /// libfcgi's `accept()` runs on the non-blocking listening socket: "nothing to accept" (EAGAIN, or a connection
-    /// that closed before its first record) sends this thread back to the gate's `poll()`, which shutdown ends.
+    /// that closed before its first record) sends this thread back to the gate's wait, which shutdown ends.
     /// - Returns: true when a request is ready; false once the listener is shutting down.
     /// - Throws: `FastCGIError` for an accept failure outside shutdown (the caller logs it and tries again).
     public func accept() throws(FastCGIError) -> Bool {
         let request = self.request
-        let listener = self.listener
-        return try listener.gate.serialised { () throws(FastCGIError) -> Bool in
-            while !listener.isShuttingDown {
+        let gate = listener.gate
+        let accepted = try gate.serialised { () throws(FastCGIError) -> Bool in
+            while true {
+                var kept = false
+                switch gate.waitForWork() {
+                case .shutdown:
+                    return false
+                case .listener:
+                    break
+                case .connection(let descriptor):
+                    // FCGX_Accept_r reads the next request from the connection already in the slot. Marking the slot
+                    // as kept stops the FCGX_Finish_r it opens with from closing it.
+                    request.pointee.ipcFd = descriptor
+                    request.pointee.keepConnection = 1
+                    kept = true
+                }
                 cfastcgi_clear_errno()
                 let result = FCGX_Accept_r(request)
-                if result >= 0 { return true }
-                let systemError = cfastcgi_errno()
-                if Self.meansNothingToAccept(result: result, systemError: systemError) {
-                    listener.gate.waitForConnection(listening: listener.descriptor)
-                    continue
+                if result >= 0 {
+                    isOnKeptConnection = kept
+                    return true
                 }
-                if listener.isShuttingDown { return false }
+                let systemError = cfastcgi_errno()
+                if Self.meansNothingToAccept(result: result, systemError: systemError) { continue }
+                if gate.isShuttingDown { return false }
                 throw FastCGIError(operation: "FCGX_Accept_r", code: result, systemError: systemError)
             }
-            return false
         }
+        return accepted
     }
+
+    /// Whether the request `accept()` returned came on a connection nginx kept from an earlier one (false: on a
+    /// connection it opened for this request).
+    public private(set) var isOnKeptConnection = false
 
     /// Whether a failed `FCGX_Accept_r` only found no connection ready (or was interrupted), rather than failing.
     static func meansNothingToAccept(result: Int32, systemError: Int32) -> Bool {
@@ -189,8 +207,40 @@ public final class FastCGIRequest {
     }
 
     /// Completes the request (`FCGX_Finish_r`): flushes the output and ends it so nginx can answer the client.
+    ///
+    /// A connection nginx asked to keep is read up to the end of the request's body first (so the next request starts
+    /// at a record boundary), then parked in the accept gate for nginx's next request.
     public func finish() {
+        if request.pointee.keepConnection != 0 { drainBody() }
         FCGX_Finish_r(request)
+        let kept = request.pointee.ipcFd
+        guard kept >= 0 else { return }
+        request.pointee.ipcFd = -1
+        listener.gate.park(kept)
+    }
+
+    /// The most of an unread body `finish()` reads to keep a connection; a longer one (nginx refuses bodies above its
+    /// `client_max_body_size` before they get here) ends the connection instead.
+    public static let drainLimit = 64 * 1024
+
+    /// Reads what the handler left of the body, up to the end-of-body record; a failed read is left for
+    /// `FCGX_Finish_r`, which then closes the connection.
+    private func drainBody() {
+        guard let stream = request.pointee.in else { return }
+        let request = self.request
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { scratch in
+            guard let base = scratch.baseAddress else { return }
+            var drained = 0
+            while true {
+                let count = FCGX_GetStr(base, Int32(scratch.count), stream)
+                guard count > 0 else { return }
+                drained += Int(count)
+                if drained > Self.drainLimit {
+                    request.pointee.keepConnection = 0
+                    return
+                }
+            }
+        }
     }
 
     private func put(_ bytes: [UInt8], to stream: UnsafeMutablePointer<FCGX_Stream>) throws(FastCGIError) {

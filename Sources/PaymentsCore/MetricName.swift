@@ -35,6 +35,9 @@ public enum MetricName {
     public static let workers = "payments_workers"
     /// Gauge of the worker threads answering a request now.
     public static let workersBusy = "payments_workers_busy"
+    /// Counter of the FastCGI connections the responder accepted from nginx: with `fastcgi_keep_conn on` (the shipped
+    /// sites) far fewer than the requests, one per request without it.
+    public static let fastCGIConnectionsAccepted = "payments_fastcgi_connections_accepted_total"
     /// Gauge of unsynced ledger rows, read from the database when the page is read.
     public static let unsyncedRows = "payments_unsynced_rows"
     /// Gauge of the age of the oldest unsynced row, read from the database when the page is read.

@@ -36,6 +36,8 @@ final class WorkerPool: Sendable {
     private let busy = Atomic<Int>(0)
     /// The same count as `payments_workers_busy`.
     private let busyGauge: Metrics.Gauge
+    /// `payments_fastcgi_connections_accepted_total`.
+    private let connectionsAccepted: Metrics.Counter
     /// `DispatchTime` uptime in nanoseconds when a worker last finished a request.
     private let lastFinished = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
     /// The connections the workers borrow.
@@ -51,6 +53,7 @@ final class WorkerPool: Sendable {
         connections = application.makeConnectionPool(count: connectionCount)
         threadCount = connectionCount * Self.threadsPerConnection
         busyGauge = application.metrics.gauge(MetricName.workersBusy)
+        connectionsAccepted = application.metrics.counter(MetricName.fastCGIConnectionsAccepted)
     }
 
     /// How many worker threads have not yet left their loop.
@@ -129,6 +132,7 @@ final class WorkerPool: Sendable {
             }
             guard accepted else { return }
             consecutiveFailures = 0
+            if !slot.isOnKeptConnection { connectionsAccepted.increment() }
             busy.add(1, ordering: .releasing)
             busyGauge.increment()
             serve(slot, worker: worker)

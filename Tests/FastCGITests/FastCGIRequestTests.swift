@@ -22,6 +22,18 @@ final class ServerObservation: Sendable {
     let done = DispatchSemaphore(value: 0)
 }
 
+/// One server thread answering requests in turn until shutdown (`FastCGIRequestTests.serveUntilShutdown`).
+final class SequentialServer: Sendable {
+    struct Served {
+        /// Whether the request came on a connection kept from an earlier one.
+        var kept: Bool
+        /// The body the handler read (none unless the request asked with `READ_BODY=1`).
+        var body: String
+    }
+    let served = Mutex<[Served]>([])
+    let done = DispatchSemaphore(value: 0)
+}
+
 @Suite(.serialized)
 struct FastCGIRequestTests {
     static let filter = FastCGIParameterFilter(names: ["REQUEST_METHOD", "CONTENT_LENGTH"], prefixes: ["HTTP_"])
@@ -178,6 +190,73 @@ struct FastCGIRequestTests {
         let served = observations.filter { $0.seen.withLock { $0.accepted } == true }
         #expect(served.count == requests)
         #expect(observations.allSatisfy { $0.seen.withLock { $0.error } == nil })
+    }
+
+    /// Serves requests on one thread until shutdown, reading the body only when `READ_BODY=1`; each answer is
+    /// "answer N". Returns what it served (whether on a kept connection, and the body it read) and its end.
+    private static func serveUntilShutdown(_ listener: FastCGIListener) -> SequentialServer {
+        let server = SequentialServer()
+        let thread = Thread {
+            defer { server.done.signal() }
+            guard let request = try? FastCGIRequest(listener: listener) else { return }
+            while (try? request.accept()) == true {
+                let length = Int(request.parameter("CONTENT_LENGTH") ?? "0") ?? 0
+                let body = request.parameter("READ_BODY") == "1" ? ((try? request.readBody(length: length)) ?? []) : []
+                let count = server.served.withLock {
+                    $0.append(.init(kept: request.isOnKeptConnection, body: String(decoding: body, as: UTF8.self)))
+                    return $0.count
+                }
+                try? request.respond(status: 200, headers: [], body: Array("answer \(count)".utf8))
+                request.finish()
+            }
+        }
+        thread.start()
+        return server
+    }
+
+    /// With FCGI_KEEP_CONN (nginx's `fastcgi_keep_conn on`) the connection outlives its request: the next request on
+    /// it is served, a body the handler left unread is read past so that the next request starts at a record
+    /// boundary, and shutdown closes the idle connection. An unread body longer than `FastCGIRequest.drainLimit` is
+    /// not read past: that connection is closed after its answer. A request without the flag still gets a connection
+    /// of its own.
+    @Test func aKeptConnectionCarriesTheNextRequestAndShutdownClosesIt() throws {
+        try FastCGILibrary.initialize()
+        let path = Self.temporarySocketPath()
+        let listener = try FastCGIListener.bind(path: path, mode: 0o600)
+        defer { listener.close() }
+        let server = Self.serveUntilShutdown(listener)
+        func post(_ body: [UInt8], on connection: Int32, read: Bool = false) throws -> String {
+            let params = [
+                ("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)"), ("READ_BODY", read ? "1" : "0"),
+            ]
+            let answer = try FastCGITestClient.sendKeeping(on: connection, params: params, body: body)
+            return String(decoding: answer, as: UTF8.self)
+        }
+
+        let connection = try FastCGITestClient.connect(to: path)
+        defer { _ = close(connection) }
+        // Several records, more than one buffer fill, not read by the handler.
+        #expect(try post([UInt8](repeating: 0x41, count: 20_000), on: connection).hasSuffix("answer 1"))
+        #expect(!FastCGITestClient.isClosedByServer(connection, within: 0))
+        #expect(try post(Array("hello".utf8), on: connection, read: true).hasSuffix("answer 2"))
+
+        let long = try FastCGITestClient.connect(to: path)
+        let longBody = [UInt8](repeating: 0x42, count: FastCGIRequest.drainLimit + 30_000)
+        #expect(try post(longBody, on: long).hasSuffix("answer 3"))
+        #expect(FastCGITestClient.isClosedByServer(long, within: 5))
+        _ = close(long)
+
+        // Read to its end by the client, so it is answered and closed only after `connection` was parked.
+        let plain = try FastCGITestClient.send(socketPath: path, params: [("REQUEST_METHOD", "GET")], body: [])
+        #expect(plain.ended)
+        #expect(String(decoding: plain.stdout, as: UTF8.self).hasSuffix("answer 4"))
+
+        listener.beginShutdown()
+        #expect(FastCGITestClient.isClosedByServer(connection, within: 5))
+        #expect(server.done.wait(timeout: .now() + 5) == .success)
+        let served = server.served.withLock { $0 }
+        #expect(served.map(\.kept) == [false, true, false, false])
+        #expect(served.map(\.body) == ["", "hello", "", ""])
     }
 
     @Test func staleSocketIsReplacedButOtherFilesAreNot() throws {

@@ -16,15 +16,7 @@ enum FastCGITestClient {
     ) {
         let descriptor = try connect(to: socketPath)
         defer { close(descriptor) }
-        var out: [UInt8] = []
-        out += record(type: 1, content: [0, 1, 0, 0, 0, 0, 0, 0])  // BEGIN_REQUEST, role RESPONDER, no keep-alive
-        var encoded: [UInt8] = []
-        for (name, value) in params {
-            encoded += length(name.utf8.count) + length(value.utf8.count) + Array(name.utf8) + Array(value.utf8)
-        }
-        out += chunks(type: 4, encoded) + record(type: 4, content: [])
-        out += chunks(type: 5, body) + record(type: 5, content: [])
-        try writeAll(descriptor, out)
+        try writeAll(descriptor, request(params: params, body: body, keepConnection: false))
 
         var input: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -47,6 +39,57 @@ enum FastCGITestClient {
             index = start + contentLength + padding
         }
         return (stdout, ended)
+    }
+
+    /// Sends one request with FCGI_KEEP_CONN on an open connection, as nginx does with `fastcgi_keep_conn on`, and
+    /// reads records up to its END_REQUEST only: the connection stays open for the next request.
+    /// - Returns: the STDOUT bytes.
+    static func sendKeeping(on descriptor: Int32, params: [(String, String)], body: [UInt8]) throws -> [UInt8] {
+        try writeAll(descriptor, request(params: params, body: body, keepConnection: true))
+        var stdout: [UInt8] = []
+        while true {
+            let header = try readExactly(descriptor, 8)
+            let contentLength = Int(header[4]) << 8 | Int(header[5])
+            let content = try readExactly(descriptor, contentLength + Int(header[6]))
+            if header[1] == 6 { stdout += content[0..<contentLength] }
+            if header[1] == 3 { return stdout }
+        }
+    }
+
+    /// Whether the server closed `descriptor` (a read finds the end of the stream) within `seconds`.
+    static func isClosedByServer(_ descriptor: Int32, within seconds: Int32) -> Bool {
+        var watched = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&watched, 1, seconds * 1000) == 1 else { return false }
+        var byte: UInt8 = 0
+        return read(descriptor, &byte, 1) == 0
+    }
+
+    private static func request(params: [(String, String)], body: [UInt8], keepConnection: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        // BEGIN_REQUEST, role RESPONDER, flags: FCGI_KEEP_CONN (1) or none.
+        out += record(type: 1, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
+        var encoded: [UInt8] = []
+        for (name, value) in params {
+            encoded += length(name.utf8.count) + length(value.utf8.count) + Array(name.utf8) + Array(value.utf8)
+        }
+        out += chunks(type: 4, encoded) + record(type: 4, content: [])
+        out += chunks(type: 5, body) + record(type: 5, content: [])
+        return out
+    }
+
+    private static func readExactly(_ descriptor: Int32, _ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var received = 0
+        while received < count {
+            let got = bytes.withUnsafeMutableBytes {
+                read(descriptor, $0.baseAddress?.advanced(by: received), count - received)
+            }
+            guard got > 0 else {
+                throw ClientError(description: "connection closed after \(received) of \(count) bytes")
+            }
+            received += got
+        }
+        return bytes
     }
 
     private static func record(type: UInt8, content: [UInt8]) -> [UInt8] {

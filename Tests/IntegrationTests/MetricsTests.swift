@@ -112,6 +112,28 @@ extension Integration {
             #expect(batches >= 1 && credits >= batches)
         }
 
+        /// The shipped sites pass to the responder over kept FastCGI connections (`fastcgi_keep_conn on`, upstream
+        /// `keepalive`): sequential requests through nginx reuse one connection instead of opening one each. A private
+        /// stack, so no other test's requests open connections meanwhile.
+        @Test("nginx keeps its FastCGI connections: 40 sequential requests open at most a few")
+        func fastCGIConnectionsAreKept() throws {
+            let own = try PrivateStack.start("keepconn", from: try Stack.connect())
+            defer { own.stop() }
+            let stack = own.stack
+            let health = "payments_requests_total{route=\"health\",status=\"200\"}"
+            let before = try Self.metrics(stack)
+            let accepted = try #require(
+                before["payments_fastcgi_connections_accepted_total"], "\(before.keys.sorted())")
+            for _ in 0..<40 {
+                #expect(try stack.api.get("health", token: nil).status == 200)
+            }
+            let after = try Self.metrics(stack)
+            #expect((after[health] ?? 0) - (before[health] ?? 0) == 40)
+            let opened = (after["payments_fastcgi_connections_accepted_total"] ?? 0) - accepted
+            // One nginx worker: its kept connection carries every request (a second one at most, had it closed one).
+            #expect(opened <= 2, "\(opened) connections for 41 requests")
+        }
+
         @Test(
             "payments_unsynced_rows and payments_oldest_unsynced_seconds agree with the database as rows wait and sync")
         func backlogGauges() throws {
