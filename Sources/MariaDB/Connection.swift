@@ -90,7 +90,7 @@ public final class Connection {
         do {
             return try statement.execute(binds)
         } catch {
-            throw noting(error, statement: sql)
+            throw noting(error, statement: sql, returnsRows: !statement.kinds.isEmpty)
         }
     }
 
@@ -101,7 +101,7 @@ public final class Connection {
         do {
             return try statement.query(binds)
         } catch {
-            throw noting(error, statement: sql)
+            throw noting(error, statement: sql, returnsRows: true)
         }
     }
 
@@ -112,7 +112,7 @@ public final class Connection {
         do {
             return try statement.call(binds)
         } catch {
-            throw noting(error, statement: sql)
+            throw noting(error, statement: sql, returnsRows: true)
         }
     }
 
@@ -156,13 +156,18 @@ public final class Connection {
         return String(cString: text)
     }
 
-    /// Marks the connection broken when `error` says it is gone (its statements are then useless too).
-    private func noting(_ error: MariaDBError, statement: String? = nil) -> MariaDBError {
+    /// Marks the connection broken when `error` says it is gone (its statements are then useless too); a statement
+    /// the error may have left mid-protocol is prepared afresh next time.
+    ///
+    /// Mid-protocol: after a client-side failure, or after any error of a statement with a result set. A server
+    /// error that arrives where the rows would (a lock-wait timeout or deadlock in `SELECT … FOR UPDATE` over a
+    /// range, a duplicate key in `INSERT … RETURNING`) leaves libmariadb's statement expecting rows, and its next
+    /// execute first waits for them: until the read timeout, with the transaction's locks held meanwhile.
+    private func noting(_ error: MariaDBError, statement: String? = nil, returnsRows: Bool = false) -> MariaDBError {
         if error.isConnectionLost {
             isBroken = true
             statements.removeAll()
-        } else if error.code >= 2000 && error.code < 3000, let statement {
-            // A client-side failure can leave the statement mid-protocol; prepare it afresh next time.
+        } else if let statement, returnsRows || (error.code >= 2000 && error.code < 3000) {
             statements[statement] = nil
         }
         return error

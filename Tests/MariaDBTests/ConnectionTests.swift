@@ -112,6 +112,48 @@ import Testing
         #expect(count.code == 0)
     }
 
+    /// A server error that arrives instead of a result set's rows (here a lock-wait timeout in `SELECT … FOR
+    /// UPDATE`) must not leave the cached statement mid-result: libmariadb's next execute of it would wait for rows
+    /// that never come, until the read timeout, with the transaction's locks held meanwhile (the cluster bench's
+    /// 60-second stalls). The statement is used again at once, on the same connection, within the same transaction.
+    @Test func aStatementWhoseRowsFailedRunsAgainAtOnce() throws {
+        try database.admin.executeText("CREATE TABLE w (k BIGINT PRIMARY KEY, n BIGINT) ENGINE=InnoDB")
+        try database.admin.executeText("INSERT INTO w VALUES (1, 10), (2, 20)")
+        var options = database.configuration.connectionOptions
+        options.lockWaitTimeoutSeconds = 1
+        options.readTimeoutSeconds = 8
+        let holder = try Connection(options: options)
+        let waiter = try Connection(options: options)
+        defer {
+            holder.close()
+            waiter.close()
+        }
+        try holder.begin()
+        _ = try holder.query("SELECT n FROM w WHERE k = ? FOR UPDATE", [1])
+
+        // A range read, as the credit batch's session lock: its rows are read (and locked) after the result set's
+        // columns went out, so the timeout arrives where the rows would.
+        let locking = "SELECT n FROM w WHERE k IN (?, ?) ORDER BY k FOR UPDATE"
+        try waiter.begin()
+        let timeout = try #require(throws: MariaDBError.self) { try waiter.query(locking, [1, 2]) }
+        #expect(timeout.code == 1205)
+        try holder.rollback()
+        let started = ContinuousClock.now
+        #expect(try waiter.query(locking, [2, 3]).map { try $0.int64(0) } == [20])
+        #expect(try waiter.query(locking, [1, 2]).map { try $0.int64(0) } == [10, 20])
+        #expect(ContinuousClock.now - started < .seconds(3))
+        try waiter.commit()
+        #expect(!waiter.isBroken)
+
+        // The same for a duplicate key met by the second row of an `INSERT … RETURNING` (the credit batch's insert).
+        let returning = "INSERT INTO w (k, n) VALUES (?, ?), (?, ?) RETURNING k"
+        let duplicate = try #require(throws: MariaDBError.self) { try waiter.query(returning, [3, 30, 1, 10]) }
+        #expect(duplicate.isDuplicateKey)
+        let again = ContinuousClock.now
+        #expect(try waiter.query(returning, [4, 40, 5, 50]).map { try $0.int64(0) } == [4, 5])
+        #expect(ContinuousClock.now - again < .seconds(3))
+    }
+
     @Test func rollbackDiscardsAndCommitKeeps() throws {
         let connection = database.admin
         try connection.executeText("CREATE TABLE v (k BIGINT PRIMARY KEY) ENGINE=InnoDB")
