@@ -120,7 +120,8 @@ let package = Package(
             name: "GatewaysTests", dependencies: ["Gateways", "PaymentsCore", "PaymentsTestSupport", "Signing"],
             exclude: ["Fixtures"]),
         .testTarget(
-            name: "MariaDBTests", dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore", "PaymentsTestSupport"]),
+            name: "MariaDBTests",
+            dependencies: ["MariaDB", "PaymentsStore", "PaymentsCore", "PaymentsTestSupport", "PaymentsApp"]),
         // Gateways: the custom-gateway emulator's deliveries are checked with the responder's own verifier.
         .testTarget(
             name: "PaymentsSandboxTests", dependencies: ["PaymentsSandbox", "PaymentsCore", "Signing", "Gateways"]),

@@ -95,34 +95,103 @@ public final class SocketHTTPTransport: HTTPTransport {
 
     /// Sends `request` to its resolved URL.
     private func send(_ request: HTTPRequest, route: HTTPRoute) throws -> HTTPResponse {
-        let timeout = request.timeout > 0 ? request.timeout : 10
-        let deadline = HTTPConnection.now() + timeout
-        let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
-        let origin = route.origin
-        var pooled = origin.pool.take(maxIdleSeconds: Self.maxIdleSeconds)
+        let deadline = Self.deadline(of: request)
+        var pooled = route.origin.pool.take(maxIdleSeconds: Self.maxIdleSeconds)
         while true {
-            let connection: HTTPConnection
-            let reused = pooled != nil
-            if let pooled {
-                connection = pooled
-            } else {
-                connection = try HTTPConnection.open(
-                    host: origin.host, port: origin.port, tls: origin.isSecure ? try clientContext() : nil,
-                    deadline: deadline)
-                opened.add(1, ordering: .relaxed)
-            }
+            let connection = pooled
             pooled = nil
-            connection.outgoing.removeAll(keepingCapacity: true)
-            Self.serialize(request, route: route, into: &connection.outgoing)
             do {
-                return try exchange(
-                    request.method, on: connection, pool: origin.pool, reused: reused, deadline: deadline, limit: limit)
+                let exchange = try start(request, route: route, on: connection, deadline: deadline)
+                return try finish(exchange, pool: route.origin.pool)
             } catch let failure as HTTPConnection.Failure {
                 // A stale keep-alive (closed by the server while idle): one more try on a fresh connection.
                 if failure.beforeAnswer { continue }
                 throw failure.error
             }
         }
+    }
+
+    /// Writes every request on a connection of its own before reading the first answer, so the peer works on them
+    /// together and this thread waits about once for all of them (`HTTPTransport.send(all:)`).
+    ///
+    /// Each request keeps its own deadline. A request whose pooled connection turns out stale before any answer
+    /// byte arrived is sent again alone on a fresh connection, as `send(_:)` does.
+    public func send(all requests: [HTTPRequest]) -> [Result<HTTPResponse, any Error>] {
+        guard requests.count > 1 else { return requests.map { request in Result { try send(request) } } }
+        var results = [Result<HTTPResponse, any Error>?](repeating: nil, count: requests.count)
+        var written: [(index: Int, route: HTTPRoute, exchange: Exchange)] = []
+        for (index, request) in requests.enumerated() {
+            guard let route = resolve(request.url) else {
+                results[index] = .failure(HTTPTransportError(.invalidURL, "not an http(s) URL"))
+                continue
+            }
+            let pooled = route.origin.pool.take(maxIdleSeconds: Self.maxIdleSeconds)
+            do {
+                let exchange = try start(request, route: route, on: pooled, deadline: Self.deadline(of: request))
+                written.append((index, route, exchange))
+            } catch let failure as HTTPConnection.Failure where failure.beforeAnswer {
+                results[index] = Result { try send(request, route: route) }
+            } catch let failure as HTTPConnection.Failure {
+                results[index] = .failure(failure.error)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (index, route, exchange) in written {
+            do {
+                results[index] = .success(try finish(exchange, pool: route.origin.pool))
+            } catch let failure as HTTPConnection.Failure where failure.beforeAnswer {
+                results[index] = Result { try send(requests[index], route: route) }
+            } catch let failure as HTTPConnection.Failure {
+                results[index] = .failure(failure.error)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        return results.map { $0 ?? .failure(HTTPTransportError(.connection, "no answer")) }
+    }
+
+    /// A request written on its connection whose answer is still to be read.
+    private struct Exchange {
+        let method: String
+        let connection: HTTPConnection
+        let reused: Bool
+        let deadline: Double
+        let limit: Int
+    }
+
+    /// The uptime by which `request` must have its whole answer (connect, TLS handshake, send and receive).
+    private static func deadline(of request: HTTPRequest) -> Double {
+        HTTPConnection.now() + (request.timeout > 0 ? request.timeout : 10)
+    }
+
+    /// Writes `request` on `pooled`, or on a new connection when it is nil.
+    /// - Throws: `HTTPConnection.Failure` (stale when a reused connection refused the write), or the error of
+    ///   opening a connection.
+    private func start(_ request: HTTPRequest, route: HTTPRoute, on pooled: HTTPConnection?, deadline: Double) throws
+        -> Exchange
+    {
+        let limit = min(maxResponseBytes, request.maxResponseBytes ?? maxResponseBytes)
+        let origin = route.origin
+        let connection: HTTPConnection
+        if let pooled {
+            connection = pooled
+        } else {
+            connection = try HTTPConnection.open(
+                host: origin.host, port: origin.port, tls: origin.isSecure ? try clientContext() : nil,
+                deadline: deadline)
+            opened.add(1, ordering: .relaxed)
+        }
+        connection.outgoing.removeAll(keepingCapacity: true)
+        Self.serialize(request, route: route, into: &connection.outgoing)
+        let reused = pooled != nil
+        do {
+            try connection.write(connection.outgoing, deadline: deadline)
+        } catch {
+            throw HTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
+        }
+        return Exchange(
+            method: request.method, connection: connection, reused: reused, deadline: deadline, limit: limit)
     }
 
     /// The client TLS context, the system's read on first use.
@@ -147,18 +216,11 @@ public final class SocketHTTPTransport: HTTPTransport {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Writes the connection's request and reads one answer; the connection goes back to `pool` when it can carry
-    /// more.
-    private func exchange(
-        _ method: String, on connection: HTTPConnection, pool: HTTPIdlePool, reused: Bool, deadline: Double,
-        limit: Int
-    ) throws -> HTTPResponse {
-        do {
-            try connection.write(connection.outgoing, deadline: deadline)
-        } catch {
-            throw HTTPConnection.Failure(error: error, beforeAnswer: reused && error.kind == .connection)
-        }
-        let head = try connection.readHead(deadline: deadline, reused: reused, limit: limit)
+    /// Reads the answer to the exchange's request; the connection goes back to `pool` when it can carry more.
+    private func finish(_ exchange: Exchange, pool: HTTPIdlePool) throws -> HTTPResponse {
+        let (method, connection, deadline, limit) =
+            (exchange.method, exchange.connection, exchange.deadline, exchange.limit)
+        let head = try connection.readHead(deadline: deadline, reused: exchange.reused, limit: limit)
         let fields = head.fields
         let framing = fields.framing
         let connectionTokens = framing.connection ?? ""

@@ -79,4 +79,18 @@ public protocol HTTPTransport: Sendable {
     /// - Returns: every HTTP answer, whatever its status (3xx included: redirects are not followed).
     /// - Throws: `HTTPTransportError` only when no answer arrived (timeout, refused, reset, too large, bad URL).
     func send(_ request: HTTPRequest) throws -> HTTPResponse
+
+    /// Sends several requests at once and waits for every answer, one result per request in order.
+    ///
+    /// Why: a thread that has several calls to make (the Retail push of a few rows) waits once for all of them
+    /// instead of once for each; every wake-up of a blocked thread is a context switch, which on these machines costs
+    /// more than the call's own work (bench/README.md, "pushes in flight"). Each request keeps its own timeout.
+    func send(all requests: [HTTPRequest]) -> [Result<HTTPResponse, any Error>]
+}
+
+extension HTTPTransport {
+    /// One request after the other: the behaviour of a transport that cannot have several in flight.
+    public func send(all requests: [HTTPRequest]) -> [Result<HTTPResponse, any Error>] {
+        requests.map { request in Result { try send(request) } }
+    }
 }

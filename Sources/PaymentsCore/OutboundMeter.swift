@@ -56,6 +56,23 @@ public struct OutboundMeter: Sendable {
         return response
     }
 
+    /// Sends `requests` together (`HTTPTransport.send(all:)`), recording each call like `send(_:through:)`; each
+    /// call's duration is the whole group's, the time its caller waited for it.
+    public func send(all requests: [HTTPRequest], through transport: any HTTPTransport)
+        -> [Result<HTTPResponse, any Error>]
+    {
+        let started = ContinuousClock.now
+        let results = transport.send(all: requests)
+        for result in results {
+            recordDuration(since: started)
+            switch result {
+            case .success(let response): if response.status >= 500 { count(.serverError) }
+            case .failure(let error): count(ErrorKind(error))
+            }
+        }
+        return results
+    }
+
     /// Counts one failure (`circuitOpen` when the breaker refused the call before it was made).
     public func count(_ kind: ErrorKind) {
         metrics.increment(MetricName.outboundErrors, labels: [("service", service), ("kind", kind.rawValue)])

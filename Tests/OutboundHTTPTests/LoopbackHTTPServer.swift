@@ -20,6 +20,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private let connections = Mutex(0)
     private let requests = Mutex(0)
     private let closed = Mutex(false)
+    /// Requests waiting at `/together` for the others of their group.
+    private let gathered = Mutex(0)
 
     init(tls: TLSContext? = nil, hangUpAfterHandshake: Bool = false) throws {
         self.tls = tls
@@ -133,6 +135,15 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             extra = "Location: /echo\r\n"
         case "/big":
             payload = [UInt8](repeating: 0x61, count: 64 * 1024)
+        case "/together":
+            // Answers only once `Together-Count` requests are here at once (else 504 after 3 s): passes only for
+            // requests that are in flight together.
+            let group = Int(headers["together-count"] ?? "") ?? 2
+            gathered.withLock { $0 += 1 }
+            let deadline = Date().addingTimeInterval(3)
+            while gathered.withLock({ $0 }) < group && Date() < deadline { usleep(1_000) }
+            if gathered.withLock({ $0 }) < group { status = "504 Gateway Timeout" }
+            payload = body
         case "/slow":
             usleep(1_500_000)
             payload = Array("late".utf8)

@@ -100,4 +100,52 @@ struct SocketHTTPTransportTests {
         #expect(response.body == [1])
         #expect(transport.connectionsOpened == 2)
     }
+
+    @Test(
+        "send(all:) has every request in flight at once, answers each in order and reuses the connections",
+        arguments: TransportKind.allCases)
+    func inFlightTogether(kind: TransportKind) throws {
+        let server = try kind.server()
+        defer { server.stop() }
+        let transport = try kind.make()
+        let requests = (0..<3).map { index in
+            HTTPRequest(
+                method: "POST", url: server.base + "/together", headers: [("Together-Count", "3")],
+                body: Array("row \(index)".utf8), timeout: 5)
+        }
+        let first = transport.send(all: requests).map { try? $0.get() }
+        #expect(first.map { $0?.status } == [200, 200, 200])
+        #expect(first.map { $0.map { String(decoding: $0.body, as: UTF8.self) } } == ["row 0", "row 1", "row 2"])
+        let echoes = transport.send(
+            all: (0..<3).map { index in
+                HTTPRequest(method: "POST", url: server.base + "/echo", body: [UInt8(index)], timeout: 5)
+            })
+        #expect(echoes.map { try? $0.get().body } == [[0], [1], [2]])
+        #expect(transport.connectionsOpened == 3)
+        #expect(server.connectionCount == 3)
+    }
+
+    @Test(
+        "send(all:) answers a bad URL alone and replaces pooled connections the server closed",
+        arguments: TransportKind.allCases)
+    func inFlightFailures(kind: TransportKind) throws {
+        let server = try kind.server()
+        defer { server.stop() }
+        let transport = try kind.make()
+        let closing = transport.send(
+            all: (0..<2).map { _ in
+                HTTPRequest(method: "GET", url: server.base + "/then-close", timeout: 5)
+            })
+        #expect(closing.map { try? $0.get().body } == [Array("bye!".utf8), Array("bye!".utf8)])
+        usleep(50_000)
+        let results = transport.send(all: [
+            HTTPRequest(method: "POST", url: server.base + "/echo", body: [1], timeout: 5),
+            HTTPRequest(method: "POST", url: "ftp://127.0.0.1/echo", body: [2], timeout: 5),
+            HTTPRequest(method: "POST", url: server.base + "/echo", body: [3], timeout: 5),
+        ])
+        #expect(try results[0].get().body == [1])
+        #expect(throws: HTTPTransportError.self) { try results[1].get() }
+        #expect(try results[2].get().body == [3])
+        #expect(transport.connectionsOpened == 4)
+    }
 }

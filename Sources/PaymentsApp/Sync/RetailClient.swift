@@ -39,6 +39,23 @@ public struct RetailClient: Sendable {
         push(paymentID: row.paymentID, uid: row.uid, amount: row.amount)
     }
 
+    /// Pushes several claimed rows with their transaction calls in flight together (`HTTPTransport.send(all:)`),
+    /// then, one by one, the rows whose customer Retail does not know yet; never throws.
+    /// - Returns: one outcome per row, in order, each as `push(_:)` would give it.
+    public func push(_ rows: [SyncRow]) -> [RetailPushOutcome] {
+        guard rows.count > 1 else { return rows.map { push($0) } }
+        let requests = rows.map { transactionRequest(paymentID: $0.paymentID, uid: $0.uid, amount: $0.amount) }
+        let answers = meter.send(all: requests, through: transport)
+        return zip(rows, answers).map { row, answer in
+            switch Self.transactionAnswer(answer) {
+            case let .outcome(outcome):
+                return outcome
+            case .customerMissing:
+                return pushCreatingCustomer(paymentID: row.paymentID, uid: row.uid, amount: row.amount)
+            }
+        }
+    }
+
     /// Pushes `{"transaction_id": paymentID, "amount": cents}` to the customer `uid`, creating the customer once
     /// when Retail does not know it and retrying the transaction one time after that.
     /// - Returns: `.synced`, `.retry`, `.failed` or `.configurationError`, exactly as DESIGN §7's answer table says.
@@ -47,8 +64,12 @@ public struct RetailClient: Sendable {
         case let .outcome(outcome):
             return outcome
         case .customerMissing:
-            break
+            return pushCreatingCustomer(paymentID: paymentID, uid: uid, amount: amount)
         }
+    }
+
+    /// The rest of a push whose transaction call said the customer is unknown: create it, then send once more.
+    private func pushCreatingCustomer(paymentID: String, uid: String, amount: Money) -> RetailPushOutcome {
         if let refusal = createCustomer(uid: uid) { return refusal }
         switch sendTransaction(paymentID: paymentID, uid: uid, amount: amount) {
         case let .outcome(outcome):
@@ -67,13 +88,23 @@ public struct RetailClient: Sendable {
 
     /// One `POST {base}/m/customer/{uid}/transaction`, classified.
     func sendTransaction(paymentID: String, uid: String, amount: Money) -> TransactionAnswer {
+        let request = transactionRequest(paymentID: paymentID, uid: uid, amount: amount)
+        return Self.transactionAnswer(Result { try meter.send(request, through: transport) })
+    }
+
+    /// The transaction call of one row.
+    private func transactionRequest(paymentID: String, uid: String, amount: Money) -> HTTPRequest {
         let body = JSONValue.object([("transaction_id", .string(paymentID)), ("amount", .int(amount.cents))])
-        let request = makeRequest(
-            "POST", "\(baseURL)/m/customer/\(FormEncoding.escape(uid))/transaction", body: body)
+        return makeRequest("POST", "\(baseURL)/m/customer/\(FormEncoding.escape(uid))/transaction", body: body)
+    }
+
+    /// What a transaction call's answer (or its failure to arrive) means for the row.
+    static func transactionAnswer(_ answer: Result<HTTPResponse, any Error>) -> TransactionAnswer {
         let response: HTTPResponse
-        do {
-            response = try meter.send(request, through: transport)
-        } catch {
+        switch answer {
+        case let .success(answered):
+            response = answered
+        case let .failure(error):
             return .outcome(.retry(reason: "transaction: \(RetailClient.describe(error))", retryAfterSeconds: nil))
         }
         let status = response.status

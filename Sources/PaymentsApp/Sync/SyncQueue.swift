@@ -7,6 +7,10 @@ import PaymentsStore
 
 /// The responder's bounded in-process push queue, drained by `SYNC_THREADS` threads (DESIGN §7).
 ///
+/// A drain thread takes up to `pushesInFlight` queued credits at once and has their Retail calls in flight together
+/// (`RetailClient.push(_:)`), so under load one wake-up and one wait serve several rows; a waiting thread is woken
+/// only when no thread is draining, or when more rows wait than the draining ones take per round.
+///
 /// Workers hand it new ledger rows after `FCGX_Finish_r` (`RequestWorker.didFinish`), so a push never holds a
 /// worker: credits arrive already claimed (written claimed in the worker's own transaction, `PushHandoff`) and are
 /// pushed at once; other rows (refunds) arrive as ids and are claimed first. `enqueue` never blocks: when the queue
@@ -38,6 +42,8 @@ public final class SyncQueue: Sendable {
         var synced: [SyncRow] = []
         /// When the oldest of `synced` is to be recorded at the latest.
         var syncedDue = DispatchTime.distantFuture
+        /// Drain threads pushing rows they took (they look at the queue again before they wait).
+        var draining = 0
     }
 
     private let configuration: SyncConfiguration
@@ -49,8 +55,6 @@ public final class SyncQueue: Sendable {
     private let depth: Metrics.Gauge
     /// `payments_push_queue_dropped_total`.
     private let dropped: Metrics.Counter
-    /// One signal per queued id, plus one per thread at shutdown.
-    private let available = DispatchSemaphore(value: 0)
     private let running = DispatchGroup()
 
     /// Creates a stopped queue.
@@ -124,8 +128,8 @@ public final class SyncQueue: Sendable {
     /// Appends what fits and returns the items that did not.
     private func enqueue(items: [Item]) -> [Item] {
         guard !items.isEmpty else { return [] }
-        let rejected: [Item] = state.withLock { s in
-            guard !s.stopping else { return items }
+        let (rejected, wake): ([Item], Bool) = state.withLock { s in
+            guard !s.stopping else { return (items, false) }
             var rejected: [Item] = []
             for item in items {
                 if s.count == s.buffer.count {
@@ -136,9 +140,10 @@ public final class SyncQueue: Sendable {
                 s.count += 1
             }
             depth.set(Double(s.count))
-            return rejected
+            // A draining thread takes what waits when its round ends; wake another only when it would not keep up.
+            return (rejected, s.draining == 0 || s.count > Self.pushesInFlight * s.draining)
         }
-        for _ in 0..<(items.count - rejected.count) { available.signal() }
+        if wake { state.signal() }
         if !rejected.isEmpty {
             dropped.increment(by: rejected.count)
             logger.notice(
@@ -151,13 +156,12 @@ public final class SyncQueue: Sendable {
     /// tells them to leave the rest (it stays due for `payments-sync`) and returns.
     /// - Parameter deadlineSeconds: the longest this call waits (DESIGN §11: at most 10 s at SIGTERM).
     public func shutdown(deadlineSeconds: Double) {
-        let threads: Int? = state.withLock { s in
-            guard !s.stopping else { return nil }
-            s.stopping = true
-            return s.started ? max(1, configuration.threads) : 0
+        let first = state.withLock { s in
+            defer { s.stopping = true }
+            return !s.stopping
         }
-        guard let threads else { return }
-        for _ in 0..<threads { available.signal() }
+        guard first else { return }
+        state.broadcast()
         if running.wait(timeout: .now() + max(0, deadlineSeconds)) == .timedOut {
             let left: [Item] = state.withLock { s in
                 s.abandoned = true
@@ -192,10 +196,14 @@ public final class SyncQueue: Sendable {
     }
 
     private enum Next {
-        case push(Item)
-        case again
+        case push([Item])
+        case flush
         case exit
     }
+
+    /// Rows a drain thread takes at once, their Retail calls in flight together (`SocketHTTPTransport` keeps 16
+    /// idle connections per host: two threads draining full rounds reuse them all).
+    public static let pushesInFlight = 8
 
     /// Successes of claimed pushes, from all drain threads, recorded together once this many are waiting …
     static let syncedBatchLimit = 32
@@ -206,7 +214,7 @@ public final class SyncQueue: Sendable {
     /// takes its `transaction_id` once.
     static let syncedFlushDelay: DispatchTimeInterval = .milliseconds(200)
 
-    /// One drain thread: waits for ids and pushes them until shutdown.
+    /// One drain thread: waits for rows and pushes them until shutdown.
     ///
     /// A thread that added a success waits for more work at most until the successes are due, then records them, so
     /// none stays unrecorded while every thread sleeps.
@@ -216,67 +224,82 @@ public final class SyncQueue: Sendable {
         var pusher: SyncPusher?
         defer { recordSynced(with: pusher, force: true) }
         while true {
-            let due = state.withLock { s in s.synced.isEmpty ? nil : s.syncedDue }
-            if let due, pusher != nil {
-                if available.wait(timeout: due) == .timedOut {
-                    recordSynced(with: pusher, force: false)
-                    continue
-                }
-            } else {
-                available.wait()
-            }
-            let next: Next = state.withLock { s in
+            let flushes = pusher != nil
+            let next: Next = state.withLock(
+                when: { s in s.count > 0 || s.stopping || s.abandoned },
+                deadline: { s in flushes && !s.synced.isEmpty ? s.syncedDue : nil }
+            ) { s in
                 if s.abandoned { return .exit }
-                if s.count > 0 {
-                    let item = s.buffer[s.head]
+                guard s.count > 0 else { return s.stopping ? .exit : .flush }
+                var items: [Item] = []
+                while s.count > 0 && items.count < Self.pushesInFlight {
+                    items.append(s.buffer[s.head])
                     s.head = (s.head + 1) % s.buffer.count
                     s.count -= 1
-                    depth.set(Double(s.count))
-                    return .push(item)
                 }
-                return s.stopping ? .exit : .again
+                s.draining += 1
+                depth.set(Double(s.count))
+                return .push(items)
             }
             switch next {
             case .exit:
                 return
-            case .again:
-                continue
-            case let .push(item):
+            case .flush:
+                recordSynced(with: pusher, force: false)
+            case let .push(items):
+                defer { state.withLock { s in s.draining -= 1 } }
                 if pusher == nil {
                     do {
                         pusher = SyncPusher(store: try makeStore(), client: client, logger: logger)
                     } catch {
                         logger.warning(
-                            "sync thread cannot open the database; row left to payments-sync",
+                            "sync thread cannot open the database; rows left to payments-sync",
                             metadata: [
-                                "sync.thread": "\(index)", "sync.row": "\(Self.rowID(item))", "error": "\(error)",
+                                "sync.thread": "\(index)", "sync.rows": "\(items.map(Self.rowID))",
+                                "error": "\(error)",
                             ])
                         continue
                     }
                 }
                 guard let pusher else { continue }
-                switch item {
-                case let .id(id):
-                    // A refund is claimable only once its payment is recorded synced.
-                    recordSynced(with: pusher, force: true)
-                    _ = pusher.push(rowID: id)
-                case let .claimed(row) where !pusher.mayPush(row):
-                    // It waited in the queue until its lease (nearly) ran out: never push under it; claim it anew.
-                    pusher.releaseLapsed(row)
-                    recordSynced(with: pusher, force: true)
-                    _ = pusher.push(rowID: row.id)
-                case let .claimed(row):
-                    let outcome = client.push(row)
-                    if outcome == .synced {
-                        state.withLock { s in
-                            if s.synced.isEmpty { s.syncedDue = .now() + Self.syncedFlushDelay }
-                            s.synced.append(row)
-                        }
-                        recordSynced(with: pusher, force: false)
-                    } else {
-                        _ = pusher.record(outcome, for: row)
-                    }
+                push(items, with: pusher)
+            }
+        }
+    }
+
+    /// Pushes the rows one round took: the claimed ones still inside their lease together, then each other one.
+    private func push(_ items: [Item], with pusher: SyncPusher) {
+        var ready: [SyncRow] = []
+        var others: [Item] = []
+        for item in items {
+            if case let .claimed(row) = item, pusher.mayPush(row) {
+                ready.append(row)
+            } else {
+                others.append(item)
+            }
+        }
+        for (row, outcome) in zip(ready, client.push(ready)) {
+            if outcome == .synced {
+                state.withLock { s in
+                    if s.synced.isEmpty { s.syncedDue = .now() + Self.syncedFlushDelay }
+                    s.synced.append(row)
                 }
+            } else {
+                _ = pusher.record(outcome, for: row)
+            }
+        }
+        recordSynced(with: pusher, force: false)
+        for item in others {
+            switch item {
+            case let .id(id):
+                // A refund is claimable only once its payment is recorded synced.
+                recordSynced(with: pusher, force: true)
+                _ = pusher.push(rowID: id)
+            case let .claimed(row):
+                // It waited in the queue until its lease (nearly) ran out: never push under it; claim it anew.
+                pusher.releaseLapsed(row)
+                recordSynced(with: pusher, force: true)
+                _ = pusher.push(rowID: row.id)
             }
         }
     }

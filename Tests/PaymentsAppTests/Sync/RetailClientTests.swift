@@ -1,5 +1,6 @@
 import PaymentsApp
 import PaymentsCore
+import PaymentsStore
 import Testing
 
 @Suite("RetailClient answer table (DESIGN §7)")
@@ -79,6 +80,29 @@ struct RetailClientTests {
         let (retry, t2) = push([.answer(404, body: notFound), .answer(409), .answer(500)])
         #expect(retry == .retry(reason: "transaction: HTTP 500", retryAfterSeconds: nil))
         #expect(t2.requests.count == 3)
+    }
+
+    @Test("several rows: their transactions are sent together, an unknown customer is created afterwards")
+    func severalRows() throws {
+        let transport = ScriptedTransport([
+            .answer(200), .answer(404), .answer(503), .answer(201), .answer(201),
+        ])
+        let rows = ["a", "b", "c"].enumerated().map { index, uid in
+            SyncRow(
+                id: Int64(index + 1), paymentID: "pi_\(uid)", uid: uid, gateway: "stripe",
+                amount: Money(cents: Int64(100 * (index + 1))), attempts: 0)
+        }
+        let outcomes = client(transport).push(rows)
+        #expect(outcomes == [.synced, .synced, .retry(reason: "transaction: HTTP 503", retryAfterSeconds: nil)])
+        #expect(transport.groups == [3])
+        let requests = transport.requests
+        try #require(requests.count == 5)
+        #expect(requests[0..<3].map(\.url) == ["a", "b", "c"].map { Self.base + "/m/customer/\($0)/transaction" })
+        #expect(String(decoding: requests[2].body, as: UTF8.self) == #"{"transaction_id":"pi_c","amount":300}"#)
+        #expect(requests[3].url == Self.customerURL)
+        #expect(String(decoding: requests[3].body, as: UTF8.self) == #"{"customer_id":"b"}"#)
+        #expect(requests[4].url == Self.base + "/m/customer/b/transaction")
+        #expect(requests[4].body == requests[1].body)
     }
 
     @Test("the transaction is retried only once after creating the customer")

@@ -10,6 +10,7 @@ final class ScriptedTransport: HTTPTransport {
 
     private let steps: Mutex<[Step]>
     private let sent = Mutex<[HTTPRequest]>([])
+    private let sentTogether = Mutex<[Int]>([])
 
     init(_ steps: [Step]) { self.steps = Mutex(steps) }
 
@@ -26,7 +27,15 @@ final class ScriptedTransport: HTTPTransport {
         }
     }
 
+    /// Answers a group in order from the script, like `send(_:)` one after the other, and records its size.
+    func send(all requests: [HTTPRequest]) -> [Result<HTTPResponse, any Error>] {
+        sentTogether.withLock { $0.append(requests.count) }
+        return requests.map { request in Result { try send(request) } }
+    }
+
     var requests: [HTTPRequest] { sent.withLock { $0 } }
+    /// The size of each group sent with `send(all:)`.
+    var groups: [Int] { sentTogether.withLock { $0 } }
     var unusedSteps: Int { steps.withLock { $0.count } }
 }
 
