@@ -30,6 +30,14 @@ public protocol Ledger: AnyObject {
     ///   and `overRefunds`.
     func apply(_ effect: LedgerEffect, claimingCreditsForPush: Bool) throws -> LedgerOutcome
 
+    /// Books `credit` with its event in one transaction, if its session is as the credit needs (`NamedSessionCredit`).
+    /// - Returns: what was written (the effect with the session's id, and its outcome), or nil when nothing was: the
+    ///   session is not as the credit needs, the event is recorded already, or this ledger does not book named
+    ///   credits. The caller then reads the session and settles as usual.
+    func apply(_ credit: NamedSessionCredit, claimingCreditsForPush: Bool) throws -> (
+        effect: LedgerEffect, outcome: LedgerOutcome
+    )?
+
     /// Whether an event id has been processed (a fast path only; `apply` is the authority).
     func eventExists(gateway: String, eventID: String) throws -> Bool
 
@@ -49,6 +57,11 @@ public protocol Ledger: AnyObject {
 }
 
 extension Ledger {
+    /// Named credits are not booked here: the settlement engine reads the session and settles as usual.
+    public func apply(_ credit: NamedSessionCredit, claimingCreditsForPush: Bool) throws -> (
+        effect: LedgerEffect, outcome: LedgerOutcome
+    )? { nil }
+
     /// Applies `effect` with every row written unclaimed (callers that do not push: `payments-sync`,
     /// reconciliation, tests).
     public func apply(_ effect: LedgerEffect) throws -> LedgerOutcome {

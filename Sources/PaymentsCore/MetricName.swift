@@ -27,9 +27,10 @@ public enum MetricName {
     public static let creditBatches = "payments_credit_batches_total"
     /// Counter of the credit confirmations those transactions held (divided by the batches: the mean batch size).
     public static let creditBatchItems = "payments_credit_batch_items_total"
-    /// Counter of those transactions of two or more credits that the set-based path did not answer (a credit not
-    /// new: a stored event or payment, a session already credited; two credits of one event or session) and that
-    /// `CALL tn_confirm_credits` answered instead.
+    /// Counter of the batches the set-based path did not write (a credit not new: a stored event or payment, a
+    /// session already credited; two credits of one event or session; a named session not as its credit needs), a
+    /// lone named credit included: `CALL tn_confirm_credits` answered their other credits, and the webhooks of
+    /// their named credits settled after reading their sessions.
     public static let creditBatchFallbacks = "payments_credit_batch_fallbacks_total"
     /// Gauge of the responder's worker threads (a few per `FCGI_WORKERS` connection).
     public static let workers = "payments_workers"

@@ -10,6 +10,10 @@ import PaymentsCore
 /// `DatabaseSession.procedure`) nor a lost or unknown outcome, the procedure rolled the whole batch back: each item
 /// is then confirmed alone, so only the item at fault fails. A lost connection or an unknown COMMIT outcome is every
 /// item's answer: none of them may be confirmed again here (the gateways' retries go through the unique keys).
+///
+/// A named credit (`CreditConfirmation.named`) is written only by the set-based path: when that path does not write
+/// the batch, the named credits' answer is an empty outcome (nothing written; their webhooks read their sessions and
+/// settle as usual) and the others take the procedure.
 struct CreditBatch {
     static let sql = "CALL tn_confirm_credits(?)"
     /// Packed bytes per batch at most, far below MariaDB's `max_allowed_packet` (16 MiB by default; a larger packet
@@ -38,10 +42,11 @@ struct CreditBatch {
     }
 
     /// One answer per confirmation, in order.
-    /// - Parameter fallbacks: counts a batch of two or more that the set-based path did not answer.
+    /// - Parameter fallbacks: counts a batch of two or more, or a lone named credit, that the set-based path did not
+    ///   write.
     func apply(_ database: DatabaseSession, fallbacks: Metrics.Counter? = nil) -> [Result<LedgerOutcome, LedgerError>] {
         if confirmations.isEmpty { return [] }
-        if confirmations.count == 1 {
+        if confirmations.count == 1, confirmations[0].named == nil {
             return [Result { () throws(LedgerError) in try database.procedure(confirmations[0].apply) }]
         }
         // In event-id order, so two batches holding the same two events lock them in the same order (the second
@@ -53,9 +58,11 @@ struct CreditBatch {
         let sorted = CreditBatch(confirmations: order.map { confirmations[$0] })
         if let together = CreditBatchInsert(sorted.confirmations) {
             do {
-                if let rowIDs = try together.apply(database) {
-                    let inserted = zip(sorted.confirmations, rowIDs).map { confirmation, rowID in
-                        Result { () throws(LedgerError) in try confirmation.outcome(answer: "inserted", rowID: rowID) }
+                if let rows = try together.apply(database) {
+                    let inserted = zip(sorted.confirmations, rows).map { confirmation, row in
+                        Result { () throws(LedgerError) in
+                            try confirmation.outcome(answer: "inserted", rowID: row.rowID, sessionID: row.sessionID)
+                        }
                     }
                     return Self.inSubmittersOrder(inserted, order: order)
                 }
@@ -66,6 +73,15 @@ struct CreditBatch {
             }
         }
         fallbacks?.increment()
+        let unnamed = sorted.confirmations.indices.filter { sorted.confirmations[$0].named == nil }
+        if unnamed.isEmpty { return confirmations.map { _ in .success(LedgerOutcome()) } }
+        if unnamed.count < sorted.confirmations.count {
+            // Nothing written for the named credits; the others take the procedure on their own.
+            let others = CreditBatch(confirmations: unnamed.map { sorted.confirmations[$0] }).apply(database)
+            var answers = sorted.confirmations.map { _ in Result<LedgerOutcome, LedgerError>.success(LedgerOutcome()) }
+            for (position, answer) in zip(unnamed, others) { answers[position] = answer }
+            return Self.inSubmittersOrder(answers, order: order)
+        }
         let items = sorted.packedItems()
         let results: [UInt8]
         do {

@@ -13,6 +13,10 @@ public struct CreditConfirmation: Sendable {
     let sessionUpdate: (sessionID: Int64, status: SessionStatus)?
     /// Written with the row when the caller pushes it at once; taken before the transaction (see `PushClaim`).
     let claim: PushClaim?
+    /// For a `NamedSessionCredit`: the session the batch reads, locks and checks by this reference, whose id then
+    /// goes into the row and whose status moves to `paid` (`entry.sessionID` and `sessionUpdate` are nil). Such a
+    /// credit is only ever written by `CreditBatchInsert`; when it cannot be, its answer is an empty outcome.
+    let named: SessionReference?
 
     /// Nil when `effect` has another shape (it then takes the general path).
     init?(_ effect: LedgerEffect, claim: PushClaim?) {
@@ -23,6 +27,17 @@ public struct CreditConfirmation: Sendable {
         self.entry = entry
         self.sessionUpdate = effect.sessionUpdates.first
         self.claim = claim
+        self.named = nil
+    }
+
+    /// A named credit, its session still to be found.
+    init(_ credit: NamedSessionCredit, claim: PushClaim?) {
+        event = credit.event
+        entry = LedgerEntry(
+            paymentID: credit.paymentID, uid: credit.session.uid, gateway: credit.gateway, amount: credit.amount)
+        sessionUpdate = nil
+        self.claim = claim
+        named = credit.session
     }
 
     static let sql = "CALL tn_confirm_credit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -55,10 +70,13 @@ public struct CreditConfirmation: Sendable {
 
     /// Maps the procedure's answer (`tn_confirm_credit_step`'s, see sql/0009) onto the outcome the statement path
     /// gives for the same effect.
-    func outcome(answer: String, rowID: Int64?) throws(LedgerError) -> LedgerOutcome {
+    /// - Parameter sessionID: the session a named credit was written for.
+    func outcome(answer: String, rowID: Int64?, sessionID: Int64? = nil) throws(LedgerError) -> LedgerOutcome {
         switch answer {
         case "inserted":
             guard let rowID else { throw LedgerError(.failed, "tn_confirm_credit inserted a row without an id") }
+            var entry = entry
+            if let sessionID { entry.sessionID = sessionID }
             return LedgerOutcome(insertedRows: [InsertedRow(entry, id: rowID, claim: claim)])
         case "duplicate-event":
             return LedgerOutcome(duplicateEvent: true)

@@ -55,6 +55,18 @@ extension MariaDBLedger {
         }
     }
 
+    /// Books a named credit in a group-commit batch (`CreditBatchInsert`), which reads and locks its session in the
+    /// same transaction; nil without a credit group (`payments-sync`, tests) or when the batch wrote nothing for it.
+    public func apply(_ credit: NamedSessionCredit, claimingCreditsForPush: Bool) throws(LedgerError) -> (
+        effect: LedgerEffect, outcome: LedgerOutcome
+    )? {
+        guard let creditGroup else { return nil }
+        let claim = claimingCreditsForPush ? PushClaim.begin() : nil
+        let outcome = try creditGroup.confirm(CreditConfirmation(credit, claim: claim), for: self)
+        guard let sessionID = outcome.insertedRows.first?.sessionID else { return nil }
+        return (credit.effect(sessionID: sessionID), outcome)
+    }
+
     /// Applies the effects as the group commit does one batch: those of the commonest shape in one transaction
     /// (`tn_confirm_credits`), each with its own outcome, the others one by one; one answer per effect, in order.
     /// Public so that a batch's behaviour can be checked on its own, without racing threads into one.

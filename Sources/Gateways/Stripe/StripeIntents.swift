@@ -11,11 +11,14 @@ struct StripeIntents: Sendable {
     /// The session this backend created for the intent, or nil when the intent is not ours or its metadata
     /// does not match what the server attached (uid, session id, external id).
     func session(for intent: StripePaymentIntent, ledger: any Ledger) throws -> PaymentSession? {
-        guard let publicID = intent.metadataSessionID, let session = try ledger.session(publicID: publicID),
-            session.gateway == StripeGateway.ledgerID, intent.metadataUID == session.uid,
-            session.externalID == nil || session.externalID == intent.id
-        else { return nil }
-        return session
+        try Self.reference(intent)?.resolve(in: ledger)
+    }
+
+    /// The session the intent's metadata names (this server set it when it created the intent): a Stripe session
+    /// for that uid, carrying this intent's id or none yet.
+    static func reference(_ intent: StripePaymentIntent) -> SessionReference? {
+        guard let publicID = intent.metadataSessionID, let uid = intent.metadataUID else { return nil }
+        return SessionReference(publicID: publicID, gateway: StripeGateway.ledgerID, uid: uid, externalID: intent.id)
     }
 
     /// Brings an intent to its final state: captures an authorised intent without an open review, then states it.
@@ -36,9 +39,14 @@ struct StripeIntents: Sendable {
     /// A succeeded intent is paid (`amount_received`, as Stripe reports it); a canceled one closes its session.
     static func fact(final intent: StripePaymentIntent, session: PaymentSession) -> SettlementFact {
         guard intent.status == "succeeded" else { return .sessionClosed(session, .canceled, reason: "canceled") }
-        return .paid(
+        return paid(intent, payer: .session(session))
+    }
+
+    /// A succeeded intent is paid what Stripe reports as received.
+    static func paid(_ intent: StripePaymentIntent, payer: SettlementFact.Payment.Payer) -> SettlementFact {
+        .paid(
             SettlementFact.Payment(
-                id: intent.id, payer: .session(session),
+                id: intent.id, payer: payer,
                 amount: ReportedMoney(cents: intent.amountReceived, currency: intent.currency), rule: .reported))
     }
 

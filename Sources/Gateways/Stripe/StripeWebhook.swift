@@ -39,9 +39,16 @@ struct StripeWebhook: WebhookHandling {
         let ledger = settlement.ledger
         switch event.type {
         case "payment_intent.amount_capturable_updated", "payment_intent.succeeded", "payment_intent.canceled":
-            guard let signed = StripePaymentIntent(event.object),
-                let session = try intents.session(for: signed, ledger: ledger)
-            else { return [.ignored(reason: "ignored")] }
+            guard let signed = StripePaymentIntent(event.object) else { return [.ignored(reason: "ignored")] }
+            if event.type == "payment_intent.succeeded" && signed.status == "succeeded" {
+                // Credited from the signed payload; the engine reads the session the metadata names in the credit's
+                // own transaction where it can (`NamedSessionCredit`), and ignores the payment if it is not that one.
+                guard let reference = StripeIntents.reference(signed) else { return [.ignored(reason: "ignored")] }
+                return [StripeIntents.paid(signed, payer: .named(reference))]
+            }
+            guard let session = try intents.session(for: signed, ledger: ledger) else {
+                return [.ignored(reason: "ignored")]
+            }
             if event.type == "payment_intent.amount_capturable_updated" {
                 return try intents.facts(api.retrievePaymentIntent(signed.id), session: session, logger: logger)
             }

@@ -53,6 +53,15 @@ public final class PublishingLedger: Ledger {
         return outcome
     }
 
+    public func apply(_ credit: NamedSessionCredit, claimingCreditsForPush: Bool) throws -> (
+        effect: LedgerEffect, outcome: LedgerOutcome
+    )? {
+        guard let booked = try base.apply(credit, claimingCreditsForPush: claimingCreditsForPush) else { return nil }
+        for update in booked.effect.sessionUpdates { log.note(id: update.sessionID, publicID: credit.session.publicID) }
+        log.record(SessionChange.changes(of: booked.effect, outcome: booked.outcome, at: now))
+        return booked
+    }
+
     public func eventExists(gateway: String, eventID: String) throws -> Bool {
         try base.eventExists(gateway: gateway, eventID: eventID)
     }

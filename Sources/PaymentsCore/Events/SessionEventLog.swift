@@ -14,7 +14,12 @@ public final class SessionEventLog {
 
     /// Notes the `public_id` of a session the request read (it never changes).
     public func note(_ session: PaymentSession?) {
-        if let session { publicIDs[session.id] = session.publicID }
+        if let session { note(id: session.id, publicID: session.publicID) }
+    }
+
+    /// Notes the `public_id` of a session the request found by it (a `NamedSessionCredit`'s).
+    public func note(id: Int64, publicID: String) {
+        publicIDs[id] = publicID
     }
 
     public func record(_ new: [SessionChange]) {

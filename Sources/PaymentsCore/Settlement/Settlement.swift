@@ -40,6 +40,10 @@ public struct Settlement {
 
     /// Books `facts` and records `event` (if any) with their outcome, in one transaction.
     ///
+    /// A delivery whose one fact is a USD payment under `.reported` naming its session (`Payer.named`) is first
+    /// offered to the ledger as a `NamedSessionCredit`, which books it in the transaction that reads the session when
+    /// the session is as a first credit needs; otherwise the session is read here and the facts are booked as below.
+    ///
     /// The event's outcome (`webhook_events.outcome`) is its one fact's: `credited`, `refunded`, `reversed`,
     /// `withdrawn`, `reinstated`, `refund-reversed`, `already-credited`, `non-usd` or the operator reason, or the
     /// reason an open, review, closed or ignored fact gives. Several facts record `booked`; facts that wrote nothing
@@ -52,9 +56,15 @@ public struct Settlement {
     public func settle(_ facts: [SettlementFact], event: WebhookEventRecord? = nil, replay: Bool = false) throws
         -> SettlementResult
     {
+        if let event, !replay, let credit = NamedSessionCredit(facts, event: event, gateway: gateway),
+            let booked = try ledger.apply(credit, claimingCreditsForPush: push?.claimsCredits ?? false)
+        {
+            push?.take(booked.outcome)
+            return SettlementResult(verdict: .credited, ledger: booked.outcome, outcome: "credited")
+        }
         var booking = Booking()
         for fact in facts {
-            try book(fact, into: &booking)
+            try book(try resolvingNamedSession(fact), into: &booking)
         }
         let outcome: String
         if facts.count == 1, let only = booking.outcomes.first {
@@ -76,6 +86,15 @@ public struct Settlement {
         // The ledger found the session credited meanwhile under another payment (two payments of one order at once).
         let settled = !written.secondPayments.isEmpty && written.insertedRows.isEmpty ? .operator : verdict
         return SettlementResult(verdict: settled, ledger: written, outcome: outcome)
+    }
+
+    /// The fact with a named session read (`SessionReference.resolve`); a payment naming a session that is not the
+    /// one named (another gateway's, another uid's, another payment's) is ignored.
+    private func resolvingNamedSession(_ fact: SettlementFact) throws -> SettlementFact {
+        guard case .paid(var payment) = fact, case .named(let reference) = payment.payer else { return fact }
+        guard let session = try reference.resolve(in: ledger) else { return .ignored(reason: "ignored") }
+        payment.payer = .session(session)
+        return .paid(payment)
     }
 
     /// One fact's contribution to the effect.

@@ -5,6 +5,10 @@ extension SettlementFact {
         public enum Payer: Sendable {
             case session(PaymentSession)
             case user(uid: String)
+            /// A session the gateway's verified data names, not read yet: `Settlement` books it as a
+            /// `NamedSessionCredit` where it can, else reads it first (and ignores the payment when it is not the
+            /// session named).
+            case named(SessionReference)
         }
 
         /// How the reported amount becomes the credited amount.
@@ -50,6 +54,7 @@ extension SettlementFact {
             switch payer {
             case .session(let session): session.uid
             case .user(let uid): uid
+            case .named(let reference): reference.uid
             }
         }
     }
