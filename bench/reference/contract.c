@@ -64,28 +64,38 @@
 /* ================================================================================================================
  * THE STATEMENTS — today's per-delivery shape of payments-fcgi (keep in step with Sources/PaymentsStore).
  * Order per delivery, each one round trip:
- *   1. SQL_SESSION         autocommit, prepared, on the worker's connection (StripeIntents.session ->
+ *   1. a succeeded USD intent whose metadata names a session and a uid is a NAMED credit (NamedSessionCredit): no
+ *      session look-up first; it joins the group commit at once, and its batch, of any size, takes the set-based fast
+ *      path below, which reads and locks its session by public_id (SQL_FAST_NAMED_HEAD) and checks it as
+ *      CreditBatchInsert.isAsNeeded does (gateway 'stripe', the metadata's uid, external id absent or the intent's,
+ *      status neither paid nor refunded, no credit yet). When the fast path does not write its batch, the named
+ *      credits are LEFT (nothing written; the worker then goes on as below, from 2) and the other credits of the
+ *      batch run again on their own (run_batch).
+ *   2. SQL_SESSION         autocommit, prepared, on the worker's connection (StripeIntents.session ->
  *      MariaDBLedger.session(publicID:))
- *   2. the credit (the 15 parameters of tn_confirm_credit, claim included) joins the group commit; the leader of its
+ *   3. the credit (the 15 parameters of tn_confirm_credit, claim included) joins the group commit; the leader of its
  *      batch sends, on the leader's connection, ONE of:
  *      SQL_CONFIRM         batch of 1: prepared CALL of tn_confirm_credit (sql/0007, sql/0009): the event row, the
  *                          second-payment check under the session's row lock, the credit written claimed for push (or
  *                          the operator item), the session update and the COMMIT; its one result row says which.
  *      batch of 2..32, the SET-BASED FAST PATH, the items sorted by (gateway, event_id), each line one round trip per
- *      run of at most ROWS_PER_STATEMENT (8) rows (a batch of 13: 8 then 5, each kind in turn), every statement
+ *      run of at most ROWS_PER_STATEMENT (16) rows (a batch of 20: 16 then 4, each kind in turn), every statement
  *      prepared once per connection and per row count n (tuples / placeholders joined by SQL_LIST_JOIN):
  *        SQL_BEGIN (text)
  *        SQL_FAST_EVENTS_HEAD + n x SQL_FAST_EVENTS_ROW        the event rows (outcome 'credited')
  *        SQL_FAST_LOCK_HEAD + k x "?" + SQL_FAST_LOCK_TAIL     the sessions' row locks, ids ascending, and the
- *                                                              second-payment check (k = items with a session: here
- *                                                              every credit has one); a non-NULL value: ROLLBACK,
- *                                                              fallback
+ *                                                              second-payment check (k = credits with a session id);
+ *                                                              a non-NULL value: ROLLBACK, fallback
+ *        SQL_FAST_NAMED_HEAD + j x "?" + SQL_FAST_LOCK_TAIL    the named credits' sessions (j of them), public ids
+ *                                                              ascending, read, locked and checked; one not as needed
+ *                                                              (or missing): ROLLBACK, fallback
  *        SQL_FAST_CREDITS_HEAD + n x SQL_FAST_CREDITS_ROW + SQL_FAST_CREDITS_TAIL   the credits, written claimed for
  *                                                              push; RETURNING each row's id with its payment_id
  *        SQL_FAST_PAID_HEAD + k x "?" + SQL_FAST_PAID_TAIL     the session updates, once per distinct update
  *                                                              status (here always 'paid': one), ids ascending
  *        SQL_COMMIT (text)                                     every item: inserted, its row id
- *      Skipped (straight to the fallback) when two items share a session, a payment_id or an event. Duplicate key
+ *      Skipped (straight to the fallback) when two items share a session (id or public id), a payment_id or an
+ *      event. Duplicate key
  *      (1062) or any other error: ROLLBACK, fallback. Deadlock / lock-wait timeout (1213/1205) in any step, COMMIT
  *      included: ROLLBACK and the fast path again from SQL_BEGIN, up to DEADLOCK_RERUNS times (then every item
  *      fails, as the CALL does); a lost connection: every item fails. The FALLBACK is the CALL path:
@@ -96,8 +106,9 @@
  *      Deadlock / lock-wait timeout (1213/1205): the same CALL again, up to DEADLOCK_RERUNS times. Any other error of
  *      a batch (the procedure rolled it all back): each item alone with SQL_CONFIRM.
  *   An event without a session (ignored) takes the statement path: SQL_BEGIN, SQL_EVENT, SQL_COMMIT.
- *   after FCGX_Finish_r, on a sync thread: the Retail push, then SQL_SYNCED_HEAD + n x SQL_SYNCED_MATCH joined by
- *   SQL_SYNCED_JOIN (SyncStore.markSynced, one statement per batch).
+ *   after FCGX_Finish_r, on a sync thread: the Retail push (up to PUSHES_IN_FLIGHT rows' calls in flight together, as
+ *   SyncQueue does), then SQL_SYNCED_HEAD + n x SQL_SYNCED_MATCH joined by SQL_SYNCED_JOIN (SyncStore.markSynced, one
+ *   statement per batch).
  * ================================================================================================================ */
 static const char *const SQL_SESSION_SETUP[] = {
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
@@ -121,6 +132,9 @@ static const char SQL_FAST_LOCK_HEAD[] =
     "SELECT (SELECT t.payment_id FROM tn_payments t WHERE t.session_id = s.id AND t.refund_of IS NULL LIMIT 1) "
     "FROM payment_sessions s WHERE s.id IN (";
 static const char SQL_FAST_LOCK_TAIL[] = ") FOR UPDATE";
+static const char SQL_FAST_NAMED_HEAD[] =
+    "SELECT s.id, s.public_id, s.gateway, s.uid, s.external_id, s.status, (SELECT t.payment_id FROM tn_payments t "
+    "WHERE t.session_id = s.id AND t.refund_of IS NULL LIMIT 1) FROM payment_sessions s WHERE s.public_id IN (";
 static const char SQL_FAST_CREDITS_HEAD[] =
     "INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, refund_of, "
     "sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token) VALUES ";
@@ -141,7 +155,7 @@ static const char SQL_SYNCED_MATCH[] = "(id = ? AND sync_claim_token = ?)";
 static const char SQL_SYNCED_JOIN[] = " OR ";
 enum { PUSH_LEASE_SECONDS = 60, SYNCED_BATCH_LIMIT = 32, SYNCED_FLUSH_DELAY_MS = 200, QUEUE_SIZE = 1024, DEADLOCK_RERUNS = 3 };
 enum { BATCH_LIMIT = 32, BATCHES_IN_FLIGHT = 2, COMPANY_MINIMUM = 2 };
-enum { CREDIT_PARAMS = 15, ROWS_PER_STATEMENT = 8 };
+enum { CREDIT_PARAMS = 15, ROWS_PER_STATEMENT = 16, PUSHES_IN_FLIGHT = 8 };
 /* ============================================================================================================= */
 
 /* ------------------------------------------------------------------------------------------------ database */
@@ -342,7 +356,10 @@ static int q_head, q_count;
 static pthread_mutex_t q_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t q_ready = PTHREAD_COND_INITIALIZER;
 static unsigned long long dropped, push_failures;
+static int draining; /* sync threads pushing rows they took; they look at the queue again before they wait */
 
+/* Queues a claimed row; wakes a waiting sync thread only when none is draining or more rows wait than the draining
+ * ones take per round (SyncQueue.enqueue). */
 static void enqueue(const Claimed *row) {
     pthread_mutex_lock(&q_mutex);
     if (q_count == QUEUE_SIZE) {
@@ -350,7 +367,7 @@ static void enqueue(const Claimed *row) {
     } else {
         queue[(q_head + q_count) % QUEUE_SIZE] = *row;
         q_count++;
-        pthread_cond_signal(&q_ready);
+        if (draining == 0 || q_count > PUSHES_IN_FLIGHT * draining) pthread_cond_signal(&q_ready);
     }
     pthread_mutex_unlock(&q_mutex);
 }
@@ -362,6 +379,8 @@ static int retail_port = 80;
 
 typedef struct {
     int fd;
+    int used; /* a request was written on this connection before */
+    int kept; /* the request being answered went on a connection used before */
     char buf[16384];
     size_t have;
 } HTTPConn;
@@ -381,6 +400,7 @@ static int http_connect(HTTPConn *c) {
         return -1;
     }
     c->have = 0;
+    c->used = 0;
     return 0;
 }
 
@@ -390,62 +410,76 @@ static void http_close(HTTPConn *c) {
     c->have = 0;
 }
 
-/* One POST on the keep-alive connection (reconnecting once when a kept connection was closed); the status or -1. */
-static int http_post(HTTPConn *c, const char *path, const char *body) {
+/* Writes one POST on the keep-alive connection (connecting first when it has none); 0, or -1 (connection closed). */
+static int http_send(HTTPConn *c, const char *path, const char *body) {
     char request[2048];
     int n = snprintf(request, sizeof request,
                      "POST %s HTTP/1.1\r\nHost: %s:%d\r\nX-Api-Key: %s\r\nAccept: application/json\r\n"
                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
                      path, retail_host, retail_port, retail_key, strlen(body), body);
     if (n <= 0 || (size_t)n >= sizeof request) return -1;
+    if (c->fd < 0 && http_connect(c) != 0) return -1;
+    c->kept = c->used;
+    c->used = 1;
+    if (send(c->fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
+        http_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the answer to the request written on c: its status; -2 when a kept connection ended before any byte of it
+ * (stale: send again on a new one), -1 on any other failure. */
+static int http_receive(HTTPConn *c) {
+    /* Read the head, then Content-Length bytes of body (the sandbox and Retail answer with a length). */
+    c->have = 0;
+    char *head_end = NULL;
+    while (head_end == NULL) {
+        ssize_t got = recv(c->fd, c->buf + c->have, sizeof c->buf - 1 - c->have, 0);
+        if (got <= 0) break;
+        c->have += (size_t)got;
+        c->buf[c->have] = 0;
+        head_end = strstr(c->buf, "\r\n\r\n");
+    }
+    if (head_end == NULL) {
+        int stale = c->have == 0 && c->kept;
+        http_close(c);
+        return stale ? -2 : -1;
+    }
+    int status = 0;
+    if (sscanf(c->buf, "HTTP/1.%*d %d", &status) != 1) {
+        http_close(c);
+        return -1;
+    }
+    size_t length = 0;
+    int keep = 1;
+    for (char *line = strstr(c->buf, "\r\n"); line != NULL && line < head_end; line = strstr(line + 2, "\r\n")) {
+        if (strncasecmp(line + 2, "content-length:", 15) == 0) length = strtoul(line + 17, NULL, 10);
+        if (strncasecmp(line + 2, "connection: close", 17) == 0) keep = 0;
+    }
+    size_t need = (size_t)(head_end + 4 - c->buf) + length;
+    if (need >= sizeof c->buf) {
+        http_close(c);
+        return -1;
+    }
+    while (c->have < need) {
+        ssize_t got = recv(c->fd, c->buf + c->have, need - c->have, 0);
+        if (got <= 0) {
+            http_close(c);
+            return -1;
+        }
+        c->have += (size_t)got;
+    }
+    if (!keep) http_close(c);
+    return status;
+}
+
+/* One POST and its answer (on a new connection once when the kept one was stale); the status or -1. */
+static int http_post(HTTPConn *c, const char *path, const char *body) {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (c->fd < 0 && http_connect(c) != 0) return -1;
-        if (send(c->fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
-            http_close(c);
-            continue;
-        }
-        /* Read the head, then Content-Length bytes of body (the sandbox and Retail answer with a length). */
-        c->have = 0;
-        char *head_end = NULL;
-        while (head_end == NULL) {
-            ssize_t got = recv(c->fd, c->buf + c->have, sizeof c->buf - 1 - c->have, 0);
-            if (got <= 0) break;
-            c->have += (size_t)got;
-            c->buf[c->have] = 0;
-            head_end = strstr(c->buf, "\r\n\r\n");
-        }
-        if (head_end == NULL) {
-            int fresh = c->have == 0;
-            http_close(c);
-            if (fresh) continue; /* the kept connection had been closed: once more on a new one */
-            return -1;
-        }
-        int status = 0;
-        if (sscanf(c->buf, "HTTP/1.%*d %d", &status) != 1) {
-            http_close(c);
-            return -1;
-        }
-        size_t length = 0;
-        int keep = 1;
-        for (char *line = strstr(c->buf, "\r\n"); line != NULL && line < head_end; line = strstr(line + 2, "\r\n")) {
-            if (strncasecmp(line + 2, "content-length:", 15) == 0) length = strtoul(line + 17, NULL, 10);
-            if (strncasecmp(line + 2, "connection: close", 17) == 0) keep = 0;
-        }
-        size_t need = (size_t)(head_end + 4 - c->buf) + length;
-        if (need >= sizeof c->buf) {
-            http_close(c);
-            return -1;
-        }
-        while (c->have < need) {
-            ssize_t got = recv(c->fd, c->buf + c->have, need - c->have, 0);
-            if (got <= 0) {
-                http_close(c);
-                return -1;
-            }
-            c->have += (size_t)got;
-        }
-        if (!keep) http_close(c);
-        return status;
+        if (http_send(c, path, body) != 0) continue;
+        int status = http_receive(c);
+        if (status != -2) return status;
     }
     return -1;
 }
@@ -466,13 +500,17 @@ static void url_escape(const char *in, char *out, size_t cap) {
     out[n] = 0;
 }
 
-/* RetailClient.push: the transaction; on 404 the customer, then the transaction once more. 1 = synced. */
-static int retail_push(HTTPConn *c, const Claimed *row) {
-    char uid[400], path[1024], body[512];
+/* The transaction call of a row: its path and body. */
+static void transaction_call(const Claimed *row, char *path, size_t path_cap, char *body, size_t body_cap) {
+    char uid[400];
     url_escape(row->uid, uid, sizeof uid);
-    snprintf(path, sizeof path, "%s/m/customer/%s/transaction", retail_path, uid);
-    snprintf(body, sizeof body, "{\"transaction_id\":\"%s\",\"amount\":%lld}", row->payment_id, row->amount);
-    int status = http_post(c, path, body);
+    snprintf(path, path_cap, "%s/m/customer/%s/transaction", retail_path, uid);
+    snprintf(body, body_cap, "{\"transaction_id\":\"%s\",\"amount\":%lld}", row->payment_id, row->amount);
+}
+
+/* What the transaction call's status means for the row, creating the customer on 404 and sending the transaction
+ * once more (RetailClient.push). 1 = synced. */
+static int transaction_outcome(HTTPConn *c, const Claimed *row, const char *path, const char *body, int status) {
     if (status == 404) {
         char customer[256], customer_path[600];
         snprintf(customer, sizeof customer, "{\"customer_id\":\"%s\"}", row->uid);
@@ -482,6 +520,22 @@ static int retail_push(HTTPConn *c, const Claimed *row) {
         status = http_post(c, path, body);
     }
     return (status >= 200 && status < 300) || status == 409;
+}
+
+/* RetailClient.push of n rows: every transaction call written, each on its own connection, before the first answer
+ * is read (SocketHTTPTransport.send(all:)); then each answer in order. synced[i] = 1 when row i is synced. */
+static void retail_push_all(HTTPConn *conns, const Claimed *rows, int n, int *synced) {
+    char paths[PUSHES_IN_FLIGHT][1024], bodies[PUSHES_IN_FLIGHT][512];
+    int sent[PUSHES_IN_FLIGHT];
+    for (int i = 0; i < n; i++) {
+        transaction_call(&rows[i], paths[i], sizeof paths[i], bodies[i], sizeof bodies[i]);
+        sent[i] = http_send(&conns[i], paths[i], bodies[i]) == 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int status = sent[i] ? http_receive(&conns[i]) : -2;
+        if (status == -2) status = http_post(&conns[i], paths[i], bodies[i]); /* stale or unsent: alone, afresh */
+        synced[i] = transaction_outcome(&conns[i], &rows[i], paths[i], bodies[i], status);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------------ sync threads */
@@ -515,6 +569,7 @@ static long long realtime_ms(void) {
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* One sync thread: takes up to PUSHES_IN_FLIGHT queued rows at once and pushes them together (SyncQueue.drain). */
 static void *sync_worker(void *arg) {
     (void)arg;
     mysql_thread_init();
@@ -523,7 +578,8 @@ static void *sync_worker(void *arg) {
     Claimed synced[SYNCED_BATCH_LIMIT];
     int n_synced = 0;
     long long flush_by = 0;
-    HTTPConn conn = {.fd = -1};
+    HTTPConn conns[PUSHES_IN_FLIGHT];
+    for (int i = 0; i < PUSHES_IN_FLIGHT; i++) conns[i] = (HTTPConn){.fd = -1};
     for (;;) {
         pthread_mutex_lock(&q_mutex);
         while (q_count == 0) {
@@ -540,21 +596,37 @@ static void *sync_worker(void *arg) {
                 pthread_cond_timedwait(&q_ready, &q_mutex, &until);
             }
         }
-        Claimed row = queue[q_head];
-        q_head = (q_head + 1) % QUEUE_SIZE;
-        q_count--;
+        Claimed rows[PUSHES_IN_FLIGHT];
+        int taken = 0;
+        while (q_count > 0 && taken < PUSHES_IN_FLIGHT) {
+            rows[taken++] = queue[q_head];
+            q_head = (q_head + 1) % QUEUE_SIZE;
+            q_count--;
+        }
+        draining++;
         pthread_mutex_unlock(&q_mutex);
 
-        if (retail_push(&conn, &row)) {
+        int ok[PUSHES_IN_FLIGHT];
+        retail_push_all(conns, rows, taken, ok);
+        for (int i = 0; i < taken; i++) {
+            if (!ok[i]) {
+                __atomic_add_fetch(&push_failures, 1, __ATOMIC_RELAXED);
+                continue;
+            }
             if (n_synced == 0) flush_by = realtime_ms() + SYNCED_FLUSH_DELAY_MS;
-            synced[n_synced++] = row;
-        } else {
-            __atomic_add_fetch(&push_failures, 1, __ATOMIC_RELAXED);
+            synced[n_synced++] = rows[i];
+            if (n_synced == SYNCED_BATCH_LIMIT) {
+                flush_synced(&db, batch, synced, n_synced);
+                n_synced = 0;
+            }
         }
-        if (n_synced >= SYNCED_BATCH_LIMIT || (n_synced > 0 && realtime_ms() >= flush_by)) {
+        if (n_synced > 0 && realtime_ms() >= flush_by) {
             flush_synced(&db, batch, synced, n_synced);
             n_synced = 0;
         }
+        pthread_mutex_lock(&q_mutex);
+        draining--;
+        pthread_mutex_unlock(&q_mutex);
     }
     return NULL;
 }
@@ -566,7 +638,8 @@ typedef struct {
     MYSQL_STMT *session, *event, *confirm, *confirm_batch;
     /* The fast path's statements, one per batch size n (index n), prepared on first use on this connection. */
     MYSQL_STMT *fast_events[ROWS_PER_STATEMENT + 1], *fast_lock[ROWS_PER_STATEMENT + 1],
-        *fast_credits[ROWS_PER_STATEMENT + 1], *fast_paid[ROWS_PER_STATEMENT + 1];
+        *fast_credits[ROWS_PER_STATEMENT + 1], *fast_paid[ROWS_PER_STATEMENT + 1],
+        *fast_named[ROWS_PER_STATEMENT + 1];
     unsigned long long rng;
     char *pack; /* the packed items of this worker's batches, grown as needed */
     size_t pack_cap;
@@ -585,6 +658,7 @@ static void drop_db(Worker *w) {
         close_stmt(&w->fast_lock[n]);
         close_stmt(&w->fast_credits[n]);
         close_stmt(&w->fast_paid[n]);
+        close_stmt(&w->fast_named[n]);
     }
     if (w->db != NULL) mysql_close(w->db);
     w->db = NULL;
@@ -658,7 +732,7 @@ static int find_session(Worker *w, const char *public_id, Session *s) {
     return found;
 }
 
-enum { DONE = 0, DUPLICATE = 1, RERUN = 2, LOST = 3, FAILED = -1 };
+enum { DONE = 0, DUPLICATE = 1, RERUN = 2, LOST = 3, LEFT = 4, FAILED = -1 };
 
 /* A deadlock or a lock-wait timeout: the transaction was rolled back and may simply run again. */
 static int is_deadlock(unsigned int err) { return err == 1213 || err == 1205; }
@@ -710,6 +784,8 @@ static int record_ignored(Worker *w, const Event *e, const char *body, unsigned 
  * batch it was appointed to lead. */
 typedef struct Credit {
     const char *event_id, *event_type, *body, *headers_json, *payment_id, *uid;
+    const char *public_id; /* a named credit's session, found by the fast path (session_id is 0 until then) */
+    int named;
     unsigned long body_len;
     long long amount, session_id, token;
     char answer[20];
@@ -964,6 +1040,41 @@ static void lock_row(void *context) {
     if (!rows->other_null) rows->second_payment = 1;
 }
 
+/* The named sessions' rows: each must be the one its credit names and open to a first credit
+ * (CreditBatchInsert.isAsNeeded); its id goes to the credit. */
+typedef struct {
+    Credit **named;
+    int j, bad;
+    long long id;
+    char public_id[64], gateway[40], uid[140], external_id[256], status[16], credit[256];
+    unsigned long lens[7];
+    my_bool nulls[7];
+} NamedRows;
+
+static void named_row(void *context) {
+    NamedRows *r = context;
+    char *texts[] = {NULL, r->public_id, r->gateway, r->uid, r->external_id, r->status, r->credit};
+    size_t caps[] = {0, sizeof r->public_id, sizeof r->gateway, sizeof r->uid, sizeof r->external_id,
+                     sizeof r->status, sizeof r->credit};
+    for (int f = 1; f < 7; f++) texts[f][r->nulls[f] ? 0 : (r->lens[f] < caps[f] ? r->lens[f] : caps[f] - 1)] = 0;
+    for (int i = 0; i < r->j; i++) {
+        Credit *c = r->named[i];
+        if (strcmp(c->public_id, r->public_id) != 0) continue;
+        if (strcmp(r->gateway, "stripe") == 0 && strcmp(r->uid, c->uid) == 0 &&
+            (r->nulls[4] || strcmp(r->external_id, c->payment_id) == 0) && strcmp(r->status, "paid") != 0 &&
+            strcmp(r->status, "refunded") != 0 && r->nulls[6]) {
+            c->session_id = r->id;
+            return;
+        }
+        break;
+    }
+    r->bad = 1;
+}
+
+static int by_public_id(const void *a, const void *b) {
+    return strcmp((*(Credit *const *)a)->public_id, (*(Credit *const *)b)->public_id);
+}
+
 /* Step 4's rows: each returned id goes to the item with the returned payment_id. */
 typedef struct {
     Credit **batch;
@@ -1020,14 +1131,24 @@ static int confirm_fast(Worker *w, Credit **batch, int n) {
         if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
             return fast_abandon(w, mysql_stmt_errno(st));
     }
-    /* 3. the sessions' row locks, ids ascending, and the second-payment check */
-    for (int i = 0; i < n; i++) session_ids[i] = batch[i]->session_id;
-    qsort(session_ids, (size_t)n, sizeof session_ids[0], by_id);
+    /* 3. the sessions' row locks and the second-payment check: by id, ascending, for the credits that have one; by
+     * public id, ascending, for the named ones, each read and checked, its id then the credit's */
+    Credit *named[BATCH_LIMIT];
+    int k = 0, j = 0;
+    for (int i = 0; i < n; i++) {
+        if (batch[i]->named) {
+            batch[i]->session_id = 0;
+            named[j++] = batch[i];
+        } else {
+            session_ids[k++] = batch[i]->session_id;
+        }
+    }
+    qsort(session_ids, (size_t)k, sizeof session_ids[0], by_id);
     char other[256];
     unsigned long other_len = 0;
     LockRows locked = {.other_null = 1};
-    for (int from = 0; from < n; from += ROWS_PER_STATEMENT) {
-        int m = n - from < ROWS_PER_STATEMENT ? n - from : ROWS_PER_STATEMENT;
+    for (int from = 0; from < k; from += ROWS_PER_STATEMENT) {
+        int m = k - from < ROWS_PER_STATEMENT ? k - from : ROWS_PER_STATEMENT;
         st = fast_stmt(w, &w->fast_lock[m], SQL_FAST_LOCK_HEAD, "?", m, SQL_FAST_LOCK_TAIL);
         if (st == NULL) return fast_abandon(w, 0);
         for (int i = 0; i < m; i++) bind_int(&b[i], &session_ids[from + i]);
@@ -1039,6 +1160,36 @@ static int confirm_fast(Worker *w, Credit **batch, int n) {
         err = fetch_rows(st, out, lock_row, &locked);
         if (err != 0 || locked.second_payment) return fast_abandon(w, err);
     }
+    qsort(named, (size_t)j, sizeof named[0], by_public_id);
+    NamedRows found = {.named = named, .j = j};
+    for (int from = 0; from < j; from += ROWS_PER_STATEMENT) {
+        int m = j - from < ROWS_PER_STATEMENT ? j - from : ROWS_PER_STATEMENT;
+        st = fast_stmt(w, &w->fast_named[m], SQL_FAST_NAMED_HEAD, "?", m, SQL_FAST_LOCK_TAIL);
+        if (st == NULL) return fast_abandon(w, 0);
+        for (int i = 0; i < m; i++) bind_text(&b[i], named[from + i]->public_id, &l[i]);
+        if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0)
+            return fast_abandon(w, mysql_stmt_errno(st));
+        MYSQL_BIND columns[7];
+        memset(columns, 0, sizeof columns);
+        char *texts[] = {NULL, found.public_id, found.gateway, found.uid, found.external_id, found.status, found.credit};
+        size_t caps[] = {0, sizeof found.public_id, sizeof found.gateway, sizeof found.uid, sizeof found.external_id,
+                         sizeof found.status, sizeof found.credit};
+        columns[0].buffer_type = MYSQL_TYPE_LONGLONG, columns[0].buffer = &found.id;
+        for (int f = 1; f < 7; f++) {
+            columns[f].buffer_type = MYSQL_TYPE_STRING, columns[f].buffer = texts[f];
+            columns[f].buffer_length = caps[f] - 1;
+        }
+        for (int f = 0; f < 7; f++) columns[f].length = &found.lens[f], columns[f].is_null = &found.nulls[f];
+        err = fetch_rows(st, columns, named_row, &found);
+        if (err != 0 || found.bad) return fast_abandon(w, err);
+    }
+    for (int i = 0; i < j; i++) {
+        if (named[i]->session_id == 0) return fast_abandon(w, 0); /* no such session */
+        for (int r = 0; r < k; r++)
+            if (session_ids[r] == named[i]->session_id) return fast_abandon(w, 0); /* also another credit's */
+    }
+    for (int i = 0; i < n; i++) session_ids[i] = batch[i]->session_id;
+    qsort(session_ids, (size_t)n, sizeof session_ids[0], by_id);
     /* 4. the credits, written claimed for push; each item's row id comes back with its payment_id */
     CreditRows rows = {.batch = batch, .n = n};
     my_bool id_null = 0, payment_id_null = 0;
@@ -1098,7 +1249,8 @@ static int by_event(const void *a, const void *b) {
 static int shares_keys(Credit **batch, int n) {
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
-            if (batch[i]->session_id == batch[j]->session_id ||
+            if ((batch[i]->named == batch[j]->named && (batch[i]->named ? strcmp(batch[i]->public_id, batch[j]->public_id) == 0
+                                                                       : batch[i]->session_id == batch[j]->session_id)) ||
                 strcmp(batch[i]->payment_id, batch[j]->payment_id) == 0 ||
                 strcmp(batch[i]->event_id, batch[j]->event_id) == 0)
                 return 1;
@@ -1108,7 +1260,7 @@ static int shares_keys(Credit **batch, int n) {
 /* Runs one batch on the leader's connection and writes every credit's answer; 1 when a batch of 2.. ran the CALL
  * fallback (payments_credit_batch_fallbacks_total). */
 static int run_batch(Worker *w, Credit **submitted, int n) {
-    if (n == 1) {
+    if (n == 1 && !submitted[0]->named) {
         confirm_one(w, submitted[0]);
         return 0;
     }
@@ -1122,7 +1274,22 @@ static int run_batch(Worker *w, Credit **submitted, int n) {
         /* Deadlocked every time, or the connection is gone: every item fails (503; the gateway sends it again). */
         if (result == DONE || result == RERUN || result == LOST) return 0;
     }
-    confirm_call(w, batch, n);
+    /* Not written as sets: the named credits are left (their workers read their sessions), the others run again on
+     * their own (CreditBatch.apply). */
+    Credit *others[BATCH_LIMIT];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (batch[i]->named) {
+            snprintf(batch[i]->answer, sizeof batch[i]->answer, "left");
+        } else {
+            others[m++] = batch[i];
+        }
+    }
+    if (m == n) {
+        confirm_call(w, batch, n);
+    } else if (m > 0) {
+        run_batch(w, others, m);
+    }
     return 1;
 }
 
@@ -1220,6 +1387,32 @@ static int confirm_credit(Worker *w, const Event *e, const char *body, unsigned 
     return DONE;
 }
 
+/* Step 1: a named credit through the group commit: DONE when its batch wrote it (fills *pushed), LEFT when its batch
+ * wrote nothing for it, FAILED. */
+static int confirm_named(Worker *w, const Event *e, const char *body, unsigned long body_len,
+                         const char *headers_json, Claimed *pushed) {
+    Credit c = {.event_id = e->event_id,
+                .event_type = e->event_type,
+                .body = body,
+                .headers_json = headers_json,
+                .payment_id = e->intent_id,
+                .uid = e->uid,
+                .public_id = e->session_public_id,
+                .named = 1,
+                .body_len = body_len,
+                .amount = e->amount,
+                .token = next_token(w)};
+    group_confirm(w, &c);
+    if (strcmp(c.answer, "left") == 0) return LEFT;
+    if (strcmp(c.answer, "inserted") != 0 || c.row_id == 0) return FAILED;
+    pushed->id = c.row_id;
+    pushed->token = c.token;
+    pushed->amount = c.amount;
+    snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
+    snprintf(pushed->uid, sizeof pushed->uid, "%s", e->uid);
+    return DONE;
+}
+
 static const char ANSWER_OK[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"received\":true}";
 
 static void answer_error(FCGX_Request *r, const char *status, const char *name, const char *message) {
@@ -1287,7 +1480,11 @@ static void handle(Worker *w, FCGX_Request *r, char *body, size_t cap) {
 
     Claimed pushed = {.id = 0};
     int result = FAILED;
-    for (int run = 0; run <= DEADLOCK_RERUNS; run++) {
+    int named = e.session_public_id[0] != 0 && e.uid[0] != 0 && strcmp(e.event_type, "payment_intent.succeeded") == 0 &&
+                strcmp(e.status, "succeeded") == 0 && strcasecmp(e.currency, "usd") == 0;
+    if (named) result = confirm_named(w, &e, body, (unsigned long)len, headers_json, &pushed);
+    int read_session = !named || result == LEFT; /* the way every credit went before named credits */
+    for (int run = 0; read_session && run <= DEADLOCK_RERUNS; run++) {
         if (w->db == NULL && (w->db = connect_db()) == NULL) break;
         Session s;
         int found = e.session_public_id[0] ? find_session(w, e.session_public_id, &s) : 0;
