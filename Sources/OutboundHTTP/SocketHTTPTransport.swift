@@ -129,26 +129,27 @@ public final class SocketHTTPTransport: HTTPTransport {
             do {
                 let exchange = try start(request, route: route, on: pooled, deadline: Self.deadline(of: request))
                 written.append((index, route, exchange))
-            } catch let failure as HTTPConnection.Failure where failure.beforeAnswer {
-                results[index] = Result { try send(request, route: route) }
-            } catch let failure as HTTPConnection.Failure {
-                results[index] = .failure(failure.error)
             } catch {
-                results[index] = .failure(error)
+                results[index] = answer(after: error, resending: request, route: route)
             }
         }
         for (index, route, exchange) in written {
             do {
                 results[index] = .success(try finish(exchange, pool: route.origin.pool))
-            } catch let failure as HTTPConnection.Failure where failure.beforeAnswer {
-                results[index] = Result { try send(requests[index], route: route) }
-            } catch let failure as HTTPConnection.Failure {
-                results[index] = .failure(failure.error)
             } catch {
-                results[index] = .failure(error)
+                results[index] = answer(after: error, resending: requests[index], route: route)
             }
         }
         return results.map { $0 ?? .failure(HTTPTransportError(.connection, "no answer")) }
+    }
+
+    /// What a request of `send(all:)` answers when writing it or reading its answer failed: a stale pooled connection
+    /// (nothing answered) sends it again alone on a fresh one, as `send(_:)` does; any other failure is its answer.
+    private func answer(after error: any Error, resending request: HTTPRequest, route: HTTPRoute) -> Result<
+        HTTPResponse, any Error
+    > {
+        guard let failure = error as? HTTPConnection.Failure else { return .failure(error) }
+        return failure.beforeAnswer ? Result { try send(request, route: route) } : .failure(failure.error)
     }
 
     /// A request written on its connection whose answer is still to be read.

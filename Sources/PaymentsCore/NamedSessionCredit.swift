@@ -30,14 +30,13 @@ public struct NamedSessionCredit: Sendable {
         self.session = session
     }
 
+    /// The credit's row, for the named session's id once it is known.
+    public func entry(sessionID: Int64?) -> LedgerEntry {
+        LedgerEntry(paymentID: paymentID, uid: session.uid, gateway: gateway, amount: amount, sessionID: sessionID)
+    }
+
     /// What the ledger books once the session's id is known: the event, the credit and the move to `paid`.
     public func effect(sessionID: Int64) -> LedgerEffect {
-        LedgerEffect(
-            event: event,
-            entries: [
-                LedgerEntry(
-                    paymentID: paymentID, uid: session.uid, gateway: gateway, amount: amount, sessionID: sessionID)
-            ],
-            sessionUpdates: [(sessionID, .paid)])
+        LedgerEffect(event: event, entries: [entry(sessionID: sessionID)], sessionUpdates: [(sessionID, .paid)])
     }
 }

@@ -43,17 +43,9 @@ public struct OutboundMeter: Sendable {
     /// - Throws: the transport's error, unchanged.
     public func send(_ request: HTTPRequest, through transport: any HTTPTransport) throws -> HTTPResponse {
         let started = ContinuousClock.now
-        let response: HTTPResponse
-        do {
-            response = try transport.send(request)
-        } catch {
-            recordDuration(since: started)
-            count(ErrorKind(error))
-            throw error
-        }
-        recordDuration(since: started)
-        if response.status >= 500 { count(.serverError) }
-        return response
+        let result = Result { try transport.send(request) }
+        record(result, since: started)
+        return try result.get()
     }
 
     /// Sends `requests` together (`HTTPTransport.send(all:)`), recording each call like `send(_:through:)`; each
@@ -63,14 +55,17 @@ public struct OutboundMeter: Sendable {
     {
         let started = ContinuousClock.now
         let results = transport.send(all: requests)
-        for result in results {
-            recordDuration(since: started)
-            switch result {
-            case .success(let response): if response.status >= 500 { count(.serverError) }
-            case .failure(let error): count(ErrorKind(error))
-            }
-        }
+        for result in results { record(result, since: started) }
         return results
+    }
+
+    /// Records one call's duration and, when it failed or answered a 5xx, its kind.
+    private func record(_ result: Result<HTTPResponse, any Error>, since started: ContinuousClock.Instant) {
+        recordDuration(since: started)
+        switch result {
+        case .success(let response): if response.status >= 500 { count(.serverError) }
+        case .failure(let error): count(ErrorKind(error))
+        }
     }
 
     /// Counts one failure (`circuitOpen` when the breaker refused the call before it was made).

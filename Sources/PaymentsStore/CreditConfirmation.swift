@@ -33,8 +33,7 @@ public struct CreditConfirmation: Sendable {
     /// A named credit, its session still to be found.
     init(_ credit: NamedSessionCredit, claim: PushClaim?) {
         event = credit.event
-        entry = LedgerEntry(
-            paymentID: credit.paymentID, uid: credit.session.uid, gateway: credit.gateway, amount: credit.amount)
+        entry = credit.entry(sessionID: nil)
         sessionUpdate = nil
         self.claim = claim
         named = credit.session

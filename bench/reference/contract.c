@@ -1361,29 +1361,40 @@ static void group_confirm(Worker *w, Credit *c) {
 
 /* ------------------------------------------------------------------------------------------------ requests */
 
+/* A credit of this delivery, to be completed with its payer (a session's id and uid, or a named session). */
+static Credit delivery_credit(Worker *w, const Event *e, const char *body, unsigned long body_len,
+                              const char *headers_json) {
+    return (Credit){.event_id = e->event_id,
+                    .event_type = e->event_type,
+                    .body = body,
+                    .headers_json = headers_json,
+                    .payment_id = e->intent_id,
+                    .body_len = body_len,
+                    .amount = e->amount,
+                    .token = next_token(w)};
+}
+
+/* Whether the credit's batch wrote it (inserted, with a row id); then *pushed is the claimed row to push. */
+static int written_for_push(const Credit *c, Claimed *pushed) {
+    if (strcmp(c->answer, "inserted") != 0 || c->row_id == 0) return 0;
+    pushed->id = c->row_id;
+    pushed->token = c->token;
+    pushed->amount = c->amount;
+    snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", c->payment_id);
+    snprintf(pushed->uid, sizeof pushed->uid, "%s", c->uid);
+    return 1;
+}
+
 /* Step 2 for a credit: through the group commit; fills *pushed when a claimed credit was written. */
 static int confirm_credit(Worker *w, const Event *e, const char *body, unsigned long body_len,
                           const char *headers_json, const Session *s, Claimed *pushed) {
-    Credit c = {.event_id = e->event_id,
-                .event_type = e->event_type,
-                .body = body,
-                .headers_json = headers_json,
-                .payment_id = e->intent_id,
-                .uid = s->uid,
-                .body_len = body_len,
-                .amount = e->amount,
-                .session_id = s->id,
-                .token = next_token(w)};
+    Credit c = delivery_credit(w, e, body, body_len, headers_json);
+    c.uid = s->uid;
+    c.session_id = s->id;
     group_confirm(w, &c);
     if (c.answer[0] == 0 || strcmp(c.answer, "integrity") == 0) return FAILED;
     if (strcmp(c.answer, "duplicate-event") == 0) return DUPLICATE;
-    if (strcmp(c.answer, "inserted") == 0 && c.row_id != 0) {
-        pushed->id = c.row_id;
-        pushed->token = c.token;
-        pushed->amount = c.amount;
-        snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
-        snprintf(pushed->uid, sizeof pushed->uid, "%s", s->uid);
-    }
+    written_for_push(&c, pushed);
     return DONE;
 }
 
@@ -1391,26 +1402,13 @@ static int confirm_credit(Worker *w, const Event *e, const char *body, unsigned 
  * wrote nothing for it, FAILED. */
 static int confirm_named(Worker *w, const Event *e, const char *body, unsigned long body_len,
                          const char *headers_json, Claimed *pushed) {
-    Credit c = {.event_id = e->event_id,
-                .event_type = e->event_type,
-                .body = body,
-                .headers_json = headers_json,
-                .payment_id = e->intent_id,
-                .uid = e->uid,
-                .public_id = e->session_public_id,
-                .named = 1,
-                .body_len = body_len,
-                .amount = e->amount,
-                .token = next_token(w)};
+    Credit c = delivery_credit(w, e, body, body_len, headers_json);
+    c.uid = e->uid;
+    c.public_id = e->session_public_id;
+    c.named = 1;
     group_confirm(w, &c);
     if (strcmp(c.answer, "left") == 0) return LEFT;
-    if (strcmp(c.answer, "inserted") != 0 || c.row_id == 0) return FAILED;
-    pushed->id = c.row_id;
-    pushed->token = c.token;
-    pushed->amount = c.amount;
-    snprintf(pushed->payment_id, sizeof pushed->payment_id, "%s", e->intent_id);
-    snprintf(pushed->uid, sizeof pushed->uid, "%s", e->uid);
-    return DONE;
+    return written_for_push(&c, pushed) ? DONE : FAILED;
 }
 
 static const char ANSWER_OK[] = "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{\"received\":true}";
