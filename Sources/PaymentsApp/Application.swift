@@ -21,8 +21,11 @@ public final class Application: Sendable {
     /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
     public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
         try MariaDBLibrary.initialize()
-        // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it.
-        let transport = SocketHTTPTransport()
+        // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it. Every
+        // push thread has up to `pushesInFlight` Retail calls out at once, each on its own keep-alive connection: an
+        // idle pool smaller than that closed the extra ones after each round and opened new ones for the next.
+        let pushThreads = try SyncConfiguration(configuration).threads
+        let transport = SocketHTTPTransport(maxIdlePerHost: max(16, pushThreads * SyncQueue.pushesInFlight))
         let metrics = Metrics()
         self.metrics = metrics
         assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)

@@ -125,6 +125,24 @@ struct SocketHTTPTransportTests {
         #expect(server.connectionCount == 3)
     }
 
+    @Test("send(all:) keeps no more idle connections than the pool's limit: the extra ones are opened anew")
+    func inFlightBeyondThePool() throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        let transport = SocketHTTPTransport(maxIdlePerHost: 2)
+        for round in 0..<2 {
+            let requests = (0..<3).map { index in
+                HTTPRequest(
+                    method: "POST", url: server.base + "/together", headers: [("Together-Count", "3")],
+                    body: [UInt8(round), UInt8(index)], timeout: 5)
+            }
+            #expect(transport.send(all: requests).map { try? $0.get().status } == [200, 200, 200])
+        }
+        // Three in flight, two kept: the second round reuses two and opens one.
+        #expect(transport.connectionsOpened == 4)
+        #expect(server.connectionCount == 4)
+    }
+
     @Test(
         "send(all:) answers a bad URL alone and replaces pooled connections the server closed",
         arguments: TransportKind.allCases)

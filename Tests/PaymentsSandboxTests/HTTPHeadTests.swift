@@ -24,6 +24,16 @@ struct HTTPHeadTests {
         #expect(HTTPHead.parse(Array("GET\r\n".utf8)[...]) == nil)
     }
 
+    @Test("finds a token in a comma-separated Connection value, whatever its case, and only a whole token")
+    func connectionTokens() {
+        #expect(HTTPHead.list("close", contains: "close"))
+        #expect(HTTPHead.list("Keep-Alive, Upgrade", contains: "keep-alive"))
+        #expect(HTTPHead.list("upgrade ,\tCLOSE ", contains: "close"))
+        #expect(!HTTPHead.list("closed", contains: "close"))
+        #expect(!HTTPHead.list("", contains: "close"))
+        #expect(!HTTPHead.list("keep-alive", contains: "close"))
+    }
+
     @Test("finds no end in an incomplete head")
     func incomplete() {
         #expect(HTTPHead.findEnd(in: Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8), from: 0, scanFrom: 0) == nil)

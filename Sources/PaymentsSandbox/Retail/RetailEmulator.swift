@@ -16,8 +16,10 @@ final class RetailEmulator: SandboxService {
         let route = Array(segments.dropFirst(3))
         let isPost = request.method == "POST"
         let isTransaction = isPost && route.count == 4 && route[0] == "m" && route[3] == "transaction"
-        // A refusal is decided on arrival, like the mode, so a slow answer keeps what was set when it came in.
-        let transactionID = isTransaction ? (try? JSONValue.parse(request.body))?["transaction_id"]?.stringValue : nil
+        // Parsed once: the refusal switch reads its id and the booking the rest. A refusal is decided on arrival,
+        // like the mode, so a slow answer keeps what was set when it came in.
+        let transaction = isTransaction ? try? JSONValue.parse(request.body) : nil
+        let transactionID = transaction?["transaction_id"]?.stringValue
         let (mode, latency, flapFails, rejection) = state.withLock { store -> (RetailMode, Int, Bool, Int?) in
             if isPost { store.attempts += 1 }
             if isTransaction { store.transactionAttempts += 1 }
@@ -44,19 +46,20 @@ final class RetailEmulator: SandboxService {
         if let rejection {
             return Self.error(rejection, "ValidationException", "Transaction refused by the sandbox switch")
         }
-        let response = dispatch(request, route)
+        let response = dispatch(request, route, transaction: transaction)
         if mode == .loseAnswer {
             return Self.error(500, "InternalServerErrorException", "Internal server error")
         }
         return response
     }
 
-    private func dispatch(_ request: SandboxRequest, _ route: [String]) -> SandboxResponse {
+    /// - Parameter transaction: the body of a transaction POST, parsed on arrival (nil when it is not JSON).
+    private func dispatch(_ request: SandboxRequest, _ route: [String], transaction: JSONValue?) -> SandboxResponse {
         switch (request.method, route.count) {
         case ("POST", 2) where route == ["m", "customer"]:
             return createCustomer(request)
         case ("POST", 4) where route[0] == "m" && route[1] == "customer" && route[3] == "transaction":
-            return createTransaction(request, customerID: route[2])
+            return createTransaction(transaction, customerID: route[2])
         case ("GET", 4) where route[0] == "a" && route[1] == "customer" && route[3] == "balance":
             let balance = state.withLock { $0.balances[route[2]] }
             guard let balance else { return Self.error(404, "CustomerNotFoundException", "Customer not found") }
@@ -77,8 +80,8 @@ final class RetailEmulator: SandboxService {
         return Self.success
     }
 
-    private func createTransaction(_ request: SandboxRequest, customerID: String) -> SandboxResponse {
-        guard let body = try? JSONValue.parse(request.body), body.members != nil else {
+    private func createTransaction(_ body: JSONValue?, customerID: String) -> SandboxResponse {
+        guard let body, body.members != nil else {
             return Self.error(400, "ValidationException", "body must be a JSON object")
         }
         guard let transactionID = body["transaction_id"]?.stringValue, !transactionID.isEmpty,

@@ -85,8 +85,10 @@ struct HTTPConnection {
             }
             let body = Array(buffer[end..<end + length])
             consumed = end + length
-            let connection = head.header("connection")?.lowercased() ?? ""
-            let keepAlive = head.third == "HTTP/1.1" ? !connection.contains("close") : connection.contains("keep-alive")
+            let connection = head.header("connection") ?? ""
+            let keepAlive =
+                head.third == "HTTP/1.1"
+                ? !HTTPHead.list(connection, contains: "close") : HTTPHead.list(connection, contains: "keep-alive")
             let started = SocketIO.monotonicMilliseconds()
             let request = Self.makeRequest(head: head, body: body)
             let response = service.handle(request)
