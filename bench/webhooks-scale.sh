@@ -166,7 +166,32 @@ scale_seed() {
 }
 
 # scale_run: the passes asked for; run where bench/webhooks runs its per-gateway passes.
+# scale_keep_main save|restore: the scale passes measure through run_gateway, which writes every R_*[stripe]; the
+# main Stripe pass's figures are kept aside and put back, so the summary and the references read the main pass (they
+# read the last scale pass before).
+declare -A SCALE_MAIN=()
+scale_keep_main() {
+    local name
+    for name in $(compgen -A arrayvar R_); do
+        local -n series="$name"
+        if [[ "$1" == save ]]; then
+            [[ -v 'series[stripe]' ]] && SCALE_MAIN[$name]="${series[stripe]}"
+        elif [[ -v "SCALE_MAIN[$name]" ]]; then
+            series[stripe]="${SCALE_MAIN[$name]}"
+        else
+            unset 'series[stripe]'
+        fi
+        unset -n series
+    done
+}
+
 scale_run() {
+    scale_keep_main save
+    scale_passes
+    scale_keep_main restore
+}
+
+scale_passes() {
     if ((SCALE_PREFILL > 0)); then
         say "== prefill: the Stripe pass on an empty database, then with $SCALE_PREFILL rows seeded =="
         sql "SET SESSION foreign_key_checks = 0; TRUNCATE TABLE tn_payments; TRUNCATE TABLE webhook_events;
