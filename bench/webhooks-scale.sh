@@ -165,7 +165,6 @@ scale_seed() {
     say "prefill: $n rows per table seeded in $SCALE_SEED_SECONDS s (payloads ${SCALE_SEED_PAYLOAD} B on average)"
 }
 
-# scale_run: the passes asked for; run where bench/webhooks runs its per-gateway passes.
 # scale_keep_main save|restore: the scale passes measure through run_gateway, which writes every R_*[stripe]; the
 # main Stripe pass's figures are kept aside and put back, so the summary and the references read the main pass (they
 # read the last scale pass before).
@@ -185,12 +184,14 @@ scale_keep_main() {
     done
 }
 
+# scale_run: the passes asked for; run where bench/webhooks runs its per-gateway passes.
 scale_run() {
     scale_keep_main save
     scale_passes
     scale_keep_main restore
 }
 
+# scale_passes: the prefill pair, then one pass per worker count.
 scale_passes() {
     if ((SCALE_PREFILL > 0)); then
         say "== prefill: the Stripe pass on an empty database, then with $SCALE_PREFILL rows seeded =="
