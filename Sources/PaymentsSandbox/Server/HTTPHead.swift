@@ -73,16 +73,7 @@ struct HTTPHead: Sendable {
     /// Whether a comma-separated field value (`Connection`) lists `token` (given lower-cased), compared without
     /// regard to case.
     static func list(_ value: String, contains token: String) -> Bool {
-        let wanted = Array(token.utf8)
-        return value.utf8.split(separator: UInt8(ascii: ",")).contains { element in
-            var item = element[...]
-            while let first = item.first, first == 0x20 || first == 0x09 { item = item.dropFirst() }
-            while let last = item.last, last == 0x20 || last == 0x09 { item = item.dropLast() }
-            return item.count == wanted.count
-                && zip(item, wanted).allSatisfy { byte, lower in
-                    (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == lower
-                }
-        }
+        value.split(separator: ",").contains { String($0).trimmingSpaces().lowercased() == token }
     }
 
     /// RFC 9110 `tchar`.
