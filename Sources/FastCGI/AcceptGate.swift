@@ -6,15 +6,18 @@ import Synchronization
     import Glibc
 #endif
 
-/// Serialises `accept()` across worker threads, holds nginx's idle kept connections without a thread each, and lets
-/// shutdown end the wait for work without a signal.
-///
-/// The thread holding the gate waits in one epoll instance on the listening socket (non-blocking, so libfcgi's
+/// Where idle worker threads wait for work: one epoll instance on the listening socket (non-blocking, so libfcgi's
 /// `accept()` never sleeps), on a wake pipe that shutdown writes to, and on every kept connection: one nginx asked to
 /// keep (`fastcgi_keep_conn on`, the FCGI_KEEP_CONN flag) and on which it will send its next request. A worker parks
 /// such a connection after answering, so an idle connection costs a descriptor, not a thread, and a request that
-/// arrives on it is taken by whichever thread holds the gate. Without keep-alive nginx opens and closes a connection
-/// per request: a socket, a connect, an accept and a close on each side.
+/// arrives on it is taken by whichever idle thread the kernel wakes. Without keep-alive nginx opens and closes a
+/// connection per request: a socket, a connect, an accept and a close on each side.
+///
+/// Every idle thread waits in the epoll instance at once, without a lock: epoll wakes one waiter per report, and a
+/// kept connection is armed for one report only, so exactly one thread takes it. (A lock that let one thread wait
+/// at a time cost every request a hand-over: the next thread woken only to start waiting; bench/README.md,
+/// "idle threads wait together".) The listening socket stays level-triggered: a new connection may wake more than one
+/// thread, and those that find nothing to accept wait again; with kept connections new ones are rare.
 ///
 /// Shutdown never uses libfcgi's own flag (`FCGX_ShutdownPending`) or interrupts a thread with a signal. In libfcgi
 /// 2.4.2, a connection closed as "not a keeper" (no data within 2 s, or a signal during that wait) while that flag is
@@ -32,9 +35,6 @@ final class AcceptGate: Sendable {
         case shutdown
     }
 
-    /// Held while a thread waits for work and reads a request's head; a plain pthread mutex (NSLock): the hold may be
-    /// long.
-    private let acceptLock = NSLock()
     private let shuttingDown = Atomic<Bool>(false)
     private let listening: Int32
     private let epoll: Int32
@@ -74,14 +74,7 @@ final class AcceptGate: Sendable {
     /// True once `beginShutdown()` ran.
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
 
-    /// Runs `body` (the accept loop) holding the accept lock, so one thread at a time waits for work.
-    func serialised<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        acceptLock.lock()
-        defer { acceptLock.unlock() }
-        return try body()
-    }
-
-    /// Waits until nginx has something for this thread or shutdown began; call it holding the gate.
+    /// Waits until nginx has something for this thread or shutdown began; any number of threads may wait at once.
     ///
     /// A stray signal ends the wait early as `.listener`: the accept then finds nothing and the caller waits again.
     func waitForWork() -> Work {

@@ -7,8 +7,9 @@ import CFastCGI
 /// The listening socket nginx connects to, shared by every worker thread's `FastCGIRequest`.
 ///
 /// Either created at a path (`FCGI_SOCKET`) or inherited from systemd socket activation (fd 3), so that a restart under
-/// the `.socket` unit loses no connection. The descriptor is made non-blocking: the accept gate waits for connections in
-/// `poll()`, so shutdown can end the wait, and it serialises `accept()` across the worker threads.
+/// the `.socket` unit loses no connection. The descriptor is made non-blocking: the idle worker threads wait for
+/// connections together in the accept gate's epoll instance, so shutdown can end the wait, and a thread woken for a
+/// connection another took finds nothing to accept and waits again.
 public final class FastCGIListener: Sendable {
     /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
     public static let systemdFirstDescriptor: Int32 = 3

@@ -33,8 +33,8 @@ public final class FastCGIRequest {
         request.deallocate()
     }
 
-    /// Waits for the next request, serialised with the other worker threads: on a new connection, or on a connection
-    /// nginx kept from an earlier request (`fastcgi_keep_conn on`).
+    /// Waits for the next request, beside the other idle worker threads (`AcceptGate`): on a new connection, or on a
+    /// connection nginx kept from an earlier request (`fastcgi_keep_conn on`).
     ///
     /// libfcgi's `accept()` runs on the non-blocking listening socket: "nothing to accept" (EAGAIN, or a connection
     /// that closed before its first record) sends this thread back to the gate's wait, which shutdown ends.
@@ -43,34 +43,31 @@ public final class FastCGIRequest {
     public func accept() throws(FastCGIError) -> Bool {
         let request = self.request
         let gate = listener.gate
-        let accepted = try gate.serialised { () throws(FastCGIError) -> Bool in
-            while true {
-                var kept = false
-                switch gate.waitForWork() {
-                case .shutdown:
-                    return false
-                case .listener:
-                    break
-                case .connection(let descriptor):
-                    // FCGX_Accept_r reads the next request from the connection already in the slot. Marking the slot
-                    // as kept stops the FCGX_Finish_r it opens with from closing it.
-                    request.pointee.ipcFd = descriptor
-                    request.pointee.keepConnection = 1
-                    kept = true
-                }
-                cfastcgi_clear_errno()
-                let result = FCGX_Accept_r(request)
-                if result >= 0 {
-                    isOnKeptConnection = kept
-                    return true
-                }
-                let systemError = cfastcgi_errno()
-                if Self.meansNothingToAccept(result: result, systemError: systemError) { continue }
-                if gate.isShuttingDown { return false }
-                throw FastCGIError(operation: "FCGX_Accept_r", code: result, systemError: systemError)
+        while true {
+            var kept = false
+            switch gate.waitForWork() {
+            case .shutdown:
+                return false
+            case .listener:
+                break
+            case .connection(let descriptor):
+                // FCGX_Accept_r reads the next request from the connection already in the slot. Marking the slot
+                // as kept stops the FCGX_Finish_r it opens with from closing it.
+                request.pointee.ipcFd = descriptor
+                request.pointee.keepConnection = 1
+                kept = true
             }
+            cfastcgi_clear_errno()
+            let result = FCGX_Accept_r(request)
+            if result >= 0 {
+                isOnKeptConnection = kept
+                return true
+            }
+            let systemError = cfastcgi_errno()
+            if Self.meansNothingToAccept(result: result, systemError: systemError) { continue }
+            if gate.isShuttingDown { return false }
+            throw FastCGIError(operation: "FCGX_Accept_r", code: result, systemError: systemError)
         }
-        return accepted
     }
 
     /// Whether the request `accept()` returned came on a connection nginx kept from an earlier one (false: on a

@@ -259,6 +259,47 @@ struct FastCGIRequestTests {
         #expect(served.map(\.body) == ["", "hello", "", ""])
     }
 
+    /// Idle threads wait for work together, not one at a time: a new connection that sends nothing (libfcgi holds
+    /// it for up to 2 s waiting for its first record) ties up only the thread that took it, and requests on kept
+    /// connections are each taken by exactly one of the other threads meanwhile.
+    @Test func idleThreadsWaitTogetherAndEachKeptRequestIsServedOnce() throws {
+        try FastCGILibrary.initialize()
+        let path = Self.temporarySocketPath()
+        let listener = try FastCGIListener.bind(path: path, mode: 0o600)
+        defer { listener.close() }
+        let servers = (0..<4).map { _ in Self.serveUntilShutdown(listener) }
+        usleep(100_000)
+        let silent = try FastCGITestClient.connect(to: path)
+        defer { _ = close(silent) }
+        usleep(100_000)  // one thread has taken it and waits for its first record
+
+        let connections = 3
+        let rounds = 5
+        let answered = Mutex<[String]>([])
+        let started = DispatchTime.now()
+        DispatchQueue.concurrentPerform(iterations: connections) { index in
+            guard let connection = try? FastCGITestClient.connect(to: path) else { return }
+            defer { _ = close(connection) }
+            for round in 0..<rounds {
+                let body = Array("c\(index) r\(round)".utf8)
+                let params = [("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)"), ("READ_BODY", "1")]
+                let answer = (try? FastCGITestClient.sendKeeping(on: connection, params: params, body: body)) ?? []
+                answered.withLock { $0.append(String(decoding: answer, as: UTF8.self)) }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        #expect(seconds < 1.5, "the silent connection held up the other threads for \(seconds) s")
+        #expect(answered.withLock { $0.filter { $0.contains("answer") }.count } == connections * rounds)
+
+        listener.beginShutdown()
+        for server in servers {
+            #expect(server.done.wait(timeout: .now() + 5) == .success)
+        }
+        let bodies = servers.flatMap { server in server.served.withLock { $0.map(\.body) } }
+        let expected = (0..<connections).flatMap { index in (0..<rounds).map { "c\(index) r\($0)" } }
+        #expect(bodies.sorted() == expected.sorted())
+    }
+
     @Test func staleSocketIsReplacedButOtherFilesAreNot() throws {
         try FastCGILibrary.initialize()
         let path = Self.temporarySocketPath()
