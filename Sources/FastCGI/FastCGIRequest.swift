@@ -41,7 +41,6 @@ public final class FastCGIRequest {
     /// - Returns: true when a request is ready; false once the listener is shutting down.
     /// - Throws: `FastCGIError` for an accept failure outside shutdown (the caller logs it and tries again).
     public func accept() throws(FastCGIError) -> Bool {
-        let request = self.request
         let gate = listener.gate
         while true {
             var kept = false

@@ -214,6 +214,16 @@ struct FastCGIRequestTests {
         return server
     }
 
+    /// POSTs `body` on a kept connection to a `serveUntilShutdown` server (which reads it only when `read`); the
+    /// answer as text.
+    private static func post(_ body: [UInt8], on connection: Int32, read: Bool = false) throws -> String {
+        let params = [
+            ("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)"), ("READ_BODY", read ? "1" : "0"),
+        ]
+        let answer = try FastCGITestClient.sendKeeping(on: connection, params: params, body: body)
+        return String(decoding: answer, as: UTF8.self)
+    }
+
     /// With FCGI_KEEP_CONN (nginx's `fastcgi_keep_conn on`) the connection outlives its request: the next request on
     /// it is served, a body the handler left unread is read past so that the next request starts at a record
     /// boundary, and shutdown closes the idle connection. An unread body longer than `FastCGIRequest.drainLimit` is
@@ -225,24 +235,17 @@ struct FastCGIRequestTests {
         let listener = try FastCGIListener.bind(path: path, mode: 0o600)
         defer { listener.close() }
         let server = Self.serveUntilShutdown(listener)
-        func post(_ body: [UInt8], on connection: Int32, read: Bool = false) throws -> String {
-            let params = [
-                ("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)"), ("READ_BODY", read ? "1" : "0"),
-            ]
-            let answer = try FastCGITestClient.sendKeeping(on: connection, params: params, body: body)
-            return String(decoding: answer, as: UTF8.self)
-        }
 
         let connection = try FastCGITestClient.connect(to: path)
         defer { _ = close(connection) }
         // Several records, more than one buffer fill, not read by the handler.
-        #expect(try post([UInt8](repeating: 0x41, count: 20_000), on: connection).hasSuffix("answer 1"))
+        #expect(try Self.post([UInt8](repeating: 0x41, count: 20_000), on: connection).hasSuffix("answer 1"))
         #expect(!FastCGITestClient.isClosedByServer(connection, within: 0))
-        #expect(try post(Array("hello".utf8), on: connection, read: true).hasSuffix("answer 2"))
+        #expect(try Self.post(Array("hello".utf8), on: connection, read: true).hasSuffix("answer 2"))
 
         let long = try FastCGITestClient.connect(to: path)
         let longBody = [UInt8](repeating: 0x42, count: FastCGIRequest.drainLimit + 30_000)
-        #expect(try post(longBody, on: long).hasSuffix("answer 3"))
+        #expect(try Self.post(longBody, on: long).hasSuffix("answer 3"))
         #expect(FastCGITestClient.isClosedByServer(long, within: 5))
         _ = close(long)
 
@@ -281,10 +284,8 @@ struct FastCGIRequestTests {
             guard let connection = try? FastCGITestClient.connect(to: path) else { return }
             defer { _ = close(connection) }
             for round in 0..<rounds {
-                let body = Array("c\(index) r\(round)".utf8)
-                let params = [("REQUEST_METHOD", "POST"), ("CONTENT_LENGTH", "\(body.count)"), ("READ_BODY", "1")]
-                let answer = (try? FastCGITestClient.sendKeeping(on: connection, params: params, body: body)) ?? []
-                answered.withLock { $0.append(String(decoding: answer, as: UTF8.self)) }
+                let answer = (try? Self.post(Array("c\(index) r\(round)".utf8), on: connection, read: true)) ?? ""
+                answered.withLock { $0.append(answer) }
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
