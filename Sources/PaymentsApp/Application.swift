@@ -18,8 +18,10 @@ public final class Application: Sendable {
     public let metrics: Metrics
 
     /// Reads and checks the whole configuration and the database schema.
+    /// - Parameter connections: the MariaDB connections the worker threads will share (`FCGI_WORKERS`); the credit
+    ///   batches' policy scales with them.
     /// - Throws: `ConfigurationError` naming the variable, or the migrator's error naming the schema version.
-    public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?) throws {
+    public init(configuration: ConfigReader, logger: Logger, sqlDirectory: String?, connections: Int) throws {
         try MariaDBLibrary.initialize()
         // The process's one outbound transport: gateways, Firebase, reCAPTCHA and the Retail pushes share it. Every
         // push thread has up to `pushesInFlight` Retail calls out at once, each on its own keep-alive connection: an
@@ -29,7 +31,9 @@ public final class Application: Sendable {
         let metrics = Metrics()
         self.metrics = metrics
         assembly = try ServiceAssembly(configuration: configuration, transport: transport, metrics: metrics)
-        creditGroup = CreditConfirmationGroup(batchConnections: assembly.database, metrics: metrics, logger: logger)
+        creditGroup = CreditConfirmationGroup(
+            batchConnections: assembly.database, metrics: metrics,
+            companyMinimum: CreditConfirmationGroup.companyMinimum(connections: connections), logger: logger)
         self.logger = logger
         if let sqlDirectory {
             try Migrator(configuration: assembly.database, directory: sqlDirectory).check()

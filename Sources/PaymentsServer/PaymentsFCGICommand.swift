@@ -68,7 +68,8 @@ struct PaymentsFCGICommand: ParsableCommand {
             server = try ServerConfiguration(
                 config, inheritedDescriptor: FastCGIListener.systemdDescriptor(environment: config.values))
             application = try Application(
-                configuration: config, logger: logger, sqlDirectory: MigrationDirectory.resolve(explicit: sqlDir))
+                configuration: config, logger: logger, sqlDirectory: MigrationDirectory.resolve(explicit: sqlDir),
+                connections: server.workers)
         } catch let error as ConfigurationError {
             throw Self.configurationFailure(error)
         } catch {

@@ -19,11 +19,23 @@ public final class CreditConfirmationGroup: Sendable {
     /// still grow under load (about 4 credits at 2,300 webhooks/s with 16 workers on the bench machine, about 8 at
     /// 3,100/s with 32; bench/README.md).
     public static let inFlightLimit = 2
-    /// Credits queued before a second transaction starts beside a running one: a lone credit started there would
-    /// take its own `CALL` (about 0.42 ms of MariaDB's CPU, against about 0.3 ms per credit in a batch of two and
-    /// 0.19 in one of four: `bench/shapes`) exactly when the database is busiest. Two, not more: waiting for four
-    /// raised the webhooks' p99 at half load from 6 to 18 ms on the bench machine.
+    /// Credits queued before a second transaction starts beside a running one, when nothing says otherwise (tests);
+    /// the responder uses `companyMinimum(connections:)`.
     public static let companyMinimum = 2
+
+    /// The responder's company minimum: as many queued credits as it has MariaDB connections (`FCGI_WORKERS`; three
+    /// request threads each), between 2 and `batchLimit`.
+    ///
+    /// Why so many: every transaction has a fixed cost (its statements and its COMMIT: about 0.26 ms of MariaDB's CPU
+    /// whatever its size), so below saturation a second, small batch started beside the running one costs more than
+    /// the wait it saves. With 16 connections, at half the saturated rate, waiting for 16 instead of 2 cut the
+    /// machine's CPU per webhook by about 15 % (batches of 4–7 instead of 3–5) with the same latency, and under
+    /// saturation batches grew from 12.5 to 16 credits (bench/README.md, "the company a second batch waits for").
+    /// Scaled with the connections so that a small responder (4 connections, 12 threads) still runs two batches at
+    /// once under load.
+    public static func companyMinimum(connections: Int) -> Int {
+        min(batchLimit, max(2, connections))
+    }
 
     private let group: GroupCommit<CreditConfirmation, Result<LedgerOutcome, LedgerError>>
     /// Where batches run: one connection per batch in flight.

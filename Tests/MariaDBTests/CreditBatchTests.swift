@@ -24,6 +24,15 @@ import Testing
             sessionUpdates: session.map { [($0, .paid)] } ?? [])
     }
 
+    /// The responder's second batch waits for as many credits as it has connections: never a lone credit beside a
+    /// running batch, never more than one whole batch.
+    @Test func aSecondBatchWaitsForAsManyCreditsAsTheResponderHasConnections() {
+        #expect(CreditConfirmationGroup.companyMinimum(connections: 1) == 2)
+        #expect(CreditConfirmationGroup.companyMinimum(connections: 4) == 4)
+        #expect(CreditConfirmationGroup.companyMinimum(connections: 16) == 16)
+        #expect(CreditConfirmationGroup.companyMinimum(connections: 64) == CreditConfirmationGroup.batchLimit)
+    }
+
     /// Every byte value, and the packing's own separators, in one payload.
     private static let awkwardPayload: [UInt8] = Array(0...255) + Array("-1:12:;0 :".utf8) + [0, 0]
 
