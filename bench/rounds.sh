@@ -1,7 +1,8 @@
 # bench/rounds.sh — sourced by bench/webhooks: BENCH_ROUNDS=N adds N rounds after the ceiling, each the project's
 # Stripe pass, the PHP-FPM reference (full contract) and the ceiling back to back, on fresh deliveries, and prints the
-# ratios of each round and their medians. Odd rounds run project, PHP-FPM, ceiling; even rounds the reverse, so a
-# machine that drifts one way within a round favours neither side.
+# ratios of each round and their medians, and each round's saturated p99s (the project's against the ceiling's, both
+# at wrk -c64 as in the main pass) with their ratio's median. Odd rounds run project, PHP-FPM, ceiling; even rounds
+# the reverse, so a machine that drifts one way within a round favours neither side.
 #
 # Why: these shared machines drift by ±20 % within minutes, and the main run measures the project, PHP-FPM and the
 # ceiling minutes apart, so one slow window moves a ratio by more than the target's margin. A round measures the three
@@ -15,6 +16,7 @@ ROUNDS="${BENCH_ROUNDS:-0}"
 [[ "$ROUNDS" =~ ^[0-9]+$ ]] || { echo "bench/webhooks: BENCH_ROUNDS holds '$ROUNDS' (a count)" >&2; exit 2; }
 declare -A RD_rate=()     # RD_rate[project-1], RD_rate[php-1], RD_rate[ceiling-1], ...
 declare -A RD_non2xx=()
+declare -A RD_p99=()      # the measured pass's p99 in ms (saturated: wrk -c64 closed loop, as the main pass)
 declare -A RD_budget=()   # CPU per answered delivery in the measured window (budget_line)
 RD_note=""
 
@@ -36,6 +38,7 @@ rounds_pass() {
         "$mode" "$DURATION" stripe
     RD_budget[$name]="$(budget_line "$label" "$before" "$(budget_snapshot "$pids")" "$(field "$name" requests)" "$name")"
     RD_rate[$name]="$(rate_of "$name")"
+    RD_p99[$name]="$(ms_of "$name" p99_us)"
     RD_non2xx[$name]="$(field "$name" non2xx)"
     if (($(field "$name" exhausted) + $(field "$name-warmup" exhausted) > 0)); then
         RD_note+=" $name ran out of deliveries;"
@@ -104,7 +107,7 @@ rounds_summary() {
         echo "rounds: not run (${RD_note:-no round completed})"
         return 0
     fi
-    local r pass refused to_php=() to_ceiling=() line non2xx=0
+    local r pass refused to_php=() to_ceiling=() p99_ratio=() line non2xx=0
     echo "rounds (BENCH_ROUNDS=$ROUNDS: project, PHP-FPM and ceiling back to back, the order reversed in even rounds, ${WARMUP} s warm-up + ${DURATION} s measured each):"
     for ((r = 1; r <= ROUNDS; r++)); do
         [[ -n "${RD_rate[project-$r]:-}" ]] || continue
@@ -115,12 +118,14 @@ rounds_summary() {
             continue
         fi
         to_ceiling+=("$(refs_ratio "${RD_rate[project-$r]}" "${RD_rate[ceiling-$r]}")")
+        p99_ratio+=("$(refs_ratio "${RD_p99[project-$r]}" "${RD_p99[ceiling-$r]}")")
         line="          round $r: project ${RD_rate[project-$r]}/s, ceiling ${RD_rate[ceiling-$r]}/s (${to_ceiling[-1]})"
         if [[ -n "${RD_rate[php-$r]:-}" ]]; then
             to_php+=("$(refs_ratio "${RD_rate[project-$r]}" "${RD_rate[php-$r]}")")
             line+=", PHP-FPM ${RD_rate[php-$r]}/s (${to_php[-1]} x)"
         fi
         echo "$line"
+        echo "            p99: project ${RD_p99[project-$r]} ms, ceiling ${RD_p99[ceiling-$r]} ms (${p99_ratio[-1]} x)"
         for pass in project php ceiling; do
             [[ -z "${RD_budget[$pass-$r]:-}" ]] || echo "            CPU per answered delivery: ${RD_budget[$pass-$r]}"
         done
@@ -137,4 +142,5 @@ rounds_summary() {
         line+="   project/PHP-FPM n/a (PHP-FPM skipped)"
     fi
     echo "$line   non-2xx = 0: $(verdict "$non2xx == 0")"
+    echo "targets[rounds]: median project p99 / ceiling p99 $(rounds_median "${p99_ratio[@]}") < 2: $(verdict "$(rounds_median "${p99_ratio[@]}") < 2")"
 }
