@@ -11,6 +11,10 @@
 //          round trip instead of six would cost the server (it parses every statement every time)
 //   event  the webhook_events row alone, autocommitted (ROWS must be 1): one part of the floor under any shape
 //   credit the tn_payments row alone, autocommitted (ROWS must be 1): another part
+//   trigger one autocommitted multi-row INSERT into a copy of webhook_events with the credit's columns added, whose
+//          BEFORE INSERT trigger locks the session, refuses a session that holds a credit, writes the tn_payments
+//          row and sets the session paid: the whole batch in one round trip and one statement (a candidate shape,
+//          not the responder's; the copy, shape_trigger_events, is dropped at the end)
 // Prints one line: shape, rows per transaction, credits, mariadbd CPU ms per credit (utime + stime of MARIADBD_PID
 // over the loop, so nothing else should run), wall ms per credit. Its own rows are deleted at the end.
 [$_, $socket, $database, $serverPid, $credits, $shape, $rows] = $argv;
@@ -47,7 +51,38 @@ $creditsSQL = "INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_syn
 $creditRow = "(?, ?, ?, ?, 0, UTC_TIMESTAMP(6), ?, NULL, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND,
     UTC_TIMESTAMP(6) + INTERVAL ? SECOND, ?)";
 $updateSQL = "UPDATE payment_sessions SET status = ?, updated_at = UTC_TIMESTAMP(6) WHERE id IN ";
-if ($shape === "call") {
+if ($shape === "trigger") {
+    $db->query("DROP TABLE IF EXISTS shape_trigger_events");
+    $db->query("CREATE TABLE shape_trigger_events LIKE webhook_events");
+    $db->query("ALTER TABLE shape_trigger_events ADD COLUMN c_payment_id VARCHAR(255) NOT NULL,
+        ADD COLUMN c_uid VARCHAR(128) NOT NULL, ADD COLUMN c_gateway VARCHAR(32) CHARACTER SET ascii NOT NULL,
+        ADD COLUMN c_amount BIGINT NOT NULL, ADD COLUMN c_session_id BIGINT NULL, ADD COLUMN c_lease INT NULL,
+        ADD COLUMN c_token BIGINT NULL, ADD COLUMN c_row_id BIGINT NULL");
+    $db->query("CREATE TRIGGER shape_trigger_credit BEFORE INSERT ON shape_trigger_events FOR EACH ROW
+        BEGIN
+            DECLARE v_other VARCHAR(255) DEFAULT NULL;
+            IF NEW.c_session_id IS NOT NULL THEN
+                SELECT (SELECT t.payment_id FROM tn_payments t WHERE t.session_id = s.id AND t.refund_of IS NULL
+                    LIMIT 1) INTO v_other FROM payment_sessions s WHERE s.id = NEW.c_session_id FOR UPDATE;
+                IF v_other IS NOT NULL THEN
+                    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the session holds a credit';
+                END IF;
+            END IF;
+            INSERT INTO tn_payments (payment_id, uid, gateway, amount, is_synced, created_at, session_id, refund_of,
+                sync_state, sync_attempts, next_sync_at, sync_claimed_until, sync_claim_token)
+                VALUES (NEW.c_payment_id, NEW.c_uid, NEW.c_gateway, NEW.c_amount, 0, UTC_TIMESTAMP(6),
+                NEW.c_session_id, NULL, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND,
+                UTC_TIMESTAMP(6) + INTERVAL NEW.c_lease SECOND, NEW.c_token);
+            SET NEW.c_row_id = LAST_INSERT_ID();
+            IF NEW.c_session_id IS NOT NULL THEN
+                UPDATE payment_sessions SET status = 'paid', updated_at = UTC_TIMESTAMP(6) WHERE id = NEW.c_session_id;
+            END IF;
+        END");
+    $trigger = $db->prepare("INSERT INTO shape_trigger_events (gateway, event_id, event_type, payload, headers,
+        received_at, processed_at, outcome, c_payment_id, c_uid, c_gateway, c_amount, c_session_id, c_lease, c_token)
+        VALUES " . repeated("(?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?, ?, ?)", $rows)
+        . " RETURNING id, c_row_id");
+} elseif ($shape === "call") {
     $call = $db->prepare("CALL tn_confirm_credit(" . repeated("?", 15) . ")");
 } elseif ($shape === "sets" || $shape === "event" || $shape === "credit") {
     $events = $db->prepare($eventsSQL . repeated($eventRow, $rows));
@@ -73,7 +108,15 @@ for ($first = 0; $first < $credits; $first += $rows) {
             . ", 1000, 0, UTC_TIMESTAMP(6), $session, NULL, 'pending', 0, UTC_TIMESTAMP(6) + INTERVAL 30 SECOND, "
             . "UTC_TIMESTAMP(6) + INTERVAL 60 SECOND, $token)";
     }
-    if ($shape === "event") {
+    if ($shape === "trigger") {
+        $values = [];
+        for ($k = 0; $k < $rows; $k++) {
+            array_push($values, ...array_slice($eventValues, 6 * $k, 6), ...array_slice($creditValues, 7 * $k, 7));
+        }
+        $trigger->bind_param(str_repeat("sssssssssiiii", $rows), ...$values);
+        $trigger->execute();
+        $trigger->get_result()->fetch_all();
+    } elseif ($shape === "event") {
         $events->bind_param("ssssss", ...$eventValues);
         $events->execute();
     } elseif ($shape === "credit") {
@@ -121,3 +164,4 @@ printf("%-5s rows=%-2d credits=%d  mariadbd %.3f ms/credit  wall %.3f ms/credit\
 $db->query("DELETE FROM tn_payments WHERE payment_id LIKE 'pi_$tag%'");
 $db->query("DELETE FROM webhook_events WHERE event_id LIKE 'evt_$tag%'");
 $db->query("DELETE FROM payment_sessions WHERE external_id LIKE 'pi_$tag%'");
+if ($shape === "trigger") { $db->query("DROP TABLE shape_trigger_events"); }
