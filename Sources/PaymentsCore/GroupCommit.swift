@@ -113,7 +113,7 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         // machine, against 0.3–0.5 ms of the leader's own wake-up this way; bench/README.md, "the next leader first").
         wake(leaders)
         // The leader is the batch's first member: its own answer needs no signal, its own loop reads it.
-        for index in 1..<max(1, answered) { batch[index].wake.signal() }
+        for member in batch.prefix(answered).dropFirst() { member.wake.signal() }
     }
 
     /// Gives back a finished batch's slot, queues `unanswered` again, and appoints a leader for each batch that may
