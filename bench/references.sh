@@ -13,7 +13,10 @@
 #             PHP is on port BENCH_PORT_BASE+3 (/api/ = full, /lite/ = lite).
 # Each gets its own fresh distinct deliveries (Stripe sessions created for it through stripe-getPaymentIntent, as
 # the project's pass; php-lite needs no session: synthetic intents signed with the real secret), the same 3 s
-# warm-up + 10 s measured wrk passes as the project's Stripe pass, and rows checked = deliveries. php-fpm is
+# warm-up + 10 s measured wrk passes as the project's Stripe pass, and rows checked = deliveries. The contract
+# reference is also offered each same load the project was (BENCH_PACED), on deliveries of its own, so the summary
+# shows what a C responder sending the project's SQL answers at that rate beside the project and the ceiling
+# (PHP-FPM is not: it cannot keep up with half the project's rate). php-fpm is
 # optional: without it (and without BENCH_INSTALL_PHP=1 as root, which `make bench` sets) the PHP passes are
 # skipped with a note. BENCH_REFERENCES=0 skips all three; BENCH_REF_INTENTS fixes the deliveries per reference.
 #
@@ -29,6 +32,8 @@ PHP_PORT="$((PORT_BASE + 3))"
 REFS_NAMES=(contract php php-lite)
 declare -A RF_rate RF_p50 RF_p99 RF_done RF_sent RF_non2xx RF_errors RF_rows RF_events RF_ok RF_sync RF_budget \
     RF_exhausted RF_skip RF_count RF_batch
+# The contract reference at each same offered load f (P_offered[f]): PC_{rate,p50,p99,non2xx,exhausted,budget,batch}[f].
+declare -A PC_rate=() PC_p50=() PC_p99=() PC_non2xx=() PC_exhausted=() PC_budget=() PC_batch=()
 contract_pid=""
 php_pid=""
 php_fpm=""
@@ -132,6 +137,7 @@ refs_pids() {
 refs_pass() {
     local name="$1" count="$2" port route rows="$out/rows-ref-$1.txt" prefix="$out/deliveries-ref-$1"
     local rows_before_warmup rows_before events_before budget_before batches_before="n/a" label=contract.c
+    local slices="warmup:$WARMUP,measured:$DURATION" f paced_n
     port="$CONTRACT_PORT"; route=/api/stripe-handleWebhookEvents
     [[ "$name" == php ]] && port="$PHP_PORT"
     [[ "$name" == php-lite ]] && { port="$PHP_PORT"; route=/lite/stripe-handleWebhookEvents; }
@@ -141,9 +147,19 @@ refs_pass() {
             --slices "warmup:$WARMUP,measured:$DURATION" --secret "$(tn_env_value STRIPE_WEBHOOK_SECRET | cut -d, -f1)" \
             --uid-prefix bench-lite- >/dev/null
     else
+        if [[ "$name" == contract ]] && ((${#P_offered[@]})); then
+            # Slice weights are counts here: the saturated passes' share of COUNT, then each paced pass's own
+            # deliveries (its offered rate for PACED_SECONDS, and a tenth to spare) on top.
+            slices="warmup:$((count * WARMUP / (WARMUP + DURATION))),measured:$((count * DURATION / (WARMUP + DURATION)))"
+            for f in $(printf '%s\n' "${!P_offered[@]}" | sort -n); do
+                paced_n="$(awk -v r="${P_offered[$f]}" -v s="$PACED_SECONDS" 'BEGIN { print int(r * s * 1.1) + 1 }')"
+                slices+=",paced-$f:$paced_n"
+                count=$((count + paced_n))
+            done
+        fi
         say "reference $name: creating $count payments"
         create_sessions stripe "$count" "$rows"
-        sign_deliveries stripe "$rows" "$prefix" "warmup:$WARMUP,measured:$DURATION" >/dev/null
+        sign_deliveries stripe "$rows" "$prefix" "$slices" >/dev/null
     fi
     RF_count[$name]="$count"
     rows_before_warmup="$(max_row tn_payments)"
@@ -174,8 +190,39 @@ refs_pass() {
         RF_ok[$name]=MISMATCH
     fi
     say "reference $name: rate=${RF_rate[$name]} req/s p50=${RF_p50[$name]} ms p99=${RF_p99[$name]} ms non-2xx=${RF_non2xx[$name]} rows=${RF_rows[$name]}"
+    [[ "$name" != contract ]] || refs_paced_contract "$port" "$route" "$prefix"
     if [[ "${BENCH_KEEP_DELIVERIES:-0}" != 1 ]]; then rm -f "$prefix"-*.txt "$rows"; fi
     sleep 3   # let its pushes drain before the next pass
+}
+
+# refs_paced_contract PORT ROUTE PREFIX: the contract reference at each rate the project was offered, each pass on
+# its own deliveries (the paced-<f> slices), after its saturated passes have been checked.
+refs_paced_contract() {
+    local port="$1" route="$2" prefix="$3" f budget_before batches_before
+    for f in $(printf '%s\n' "${!P_offered[@]}" | sort -n); do
+        sleep 3   # the pushes of the pass before drain first
+        say "reference contract: ${PACED_SECONDS} s paced at ${P_offered[$f]}/s offered"
+        batches_before="$(batch_counters "$port")"
+        budget_before="$(budget_snapshot "$(refs_pids contract)")"
+        wrk_pass "ref-contract-paced-$f" "$port" "$route" "$prefix-paced-$f" once "$PACED_SECONDS" stripe \
+            "$(paced_per_thread "${P_offered[$f]}")"
+        PC_budget[$f]="$(budget_line contract.c "$budget_before" "$(budget_snapshot "$(refs_pids contract)")" \
+            "$(field "ref-contract-paced-$f" requests)" "ref-contract-paced-$f")"
+        PC_batch[$f]="$(batch_average "$batches_before" "$(batch_counters "$port")")"
+        PC_rate[$f]="$(rate_of "ref-contract-paced-$f")"; PC_p50[$f]="$(ms_of "ref-contract-paced-$f" p50_us)"
+        PC_p99[$f]="$(ms_of "ref-contract-paced-$f" p99_us)"; PC_non2xx[$f]="$(field "ref-contract-paced-$f" non2xx)"
+        PC_exhausted[$f]="$(field "ref-contract-paced-$f" exhausted)"
+        say "reference contract paced $f: rate=${PC_rate[$f]} req/s p50=${PC_p50[$f]} ms p99=${PC_p99[$f]} ms"
+    done
+}
+
+# refs_paced_lines F: the contract reference's lines under the summary's "same load" at fraction F (none when it
+# did not run there).
+refs_paced_lines() {
+    local f="$1"
+    [[ -n "${PC_rate[$f]:-}" ]] || return 0
+    echo "          contract.c: rate=${PC_rate[$f]} req/s p50=${PC_p50[$f]} ms p99=${PC_p99[$f]} ms non-2xx=${PC_non2xx[$f]}$( ((PC_exhausted[$f] > 0)) && echo " (deliveries ran out: understated)")"
+    echo "          CPU per answered delivery: ${PC_budget[$f]} (the machine $(paced_busy "${PC_budget[$f]}" "${PC_rate[$f]}") % busy); ${PC_batch[$f]}"
 }
 
 # refs_run PROJECT_RATE: the three passes, sized from the project's Stripe rate (deliveries for 1.5x it; 3x for the
