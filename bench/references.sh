@@ -21,6 +21,7 @@
 # skipped with a note. BENCH_REFERENCES=0 skips all three; BENCH_REF_INTENTS fixes the deliveries per reference.
 #
 # Uses from bench/webhooks: say, die, sql, wrk_pass, field, rate_of, ms_of, budget_snapshot, budget_line,
+# offered_fractions, paced_per_thread, paced_busy, $P_offered, $PACED_SECONDS,
 # batch_counters, batch_average, max_row, create_sessions,
 # sign_deliveries, preflight-style sending, $out, $bench, $bench_dir, $THREADS, $WARMUP, $DURATION, $PORT_BASE,
 # $TN_ENV_FILE, $db_socket, $db_name, $WORKERS.
@@ -151,7 +152,7 @@ refs_pass() {
             # Slice weights are counts here: the saturated passes' share of COUNT, then each paced pass's own
             # deliveries (its offered rate for PACED_SECONDS, and a tenth to spare) on top.
             slices="warmup:$((count * WARMUP / (WARMUP + DURATION))),measured:$((count * DURATION / (WARMUP + DURATION)))"
-            for f in $(printf '%s\n' "${!P_offered[@]}" | sort -n); do
+            for f in $(offered_fractions); do
                 paced_n="$(awk -v r="${P_offered[$f]}" -v s="$PACED_SECONDS" 'BEGIN { print int(r * s * 1.1) + 1 }')"
                 slices+=",paced-$f:$paced_n"
                 count=$((count + paced_n))
@@ -199,7 +200,7 @@ refs_pass() {
 # its own deliveries (the paced-<f> slices), after its saturated passes have been checked.
 refs_paced_contract() {
     local port="$1" route="$2" prefix="$3" f budget_before batches_before
-    for f in $(printf '%s\n' "${!P_offered[@]}" | sort -n); do
+    for f in $(offered_fractions); do
         sleep 3   # the pushes of the pass before drain first
         say "reference contract: ${PACED_SECONDS} s paced at ${P_offered[$f]}/s offered"
         batches_before="$(batch_counters "$port")"
