@@ -26,7 +26,7 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     ///
     /// `@unchecked Sendable`: `answer` and `batchToLead` are written by one thread (the leader that ran the batch,
     /// or the one that appointed this submitter) before it signals `wake`, and read by the submitter only after
-    /// `wake.wait()` returns (or, for its own batch, by the leader itself); the semaphore orders the two.
+    /// `wake.wait()` returns; the semaphore orders the two. A leader's own answer is never stored here.
     private final class Submission: @unchecked Sendable {
         let item: Item
         let wake = DispatchSemaphore(value: 0)
@@ -90,30 +90,37 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
             submission = Submission(item)
             wake(finish(requeueing: [submission]))
         }
+        // Queued: `answer` and `batchToLead` are read only after the `wake.wait()` that their writer's signal ends.
+        // Reading `answer` before waiting raced with the leader writing it, and crashed the responder under load
+        // (bench/README.md, "twentieth session"). A leader takes its own answer from its batch's, not from
+        // `answer`: when its own item went unanswered it is queued again, and another leader may be writing it.
         while true {
-            if let answer = submission.answer { return answer }
             willWait()
             submission.wake.wait()
             if let batch = submission.batchToLead {
                 submission.batchToLead = nil
-                lead(batch, run: run)
+                if let answer = lead(batch, run: run) { return answer }
+            } else if let answer = submission.answer {
+                return answer
             }
         }
     }
 
-    /// Runs `batch` (its slot in `running` already taken) and hands out the answers. A `run` that answered too few
-    /// leaves the rest queued; they are run again.
-    private func lead(_ batch: [Submission], run: ([Item]) -> [Answer]) {
+    /// Runs `batch` (its slot in `running` already taken), hands out the answers and returns the leader's own (the
+    /// batch's first), or nil when `run` left it unanswered. A `run` that answered too few leaves the rest queued;
+    /// they are run again.
+    private func lead(_ batch: [Submission], run: ([Item]) -> [Answer]) -> Answer? {
         let answers = run(batch.map { $0.item })
         let answered = min(answers.count, batch.count)
         let leaders = finish(requeueing: batch[answered...])
-        for index in 0..<answered { batch[index].answer = answers[index] }
+        for index in 1..<max(1, answered) { batch[index].answer = answers[index] }
         // The next batch's leader first: a member woken here may take this thread's CPU at once, and with the
         // leader woken last the next batch waited for every member's answer (0.8–1.5 ms per batch on the bench
         // machine, against 0.3–0.5 ms of the leader's own wake-up this way; bench/README.md, "the next leader first").
         wake(leaders)
-        // The leader is the batch's first member: its own answer needs no signal, its own loop reads it.
+        // The leader is the batch's first member: its own answer is returned, not signalled.
         for member in batch.prefix(answered).dropFirst() { member.wake.signal() }
+        return answered > 0 ? answers[0] : nil
     }
 
     /// Gives back a finished batch's slot, queues `unanswered` again, and appoints a leader for each batch that may

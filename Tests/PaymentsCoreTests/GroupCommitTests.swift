@@ -154,6 +154,40 @@ import Testing
         #expect(batches.count < 64)
     }
 
+    /// Many threads submitting back to back, each answer owning heap memory, as the responder's credits do: every
+    /// submitter gets exactly its own answer, intact. It exercises the hand-over of answers between threads, which
+    /// once raced: a queued submitter read its answer before waiting, and a read torn by its leader's write crashed
+    /// the responder under load (bench/README.md, "twentieth session").
+    @Test func manyThreadsEachGetTheirOwnAnswer() {
+        let group = GroupCommit<Int, [String]>(batchLimit: 8, inFlightLimit: 2, companyMinimum: 2)
+        let threads = 24
+        let perThread = 400
+        @Sendable func answer(_ item: Int) -> [String] {
+            ["answer", String(item), String(repeating: "x", count: 16 + item % 48)]
+        }
+        let wrong = Atomic<Int>(0)
+        let batches = Atomic<Int>(0)
+        let done = DispatchGroup()
+        for thread in 0..<threads {
+            done.enter()
+            Thread.detachNewThread {
+                for index in 0..<perThread {
+                    let item = thread * perThread + index
+                    let got = group.submit(item) { items in
+                        batches.add(1, ordering: .relaxed)
+                        return items.map(answer)
+                    }
+                    if got != answer(item) { wrong.add(1, ordering: .relaxed) }
+                }
+                done.leave()
+            }
+        }
+        done.wait()
+        #expect(wrong.load(ordering: .relaxed) == 0)
+        // Submitters queued behind running batches (fewer runs than submissions), so answers were handed over.
+        #expect(batches.load(ordering: .relaxed) < threads * perThread)
+    }
+
     @Test func aRunThatAnswersTooFewLeavesTheRestQueuedForTheNextLeader() {
         let group = GroupCommit<Int, Int>(batchLimit: 8, inFlightLimit: 1)
         let calls = Mutex<[[Int]]>([])
