@@ -156,8 +156,8 @@ import Testing
 
     /// Many threads submitting back to back, each answer owning heap memory, as the responder's credits do: every
     /// submitter gets exactly its own answer, intact. It exercises the hand-over of answers between threads, which
-    /// once raced: a queued submitter read its answer before waiting, and a read torn by its leader's write crashed
-    /// the responder under load (bench/README.md, "twentieth session").
+    /// once raced: a queued submitter read its answer before waiting, while its leader might be writing it, which
+    /// crashed the responder under load (bench/README.md, "twentieth session").
     @Test func manyThreadsEachGetTheirOwnAnswer() {
         let group = GroupCommit<Int, [String]>(batchLimit: 8, inFlightLimit: 2, companyMinimum: 2)
         let threads = 24
