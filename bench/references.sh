@@ -145,7 +145,7 @@ refs_pass() {
     say "== reference $name =="
     if [[ "$name" == php-lite ]]; then
         python3 "$bench/webhook_fixtures.py" fake --out-prefix "$prefix" --count "$count" --threads "$THREADS" \
-            --slices "warmup:$WARMUP,measured:$DURATION" --secret "$(tn_env_value STRIPE_WEBHOOK_SECRET | cut -d, -f1)" \
+            --slices "$slices" --secret "$(tn_env_value STRIPE_WEBHOOK_SECRET | cut -d, -f1)" \
             --uid-prefix bench-lite- >/dev/null
     else
         if [[ "$name" == contract ]] && ((${#P_offered[@]})); then
