@@ -120,7 +120,7 @@ public final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
         wake(leaders)
         // The leader is the batch's first member: its own answer is returned, not signalled.
         for member in batch.prefix(answered).dropFirst() { member.wake.signal() }
-        return answered > 0 ? answers[0] : nil
+        return answers.first
     }
 
     /// Gives back a finished batch's slot, queues `unanswered` again, and appoints a leader for each batch that may
